@@ -1,0 +1,236 @@
+"""The embedded AWS emulation: a moto server on loopback holding the template's tables, queues and bus."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from local.settings import LocalRuntimeSettings
+from local.template import LambdaFunction, ResourceReferences, Template
+
+EVENT_LOG_NAME = "healthcheck-local-event-log"
+
+_TABLE_CREATE_PROPERTIES = (
+    "AttributeDefinitions",
+    "KeySchema",
+    "BillingMode",
+    "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
+    "ProvisionedThroughput",
+)
+_QUEUE_CREATE_ATTRIBUTES = (
+    "VisibilityTimeout",
+    "MessageRetentionPeriod",
+    "DelaySeconds",
+    "ReceiveMessageWaitTimeSeconds",
+    "MaximumMessageSize",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+)
+# Hooks that drop what a process cached from an earlier environment; absent modules are fine.
+_RESET_HOOKS = (("shared.settings", "reset_settings"), ("shared.aws", "reset_clients"))
+
+
+@dataclass
+class Emulation:
+    template: Template
+    settings: LocalRuntimeSettings
+    endpoint_url: str
+    references: ResourceReferences
+    event_log_queue_url: str
+    _server: ThreadedMotoServer = field(repr=False)
+
+    @property
+    def region(self) -> str:
+        return self.references.region
+
+    def client(self, service_name: str) -> Any:
+        return boto3.client(
+            service_name,
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+
+    def queue_url(self, logical_id: str) -> str:
+        return self.references.refs[logical_id]
+
+    def queue_arn(self, logical_id: str) -> str:
+        return self.references.attributes[(logical_id, "Arn")]
+
+    def environment_for(self, function: LambdaFunction) -> dict[str, str]:
+        """The function's declared variables resolved against the emulation, with the local settings on top."""
+        declared = self.template.function_environment(function, self.references)
+        local_overrides = {
+            "HC_ADMIN_API_KEY": self.settings.admin_api_key,
+            "HC_PUBLIC_STATUS": _flag(self.settings.public_status),
+            "HC_ALLOW_PRIVATE_TARGETS": _flag(self.settings.allow_private_targets),
+            "HC_TRACING_ENABLED": "false",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "CACHE_BACKEND": "redis" if self.settings.redis_url else "memory",
+            "REDIS_URL": self.settings.redis_url,
+        }
+        # As under `sam local`: only declared variables reach the function.
+        overrides = {name: value for name, value in local_overrides.items() if name in declared}
+        return {**declared, **overrides, **self.aws_environment()}
+
+    def aws_environment(self) -> dict[str, str]:
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SESSION_TOKEN": "local",
+        }
+
+    def environment(self) -> dict[str, str]:
+        """The union of every function's environment: one process runs them all."""
+        union: dict[str, str] = {}
+        for function in self.template.functions.values():
+            for name, value in self.environment_for(function).items():
+                if union.setdefault(name, value) != value:
+                    raise RuntimeError(f"functions disagree on {name}; they cannot share one local process")
+        return union
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
+def start_emulation(template: Template, settings: LocalRuntimeSettings) -> Emulation:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint_url = f"http://{host}:{port}"
+    # moto keeps its state per process, not per server: start from nothing.
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint_url}/moto-api/reset", method="POST"), timeout=10)
+    references = ResourceReferences(region=settings.region)
+    emulation = Emulation(template, settings, endpoint_url, references, "", server)
+    try:
+        _create_tables(emulation)
+        _create_queues(emulation)
+        _create_event_buses(emulation)
+        emulation.event_log_queue_url = _create_event_log(emulation)
+    except Exception:
+        server.stop()
+        raise
+    return emulation
+
+
+def _create_tables(emulation: Emulation) -> None:
+    dynamodb = emulation.client("dynamodb")
+    for logical_id, properties in emulation.template.resources_of_type("AWS::DynamoDB::Table").items():
+        properties = emulation.template.resolve(properties, emulation.references)
+        table_name = properties.get("TableName", logical_id)
+        dynamodb.create_table(
+            TableName=table_name,
+            **{name: properties[name] for name in _TABLE_CREATE_PROPERTIES if name in properties},
+        )
+        time_to_live = properties.get("TimeToLiveSpecification")
+        if time_to_live:
+            dynamodb.update_time_to_live(
+                TableName=table_name,
+                TimeToLiveSpecification={
+                    "AttributeName": time_to_live["AttributeName"],
+                    "Enabled": bool(time_to_live.get("Enabled", True)),
+                },
+            )
+        arn = dynamodb.describe_table(TableName=table_name)["Table"]["TableArn"]
+        emulation.references.refs[logical_id] = table_name
+        emulation.references.attributes[(logical_id, "Arn")] = arn
+
+
+def _create_queues(emulation: Emulation) -> None:
+    sqs = emulation.client("sqs")
+    queues = emulation.template.resources_of_type("AWS::SQS::Queue")
+    # Every queue exists before any redrive policy names its dead-letter queue.
+    for logical_id, properties in queues.items():
+        properties = emulation.template.resolve(
+            {name: value for name, value in properties.items() if name != "RedrivePolicy"}, emulation.references
+        )
+        queue_name = properties.get("QueueName", logical_id)
+        attributes = {name: str(properties[name]) for name in _QUEUE_CREATE_ATTRIBUTES if name in properties}
+        queue_url = sqs.create_queue(QueueName=queue_name, Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        emulation.references.refs[logical_id] = queue_url
+        emulation.references.attributes[(logical_id, "Arn")] = arn
+        emulation.references.attributes[(logical_id, "QueueName")] = queue_name
+        emulation.references.attributes[(logical_id, "QueueUrl")] = queue_url
+    for logical_id, properties in queues.items():
+        if "RedrivePolicy" in properties:
+            redrive_policy = emulation.template.resolve(properties["RedrivePolicy"], emulation.references)
+            sqs.set_queue_attributes(
+                QueueUrl=emulation.queue_url(logical_id),
+                Attributes={"RedrivePolicy": json.dumps(redrive_policy)},
+            )
+
+
+def _create_event_buses(emulation: Emulation) -> None:
+    events = emulation.client("events")
+    for logical_id, properties in emulation.template.resources_of_type("AWS::Events::EventBus").items():
+        bus_name = emulation.template.resolve(properties.get("Name", logical_id), emulation.references)
+        arn = events.create_event_bus(Name=bus_name)["EventBusArn"]
+        emulation.references.refs[logical_id] = bus_name
+        emulation.references.attributes[(logical_id, "Arn")] = arn
+        emulation.references.attributes[(logical_id, "Name")] = bus_name
+
+
+def _create_event_log(emulation: Emulation) -> str:
+    """A rule and a queue on every bus that take a copy of each published event, so the runtime can print it."""
+    sqs = emulation.client("sqs")
+    events = emulation.client("events")
+    queue_url = sqs.create_queue(QueueName=EVENT_LOG_NAME)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for logical_id in emulation.template.resources_of_type("AWS::Events::EventBus"):
+        bus_name = emulation.references.refs[logical_id]
+        events.put_rule(
+            Name=EVENT_LOG_NAME,
+            EventBusName=bus_name,
+            EventPattern=json.dumps({"source": [{"prefix": ""}]}),
+        )
+        events.put_targets(
+            Rule=EVENT_LOG_NAME, EventBusName=bus_name, Targets=[{"Id": "event-log", "Arn": queue_arn}]
+        )
+    return queue_url
+
+
+@contextmanager
+def applied_environment(environment: Mapping[str, str]) -> Iterator[None]:
+    """Set the variables in this process for as long as the block runs, then put back what was there."""
+    previous = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    reset_cached_environment()
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        reset_cached_environment()
+
+
+def reset_cached_environment() -> None:
+    for module_name, hook_name in _RESET_HOOKS:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        getattr(module, hook_name)()
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"

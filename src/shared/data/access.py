@@ -1,0 +1,103 @@
+"""API keys and satellites: the credentials of the system, stored only as salted hashes."""
+
+from __future__ import annotations
+
+from shared.data import keys
+from shared.data.base import Page, TableBase, retry_on_conflict, strip_keys
+from shared.data.catalog import _is_condition_failure, _plain
+from shared.domain.errors import ConflictError, NotFoundError
+
+
+class AccessStore(TableBase):
+    # --- API keys ------------------------------------------------------------------------
+
+    def create_api_key(self, api_key: dict) -> None:
+        item = _plain(keys.api_key_key(api_key["id"]) | keys.type_index("APIKEY", api_key["id"])) | api_key
+        self._put(item, condition="attribute_not_exists(pk)")
+
+    def get_api_key(self, key_id: str) -> dict | None:
+        item = self._get(keys.api_key_key(key_id))
+        return strip_keys(item) if item else None
+
+    def list_api_keys(self, *, limit: int, cursor: str | None) -> Page:
+        page = self._list_type("APIKEY", limit=limit, cursor=cursor)
+        return Page([strip_keys(i) for i in page.items], page.next_cursor)
+
+    def delete_api_key(self, key_id: str) -> None:
+        if self._delete(keys.api_key_key(key_id), condition="attribute_exists(pk)") is None:
+            raise NotFoundError(f"api key {key_id} not found")
+
+    # --- satellites ----------------------------------------------------------------------
+
+    def create_satellite(self, satellite: dict) -> dict:
+        item = _plain(keys.satellite_key(satellite["id"]) | keys.type_index("SATELLITE", satellite["id"])) | satellite
+        try:
+            self._put(item, condition="attribute_not_exists(pk)")
+        except Exception as error:
+            if _is_condition_failure(error):
+                raise ConflictError(f"satellite {satellite['id']} already exists") from error
+            raise
+        return satellite
+
+    def get_satellite(self, satellite_id: str) -> dict | None:
+        item = self._get(keys.satellite_key(satellite_id))
+        return strip_keys(item) if item else None
+
+    def get_satellites(self, satellite_ids: list[str]) -> dict[str, dict]:
+        found = self._batch_get([keys.satellite_key(s) for s in sorted(set(satellite_ids))])
+        return {item["id"]: strip_keys(item) for item in found}
+
+    def list_satellites(self, *, limit: int, cursor: str | None) -> Page:
+        page = self._list_type("SATELLITE", limit=limit, cursor=cursor)
+        return Page([strip_keys(i) for i in page.items], page.next_cursor)
+
+    def replace_satellite_secret(self, satellite_id: str, *, salt: str, secret_hash: str, now: str) -> dict:
+        """Swap the stored token hash: the old token stops working at once."""
+        def attempt() -> dict:
+            current = self._get(keys.satellite_key(satellite_id))
+            if current is None:
+                raise NotFoundError(f"satellite {satellite_id} not found")
+            updated = current | {"tokenSalt": salt, "tokenHash": secret_hash, "updatedAt": now,
+                                 "version": current.get("version", 1) + 1}
+            self._transact([self.put_op(updated, "version = :v", {":v": current.get("version", 1)})])
+            return strip_keys(updated)
+
+        return retry_on_conflict(attempt)
+
+    def touch_satellite(self, satellite_id: str, seen_at: str) -> None:
+        """Record when a satellite was last heard from (never moves backwards)."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=keys.satellite_key(satellite_id),
+                UpdateExpression="SET lastSeenAt = :seen",
+                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(lastSeenAt) OR lastSeenAt < :seen)",
+                ExpressionAttributeValues={":seen": {"S": seen_at}},
+            )
+        except Exception as error:
+            if not _is_condition_failure(error):
+                raise
+
+    def satellite_links(self, satellite_id: str) -> list[tuple[str, str]]:
+        links = self._query_all(keys.satellite_partition(satellite_id), sk_prefix="ASSIGN#")
+        return [(link["systemId"], link["configurationId"]) for link in links]
+
+    def delete_satellite(self, satellite_id: str) -> list[str]:
+        """Delete a satellite and take it out of every assignment; returns the systems touched."""
+        if self._delete(keys.satellite_key(satellite_id), condition="attribute_exists(pk)") is None:
+            raise NotFoundError(f"satellite {satellite_id} not found")
+        touched = []
+        for system_id, configuration_id in self.satellite_links(satellite_id):
+            def attempt(system_id: str = system_id, configuration_id: str = configuration_id) -> None:
+                current = self._get(keys.assignment_key(system_id, configuration_id))
+                operations = [self.delete_op(keys.satellite_link_key(satellite_id, system_id, configuration_id))]
+                if current is not None and satellite_id in current["satelliteIds"]:
+                    remaining = [s for s in current["satelliteIds"] if s != satellite_id]
+                    updated = current | {"satelliteIds": remaining, "version": current["version"] + 1}
+                    if not remaining and not current["includeLocal"]:
+                        updated["enabled"] = False  # no source left: keep the check but stop expecting runs
+                    operations.append(self.put_op(updated, "version = :v", {":v": current["version"]}))
+                self._transact(operations)
+            retry_on_conflict(attempt)
+            touched.append(system_id)
+        return sorted(set(touched))

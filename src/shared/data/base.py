@@ -1,0 +1,229 @@
+"""The table primitives every part of the repository shares: get, query, page, transact, batch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from botocore.exceptions import ClientError
+
+from shared.data import keys
+from shared.data.table import (
+    cancellation_reasons,
+    decode_cursor,
+    deserialize,
+    encode_cursor,
+    error_code,
+    serialize,
+    translated_errors,
+)
+
+R = TypeVar("R")
+
+BATCH_GET_LIMIT = 100
+BATCH_WRITE_LIMIT = 25
+TRANSACT_LIMIT = 100
+
+
+class TransactionConflict(Exception):  # noqa: N818  (a signal between repository methods, not a domain error)
+    """A transaction was cancelled by a failed condition; `reasons[i]` is the code of item i."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(",".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict]
+    next_cursor: str | None
+
+
+class TableBase:
+    """Holds the low-level client and the table name; every call goes through here."""
+
+    def __init__(self, client: Any, table_name: str):
+        self._client = client
+        self._table = table_name
+
+    # --- single items --------------------------------------------------------------------
+
+    def _get(self, key: dict, *, consistent: bool = True) -> dict | None:
+        with translated_errors():
+            answer = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=consistent)
+        item = answer.get("Item")
+        return deserialize(item) if item else None
+
+    def _put(self, attributes: dict, *, condition: str | None = None, values: dict | None = None) -> None:
+        request: dict[str, Any] = {"TableName": self._table, "Item": serialize(attributes)}
+        if condition:
+            request["ConditionExpression"] = condition
+        if values:
+            request["ExpressionAttributeValues"] = serialize(values)
+        with translated_errors():
+            self._client.put_item(**request)
+
+    def _delete(self, key: dict, *, condition: str | None = None) -> dict | None:
+        request: dict[str, Any] = {"TableName": self._table, "Key": key, "ReturnValues": "ALL_OLD"}
+        if condition:
+            request["ConditionExpression"] = condition
+        with translated_errors():
+            answer = self._client.delete_item(**request)
+        old = answer.get("Attributes")
+        return deserialize(old) if old else None
+
+    # --- queries -------------------------------------------------------------------------
+
+    def _query_page(
+        self,
+        partition: str,
+        *,
+        sk_prefix: str | None = None,
+        sk_between: tuple[str, str] | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+        newest_first: bool = False,
+        index: str | None = None,
+        filter_expression: str | None = None,
+        filter_values: dict | None = None,
+        filter_names: dict | None = None,
+    ) -> Page:
+        pk_attr, sk_attr = ("gsi1pk", "gsi1sk") if index == "ByType" else ("pk", "sk")
+        condition = "#pk = :pk"
+        names = {"#pk": pk_attr}
+        values: dict[str, Any] = {":pk": partition}
+        if sk_prefix is not None:
+            condition += " AND begins_with(#sk, :prefix)"
+            names["#sk"] = sk_attr
+            values[":prefix"] = sk_prefix
+        elif sk_between is not None:
+            condition += " AND #sk BETWEEN :low AND :high"
+            names["#sk"] = sk_attr
+            values[":low"], values[":high"] = sk_between
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names | (filter_names or {}),
+            "ExpressionAttributeValues": serialize(values | (filter_values or {})),
+            "Limit": limit,
+            "ScanIndexForward": not newest_first,
+        }
+        if index:
+            request["IndexName"] = index
+        else:
+            request["ConsistentRead"] = True
+        if filter_expression:
+            request["FilterExpression"] = filter_expression
+        start = decode_cursor(cursor, partition_attribute=pk_attr, expected_partition=partition)
+        if start:
+            request["ExclusiveStartKey"] = start
+        items: list[dict] = []
+        with translated_errors():
+            while True:
+                answer = self._client.query(**request)
+                items.extend(deserialize(item) for item in answer.get("Items", []))
+                last = answer.get("LastEvaluatedKey")
+                # A filter may leave a page short; keep reading until it is full or the list ends.
+                if not last or len(items) >= limit or not filter_expression:
+                    break
+                request["ExclusiveStartKey"] = last
+                request["Limit"] = limit - len(items)
+        return Page(items=items, next_cursor=encode_cursor(last))
+
+    def _query_all(self, partition: str, *, sk_prefix: str | None = None) -> list[dict]:
+        """Every item of a (small) partition, strongly consistent."""
+        items: list[dict] = []
+        cursor = None
+        while True:
+            page = self._query_page(partition, sk_prefix=sk_prefix, limit=1000, cursor=cursor)
+            items.extend(page.items)
+            if not page.next_cursor:
+                return items
+            cursor = page.next_cursor
+
+    def _list_type(self, kind: str, *, limit: int, cursor: str | None) -> Page:
+        return self._query_page(keys.type_partition(kind), index="ByType", limit=limit, cursor=cursor)
+
+    # --- batches and transactions --------------------------------------------------------
+
+    def _batch_get(self, item_keys: list[dict], *, consistent: bool = True) -> list[dict]:
+        found: list[dict] = []
+        for start in range(0, len(item_keys), BATCH_GET_LIMIT):
+            pending = {self._table: {"Keys": item_keys[start : start + BATCH_GET_LIMIT], "ConsistentRead": consistent}}
+            while pending:
+                with translated_errors():
+                    answer = self._client.batch_get_item(RequestItems=pending)
+                found.extend(deserialize(item) for item in answer.get("Responses", {}).get(self._table, []))
+                pending = answer.get("UnprocessedKeys") or {}
+        return found
+
+    def _batch_write(self, puts: Iterable[dict] = (), deletes: Iterable[dict] = ()) -> int:
+        requests = [{"PutRequest": {"Item": serialize(item)}} for item in puts]
+        requests += [{"DeleteRequest": {"Key": key}} for key in deletes]
+        calls = 0
+        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+            pending = {self._table: requests[start : start + BATCH_WRITE_LIMIT]}
+            while pending:
+                calls += 1
+                with translated_errors():
+                    answer = self._client.batch_write_item(RequestItems=pending)
+                pending = answer.get("UnprocessedItems") or {}
+        return calls
+
+    def _transact(self, operations: list[dict]) -> None:
+        """Run one transaction; a failed condition raises TransactionConflict with per-item reasons."""
+        for operation in operations:
+            for body in operation.values():
+                body["TableName"] = self._table
+        try:
+            with translated_errors():
+                self._client.transact_write_items(TransactItems=operations)
+        except ClientError as error:
+            if error_code(error) == "TransactionCanceledException":
+                raise TransactionConflict(cancellation_reasons(error)) from error
+            raise
+
+    @staticmethod
+    def put_op(item: dict, condition: str | None = None, values: dict | None = None) -> dict:
+        body: dict[str, Any] = {"Item": serialize(item)}
+        if condition:
+            body["ConditionExpression"] = condition
+        if values:
+            body["ExpressionAttributeValues"] = serialize(values)
+        return {"Put": body}
+
+    @staticmethod
+    def delete_op(key: dict, condition: str | None = None) -> dict:
+        body: dict[str, Any] = {"Key": key}
+        if condition:
+            body["ConditionExpression"] = condition
+        return {"Delete": body}
+
+    @staticmethod
+    def check_op(key: dict, condition: str, values: dict | None = None) -> dict:
+        body: dict[str, Any] = {"Key": key, "ConditionExpression": condition}
+        if values:
+            body["ExpressionAttributeValues"] = serialize(values)
+        return {"ConditionCheck": body}
+
+    @staticmethod
+    def update_op(key: dict, expression: str, values: dict, names: dict | None = None) -> dict:
+        body: dict[str, Any] = {"Key": key, "UpdateExpression": expression, "ExpressionAttributeValues": serialize(values)}
+        if names:
+            body["ExpressionAttributeNames"] = names
+        return {"Update": body}
+
+
+def strip_keys(item: dict) -> dict:
+    """The stored attributes without the table's key and index attributes."""
+    return {k: v for k, v in item.items() if k not in {"pk", "sk", "gsi1pk", "gsi1sk", "dueShard", "nextDueAt"}}
+
+
+def retry_on_conflict(attempt: Callable[[], R], *, tries: int = 8) -> R:
+    for _ in range(tries - 1):
+        try:
+            return attempt()
+        except TransactionConflict:
+            continue
+    return attempt()

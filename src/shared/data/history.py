@@ -1,0 +1,170 @@
+"""Runs, health state, aggregates and transitions.
+
+A recorded run is one transaction: the idempotency marker (conditional on absence), the run
+item, the hourly and daily aggregate counters (atomic ADD, so never double counted), the system
+state (conditional on its version) and, when the system status changed, the transition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shared.data import keys
+from shared.data.base import Page, TableBase, TransactionConflict, strip_keys
+from shared.data.catalog import _plain
+from shared.data.table import serialize_value
+
+
+
+class DuplicateRunError(Exception):
+    """The run was recorded before (its marker exists)."""
+
+    def __init__(self, marker: dict | None):
+        super().__init__("run already recorded")
+        self.marker = marker
+
+
+class StateVersionConflict(Exception):  # noqa: N818
+    """Another writer changed the system state since it was read."""
+
+
+@dataclass
+class AggregateIncrement:
+    tier: str  # "H" or "D"
+    start: str
+    source_id: str
+    increments: dict[str, int | float]
+    expires_at: int
+
+
+@dataclass
+class RunCommit:
+    run: dict
+    marker: dict
+    state: dict
+    expected_state_version: int | None
+    aggregates: list[AggregateIncrement] = field(default_factory=list)
+    transition: dict | None = None
+
+
+class HistoryStore(TableBase):
+    # --- recording -----------------------------------------------------------------------
+
+    def commit_run(self, commit: RunCommit) -> None:
+        """Write a run and everything it changes in one transaction (see module docstring)."""
+        run = commit.run
+        operations = [
+            self.put_op(_plain(keys.run_marker_key(run["runId"])) | commit.marker, "attribute_not_exists(pk)"),
+            self.put_op(_plain(keys.run_key(run["systemId"], run["configurationId"], run["timestamp"], run["runId"]))
+                        | run),
+        ]
+        operations += [self._aggregate_op(run, a) for a in commit.aggregates]
+        operations.append(self._state_op(run["systemId"], commit.state, commit.expected_state_version))
+        if commit.transition:
+            transition = commit.transition
+            operations.append(self.put_op(
+                _plain(keys.transition_key(run["systemId"], transition["at"], commit.state["version"])) | transition
+            ))
+        try:
+            self._transact(operations)
+        except TransactionConflict as conflict:
+            if conflict.reasons and conflict.reasons[0] == "ConditionalCheckFailed":
+                raise DuplicateRunError(self._get(keys.run_marker_key(run["runId"]))) from conflict
+            raise StateVersionConflict() from conflict
+
+    def store_state(self, system_id: str, state: dict, *, expected_version: int | None,
+                    transition: dict | None = None) -> None:
+        """Write a re-evaluated state without a run (assignment or configuration changed)."""
+        operations = [self._state_op(system_id, state, expected_version)]
+        if transition:
+            operations.append(self.put_op(
+                _plain(keys.transition_key(system_id, transition["at"], state["version"])) | transition
+            ))
+        try:
+            self._transact(operations)
+        except TransactionConflict as conflict:
+            raise StateVersionConflict() from conflict
+
+    def _state_op(self, system_id: str, state: dict, expected_version: int | None) -> dict:
+        item = _plain(keys.system_state_key(system_id)) | state
+        if expected_version is None:
+            return self.put_op(item, "attribute_not_exists(pk)")
+        # The system must still exist: a run for a deleted system must not resurrect its state.
+        return self.put_op(item, "version = :v", {":v": expected_version})
+
+    def _aggregate_op(self, run: dict, aggregate: AggregateIncrement) -> dict:
+        key = keys.aggregate_key(aggregate.tier, run["systemId"], run["configurationId"], aggregate.start,
+                                 aggregate.source_id)
+        names = {f"#a{i}": name for i, name in enumerate(aggregate.increments)}
+        values = {f":a{i}": value for i, value in enumerate(aggregate.increments.values())}
+        additions = ", ".join(f"#a{i} :a{i}" for i in range(len(names)))
+        expression = f"ADD {additions} SET expiresAt = :expires, #start = :start, sourceId = :source"
+        names["#start"] = "start"
+        values |= {":expires": aggregate.expires_at, ":start": aggregate.start, ":source": aggregate.source_id}
+        return self.update_op(key, expression, values, names)
+
+    def mark_published(self, run_id: str) -> None:
+        self._client.update_item(
+            TableName=self._table,
+            Key=keys.run_marker_key(run_id),
+            UpdateExpression="SET published = :yes REMOVE pendingEvents",
+            ExpressionAttributeValues={":yes": serialize_value(True)},
+        )
+
+    # --- reading -------------------------------------------------------------------------
+
+    def get_state(self, system_id: str) -> dict | None:
+        item = self._get(keys.system_state_key(system_id))
+        return strip_keys(item) if item else None
+
+    def get_states(self, system_ids: list[str]) -> dict[str, dict]:
+        """Strongly consistent BatchGetItem of state items: ceil(N/100) calls, never one per system."""
+        found = self._batch_get([keys.system_state_key(s) for s in dict.fromkeys(system_ids)])
+        return {item["pk"].removeprefix("SYSTEM#"): strip_keys(item) for item in found}
+
+    def list_runs(
+        self, system_id: str, configuration_id: str, *, start: str, end: str, source: str | None,
+        status: str | None, limit: int, cursor: str | None,
+    ) -> Page:
+        filters, values, names = [], {}, {}
+        if source:
+            filters.append("sourceId = :source")
+            values[":source"] = source
+        if status:
+            filters.append("#status = :status")
+            values[":status"] = status
+            names["#status"] = "status"
+        page = self._query_page(
+            keys.runs_partition(system_id, configuration_id), sk_between=(start, end + "~"),
+            limit=limit, cursor=cursor, newest_first=True,
+            filter_expression=" AND ".join(filters) or None, filter_values=values or None,
+            filter_names=names or None,
+        )
+        return Page([strip_keys(i) for i in page.items], page.next_cursor)
+
+    def list_aggregates(self, tier: str, system_id: str, configuration_id: str, *, start: str, end: str,
+                        source: str | None) -> list[dict]:
+        items: list[dict] = []
+        cursor = None
+        while True:
+            page = self._query_page(
+                keys.aggregate_partition(tier, system_id, configuration_id), sk_between=(start, end + "~"),
+                limit=1000, cursor=cursor,
+                filter_expression="sourceId = :source" if source else None,
+                filter_values={":source": source} if source else None,
+            )
+            items.extend(strip_keys(i) for i in page.items)
+            if not page.next_cursor:
+                return items
+            cursor = page.next_cursor
+
+    def list_transitions(self, system_id: str, *, start: str, end: str, limit: int, cursor: str | None,
+                         newest_first: bool = True) -> Page:
+        page = self._query_page(keys.transitions_partition(system_id), sk_between=(start, end + "~"),
+                                limit=limit, cursor=cursor, newest_first=newest_first)
+        return Page([strip_keys(i) for i in page.items], page.next_cursor)
+
+    def last_transition_before(self, system_id: str, moment: str) -> dict | None:
+        page = self._query_page(keys.transitions_partition(system_id), sk_between=("", moment),
+                                limit=1, newest_first=True)
+        return page.items[0] if page.items else None

@@ -1,0 +1,116 @@
+"""Every key format of the single table lives here, built by small named functions.
+
+Partitions:
+  SYSTEM#<id>           META, STATE (the precomputed SystemHealth), CHECK#<configurationId>, MAINT#<id>
+  CONFIG#<id>           META, ASSIGN#<systemId> (links for cascades and propagation)
+  SATELLITE#<id>        META, ASSIGN#<systemId>#<configurationId>
+  APIKEY#<id>           META
+  RUNID#<runId>         META (idempotency marker of a recorded run)
+  RUNS#<sys>#<cfg>      <timestamp>#<runId>
+  AGG#H#<sys>#<cfg>     <hourStart>#<sourceId>   (AGG#D# for daily)
+  TRANS#<sys>           <at>#<stateVersion>
+Index ByType (gsi1pk = TYPE#<kind>, gsi1sk = id) lists resources; index ByNextDue
+(dueShard, nextDueAt) holds only assignments the scheduler must run.
+"""
+
+import zlib
+
+META = "META"
+STATE = "STATE"
+DUE_SHARDS = 4
+
+
+def _key(pk: str, sk: str) -> dict:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def system_key(system_id: str) -> dict:
+    return _key(f"SYSTEM#{system_id}", META)
+
+
+def system_partition(system_id: str) -> str:
+    return f"SYSTEM#{system_id}"
+
+
+def system_state_key(system_id: str) -> dict:
+    return _key(f"SYSTEM#{system_id}", STATE)
+
+
+def assignment_key(system_id: str, configuration_id: str) -> dict:
+    return _key(f"SYSTEM#{system_id}", f"CHECK#{configuration_id}")
+
+
+def maintenance_key(system_id: str, maintenance_id: str) -> dict:
+    return _key(f"SYSTEM#{system_id}", f"MAINT#{maintenance_id}")
+
+
+def configuration_key(configuration_id: str) -> dict:
+    return _key(f"CONFIG#{configuration_id}", META)
+
+
+def configuration_partition(configuration_id: str) -> str:
+    return f"CONFIG#{configuration_id}"
+
+
+def configuration_link_key(configuration_id: str, system_id: str) -> dict:
+    return _key(f"CONFIG#{configuration_id}", f"ASSIGN#{system_id}")
+
+
+def satellite_key(satellite_id: str) -> dict:
+    return _key(f"SATELLITE#{satellite_id}", META)
+
+
+def satellite_partition(satellite_id: str) -> str:
+    return f"SATELLITE#{satellite_id}"
+
+
+def satellite_link_key(satellite_id: str, system_id: str, configuration_id: str) -> dict:
+    return _key(f"SATELLITE#{satellite_id}", f"ASSIGN#{system_id}#{configuration_id}")
+
+
+def api_key_key(key_id: str) -> dict:
+    return _key(f"APIKEY#{key_id}", META)
+
+
+def run_marker_key(run_id: str) -> dict:
+    return _key(f"RUNID#{run_id}", META)
+
+
+def runs_partition(system_id: str, configuration_id: str) -> str:
+    return f"RUNS#{system_id}#{configuration_id}"
+
+
+def run_key(system_id: str, configuration_id: str, timestamp: str, run_id: str) -> dict:
+    return _key(runs_partition(system_id, configuration_id), f"{timestamp}#{run_id}")
+
+
+def aggregate_partition(tier: str, system_id: str, configuration_id: str) -> str:
+    return f"AGG#{tier}#{system_id}#{configuration_id}"
+
+
+def aggregate_key(tier: str, system_id: str, configuration_id: str, start: str, source_id: str) -> dict:
+    return _key(aggregate_partition(tier, system_id, configuration_id), f"{start}#{source_id}")
+
+
+def transitions_partition(system_id: str) -> str:
+    return f"TRANS#{system_id}"
+
+
+def transition_key(system_id: str, at: str, state_version: int) -> dict:
+    return _key(transitions_partition(system_id), f"{at}#{state_version:012d}")
+
+
+def type_index(kind: str, resource_id: str) -> dict:
+    return {"gsi1pk": {"S": f"TYPE#{kind}"}, "gsi1sk": {"S": resource_id}}
+
+
+def type_partition(kind: str) -> str:
+    return f"TYPE#{kind}"
+
+
+def due_shard(system_id: str, configuration_id: str) -> str:
+    return f"DUE#{zlib.crc32(f'{system_id}/{configuration_id}'.encode()) % DUE_SHARDS}"
+
+
+def all_due_shards() -> list[str]:
+    return [f"DUE#{n}" for n in range(DUE_SHARDS)]

@@ -1,0 +1,50 @@
+"""Domain errors. They know nothing of HTTP; each transport maps them in one place."""
+
+
+class DomainError(Exception):
+    code = "INTERNAL"
+
+    def __init__(self, message: str, details: list[dict] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class BadRequestError(DomainError):
+    code = "BAD_REQUEST"
+
+
+class UnauthenticatedError(DomainError):
+    code = "UNAUTHENTICATED"
+
+
+class ForbiddenError(DomainError):
+    code = "FORBIDDEN"
+
+
+class NotFoundError(DomainError):
+    code = "NOT_FOUND"
+
+
+class ConflictError(DomainError):
+    code = "CONFLICT"
+
+
+class VersionMismatchError(DomainError):
+    code = "VERSION_MISMATCH"
+
+
+class PayloadTooLargeError(DomainError):
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class ValidationFailedError(DomainError):
+    code = "VALIDATION_FAILED"
+
+
+class ThrottledError(DomainError):
+    code = "THROTTLED"
+
+
+class UnavailableError(DomainError):
+    code = "UNAVAILABLE"

@@ -1,0 +1,401 @@
+"""The public shapes of API.md as pydantic v2 models.
+
+Requests (`<Noun>Create`, `<Noun>Patch`) reject unknown fields; views (`<Noun>View`) are what
+the API answers. Field names are snake_case in Python and camelCase on the wire.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+
+HealthStatus = Literal["healthy", "degraded", "unhealthy", "unknown"]
+RunStatus = Literal["healthy", "degraded", "unhealthy"]
+Role = Literal["reader", "manager", "service"]
+AssertionOperator = Literal[
+    "eq", "ne", "lt", "lte", "gt", "gte", "contains", "notContains", "startsWith",
+    "endsWith", "matches", "exists", "notExists", "in",
+]
+
+LOCAL_SOURCE_ID = "local"
+LOCAL_SOURCE_LABEL = "Local"
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO 8601 UTC with a `Z`, millisecond precision: sortable as a string."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_timestamp(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+Timestamp = Annotated[AwareDatetime, PlainSerializer(format_timestamp, return_type=str)]
+ResourceId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Description = Annotated[str, StringConstraints(max_length=2000)]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class _Request(_Model):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+# --- systems ---------------------------------------------------------------------------------
+
+
+class SystemCreate(_Request):
+    id: ResourceId | None = None
+    name: Name
+    description: Description = ""
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
+
+
+class SystemPatch(_Request):
+    name: Name | None = None
+    description: Description | None = None
+    tags: list[Tag] | None = Field(None, max_length=50)
+
+
+class SystemView(_Model):
+    id: str
+    name: str
+    description: str
+    tags: list[str]
+    created_at: Timestamp
+    updated_at: Timestamp
+    version: int
+
+
+# --- configurations --------------------------------------------------------------------------
+
+
+class Assertion(_Request):
+    source: Annotated[str, StringConstraints(pattern=r"^(status|latencyMs|result\..+)$", max_length=500)]
+    operator: AssertionOperator
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _value_where_needed(self) -> Assertion:
+        if self.operator not in ("exists", "notExists") and self.value is None:
+            raise ValueError(f"operator {self.operator} needs a value")
+        if self.operator == "in" and not isinstance(self.value, list):
+            raise ValueError("operator in needs a list value")
+        return self
+
+
+class ConfigurationCreate(_Request):
+    id: ResourceId | None = None
+    name: Name
+    strategy_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    config: dict[str, Any]
+    interval_seconds: int = Field(ge=10, le=86400)
+    timeout_seconds: int = Field(10, ge=1, le=60)
+    assertions: list[Assertion] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _timeout_below_interval(self) -> ConfigurationCreate:
+        if self.timeout_seconds >= self.interval_seconds:
+            raise ValueError("timeoutSeconds must be below intervalSeconds")
+        return self
+
+
+class ConfigurationPatch(_Request):
+    name: Name | None = None
+    strategy_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    config: dict[str, Any] | None = None
+    interval_seconds: int | None = Field(None, ge=10, le=86400)
+    timeout_seconds: int | None = Field(None, ge=1, le=60)
+    assertions: list[Assertion] | None = Field(None, max_length=50)
+
+
+class ConfigurationView(_Model):
+    id: str
+    name: str
+    strategy_id: str
+    config: dict[str, Any]
+    interval_seconds: int
+    timeout_seconds: int
+    assertions: list[Assertion]
+    paused: bool
+    created_at: Timestamp
+    updated_at: Timestamp
+    version: int
+
+
+# --- assignments -----------------------------------------------------------------------------
+
+
+class ConsecutiveThresholds(_Request):
+    mode: Literal["consecutive"] = "consecutive"
+    degraded_after: int = Field(1, ge=1, le=100)
+    unhealthy_after: int = Field(3, ge=1, le=100)
+    recover_after: int = Field(1, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ConsecutiveThresholds:
+        if self.degraded_after > self.unhealthy_after:
+            raise ValueError("degradedAfter must not exceed unhealthyAfter")
+        return self
+
+
+class WindowThresholds(_Request):
+    mode: Literal["window"] = "window"
+    window_size: int = Field(10, ge=1, le=100)
+    degraded_after: int = Field(3, ge=1, le=100)
+    unhealthy_after: int = Field(5, ge=1, le=100)
+    recover_after: int = Field(1, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WindowThresholds:
+        if self.degraded_after > self.unhealthy_after:
+            raise ValueError("degradedAfter must not exceed unhealthyAfter")
+        if self.unhealthy_after > self.window_size:
+            raise ValueError("unhealthyAfter must not exceed windowSize")
+        return self
+
+
+StateThresholds = Annotated[ConsecutiveThresholds | WindowThresholds, Field(discriminator="mode")]
+
+
+class Quorum(_Request):
+    mode: Literal["any", "majority", "all"] = "any"
+
+
+class Retention(_Request):
+    raw_days: int = Field(7, ge=1, le=30)
+    hourly_days: int = Field(30, ge=7, le=90)
+    daily_days: int = Field(365, ge=30, le=1095)
+
+    @model_validator(mode="after")
+    def _increasing(self) -> Retention:
+        if not self.raw_days < self.hourly_days < self.daily_days:
+            raise ValueError("rawDays < hourlyDays < dailyDays must hold")
+        return self
+
+
+class AssignmentPut(_Request):
+    enabled: bool = True
+    state_thresholds: StateThresholds = Field(default_factory=ConsecutiveThresholds)
+    satellite_ids: list[ResourceId] = Field(default_factory=list, max_length=50)
+    include_local: bool = True
+    quorum: Quorum = Field(default_factory=Quorum)
+    retention: Retention = Field(default_factory=Retention)
+
+    @model_validator(mode="after")
+    def _has_a_source(self) -> AssignmentPut:
+        if not self.include_local and not self.satellite_ids:
+            raise ValueError("an assignment without local runs needs at least one satellite")
+        if len(set(self.satellite_ids)) != len(self.satellite_ids):
+            raise ValueError("satelliteIds must not repeat")
+        return self
+
+
+class AssignmentView(_Model):
+    system_id: str
+    configuration_id: str
+    configuration_name: str
+    strategy_id: str
+    enabled: bool
+    state_thresholds: StateThresholds
+    satellite_ids: list[str]
+    include_local: bool
+    quorum: Quorum
+    retention: Retention
+    status: HealthStatus
+    last_run_at: Timestamp | None
+    version: int
+
+
+# --- maintenance, keys, satellites -----------------------------------------------------------
+
+
+class MaintenanceCreate(_Request):
+    title: Name
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    suppress_notifications: bool = True
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> MaintenanceCreate:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("endsAt must be after startsAt")
+        return self
+
+
+class MaintenanceView(_Model):
+    id: str
+    system_id: str
+    title: str
+    starts_at: Timestamp
+    ends_at: Timestamp
+    suppress_notifications: bool
+    created_at: Timestamp
+
+
+class ApiKeyCreate(_Request):
+    name: Name
+    role: Role
+
+
+class ApiKeyView(_Model):
+    id: str
+    name: str
+    role: Role
+    created_at: Timestamp
+
+
+class ApiKeyCreated(_Model):
+    api_key: ApiKeyView
+    key: str
+
+
+class SatelliteCreate(_Request):
+    id: ResourceId | None = None
+    name: Name
+    region: Annotated[str, StringConstraints(max_length=64)] = ""
+    heartbeat_interval_seconds: int = Field(30, ge=5, le=3600)
+
+
+class SatelliteView(_Model):
+    id: str
+    name: str
+    region: str
+    created_at: Timestamp
+    last_seen_at: Timestamp | None
+    online: bool
+
+
+class SatelliteCreated(_Model):
+    satellite: SatelliteView
+    token: str
+
+
+# --- health, runs, history -------------------------------------------------------------------
+
+
+class SourceHealthView(_Model):
+    source_id: str
+    source_label: str
+    status: HealthStatus
+    last_run_at: Timestamp | None
+
+
+class CheckHealthView(_Model):
+    configuration_id: str
+    configuration_name: str
+    status: HealthStatus
+    last_run_at: Timestamp | None
+    sources: list[SourceHealthView]
+
+
+class SystemHealthView(_Model):
+    system_id: str
+    status: HealthStatus
+    evaluated_at: Timestamp
+    since: Timestamp
+    checks: list[CheckHealthView]
+
+
+class AssertionOutcome(_Model):
+    source: str
+    operator: str
+    value: Any = None
+    actual: Any = None
+    passed: bool
+
+
+class RunView(_Model):
+    run_id: str
+    system_id: str
+    configuration_id: str
+    source_id: str
+    source_label: str
+    status: RunStatus
+    latency_ms: float | None
+    result: dict[str, Any]
+    assertions: list[AssertionOutcome]
+    error: dict[str, Any] | None
+    timestamp: Timestamp
+
+
+class TransitionView(_Model):
+    system_id: str
+    previous_status: HealthStatus
+    new_status: HealthStatus
+    at: Timestamp
+    suppressed: bool
+
+
+class LatencySummary(_Model):
+    min: float | None
+    max: float | None
+    avg: float | None
+    p50: float | None
+    p95: float | None
+    p99: float | None
+
+
+class BucketView(_Model):
+    start: Timestamp
+    end: Timestamp
+    run_count: int
+    healthy_count: int
+    degraded_count: int
+    unhealthy_count: int
+    success_rate: float | None
+    latency_ms: LatencySummary
+
+
+class HistoryView(_Model):
+    bucket_seconds: int
+    buckets: list[BucketView]
+
+
+class CheckAvailability(_Model):
+    configuration_id: str
+    availability: float | None
+
+
+class AvailabilityView(_Model):
+    system_id: str
+    from_: Timestamp = Field(alias="from")
+    to: Timestamp
+    availability: float | None
+    uptime_seconds: float
+    downtime_seconds: float
+    unknown_seconds: float
+    maintenance_seconds: float
+    checks: list[CheckAvailability]
+
+
+class HealthBatchRequest(_Request):
+    system_ids: list[ResourceId] = Field(min_length=1, max_length=1000)
+
+
+T = TypeVar("T")
+
+
+class Page(_Model, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None

@@ -1,0 +1,72 @@
+"""Building a resolver for the HTTP functions and the checks every request passes first."""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from pydantic import BaseModel
+
+from shared.domain.errors import BadRequestError
+from shared.http.errors import error_response, register_error_handlers
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def new_resolver() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(
+        enable_validation=True,
+        response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
+    )
+    register_error_handlers(app)
+    return app
+
+
+def handle(app: APIGatewayHttpResolver, event: dict, context: Any) -> dict:
+    """Refuse oversize and non-JSON bodies before routing, then resolve."""
+    body = event.get("body") or ""
+    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
+    if size > MAX_BODY_BYTES:
+        return _raw(error_response(413, "PAYLOAD_TOO_LARGE", "the body is larger than 256 KiB"))
+    if body:
+        headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+        content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            return _raw(error_response(400, "BAD_REQUEST", "the body must be application/json"))
+    return app.resolve(event, context)
+
+
+def _raw(response: Response) -> dict:
+    return {"statusCode": response.status_code, "headers": {"Content-Type": "application/json"},
+            "body": response.body, "isBase64Encoded": False}
+
+
+def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
+    if isinstance(payload, BaseModel):
+        payload = payload.model_dump(mode="json", by_alias=True)
+    return Response(status_code=status, content_type="application/json",
+                    body=json.dumps(payload, separators=(",", ":")), headers=headers or {})
+
+
+def no_content() -> Response:
+    return Response(status_code=204, body="")
+
+
+def if_match(app: APIGatewayHttpResolver) -> int | None:
+    """The version a PATCH or PUT expects, from `If-Match` (quotes and W/ tolerated)."""
+    raw = app.current_event.get_header_value("if-match", case_sensitive=False)
+    if raw is None:
+        return None
+    cleaned = raw.strip().removeprefix("W/").strip('"')
+    if not cleaned.isdigit():
+        raise BadRequestError("If-Match must be a version number",
+                              [{"field": "header.If-Match", "message": "expected an integer version"}])
+    return int(cleaned)
+
+
+def page_view(page: dict) -> dict:
+    return {"items": [i.model_dump(mode="json", by_alias=True) if isinstance(i, BaseModel) else i
+                      for i in page["items"]],
+            "nextCursor": page["next_cursor"]}

@@ -1,0 +1,57 @@
+"""Route guards: who may call a route. A guard is a Powertools middleware set per route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+from shared import aws
+from shared.services import access
+from shared.services.context import default_collaborators
+from shared.settings import get_settings
+
+
+def bearer_token(app: APIGatewayHttpResolver) -> str | None:
+    header = app.current_event.get_header_value("authorization", case_sensitive=False) or ""
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+@lru_cache(maxsize=1)
+def bootstrap_key() -> str:
+    """The manager key from settings, or from the Secrets Manager secret the template names."""
+    settings = get_settings()
+    if settings.admin_api_key or not settings.admin_api_key_secret_arn:
+        return settings.admin_api_key
+    secret = aws.client("secretsmanager").get_secret_value(SecretId=settings.admin_api_key_secret_arn)
+    return secret["SecretString"].strip()
+
+
+def requires(role: str, *, public_status: bool = False) -> Callable:
+    """A middleware admitting callers whose key grants `role` (anyone for public status reads)."""
+
+    def guard(app: APIGatewayHttpResolver, next_middleware: Callable) -> Response:
+        if public_status and get_settings().public_status:
+            app.append_context(principal=access.Principal("anonymous", "anonymous", "reader"))
+            return next_middleware(app)
+        principal = access.authenticate(default_collaborators(), bearer_token(app), bootstrap_key())
+        access.require_role(principal, role)
+        app.append_context(principal=principal)
+        return next_middleware(app)
+
+    return guard
+
+
+def satellite_only(app: APIGatewayHttpResolver, next_middleware: Callable) -> Response:
+    satellite = access.authenticate_satellite(default_collaborators(), bearer_token(app))
+    app.append_context(satellite=satellite)
+    return next_middleware(app)
+
+
+READER = [requires("reader")]
+PUBLIC_READER = [requires("reader", public_status=True)]
+SERVICE = [requires("service")]
+MANAGER = [requires("manager")]
+SATELLITE = [satellite_only]

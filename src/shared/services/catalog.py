@@ -1,0 +1,218 @@
+"""Use cases of the management API: systems, configurations, assignments, maintenance.
+
+Every mutation follows ARCHITECTURE.md invariant 1: write the store, re-evaluate the health
+state it affects, invalidate the status cache and wait for it, then publish events.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from shared.data.base import Page
+from shared.domain.models import (
+    AssignmentPut,
+    AssignmentView,
+    ConfigurationCreate,
+    ConfigurationPatch,
+    ConfigurationView,
+    MaintenanceCreate,
+    MaintenanceView,
+    SystemCreate,
+    SystemPatch,
+    SystemView,
+    format_timestamp,
+)
+from shared.events import ASSIGNMENT_CHANGED, Event
+from shared.services.context import Collaborators
+from shared.services.health_state import initial_state, reevaluate_systems
+from shared.strategies import validate_config
+
+
+def _now(c: Collaborators) -> tuple[str, int]:
+    moment = c.clock()
+    return format_timestamp(moment), int(moment.timestamp())
+
+
+def _page(page: Page, view: type) -> dict:
+    return {"items": [view.model_validate(i) for i in page.items], "next_cursor": page.next_cursor}
+
+
+# --- systems -----------------------------------------------------------------------------------
+
+
+def create_system(c: Collaborators, request: SystemCreate) -> SystemView:
+    now, _ = _now(c)
+    system_id = request.id or str(uuid.uuid4())
+    system = {"id": system_id, "name": request.name, "description": request.description, "tags": request.tags,
+              "createdAt": now, "updatedAt": now, "version": 1}
+    c.repository.create_system(system, initial_state(system_id, now))
+    return SystemView.model_validate(system)
+
+
+def get_system(c: Collaborators, system_id: str) -> SystemView:
+    return SystemView.model_validate(c.repository.get_system(system_id))
+
+
+def list_systems(c: Collaborators, *, limit: int, cursor: str | None) -> dict:
+    return _page(c.repository.list_systems(limit=limit, cursor=cursor), SystemView)
+
+
+def update_system(c: Collaborators, system_id: str, patch: SystemPatch, *, expected_version: int | None) -> SystemView:
+    now, _ = _now(c)
+    changes = patch.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
+    return SystemView.model_validate(
+        c.repository.update_system(system_id, changes, expected_version=expected_version, now=now)
+    )
+
+
+def delete_system(c: Collaborators, system_id: str) -> None:
+    assignments = c.repository.delete_system(system_id)
+    acknowledged = c.cache.invalidate(system_id)
+    c.publisher.publish([
+        Event(ASSIGNMENT_CHANGED, {"systemId": system_id, "configurationId": a["configurationId"],
+                                   "change": "unassigned", "cacheInvalidated": acknowledged})
+        for a in assignments
+    ])
+
+
+# --- configurations ----------------------------------------------------------------------------
+
+
+def create_configuration(c: Collaborators, request: ConfigurationCreate) -> ConfigurationView:
+    now, _ = _now(c)
+    config = validate_config(request.strategy_id, request.config,
+                             allow_private_targets=c.settings.allow_private_targets)
+    configuration = {
+        "id": request.id or str(uuid.uuid4()), "name": request.name, "strategyId": request.strategy_id,
+        "config": config, "intervalSeconds": request.interval_seconds, "timeoutSeconds": request.timeout_seconds,
+        "assertions": [a.to_wire() for a in request.assertions], "paused": False,
+        "createdAt": now, "updatedAt": now, "version": 1,
+    }
+    c.repository.create_configuration(configuration)
+    c.cache.invalidate_family()
+    return ConfigurationView.model_validate(configuration)
+
+
+def get_configuration(c: Collaborators, configuration_id: str) -> ConfigurationView:
+    return ConfigurationView.model_validate(c.repository.get_configuration(configuration_id))
+
+
+def list_configurations(c: Collaborators, *, limit: int, cursor: str | None) -> dict:
+    return _page(c.repository.list_configurations(limit=limit, cursor=cursor), ConfigurationView)
+
+
+def update_configuration(
+    c: Collaborators, configuration_id: str, patch: ConfigurationPatch, *, expected_version: int | None
+) -> ConfigurationView:
+    changes = patch.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
+    current = c.repository.get_configuration(configuration_id)
+    merged = ConfigurationCreate.model_validate(
+        {k: v for k, v in (current | changes).items()
+         if k in ("name", "strategyId", "config", "intervalSeconds", "timeoutSeconds", "assertions")}
+    )
+    if "config" in changes or "strategyId" in changes:
+        changes["config"] = validate_config(merged.strategy_id, merged.config,
+                                            allow_private_targets=c.settings.allow_private_targets)
+    return _change_configuration(c, configuration_id, changes, expected_version)
+
+
+def set_configuration_paused(c: Collaborators, configuration_id: str, paused: bool) -> ConfigurationView:
+    return _change_configuration(c, configuration_id, {"paused": paused}, None)
+
+
+def _change_configuration(
+    c: Collaborators, configuration_id: str, changes: dict, expected_version: int | None
+) -> ConfigurationView:
+    now, now_epoch = _now(c)
+    updated, system_ids = c.repository.update_configuration(
+        configuration_id, changes, expected_version=expected_version, now=now, now_epoch=now_epoch
+    )
+    events = reevaluate_systems(c, system_ids)
+    acknowledged = c.cache.invalidate_family()
+    c.publisher.publish([e.acknowledged(acknowledged) for e in events])
+    return ConfigurationView.model_validate(updated)
+
+
+def delete_configuration(c: Collaborators, configuration_id: str) -> None:
+    removed = c.repository.delete_configuration(configuration_id)
+    events = reevaluate_systems(c, [a["systemId"] for a in removed])
+    acknowledged = c.cache.invalidate_family()
+    events += [
+        Event(ASSIGNMENT_CHANGED, {"systemId": a["systemId"], "configurationId": configuration_id,
+                                   "change": "unassigned"})
+        for a in removed
+    ]
+    c.publisher.publish([e.acknowledged(acknowledged) for e in events])
+
+
+# --- assignments -------------------------------------------------------------------------------
+
+
+def assignment_views(c: Collaborators, system_id: str) -> list[AssignmentView]:
+    snapshot = c.repository.system_snapshot(system_id)
+    if snapshot["system"] is None:
+        from shared.domain.errors import NotFoundError
+
+        raise NotFoundError(f"system {system_id} not found")
+    checks = {check["configurationId"]: check for check in ((snapshot["state"] or {}).get("view") or {}).get("checks", [])}
+    return [_assignment_view(a, checks.get(a["configurationId"])) for a in snapshot["assignments"]]
+
+
+def _assignment_view(assignment: dict, check: dict | None) -> AssignmentView:
+    return AssignmentView.model_validate(assignment | {
+        "status": check["status"] if check else "unknown",
+        "lastRunAt": check["lastRunAt"] if check else None,
+    })
+
+
+def put_assignment(
+    c: Collaborators, system_id: str, configuration_id: str, request: AssignmentPut, *, expected_version: int | None
+) -> AssignmentView:
+    now, now_epoch = _now(c)
+    settings = request.model_dump(mode="json", by_alias=True)
+    assignment, created = c.repository.put_assignment(
+        system_id, configuration_id, settings, expected_version=expected_version, now=now, now_epoch=now_epoch
+    )
+    events = reevaluate_systems(c, [system_id])
+    acknowledged = c.cache.invalidate(system_id)
+    events.append(Event(ASSIGNMENT_CHANGED, {"systemId": system_id, "configurationId": configuration_id,
+                                             "change": "assigned" if created else "updated"}))
+    c.publisher.publish([e.acknowledged(acknowledged) for e in events])
+    state = c.repository.get_state(system_id) or {}
+    check = next((k for k in (state.get("view") or {}).get("checks", [])
+                  if k["configurationId"] == configuration_id), None)
+    return _assignment_view(assignment, check)
+
+
+def delete_assignment(c: Collaborators, system_id: str, configuration_id: str) -> None:
+    c.repository.delete_assignment(system_id, configuration_id)
+    events = reevaluate_systems(c, [system_id])
+    acknowledged = c.cache.invalidate(system_id)
+    events.append(Event(ASSIGNMENT_CHANGED, {"systemId": system_id, "configurationId": configuration_id,
+                                             "change": "unassigned"}))
+    c.publisher.publish([e.acknowledged(acknowledged) for e in events])
+
+
+# --- maintenance -------------------------------------------------------------------------------
+
+
+def create_maintenance(c: Collaborators, system_id: str, request: MaintenanceCreate) -> MaintenanceView:
+    now, _ = _now(c)
+    maintenance = {"id": str(uuid.uuid4()), "systemId": system_id, "title": request.title,
+                   "startsAt": format_timestamp(request.starts_at), "endsAt": format_timestamp(request.ends_at),
+                   "suppressNotifications": request.suppress_notifications, "createdAt": now}
+    c.repository.create_maintenance(maintenance)
+    return MaintenanceView.model_validate(maintenance)
+
+
+def list_maintenances(c: Collaborators, system_id: str) -> list[MaintenanceView]:
+    snapshot = c.repository.system_snapshot(system_id)
+    if snapshot["system"] is None:
+        from shared.domain.errors import NotFoundError
+
+        raise NotFoundError(f"system {system_id} not found")
+    return [MaintenanceView.model_validate(m) for m in snapshot["maintenances"]]
+
+
+def delete_maintenance(c: Collaborators, system_id: str, maintenance_id: str) -> None:
+    c.repository.delete_maintenance(system_id, maintenance_id)

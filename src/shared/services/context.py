@@ -1,0 +1,43 @@
+"""The collaborators a service needs, built once per process from settings and reusable
+across warm invocations. Tests build their own `Collaborators` with fakes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from shared import aws
+from shared.clock import Clock, utc_now
+from shared.events import EventBridgePublisher, Publisher
+from shared.settings import Settings, get_settings
+
+
+@dataclass
+class Collaborators:
+    repository: Any
+    cache: Any
+    publisher: Publisher
+    settings: Settings
+    clock: Clock = utc_now
+    queue: Any = None
+
+
+@lru_cache(maxsize=1)
+def default_collaborators() -> Collaborators:
+    from shared.cache.factory import build_cache
+    from shared.data.repository import Repository
+    from shared.queue import ChecksQueue
+
+    settings = get_settings()
+    return Collaborators(
+        repository=Repository(aws.dynamodb(), settings.table_name),
+        cache=build_cache(settings, dynamodb_client_factory=aws.dynamodb),
+        publisher=EventBridgePublisher(aws.events(), settings.event_bus_name),
+        settings=settings,
+        queue=ChecksQueue(aws.sqs(), settings.checks_queue_url),
+    )
+
+
+def reset_collaborators() -> None:
+    default_collaborators.cache_clear()

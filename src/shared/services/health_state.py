@@ -1,0 +1,155 @@
+"""The precomputed health state of a system: its slices, its SystemHealth view, its transitions.
+
+`next_state` is the one place a state is derived (pure); `reevaluate_systems` stores it for
+changes that carry no run (assignments, pauses), `record_run` for runs. The state item is
+written conditionally on its version, so the single winner of a change emits its transition.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pydantic import TypeAdapter
+
+from shared.data.history import StateVersionConflict
+from shared.domain import health
+from shared.domain.models import StateThresholds, format_timestamp, parse_timestamp
+from shared.events import SYSTEM_HEALTH_CHANGED, Event
+
+_thresholds = TypeAdapter(StateThresholds)
+STATE_WRITE_TRIES = 10
+DEFAULT_HEARTBEAT_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class SliceRun:
+    """A run as far as health evaluation cares."""
+
+    configuration_id: str
+    source_id: str
+    source_label: str
+    status: str
+    at: str
+
+
+@dataclass(frozen=True)
+class NextState:
+    item: dict
+    transition: dict | None
+    event: Event | None
+    changed: bool
+
+
+def initial_state(system_id: str, now: str) -> dict:
+    view = {"systemId": system_id, "status": "unknown", "evaluatedAt": now, "since": now, "checks": []}
+    return {"systemId": system_id, "version": 1, "status": "unknown", "since": now, "slices": {}, "view": view}
+
+
+def offline_sources(satellites: dict[str, dict], now: datetime) -> set[str]:
+    """Satellites whose last heartbeat or result is older than three heartbeat intervals."""
+    offline = set()
+    for satellite_id, satellite in satellites.items():
+        seen = satellite.get("lastSeenAt")
+        interval = satellite.get("heartbeatIntervalSeconds", DEFAULT_HEARTBEAT_SECONDS)
+        if not seen or now - parse_timestamp(seen) > timedelta(seconds=3 * interval):
+            offline.add(satellite_id)
+    return offline
+
+
+def next_state(snapshot: dict, now: datetime, *, run: SliceRun | None = None,
+               offline: frozenset[str] | set[str] = frozenset()) -> NextState:
+    """Derive a system's next state from its snapshot and, optionally, one new run (pure)."""
+    system = snapshot["system"]
+    previous = snapshot["state"] or initial_state(system["id"], format_timestamp(now))
+    at = format_timestamp(now)
+    slices: dict = copy.deepcopy(previous.get("slices", {}))
+    assignments = {a["configurationId"]: a for a in snapshot["assignments"]}
+
+    if run is not None and run.configuration_id in assignments:
+        assignment = assignments[run.configuration_id]
+        prior = slices.get(run.configuration_id, {}).get(run.source_id)
+        updated = health.apply_run(
+            health.SliceState.from_item(prior) if prior else None,
+            run_status=run.status, at=run.at, thresholds=_thresholds.validate_python(assignment["stateThresholds"]),
+            source_id=run.source_id, source_label=run.source_label,
+        )
+        slices.setdefault(run.configuration_id, {})[run.source_id] = updated.to_item()
+
+    checks = []
+    for configuration_id, assignment in sorted(assignments.items()):
+        sources = set(assignment["satelliteIds"]) | ({"local"} if assignment["includeLocal"] else set())
+        kept = {s: item for s, item in slices.get(configuration_id, {}).items() if s in sources}
+        slices[configuration_id] = kept
+        if not assignment["enabled"] or assignment.get("configurationPaused"):
+            continue
+        states = [health.SliceState.from_item(item) for item in kept.values()]
+        status = health.evaluate_check(states, assignment["quorum"]["mode"], offline_sources=set(offline))
+        source_views = [
+            {"sourceId": s.source_id, "sourceLabel": s.source_label,
+             "status": "unknown" if s.source_id in offline else s.status, "lastRunAt": s.last_run_at}
+            for s in sorted(states, key=lambda s: s.source_id)
+        ]
+        checks.append({
+            "configurationId": configuration_id, "configurationName": assignment["configurationName"],
+            "status": status, "lastRunAt": max((s["lastRunAt"] for s in source_views if s["lastRunAt"]), default=None),
+            "sources": source_views,
+        })
+    slices = {k: v for k, v in slices.items() if k in assignments}
+
+    status = health.evaluate_system([check["status"] for check in checks])
+    since = previous["since"] if status == previous["status"] else at
+    view = {"systemId": system["id"], "status": status, "evaluatedAt": at, "since": since, "checks": checks}
+    changed = slices != previous.get("slices") or _comparable(view) != _comparable(previous.get("view") or {})
+    item = {"systemId": system["id"], "version": previous["version"] + 1, "status": status, "since": since,
+            "slices": slices, "view": view}
+    if status == previous["status"]:
+        return NextState(item, None, None, changed)
+
+    suppressed = any(
+        m["suppressNotifications"] and m["startsAt"] <= at < m["endsAt"] for m in snapshot["maintenances"]
+    )
+    transition = {"systemId": system["id"], "previousStatus": previous["status"], "newStatus": status,
+                  "at": at, "suppressed": suppressed}
+    event = Event(SYSTEM_HEALTH_CHANGED, {
+        "systemId": system["id"], "systemName": system["name"], "previousStatus": previous["status"],
+        "newStatus": status, "healthyChecks": sum(1 for c in checks if c["status"] == "healthy"),
+        "totalChecks": len(checks), "suppressed": suppressed, "timestamp": at,
+    })
+    return NextState(item, transition, event, True)
+
+
+def _comparable(view: dict) -> dict:
+    return {k: v for k, v in view.items() if k != "evaluatedAt"}
+
+
+def reevaluate_systems(c, system_ids: list[str]) -> list[Event]:
+    """Re-derive and store the state of each system after a change without a run; returns the
+    transition events still to publish (after the caller's cache invalidation)."""
+    events: list[Event] = []
+    for system_id in dict.fromkeys(system_ids):
+        for _ in range(STATE_WRITE_TRIES):
+            snapshot = c.repository.system_snapshot(system_id)
+            if snapshot["system"] is None:
+                break
+            now = c.clock()
+            satellites = _satellites_of(c, snapshot)
+            outcome = next_state(snapshot, now, offline=offline_sources(satellites, now))
+            if not outcome.changed:
+                break
+            expected = snapshot["state"]["version"] if snapshot["state"] else None
+            try:
+                c.repository.store_state(system_id, outcome.item, expected_version=expected,
+                                         transition=outcome.transition)
+            except StateVersionConflict:
+                continue
+            if outcome.event:
+                events.append(outcome.event)
+            break
+    return events
+
+
+def _satellites_of(c, snapshot: dict) -> dict[str, dict]:
+    satellite_ids = sorted({s for a in snapshot["assignments"] for s in a["satelliteIds"]})
+    return c.repository.get_satellites(satellite_ids) if satellite_ids else {}

@@ -1,0 +1,36 @@
+"""The only reader of the process environment: one pydantic settings model, read lazily once."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=True)
+
+    stage: str = Field("dev", alias="STAGE")
+    table_name: str = Field("healthcheck", alias="TABLE_NAME")
+    idempotency_table_name: str = Field("healthcheck-idempotency", alias="IDEMPOTENCY_TABLE_NAME")
+    cache_table_name: str = Field("healthcheck-cache", alias="CACHE_TABLE_NAME")
+    checks_queue_url: str = Field("", alias="CHECKS_QUEUE_URL")
+    event_bus_name: str = Field("healthcheck", alias="EVENT_BUS_NAME")
+    cache_backend: Literal["redis", "dynamodb", "memory", "none"] = Field("none", alias="CACHE_BACKEND")
+    redis_url: str = Field("", alias="REDIS_URL")
+    cache_ttl_seconds: int = Field(15, alias="CACHE_TTL_SECONDS", ge=1, le=3600)
+    admin_api_key: str = Field("", alias="HC_ADMIN_API_KEY")
+    admin_api_key_secret_arn: str = Field("", alias="HC_ADMIN_API_KEY_SECRET_ARN")
+    public_status: bool = Field(False, alias="HC_PUBLIC_STATUS")
+    allow_private_targets: bool = Field(False, alias="HC_ALLOW_PRIVATE_TARGETS")
+    tracing_enabled: bool = Field(False, alias="HC_TRACING_ENABLED")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the local runtime change the environment)."""
+    get_settings.cache_clear()

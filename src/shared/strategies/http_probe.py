@@ -1,0 +1,168 @@
+"""HTTP probe on aiohttp: redirects followed by hand so every hop passes the SSRF guard, body read bounded."""
+
+from __future__ import annotations
+
+import errno
+import socket
+import time
+from typing import TYPE_CHECKING
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
+from yarl import URL
+
+from shared.strategies.http_check import BODY_READ_CAP_BYTES, MAX_REDIRECTS, REPORTED_HEADERS, HttpConfig
+from shared.strategies.probing import ProbeFailure, ProbeResult, failure_from_exception
+from shared.strategies.targets import TargetForbiddenError, check_literal_host, check_resolved_addresses
+
+if TYPE_CHECKING:
+    from shared.strategies.probing import ProbeContext
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_READ_CHUNK_BYTES = 64 * 1024
+
+
+class GuardedResolver(AbstractResolver):
+    """Resolves with aiohttp's default resolver, then refuses forbidden addresses before any connect.
+
+    aiohttp connects to exactly the addresses returned here, so a rebinding answer cannot slip in
+    between the check and the connection.
+    """
+
+    def __init__(self, *, allow_private_targets: bool, resolver: AbstractResolver | None = None):
+        self._allow_private_targets = allow_private_targets
+        self._resolver = resolver or DefaultResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        resolved = await self._resolver.resolve(host, port, family)
+        check_resolved_addresses(
+            host, [entry["host"] for entry in resolved], allow_private_targets=self._allow_private_targets
+        )
+        return resolved
+
+    async def close(self) -> None:
+        await self._resolver.close()
+
+
+def open_guarded_session(context: ProbeContext) -> aiohttp.ClientSession:
+    connector = aiohttp.TCPConnector(
+        resolver=GuardedResolver(allow_private_targets=context.allow_private_targets),
+        limit=context.http_connection_limit,
+        ssl=context.verified_ssl_context(),
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(total=None),
+        auto_decompress=True,
+        trust_env=False,
+        cookie_jar=aiohttp.DummyCookieJar(),
+    )
+
+
+async def probe_http(config: HttpConfig, context: ProbeContext, *, timeout_seconds: float) -> ProbeResult:
+    session = context.http_session()
+    # True means the connector's verifying context; False skips verification.
+    tls = bool(config.verify_tls)
+    method = config.method
+    data = config.body.encode() if config.body is not None else None
+    url = URL(config.url, encoded=False)
+    redirects = 0
+    started = time.perf_counter()
+    while True:
+        _check_hop(url, allow_private_targets=context.allow_private_targets)
+        try:
+            response = await session.request(
+                method, url, headers=config.headers, data=data, allow_redirects=False, ssl=tls
+            )
+        except Exception as error:
+            raise _http_failure(error) from None
+        try:
+            location = response.headers.get("Location")
+            if config.follow_redirects and response.status in _REDIRECT_STATUSES and location:
+                redirects += 1
+                if redirects > MAX_REDIRECTS:
+                    raise ProbeFailure("TOO_MANY_REDIRECTS", f"more than {MAX_REDIRECTS} redirects")
+                url = _redirect_target(url, location)
+                if response.status == 303 or (response.status in (301, 302) and method == "POST"):
+                    method, data = ("HEAD" if method == "HEAD" else "GET"), None
+                continue
+            body, truncated = await _read_bounded(response)
+        except ProbeFailure:
+            raise
+        except Exception as error:
+            raise _http_failure(error) from None
+        finally:
+            response.release()
+        latency_ms = (time.perf_counter() - started) * 1000
+        return ProbeResult(
+            result={
+                "statusCode": response.status,
+                "latencyMs": round(latency_ms, 3),
+                "headers": {name: response.headers[name] for name in REPORTED_HEADERS if name in response.headers},
+                "contentType": response.headers.get("Content-Type"),
+                "bodyBytes": len(body),
+                "bodyTruncated": truncated,
+                "redirects": redirects,
+            },
+            body=body,
+            body_encoding=response.charset or "utf-8",
+        )
+
+
+def _check_hop(url: URL, *, allow_private_targets: bool) -> None:
+    # aiohttp hands IP literals straight to connect, never to the resolver: check them here.
+    if url.host is None:
+        raise ProbeFailure("BAD_RESPONSE", "redirect to a URL without a host")
+    check_literal_host(url.host, allow_private_targets=allow_private_targets)
+
+
+def _redirect_target(current: URL, location: str) -> URL:
+    try:
+        target = current.join(URL(location))
+    except ValueError:
+        raise ProbeFailure("BAD_RESPONSE", "redirect with an invalid Location") from None
+    if target.scheme not in ("http", "https"):
+        raise ProbeFailure("BAD_RESPONSE", f"redirect to a non-HTTP URL ({target.scheme})")
+    return target
+
+
+async def _read_bounded(response: aiohttp.ClientResponse) -> tuple[bytes, bool]:
+    if response.content_length is not None and response.content_length <= BODY_READ_CAP_BYTES:
+        return await response.read(), False
+    chunks: list[bytes] = []
+    size = 0
+    while size < BODY_READ_CAP_BYTES:
+        chunk = await response.content.read(min(_READ_CHUNK_BYTES, BODY_READ_CAP_BYTES - size))
+        if not chunk:
+            return b"".join(chunks), False
+        chunks.append(chunk)
+        size += len(chunk)
+    truncated = not response.content.at_eof()
+    if truncated:
+        # The rest is never read; the connection cannot be reused.
+        response.close()
+    return b"".join(chunks), truncated
+
+
+def _http_failure(error: BaseException) -> BaseException:
+    if isinstance(error, TimeoutError | TargetForbiddenError | ProbeFailure):
+        return error
+    cause = getattr(error, "os_error", None) or error.__cause__
+    if isinstance(cause, TargetForbiddenError):
+        return cause
+    if isinstance(error, aiohttp.ClientConnectorDNSError):
+        return ProbeFailure("DNS_FAILURE", f"could not resolve {error.host}")
+    if isinstance(error, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
+        return ProbeFailure("TLS_INVALID", str(error)[:500])
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return failure_from_exception(error.os_error)
+    if isinstance(error, aiohttp.ServerDisconnectedError):
+        return ProbeFailure("CONNECTION_RESET", "the server closed the connection without a complete response")
+    if isinstance(error, aiohttp.ClientOSError) and error.errno in (errno.ECONNRESET, errno.EPIPE):
+        return ProbeFailure("CONNECTION_RESET", str(error)[:500])
+    if isinstance(error, aiohttp.ClientResponseError | aiohttp.ClientPayloadError):
+        return ProbeFailure("BAD_RESPONSE", str(error)[:500] or type(error).__name__)
+    return failure_from_exception(error)
