@@ -1,1 +1,1 @@
-"""The local runtime: template.yaml's functions, routes, schedules and queues on one machine, without Docker."""
+"""The local runtime: template.yaml's functions, routes, schedules and queues on one machine."""

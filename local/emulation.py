@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import os
+import sys
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -37,8 +37,15 @@ _QUEUE_CREATE_ATTRIBUTES = (
     "FifoQueue",
     "ContentBasedDeduplication",
 )
-# Hooks that drop what a process cached from an earlier environment; absent modules are fine.
-_RESET_HOOKS = (("shared.settings", "reset_settings"), ("shared.aws", "reset_clients"))
+# What a process caches from its environment (settings, clients, collaborators, the bootstrap key,
+# the memory cache). Only modules already imported can hold anything, so nothing is imported here.
+_RESET_HOOKS = (
+    ("shared.settings", "reset_settings"),
+    ("shared.aws", "reset_clients"),
+    ("shared.services.context", "reset_collaborators"),
+    ("shared.cache.factory", "reset_memory_backend"),
+    ("shared.http.auth", "bootstrap_key.cache_clear"),
+)
 
 
 @dataclass
@@ -70,7 +77,7 @@ class Emulation:
         return self.references.attributes[(logical_id, "Arn")]
 
     def environment_for(self, function: LambdaFunction) -> dict[str, str]:
-        """The function's declared variables resolved against the emulation, with the local settings on top."""
+        """The function's declared variables resolved against the emulation, local settings on top."""
         declared = self.template.function_environment(function, self.references)
         local_overrides = {
             "HC_ADMIN_API_KEY": self.settings.admin_api_key,
@@ -115,7 +122,9 @@ def start_emulation(template: Template, settings: LocalRuntimeSettings) -> Emula
     host, port = server.get_host_and_port()
     endpoint_url = f"http://{host}:{port}"
     # moto keeps its state per process, not per server: start from nothing.
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint_url}/moto-api/reset", method="POST"), timeout=10)
+    urllib.request.urlopen(
+        urllib.request.Request(f"{endpoint_url}/moto-api/reset", method="POST"), timeout=10
+    )
     references = ResourceReferences(region=settings.region)
     emulation = Emulation(template, settings, endpoint_url, references, "", server)
     try:
@@ -158,12 +167,15 @@ def _create_queues(emulation: Emulation) -> None:
     # Every queue exists before any redrive policy names its dead-letter queue.
     for logical_id, properties in queues.items():
         properties = emulation.template.resolve(
-            {name: value for name, value in properties.items() if name != "RedrivePolicy"}, emulation.references
+            {name: value for name, value in properties.items() if name != "RedrivePolicy"},
+            emulation.references,
         )
         queue_name = properties.get("QueueName", logical_id)
         attributes = {name: str(properties[name]) for name in _QUEUE_CREATE_ATTRIBUTES if name in properties}
         queue_url = sqs.create_queue(QueueName=queue_name, Attributes=attributes)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         emulation.references.refs[logical_id] = queue_url
         emulation.references.attributes[(logical_id, "Arn")] = arn
         emulation.references.attributes[(logical_id, "QueueName")] = queue_name
@@ -188,11 +200,13 @@ def _create_event_buses(emulation: Emulation) -> None:
 
 
 def _create_event_log(emulation: Emulation) -> str:
-    """A rule and a queue on every bus that take a copy of each published event, so the runtime can print it."""
+    """A rule and a queue on every bus that copy each published event, so the runtime can print it."""
     sqs = emulation.client("sqs")
     events = emulation.client("events")
     queue_url = sqs.create_queue(QueueName=EVENT_LOG_NAME)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     for logical_id in emulation.template.resources_of_type("AWS::Events::EventBus"):
         bus_name = emulation.references.refs[logical_id]
         events.put_rule(
@@ -224,12 +238,12 @@ def applied_environment(environment: Mapping[str, str]) -> Iterator[None]:
 
 
 def reset_cached_environment() -> None:
-    for module_name, hook_name in _RESET_HOOKS:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        getattr(module, hook_name)()
+    for module_name, hook_path in _RESET_HOOKS:
+        hook = sys.modules.get(module_name)
+        for attribute in hook_path.split(".") if hook is not None else ():
+            hook = getattr(hook, attribute, None)
+        if callable(hook):
+            hook()
 
 
 def _flag(value: bool) -> str:

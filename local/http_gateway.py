@@ -1,4 +1,4 @@
-"""A loopback HTTP server that does what API Gateway (HTTP API, payload format 2.0) does for template routes."""
+"""A loopback HTTP server doing what API Gateway (HTTP API, payload format 2.0) does for template routes."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ Invoke = Callable[[LambdaFunction, dict], Any]
 
 
 class RouteTable:
-    """Picks the route API Gateway would: the most literal path first, `{proxy+}` last, a method before ANY."""
+    """Picks the route API Gateway would: most literal path first, `{proxy+}` last, a method before ANY."""
 
     def __init__(self, routes: list[HttpRoute]):
         self._routes = sorted(

@@ -1,4 +1,4 @@
-"""Invoking a template function in this process, as the Lambda runtime would: its handler, a context, a deadline."""
+"""Invoking a template function in this process as the Lambda runtime would: handler, context, deadline."""
 
 from __future__ import annotations
 

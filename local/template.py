@@ -47,7 +47,7 @@ _CloudFormationLoader.add_multi_constructor("!", _construct_short_form_intrinsic
 
 def load_template_document(path: Path = TEMPLATE_PATH) -> dict:
     with open(path, encoding="utf-8") as template_file:
-        return yaml.load(template_file, Loader=_CloudFormationLoader)  # noqa: S506 (a SafeLoader subclass)
+        return yaml.load(template_file, Loader=_CloudFormationLoader)
 
 
 @dataclass(frozen=True)
@@ -191,14 +191,18 @@ class Template:
     @cached_property
     def http_routes(self) -> list[HttpRoute]:
         return [
-            HttpRoute(method=properties["Method"].upper(), path=properties["Path"], function=function.logical_id)
+            HttpRoute(
+                method=properties["Method"].upper(), path=properties["Path"], function=function.logical_id
+            )
             for function, _, properties in self._events_of_type("HttpApi")
         ]
 
     @cached_property
     def schedules(self) -> list[Schedule]:
         return [
-            Schedule(function=function.logical_id, name=event_name, expression=properties["ScheduleExpression"])
+            Schedule(
+                function=function.logical_id, name=event_name, expression=properties["ScheduleExpression"]
+            )
             for function, event_name, properties in self._events_of_type("ScheduleV2", "Schedule")
         ]
 
@@ -208,7 +212,9 @@ class Template:
         for function, _, properties in self._events_of_type("SQS"):
             queue_arn = properties["Queue"]
             if "Fn::GetAtt" not in queue_arn:
-                raise TemplateError(f"{function.logical_id}: the SQS event must name a queue of this template")
+                raise TemplateError(
+                    f"{function.logical_id}: the SQS event must name a queue of this template"
+                )
             subscriptions.append(
                 QueueSubscription(
                     function=function.logical_id,
@@ -221,9 +227,13 @@ class Template:
             )
         return subscriptions
 
-    def function_environment(self, function: LambdaFunction, references: ResourceReferences) -> dict[str, str]:
+    def function_environment(
+        self, function: LambdaFunction, references: ResourceReferences
+    ) -> dict[str, str]:
         resolved = {name: self.resolve(value, references) for name, value in function.environment.items()}
-        return {name: _as_environment_value(value) for name, value in resolved.items() if value is not _NO_VALUE}
+        return {
+            name: _as_environment_value(value) for name, value in resolved.items() if value is not _NO_VALUE
+        }
 
     def resolve(self, value: Any, references: ResourceReferences) -> Any:
         """Evaluate the intrinsic functions the local runtime needs; `If` evaluates only the chosen branch."""
@@ -233,7 +243,7 @@ class Template:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             intrinsic = _INTRINSICS.get(key)
             if intrinsic is not None:
                 return intrinsic(self, argument, references)
@@ -305,8 +315,12 @@ _INTRINSICS = {
         str(template.resolve(argument[0], references)) == str(template.resolve(argument[1], references))
     ),
     "Fn::Not": lambda template, argument, references: not template.resolve(argument[0], references),
-    "Fn::And": lambda template, argument, references: all(template.resolve(item, references) for item in argument),
-    "Fn::Or": lambda template, argument, references: any(template.resolve(item, references) for item in argument),
+    "Fn::And": lambda template, argument, references: all(
+        template.resolve(item, references) for item in argument
+    ),
+    "Fn::Or": lambda template, argument, references: any(
+        template.resolve(item, references) for item in argument
+    ),
     "Fn::Join": lambda template, argument, references: argument[0].join(
         str(item) for item in template.resolve(argument[1], references)
     ),

@@ -11,6 +11,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -19,6 +20,7 @@ from shared.cache.backend import Held, Hit, Leased, Outcome, Value
 
 BATCH_GET_LIMIT = 100
 BATCH_GET_ATTEMPTS = 4
+WRITE_CONCURRENCY = 16
 
 
 class DynamoDBBackend:
@@ -37,6 +39,7 @@ class DynamoDBBackend:
         self._clock = clock
         self._prefix = prefix
         self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
         self.calls = 0
 
     def lookup(self, namespace: str, keys: Sequence[str]) -> dict[str, Value]:
@@ -56,8 +59,8 @@ class DynamoDBBackend:
 
     def acquire(self, namespace: str, keys: Sequence[str], token: str, lease_ms: int) -> dict[str, Outcome]:
         family = self._family(namespace)
-        outcomes: dict[str, Outcome] = {}
-        for key in keys:
+
+        def grant(key: str) -> Outcome:
             now_ms = self._now_ms()
             try:
                 self._call(
@@ -78,11 +81,10 @@ class DynamoDBBackend:
             except ClientError as error:
                 if _code(error) != "ConditionalCheckFailedException":
                     raise
-                current = error.response.get("Item") or self._get(self._value_pk(namespace, key))
-                outcomes[key] = _occupied(current)
-                continue
-            outcomes[key] = Leased(str(family))
-        return outcomes
+                return _occupied(error.response.get("Item") or self._get(self._value_pk(namespace, key)))
+            return Leased(str(family))
+
+        return dict(zip(keys, self._each(grant, keys), strict=True))
 
     def fill(
         self, namespace: str, token: str, fills: Mapping[str, tuple[str, Value | None]], ttl_ms: int
@@ -92,7 +94,9 @@ class DynamoDBBackend:
             "ExpressionAttributeNames": {"#kind": "kind", "#token": "token"},
             "ExpressionAttributeValues": {":lease": {"S": "L"}, ":token": {"S": token}},
         }
-        for key, (family, value) in fills.items():
+
+        def store(key: str) -> None:
+            family, value = fills[key]
             pk = self._value_pk(namespace, key)
             try:
                 if value is None:
@@ -109,6 +113,8 @@ class DynamoDBBackend:
             except ClientError as error:
                 if _code(error) != "ConditionalCheckFailedException":
                     raise
+
+        self._each(store, list(fills))
 
     def invalidate(self, namespace: str, key: str) -> None:
         self._call("delete_item", Key=self._key(self._value_pk(namespace, key)))
@@ -136,6 +142,15 @@ class DynamoDBBackend:
             ReturnValues="UPDATED_NEW",
         )
         return int(answer["Attributes"]["fam"]["N"])
+
+    def _each(self, call: Callable[[str], Any], keys: Sequence[str]) -> list[Any]:
+        """Conditional writes have no batch form: run them concurrently (boto3 clients are thread-safe)."""
+        if len(keys) <= 1:
+            return [call(key) for key in keys]
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=WRITE_CONCURRENCY, thread_name_prefix="cache-ddb")
+        return list(self._pool.map(call, keys))
 
     def _fresh_family(self) -> int:
         # A lost family item comes back as the clock in microseconds, above every earlier family.

@@ -10,6 +10,7 @@ from typing import Any
 
 from shared.data import keys
 from shared.data.base import Page, TableBase, TransactionConflict, retry_on_conflict, strip_keys
+from shared.data.table import translated_errors
 from shared.domain.errors import ConflictError, NotFoundError, VersionMismatchError
 
 ASSIGNMENT_PREFIX = "CHECK#"
@@ -31,9 +32,8 @@ class CatalogStore(TableBase):
 
     def create_system(self, system: dict, initial_state: dict) -> dict:
         """Store a new system and its initial health state; a taken id is a ConflictError."""
-        item = {**keys.system_key(system["id"]), **keys.type_index("SYSTEM", system["id"])}
-        item = {k: v["S"] for k, v in item.items()} | system
-        state = {k: v["S"] for k, v in keys.system_state_key(system["id"]).items()} | initial_state
+        item = _plain(keys.system_key(system["id"]) | keys.type_index("SYSTEM", system["id"])) | system
+        state = _plain(keys.system_state_key(system["id"])) | initial_state
         try:
             self._transact([self.put_op(item, "attribute_not_exists(pk)"), self.put_op(state)])
         except TransactionConflict as conflict:
@@ -73,8 +73,7 @@ class CatalogStore(TableBase):
     # --- configurations ------------------------------------------------------------------
 
     def create_configuration(self, configuration: dict) -> dict:
-        item = {k: v["S"] for k, v in (keys.configuration_key(configuration["id"])
-                                       | keys.type_index("CONFIG", configuration["id"])).items()}
+        item = _plain(keys.configuration_key(configuration["id"]) | keys.type_index("CONFIG", configuration["id"]))
         try:
             self._put(item | configuration, condition="attribute_not_exists(pk)")
         except Exception as error:
@@ -124,6 +123,7 @@ class CatalogStore(TableBase):
                     "configurationName": configuration["name"],
                     "strategyId": configuration["strategyId"],
                     "configurationPaused": configuration["paused"],
+                    "intervalSeconds": configuration["intervalSeconds"],
                 }
                 schedule = _schedule_attributes(fresh, now_epoch)
                 if schedule and not reschedule and "nextDueAt" in current:
@@ -172,12 +172,14 @@ class CatalogStore(TableBase):
                 "configurationName": configuration["name"],
                 "strategyId": configuration["strategyId"],
                 "configurationPaused": configuration["paused"],
+                "intervalSeconds": configuration["intervalSeconds"],
                 **settings,
                 "createdAt": existing["createdAt"] if existing else now,
                 "updatedAt": now,
                 "version": existing["version"] + 1 if existing else 1,
             }
-            key_attrs = {k: v["S"] for k, v in keys.assignment_key(system_id, configuration_id).items()}
+            key_attrs = _plain(keys.assignment_key(system_id, configuration_id)
+                               | keys.type_index("ASSIGNMENT", f"{system_id}#{configuration_id}"))
             item = key_attrs | assignment | _schedule_attributes(assignment, now_epoch)
             operations = [
                 self.put_op(item, "version = :v", {":v": existing["version"]})
@@ -201,6 +203,10 @@ class CatalogStore(TableBase):
             return strip_keys(item), existing is None
 
         return retry_on_conflict(attempt)
+
+    def list_assignments_page(self, *, limit: int, cursor: str | None) -> Page:
+        page = self._list_type("ASSIGNMENT", limit=limit, cursor=cursor)
+        return Page([strip_keys(i) for i in page.items], page.next_cursor)
 
     def delete_assignment(self, system_id: str, configuration_id: str) -> dict:
         def attempt() -> dict:
@@ -240,6 +246,60 @@ class CatalogStore(TableBase):
         missing = [s for s in satellite_ids if s not in found]
         if missing:
             raise NotFoundError(f"satellite {missing[0]} not found")
+
+    # --- schedule ------------------------------------------------------------------------
+
+    def due_assignment_keys(self, shard: str, until_epoch: int) -> list[tuple[str, str]]:
+        """(systemId, configurationId) of assignments due before `until_epoch` in one shard of the
+        sparse ByNextDue index (eventually consistent: callers re-read the items)."""
+        found: list[tuple[str, str]] = []
+        request = {
+            "TableName": self._table, "IndexName": "ByNextDue",
+            "KeyConditionExpression": "dueShard = :shard AND nextDueAt < :until",
+            "ExpressionAttributeValues": {":shard": {"S": shard}, ":until": {"N": str(until_epoch)}},
+        }
+        with translated_errors():
+            while True:
+                answer = self._client.query(**request)
+                for item in answer.get("Items", []):
+                    system_id = item["pk"]["S"].removeprefix("SYSTEM#")
+                    found.append((system_id, item["sk"]["S"].removeprefix(ASSIGNMENT_PREFIX)))
+                if "LastEvaluatedKey" not in answer:
+                    return found
+                request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def get_assignments(self, pairs: list[tuple[str, str]]) -> list[dict]:
+        """Assignments by (systemId, configurationId), strongly consistent, with their schedule."""
+        items = self._batch_get([keys.assignment_key(s, c) for s, c in dict.fromkeys(pairs)])
+        return [strip_keys(i) | {k: i[k] for k in ("nextDueAt",) if k in i} for i in items]
+
+    def advance_schedule(self, system_id: str, configuration_id: str, *, seen_due: int, next_due: int) -> bool:
+        """Move the next due time on, only if nobody else did since we read it (one scheduler wins)."""
+        try:
+            self._client.update_item(
+                TableName=self._table, Key=keys.assignment_key(system_id, configuration_id),
+                UpdateExpression="SET nextDueAt = :next",
+                ConditionExpression="nextDueAt = :seen",
+                ExpressionAttributeValues={":next": {"N": str(next_due)}, ":seen": {"N": str(seen_due)}},
+            )
+        except Exception as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def clear_schedule(self, system_id: str, configuration_id: str, *, seen_due: int) -> None:
+        """Take an assignment out of the due index (it is paused, disabled or satellite-only)."""
+        try:
+            self._client.update_item(
+                TableName=self._table, Key=keys.assignment_key(system_id, configuration_id),
+                UpdateExpression="REMOVE nextDueAt, dueShard",
+                ConditionExpression="nextDueAt = :seen",
+                ExpressionAttributeValues={":seen": {"N": str(seen_due)}},
+            )
+        except Exception as error:
+            if not _is_condition_failure(error):
+                raise
 
     # --- maintenance ---------------------------------------------------------------------
 

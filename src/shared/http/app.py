@@ -46,17 +46,16 @@ def _raw(response: Response) -> dict:
 def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
     if isinstance(payload, BaseModel):
         payload = payload.model_dump(mode="json", by_alias=True)
-    return Response(status_code=status, content_type="application/json",
-                    body=json.dumps(payload, separators=(",", ":")), headers=headers or {})
+    return Response(status_code=status, content_type="application/json", body=payload, headers=headers or {})
 
 
-def no_content() -> Response:
-    return Response(status_code=204, body="")
+def no_content() -> Response[None]:
+    return Response(status_code=204, body=None)
 
 
 def if_match(app: APIGatewayHttpResolver) -> int | None:
     """The version a PATCH or PUT expects, from `If-Match` (quotes and W/ tolerated)."""
-    raw = app.current_event.get_header_value("if-match", case_sensitive=False)
+    raw = app.current_event.headers.get("if-match")
     if raw is None:
         return None
     cleaned = raw.strip().removeprefix("W/").strip('"')

@@ -14,7 +14,7 @@ from shared.settings import get_settings
 
 
 def bearer_token(app: APIGatewayHttpResolver) -> str | None:
-    header = app.current_event.get_header_value("authorization", case_sensitive=False) or ""
+    header = app.current_event.headers.get("authorization") or ""
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 

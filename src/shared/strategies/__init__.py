@@ -55,8 +55,10 @@ def _field_path(location: tuple[int | str, ...]) -> str:
     return ".".join(["body", "config", *(str(part) for part in location)])
 
 
-def validate_config(strategy_id: str, config: dict[str, Any], *, allow_private_targets: bool) -> dict[str, Any]:
-    """Validate and normalise a strategy config (wire form); literal private targets are refused unless allowed."""
+def validate_config(
+    strategy_id: str, config: dict[str, Any], *, allow_private_targets: bool
+) -> dict[str, Any]:
+    """Validate and normalise a config (wire form); literal private targets are refused unless allowed."""
     strategy = get_strategy(strategy_id)
     try:
         parsed = strategy.config_model.model_validate(config)

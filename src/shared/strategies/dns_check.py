@@ -21,7 +21,9 @@ RecordType = Literal["A", "AAAA", "CNAME", "MX", "TXT", "NS"]
 class DnsConfig(StrategyConfig):
     name: Hostname
     record_type: RecordType = "A"
-    resolver: IPvAnyAddress | None = Field(None, description="Name server to ask; the system resolver when absent")
+    resolver: IPvAnyAddress | None = Field(
+        None, description="Name server to ask; the system resolver when absent"
+    )
     resolver_port: Port = 53
     expected_answers: list[str] | None = Field(
         None, max_length=50, description="Every one of these must be in the answer"
@@ -56,7 +58,9 @@ def normalise_answer(record_type: str, text: str) -> str:
         return value.rstrip(".").lower()
     if record_type == "MX":
         preference, _, exchange = value.partition(" ")
-        return f"{preference} {exchange.strip().rstrip('.').lower()}" if exchange else value.rstrip(".").lower()
+        return (
+            f"{preference} {exchange.strip().rstrip('.').lower()}" if exchange else value.rstrip(".").lower()
+        )
     return value
 
 
@@ -72,7 +76,10 @@ def judge_dns(config: DnsConfig, result: dict[str, Any]) -> ProbeError | None:
             if normalise_answer(config.record_type, expected) not in answers
         ]
         if missing:
-            return {"code": "DNS_ANSWER_MISMATCH", "message": f"missing from the answer: {', '.join(missing)}"}
+            return {
+                "code": "DNS_ANSWER_MISMATCH",
+                "message": f"missing from the answer: {', '.join(missing)}",
+            }
     return None
 
 

@@ -71,7 +71,12 @@ async def probe_dns(config: DnsConfig, context: ProbeContext, *, timeout_seconds
 
 def _answers(response: dns.message.Message, record_type: str) -> list[str]:
     wanted = dns.rdatatype.from_text(record_type)
-    return [_answer_text(record_type, rdata) for rrset in response.answer if rrset.rdtype == wanted for rdata in rrset]
+    return [
+        _answer_text(record_type, rdata)
+        for rrset in response.answer
+        if rrset.rdtype == wanted
+        for rdata in rrset
+    ]
 
 
 def _answer_text(record_type: str, rdata: Any) -> str:

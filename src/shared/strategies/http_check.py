@@ -65,7 +65,9 @@ class HttpConfig(StrategyConfig):
         default_factory=dict, max_length=50
     )
     body: str | None = Field(None, max_length=65536)
-    expected_status_codes: list[StatusSpec] = Field(default_factory=lambda: ["200-299"], min_length=1, max_length=50)
+    expected_status_codes: list[StatusSpec] = Field(
+        default_factory=lambda: ["200-299"], min_length=1, max_length=50
+    )
     follow_redirects: bool = Field(True, description=f"Follow up to {MAX_REDIRECTS} redirects")
     verify_tls: bool = True
 
@@ -88,7 +90,9 @@ class HttpResult(StrategyResult):
         description="Status code of the final response",
         json_schema_extra=chart("counter", "Status Code", anomaly_direction="deviation"),
     )
-    latency_ms: float = latency_field("Response Time", description="Request start to bounded body read, all hops")
+    latency_ms: float = latency_field(
+        "Response Time", description="Request start to bounded body read, all hops"
+    )
     headers: dict[str, str] = Field(default_factory=dict, description=f"Only {', '.join(REPORTED_HEADERS)}")
     content_type: str | None = Field(None, json_schema_extra=chart("text", "Content Type"))
     body_bytes: int = Field(

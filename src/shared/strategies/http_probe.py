@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import socket
+import ssl
 import time
 from typing import TYPE_CHECKING
 
@@ -51,7 +52,6 @@ def open_guarded_session(context: ProbeContext) -> aiohttp.ClientSession:
     connector = aiohttp.TCPConnector(
         resolver=GuardedResolver(allow_private_targets=context.allow_private_targets),
         limit=context.http_connection_limit,
-        ssl=context.verified_ssl_context(),
     )
     return aiohttp.ClientSession(
         connector=connector,
@@ -64,8 +64,6 @@ def open_guarded_session(context: ProbeContext) -> aiohttp.ClientSession:
 
 async def probe_http(config: HttpConfig, context: ProbeContext, *, timeout_seconds: float) -> ProbeResult:
     session = context.http_session()
-    # True means the connector's verifying context; False skips verification.
-    tls = bool(config.verify_tls)
     method = config.method
     data = config.body.encode() if config.body is not None else None
     url = URL(config.url, encoded=False)
@@ -75,7 +73,12 @@ async def probe_http(config: HttpConfig, context: ProbeContext, *, timeout_secon
         _check_hop(url, allow_private_targets=context.allow_private_targets)
         try:
             response = await session.request(
-                method, url, headers=config.headers, data=data, allow_redirects=False, ssl=tls
+                method,
+                url,
+                headers=config.headers,
+                data=data,
+                allow_redirects=False,
+                ssl=_tls_for(url, verify=config.verify_tls, context=context),
             )
         except Exception as error:
             raise _http_failure(error) from None
@@ -101,7 +104,9 @@ async def probe_http(config: HttpConfig, context: ProbeContext, *, timeout_secon
             result={
                 "statusCode": response.status,
                 "latencyMs": round(latency_ms, 3),
-                "headers": {name: response.headers[name] for name in REPORTED_HEADERS if name in response.headers},
+                "headers": {
+                    name: response.headers[name] for name in REPORTED_HEADERS if name in response.headers
+                },
                 "contentType": response.headers.get("Content-Type"),
                 "bodyBytes": len(body),
                 "bodyTruncated": truncated,
@@ -110,6 +115,13 @@ async def probe_http(config: HttpConfig, context: ProbeContext, *, timeout_secon
             body=body,
             body_encoding=response.charset or "utf-8",
         )
+
+
+def _tls_for(url: URL, *, verify: bool, context: ProbeContext) -> ssl.SSLContext | bool:
+    # Built only when an https hop needs it: plain-HTTP runs never load a trust store.
+    if not verify:
+        return False
+    return context.verified_ssl_context() if url.scheme == "https" else True
 
 
 def _check_hop(url: URL, *, allow_private_targets: bool) -> None:
@@ -160,9 +172,13 @@ def _http_failure(error: BaseException) -> BaseException:
     if isinstance(error, aiohttp.ClientConnectorError):
         return failure_from_exception(error.os_error)
     if isinstance(error, aiohttp.ServerDisconnectedError):
-        return ProbeFailure("CONNECTION_RESET", "the server closed the connection without a complete response")
+        return ProbeFailure(
+            "CONNECTION_RESET", "the server closed the connection without a complete response"
+        )
     if isinstance(error, aiohttp.ClientOSError) and error.errno in (errno.ECONNRESET, errno.EPIPE):
         return ProbeFailure("CONNECTION_RESET", str(error)[:500])
-    if isinstance(error, aiohttp.ClientResponseError | aiohttp.ClientPayloadError):
-        return ProbeFailure("BAD_RESPONSE", str(error)[:500] or type(error).__name__)
+    if isinstance(error, aiohttp.ClientResponseError):
+        return ProbeFailure("BAD_RESPONSE", f"invalid HTTP response: {error.message}"[:500])
+    if isinstance(error, aiohttp.ClientPayloadError):
+        return ProbeFailure("BAD_RESPONSE", f"invalid HTTP body: {error}"[:500])
     return failure_from_exception(error)

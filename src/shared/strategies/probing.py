@@ -1,4 +1,4 @@
-"""What probes share: the per-run context (HTTP session, TLS context, clock), their result, and error codes."""
+"""What probes share: the per-run context (HTTP session, TLS context, clock), their result, error codes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from shared.strategies.targets import TargetForbiddenError
@@ -57,7 +58,7 @@ class ProbeContext:
 
     def verified_ssl_context(self) -> ssl.SSLContext:
         if self._ssl_context is None:
-            factory = self.ssl_context_factory or ssl.create_default_context
+            factory = self.ssl_context_factory or default_ssl_context
             self._ssl_context = factory()
         return self._ssl_context
 
@@ -72,6 +73,12 @@ class ProbeContext:
         if self._http_session is not None:
             await self._http_session.close()
             self._http_session = None
+
+
+@lru_cache(maxsize=1)
+def default_ssl_context() -> ssl.SSLContext:
+    """The system trust store, loaded once per process (tens of ms) and reused by warm invocations."""
+    return ssl.create_default_context()
 
 
 def failure_from_exception(error: BaseException) -> ProbeFailure:

@@ -96,7 +96,8 @@ async def run_checks(
     run_started_at = clock()
     started_at: dict[int, datetime] = {}
     tasks = [
-        asyncio.create_task(_run_one(spec, context, slots, started_at, index)) for index, spec in enumerate(specs)
+        asyncio.create_task(_run_one(spec, context, slots, started_at, index))
+        for index, spec in enumerate(specs)
     ]
     try:
         if tasks:
@@ -151,10 +152,15 @@ def _verdict(
     if latency_ms is None and probe_error is None:
         latency_ms = result.get(strategy.latency_field)
     probe_status = "healthy" if probe_error is None else "unhealthy"
-    outcomes = evaluate_assertions(assertions, status=probe_status, latency_ms=latency_ms, result=result, body=body)
+    outcomes = evaluate_assertions(
+        assertions, status=probe_status, latency_ms=latency_ms, result=result, body=body
+    )
     error = probe_error or _first_failed_assertion(outcomes)
     return Verdict(
-        status="healthy" if error is None else "unhealthy", latency_ms=latency_ms, assertions=outcomes, error=error
+        status="healthy" if error is None else "unhealthy",
+        latency_ms=latency_ms,
+        assertions=outcomes,
+        error=error,
     )
 
 
@@ -216,7 +222,9 @@ def _failed(
 ) -> ProbeOutcome:
     error = {"code": failure.code, "message": failure.message}
     assertions = (
-        _verdict(strategy, config, {}, spec.assertions, None, None, error).assertions if strategy is not None else []
+        _verdict(strategy, config, {}, spec.assertions, None, None, error).assertions
+        if strategy is not None
+        else []
     )
     return ProbeOutcome(
         key=spec.key,
@@ -229,12 +237,16 @@ def _failed(
     )
 
 
-def _outcome_of(task: asyncio.Task[ProbeOutcome], spec: CheckSpec, started_at: datetime, budget: float) -> ProbeOutcome:
+def _outcome_of(
+    task: asyncio.Task[ProbeOutcome], spec: CheckSpec, started_at: datetime, budget: float
+) -> ProbeOutcome:
     if not task.cancelled():
         error = task.exception()
         if error is None:
             return task.result()
         return _failed(spec, started_at, failure_from_exception(error))
     return _failed(
-        spec, started_at, ProbeFailure("TIMEOUT", f"the run budget of {budget:g}s ran out before the probe finished")
+        spec,
+        started_at,
+        ProbeFailure("TIMEOUT", f"the run budget of {budget:g}s ran out before the probe finished"),
     )

@@ -17,7 +17,7 @@ class StrategyConfig(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
     def target_hosts(self) -> dict[str, str]:
-        """Hosts this config will connect to, by field alias: checked against the SSRF guard at config time."""
+        """Hosts this config connects to, by field alias: checked against the SSRF guard at config time."""
         return {}
 
 

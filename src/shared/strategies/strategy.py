@@ -1,4 +1,4 @@
-"""What a check strategy is: its config and result models, how it judges a result, and where its probe lives."""
+"""A check strategy: its config and result models, how it judges a result, and where its probe lives."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class Strategy:
     latency_field: str
     """Result key (alias) that is the run's latencyMs."""
     probe_reference: str
-    """`module:function` of the async probe, imported on first use to keep network clients out of cold starts."""
+    """`module:function` of the async probe, imported on first use (keeps network clients off cold starts)."""
 
     def load_probe(self) -> Callable[..., Any]:
         return _import_probe(self.probe_reference)

@@ -45,12 +45,15 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
 
 @lru_cache(maxsize=4096)
 def is_forbidden_address(address: str) -> bool:
-    """True when the address is loopback, private, link-local, unique-local, unspecified, multicast or reserved."""
+    """True for loopback, private, link-local, unique-local, unspecified, multicast and reserved addresses."""
     try:
         parsed: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return True
     if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            # ::ffff:0:0/96 counts as private as a whole; only the embedded IPv4 address says where it goes.
+            return is_forbidden_address(str(parsed.ipv4_mapped))
         embedded = _embedded_ipv4(parsed)
         if embedded is not None and is_forbidden_address(str(embedded)):
             return True
@@ -105,7 +108,7 @@ def check_literal_host(host: str, *, allow_private_targets: bool) -> None:
 
 
 def check_resolved_addresses(host: str, addresses: list[str], *, allow_private_targets: bool) -> None:
-    """Refuse the whole target if any address it resolves to is forbidden (a mixed answer is a rebinding hint)."""
+    """Refuse the whole target if any resolved address is forbidden (a mixed answer hints at rebinding)."""
     if allow_private_targets:
         return
     for address in addresses:
@@ -130,5 +133,7 @@ async def resolve_target(
         entry = (family, str(sockaddr[0]))
         if entry not in resolved:
             resolved.append(entry)
-    check_resolved_addresses(host, [address for _, address in resolved], allow_private_targets=allow_private_targets)
+    check_resolved_addresses(
+        host, [address for _, address in resolved], allow_private_targets=allow_private_targets
+    )
     return resolved

@@ -15,7 +15,9 @@ BANNER_READ_CAP_BYTES = 1024
 class TcpConfig(StrategyConfig):
     host: Hostname
     port: Port
-    read_banner: bool = Field(False, description=f"Read up to {BANNER_READ_CAP_BYTES} bytes the server sends first")
+    read_banner: bool = Field(
+        False, description=f"Read up to {BANNER_READ_CAP_BYTES} bytes the server sends first"
+    )
 
     def target_hosts(self) -> dict[str, str]:
         return {"host": self.host}

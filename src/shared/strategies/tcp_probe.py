@@ -39,14 +39,18 @@ async def close_quietly(writer: asyncio.StreamWriter) -> None:
 
 
 async def probe_tcp(config: TcpConfig, context: ProbeContext, *, timeout_seconds: float) -> ProbeResult:
-    addresses = await resolve_target(config.host, config.port, allow_private_targets=context.allow_private_targets)
+    addresses = await resolve_target(
+        config.host, config.port, allow_private_targets=context.allow_private_targets
+    )
     started = time.perf_counter()
     reader, writer = await open_first_connection(addresses, config.port)
     connect_ms = (time.perf_counter() - started) * 1000
     banner = None
     try:
         if config.read_banner:
-            banner = await _read_banner(reader, wait_seconds=min(MAX_BANNER_WAIT_SECONDS, timeout_seconds / 2))
+            banner = await _read_banner(
+                reader, wait_seconds=min(MAX_BANNER_WAIT_SECONDS, timeout_seconds / 2)
+            )
     finally:
         await close_quietly(writer)
     return ProbeResult(result={"connected": True, "connectMs": round(connect_ms, 3), "banner": banner})

@@ -28,7 +28,9 @@ class TlsConfig(StrategyConfig):
 class TlsResult(StrategyResult):
     days_until_expiry: int = Field(
         description="Whole days until notAfter; negative once expired",
-        json_schema_extra=chart("gauge", "Days Until Expiry", unit="days", anomaly_direction="higher-is-better"),
+        json_schema_extra=chart(
+            "gauge", "Days Until Expiry", unit="days", anomaly_direction="higher-is-better"
+        ),
     )
     not_after: str = Field(description="Certificate expiry, ISO 8601 UTC")
     issuer: str
@@ -50,7 +52,8 @@ def judge_tls(config: TlsConfig, result: dict[str, Any]) -> ProbeError | None:
     if not isinstance(days, int) or days < config.min_days_until_expiry:
         return {
             "code": "TLS_EXPIRING",
-            "message": f"{config.host}: certificate expires in {days} days (minimum {config.min_days_until_expiry})",
+            "message": f"{config.host}: certificate expires in {days} days"
+            f" (minimum {config.min_days_until_expiry})",
         }
     return None
 

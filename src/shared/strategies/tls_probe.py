@@ -31,7 +31,9 @@ def _unverified_context() -> ssl.SSLContext:
 
 
 async def probe_tls(config: TlsConfig, context: ProbeContext, *, timeout_seconds: float) -> ProbeResult:
-    addresses = await resolve_target(config.host, config.port, allow_private_targets=context.allow_private_targets)
+    addresses = await resolve_target(
+        config.host, config.port, allow_private_targets=context.allow_private_targets
+    )
     server_name = config.sni or config.host
     verify_error = None
     started = time.perf_counter()

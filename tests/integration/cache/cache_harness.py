@@ -78,6 +78,7 @@ class RedisHarness(Harness):
         client = backend._redis()
         client.connection_pool.connection_kwargs["port"] = 1
         client.connection_pool.disconnect()
+        client.connection_pool.reset()
 
     def close(self) -> None:
         for client in self._clients:

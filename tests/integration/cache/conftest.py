@@ -7,10 +7,10 @@ os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
 os.environ["AWS_SESSION_TOKEN"] = "testing"
 
-import pytest  # noqa: E402
+import pytest
 
-from tests.integration.cache.cache_harness import DynamoDBHarness, RedisHarness  # noqa: E402
-from tests.redis_server import redis_url  # noqa: E402, F401
+from tests.integration.cache.cache_harness import DynamoDBHarness, RedisHarness
+from tests.redis_server import redis_url  # noqa: F401
 
 
 @pytest.fixture

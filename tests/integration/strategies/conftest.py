@@ -1,5 +1,4 @@
 import pytest
-
 from tls_material import Issued, make_ca
 
 

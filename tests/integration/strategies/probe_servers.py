@@ -1,4 +1,4 @@
-"""Local servers (127.0.0.1 only) for probe tests: aiohttp apps, raw TCP handlers, a DNS zone, TLS endpoints."""
+"""Local servers (127.0.0.1 only) for probe tests: aiohttp apps, raw TCP handlers, a DNS zone."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ RawHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[No
 
 
 @contextlib.asynccontextmanager
-async def serving_app(app: web.Application, *, ssl_context: ssl.SSLContext | None = None) -> AsyncIterator[int]:
+async def serving_app(
+    app: web.Application, *, ssl_context: ssl.SSLContext | None = None
+) -> AsyncIterator[int]:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, LOOPBACK, 0, ssl_context=ssl_context)
@@ -33,7 +35,9 @@ async def serving_app(app: web.Application, *, ssl_context: ssl.SSLContext | Non
 
 
 @contextlib.asynccontextmanager
-async def serving_raw(handler: RawHandler, *, ssl_context: ssl.SSLContext | None = None) -> AsyncIterator[int]:
+async def serving_raw(
+    handler: RawHandler, *, ssl_context: ssl.SSLContext | None = None
+) -> AsyncIterator[int]:
     server = await asyncio.start_server(handler, LOOPBACK, 0, ssl=ssl_context)
     try:
         yield server.sockets[0].getsockname()[1]

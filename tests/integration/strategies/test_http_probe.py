@@ -12,7 +12,10 @@ FIFTY_MEGABYTES = 50 * 1024 * 1024
 
 def http_check(url: str, *, timeout: float = 5, assertions: list | None = None, **config) -> CheckSpec:
     return CheckSpec(
-        key="check", strategy_id="http", config={"url": url, **config}, timeout_seconds=timeout,
+        key="check",
+        strategy_id="http",
+        config={"url": url, **config},
+        timeout_seconds=timeout,
         assertions=assertions or [],
     )
 
@@ -32,7 +35,9 @@ def api_app() -> web.Application:
         return web.Response(status=int(request.match_info["code"]), text="status")
 
     async def echo(request: web.Request) -> web.Response:
-        return web.Response(text=f"{request.method} {await request.text()}", headers={"X-Secret": "not stored"})
+        return web.Response(
+            text=f"{request.method} {await request.text()}", headers={"X-Secret": "not stored"}
+        )
 
     async def plain(_request: web.Request) -> web.Response:
         return web.Response(text="<html>not json</html>", content_type="text/html")
@@ -70,7 +75,11 @@ def test_json_body_assertions_pass_and_the_body_is_not_stored():
                     {"source": "result.body.$.data.ok", "operator": "eq", "value": True},
                     {"source": "result.body.$.data.items[*]", "operator": "contains", "value": 2},
                     {"source": "result.statusCode", "operator": "eq", "value": 200},
-                    {"source": "result.headers.content-type", "operator": "startsWith", "value": "application/json"},
+                    {
+                        "source": "result.headers.content-type",
+                        "operator": "startsWith",
+                        "value": "application/json",
+                    },
                     {"source": "latencyMs", "operator": "lt", "value": 60_000},
                 ],
             )
@@ -126,7 +135,10 @@ def test_non_json_body_fails_a_jsonpath_assertion_with_no_actual():
     outcome = asyncio.run(scenario())
 
     # then
-    assert [(a["actual"], a["passed"]) for a in outcome.assertions] == [(None, False), ("<html>not json</html>", True)]
+    assert [(a["actual"], a["passed"]) for a in outcome.assertions] == [
+        (None, False),
+        ("<html>not json</html>", True),
+    ]
 
 
 def test_status_outside_the_expected_codes_is_unhealthy_and_inside_is_healthy():
@@ -177,9 +189,14 @@ def test_redirects_are_followed_and_counted_and_303_turns_post_into_get():
             base = f"http://127.0.0.1:{port}"
             return await run_checks(
                 [
-                    http_check(f"{base}/hop/3", assertions=[{"source": "result.body", "operator": "eq", "value": "arrived"}]),
                     http_check(
-                        f"{base}/post-redirect", method="POST", body="x",
+                        f"{base}/hop/3",
+                        assertions=[{"source": "result.body", "operator": "eq", "value": "arrived"}],
+                    ),
+                    http_check(
+                        f"{base}/post-redirect",
+                        method="POST",
+                        body="x",
                         assertions=[{"source": "result.body", "operator": "eq", "value": "GET "}],
                     ),
                     http_check(f"{base}/hop/1", followRedirects=False, expectedStatusCodes=[302]),
@@ -328,9 +345,10 @@ def test_https_verification_uses_the_injected_context_and_verify_tls_false_skips
     self_signed = issue_leaf(None).server_context(tmp_path, "self-signed")
 
     async def scenario():
-        async with serving_app(api_app(), ssl_context=trusted) as trusted_port, serving_app(
-            api_app(), ssl_context=self_signed
-        ) as untrusted_port:
+        async with (
+            serving_app(api_app(), ssl_context=trusted) as trusted_port,
+            serving_app(api_app(), ssl_context=self_signed) as untrusted_port,
+        ):
             return await run_checks(
                 [
                     http_check(f"https://localhost:{trusted_port}/health"),

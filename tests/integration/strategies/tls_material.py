@@ -1,4 +1,4 @@
-"""Certificates made at test time with `cryptography`: a test CA, leaves it signs, expired and self-signed ones."""
+"""Certificates made at test time with `cryptography`: a test CA, leaves it signs, expired, self-signed."""
 
 from __future__ import annotations
 
@@ -55,8 +55,15 @@ def make_ca() -> Issued:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
-                key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )

@@ -68,7 +68,8 @@ def test_redis_backend_needs_a_url():
 def test_redis_backend_connects_lazily():
     # when no server listens, building the scope must still succeed
     scope = build_cache(
-        settings(CACHE_BACKEND="redis", REDIS_URL="redis://127.0.0.1:1/0"), dynamodb_client_factory=no_dynamodb
+        settings(CACHE_BACKEND="redis", REDIS_URL="redis://127.0.0.1:1/0"),
+        dynamodb_client_factory=no_dynamodb,
     )
     # then
     assert type(scope.backend).__name__ == "RedisBackend"

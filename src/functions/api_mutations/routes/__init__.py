@@ -1,0 +1,3 @@
+from functions.api_mutations.routes import access, catalog, checks
+
+ROUTERS = (catalog.router, checks.router, access.router)

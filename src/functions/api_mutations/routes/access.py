@@ -1,0 +1,40 @@
+"""Issuing and revoking API keys and satellite tokens."""
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from shared.domain.models import ApiKeyCreate, SatelliteCreate
+from shared.http.app import json_response, no_content
+from shared.http.auth import MANAGER
+from shared.http.params import ResourceId
+from shared.services import access
+from shared.services.context import default_collaborators as collaborators
+
+router = Router()
+
+
+@router.post("/api-keys", middlewares=MANAGER)
+def create_api_key(request: ApiKeyCreate) -> Response[dict]:
+    return json_response(access.create_api_key(collaborators(), request), 201)
+
+
+@router.delete("/api-keys/<id>", middlewares=MANAGER)
+def delete_api_key(id: ResourceId) -> Response[None]:  # noqa: A002  (the path parameter API.md names)
+    access.delete_api_key(collaborators(), id)
+    return no_content()
+
+
+@router.post("/satellites", middlewares=MANAGER)
+def create_satellite(request: SatelliteCreate) -> Response[dict]:
+    return json_response(access.create_satellite(collaborators(), request), 201)
+
+
+@router.post("/satellites/<satelliteId>/rotate-token", middlewares=MANAGER)
+def rotate_satellite_token(satelliteId: ResourceId) -> dict:
+    return access.rotate_satellite_token(collaborators(), satelliteId).to_wire()
+
+
+@router.delete("/satellites/<satelliteId>", middlewares=MANAGER)
+def delete_satellite(satelliteId: ResourceId) -> Response[None]:
+    access.delete_satellite(collaborators(), satelliteId)
+    return no_content()

@@ -1,0 +1,31 @@
+"""Assigning checks to systems and asking for a run now."""
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from shared.domain.models import AssignmentPut
+from shared.http.app import if_match, json_response, no_content
+from shared.http.auth import MANAGER
+from shared.http.params import ConfigurationId, SystemId
+from shared.services import catalog, scheduling
+from shared.services.context import default_collaborators as collaborators
+
+router = Router()
+
+
+@router.put("/systems/<systemId>/checks/<configurationId>", middlewares=MANAGER)
+def put_check(systemId: SystemId, configurationId: ConfigurationId, request: AssignmentPut) -> dict:
+    return catalog.put_assignment(collaborators(), systemId, configurationId, request,
+                                  expected_version=if_match(router)).to_wire()
+
+
+@router.delete("/systems/<systemId>/checks/<configurationId>", middlewares=MANAGER)
+def delete_check(systemId: SystemId, configurationId: ConfigurationId) -> Response[None]:
+    catalog.delete_assignment(collaborators(), systemId, configurationId)
+    return no_content()
+
+
+@router.post("/systems/<systemId>/checks/<configurationId>/run", middlewares=MANAGER)
+def run_check(systemId: SystemId, configurationId: ConfigurationId) -> Response[dict]:
+    requested_at = scheduling.request_run(collaborators(), systemId, configurationId)
+    return json_response({"runRequestedAt": requested_at}, 202)

@@ -1,0 +1,3 @@
+from functions.api_reads.routes import access, catalog, health
+
+ROUTERS = (catalog.router, health.router, access.router)

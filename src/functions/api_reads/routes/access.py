@@ -1,0 +1,21 @@
+"""Listing credentials (never their secrets)."""
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from shared.http.app import page_view
+from shared.http.auth import MANAGER
+from shared.http.params import Cursor, Limit
+from shared.services import access
+from shared.services.context import default_collaborators as collaborators
+
+router = Router()
+
+
+@router.get("/api-keys", middlewares=MANAGER)
+def list_api_keys(limit: Limit = 100, cursor: Cursor = None) -> dict:
+    return page_view(access.list_api_keys(collaborators(), limit=limit, cursor=cursor))
+
+
+@router.get("/satellites", middlewares=MANAGER)
+def list_satellites(limit: Limit = 100, cursor: Cursor = None) -> dict:
+    return page_view(access.list_satellites(collaborators(), limit=limit, cursor=cursor))

@@ -1,0 +1,16 @@
+"""SchedulerFunction: every minute, enqueue the checks due within it (nothing when none is)."""
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.observability import logger, metrics
+from shared.services.context import default_collaborators
+from shared.services.scheduling import enqueue_due
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    report = enqueue_due(default_collaborators())
+    metrics.add_metric(name="RunsEnqueued", unit="Count", value=report.enqueued)
+    logger.info("scheduler tick", due=report.due, enqueued=report.enqueued, skipped=report.skipped)
+    return {"due": report.due, "enqueued": report.enqueued, "skipped": report.skipped}

@@ -1,0 +1,89 @@
+"""Running a batch of requested checks: load what they need in bulk, probe them concurrently,
+then record each run. A message for something deleted is dropped, a malformed one fails."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from shared.domain.models import LOCAL_SOURCE_ID, LOCAL_SOURCE_LABEL, ResourceId, format_timestamp
+from shared.observability import logger
+from shared.services.context import Collaborators
+from shared.services.recording import RecordOutcome, RunInput, record_run
+from shared.strategies.runner import CheckSpec, run_checks_sync
+
+
+class MalformedMessageError(Exception):
+    """The message body is not a run request; SQS retries it into the dead-letter queue."""
+
+
+class CheckMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    systemId: ResourceId  # noqa: N815  (the wire names)
+    configurationId: ResourceId  # noqa: N815
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    run: RunInput | None = None
+    problem: Exception | None = None
+
+
+def parse_message(body: str) -> CheckMessage:
+    try:
+        return CheckMessage.model_validate(json.loads(body))
+    except (ValueError, ValidationError) as error:
+        raise MalformedMessageError("not a run request") from error
+
+
+def probe_batch(c: Collaborators, messages: dict[str, str], *, budget_seconds: float) -> dict[str, PreparedRun]:
+    """Probe every runnable message of a batch at once; keyed by SQS message id (the run id)."""
+    prepared: dict[str, PreparedRun] = {}
+    parsed: dict[str, CheckMessage] = {}
+    for message_id, body in messages.items():
+        try:
+            parsed[message_id] = parse_message(body)
+        except MalformedMessageError as error:
+            prepared[message_id] = PreparedRun(problem=error)
+    pairs = [(m.systemId, m.configurationId) for m in parsed.values()]
+    assignments = {(a["systemId"], a["configurationId"]): a for a in c.repository.get_assignments(pairs)}
+    configurations = c.repository.get_configurations([m.configurationId for m in parsed.values()])
+    specs, runnable = [], {}
+    for message_id, message in parsed.items():
+        assignment = assignments.get((message.systemId, message.configurationId))
+        configuration = configurations.get(message.configurationId)
+        if assignment is None or configuration is None:
+            logger.info("run request dropped", reason="system, check or assignment deleted",
+                        system_id=message.systemId, configuration_id=message.configurationId)
+            prepared[message_id] = PreparedRun()
+            continue
+        if configuration["paused"] or not assignment["enabled"]:
+            logger.info("run request dropped", reason="paused or disabled", system_id=message.systemId,
+                        configuration_id=message.configurationId)
+            prepared[message_id] = PreparedRun()
+            continue
+        specs.append(CheckSpec(key=message_id, strategy_id=configuration["strategyId"], config=configuration["config"],
+                               timeout_seconds=configuration["timeoutSeconds"],
+                               assertions=configuration.get("assertions", [])))
+        runnable[message_id] = message
+    outcomes = run_checks_sync(specs, allow_private_targets=c.settings.allow_private_targets,
+                               budget_seconds=budget_seconds) if specs else []
+    for outcome in outcomes:
+        message = runnable[outcome.key]
+        prepared[outcome.key] = PreparedRun(run=RunInput(
+            run_id=outcome.key, system_id=message.systemId, configuration_id=message.configurationId,
+            source_id=LOCAL_SOURCE_ID, source_label=LOCAL_SOURCE_LABEL, status=outcome.status,
+            latency_ms=outcome.latency_ms, timestamp=format_timestamp(outcome.started_at), result=outcome.result,
+            assertions=outcome.assertions, error=outcome.error,
+        ))
+    return prepared
+
+
+def record_prepared(c: Collaborators, prepared: PreparedRun) -> RecordOutcome:
+    if prepared.problem is not None:
+        raise prepared.problem
+    if prepared.run is None:
+        return RecordOutcome("dropped")
+    return record_run(c, prepared.run)

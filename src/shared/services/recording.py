@@ -1,0 +1,130 @@
+"""Recording one run — local or from a satellite — with exactly-once effect.
+
+The run, its aggregates and the system's new state are committed in one transaction guarded
+by the run's idempotency marker and the state's version. Then the cache is invalidated, and
+only then are the events published. The events wait in the marker until published, so a
+redelivery after a crash between commit and publish publishes them instead of losing them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from shared.data.history import AggregateIncrement, DuplicateRunError, RunCommit, StateVersionConflict
+from shared.domain import aggregates
+from shared.domain.models import parse_timestamp
+from shared.events import CHECK_COMPLETED, RUN_COMPLETED, Event
+from shared.observability import logger, metrics
+from shared.services.context import Collaborators
+from shared.services.health_state import SliceRun, _satellites_of, next_state, offline_sources
+
+STATE_WRITE_TRIES = 10
+
+
+@dataclass(frozen=True)
+class RunInput:
+    run_id: str
+    system_id: str
+    configuration_id: str
+    source_id: str
+    source_label: str
+    status: str
+    latency_ms: float | None
+    timestamp: str
+    result: dict[str, Any] = field(default_factory=dict)
+    assertions: list[dict] = field(default_factory=list)
+    error: dict | None = None
+
+    def item(self) -> dict:
+        return {"runId": self.run_id, "systemId": self.system_id, "configurationId": self.configuration_id,
+                "sourceId": self.source_id, "sourceLabel": self.source_label, "status": self.status,
+                "latencyMs": self.latency_ms, "result": self.result, "assertions": self.assertions,
+                "error": self.error, "timestamp": self.timestamp}
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    outcome: str  # "recorded" | "duplicate" | "dropped"
+    events: list[Event] = field(default_factory=list)
+
+
+def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
+    """Store a run once, update aggregates and health, invalidate, then publish (see module doc)."""
+    for _ in range(STATE_WRITE_TRIES):
+        snapshot = c.repository.system_snapshot(run.system_id)
+        assignment = next((a for a in snapshot["assignments"] if a["configurationId"] == run.configuration_id), None)
+        if snapshot["system"] is None or assignment is None:
+            logger.info("run dropped", reason="system or assignment gone", system_id=run.system_id,
+                        configuration_id=run.configuration_id)
+            return RecordOutcome("dropped")
+        now = c.clock()
+        state = next_state(
+            snapshot, now,
+            run=SliceRun(run.configuration_id, run.source_id, run.source_label, run.status, run.timestamp),
+            offline=offline_sources(_satellites_of(c, snapshot), now) - {run.source_id},
+        )
+        events = _run_events(snapshot["system"], assignment, run)
+        if state.event:
+            events.append(state.event)
+        try:
+            c.repository.commit_run(_commit(run, assignment, snapshot, state, events))
+        except DuplicateRunError as duplicate:
+            return _finish_duplicate(c, run, duplicate.marker)
+        except StateVersionConflict:
+            continue
+        metrics.add_metric(name="RunRecorded", unit="Count", value=1)
+        _invalidate_then_publish(c, run.system_id, run.run_id, events)
+        return RecordOutcome("recorded", events)
+    raise StateVersionConflict()
+
+
+def _commit(run: RunInput, assignment: dict, snapshot: dict, state, events: list[Event]) -> RunCommit:
+    moment = parse_timestamp(run.timestamp)
+    retention = assignment["retention"]
+    expires = lambda days: int((moment + timedelta(days=days)).timestamp())  # noqa: E731
+    increments = aggregates.run_increments(run.status, run.latency_ms)
+    return RunCommit(
+        run=run.item() | {"expiresAt": expires(retention["rawDays"])},
+        marker={"runId": run.run_id, "systemId": run.system_id, "configurationId": run.configuration_id,
+                "published": False, "expiresAt": expires(retention["rawDays"]),
+                "pendingEvents": [{"detailType": e.detail_type, "detail": e.detail} for e in events]},
+        state=state.item,
+        expected_state_version=snapshot["state"]["version"] if snapshot["state"] else None,
+        aggregates=[
+            AggregateIncrement("H", aggregates.hour_key(moment), run.source_id, increments,
+                               expires(retention["hourlyDays"])),
+            AggregateIncrement("D", aggregates.day_key(moment), run.source_id, increments,
+                               expires(retention["dailyDays"])),
+        ],
+        transition=state.transition,
+    )
+
+
+def _run_events(system: dict, assignment: dict, run: RunInput) -> list[Event]:
+    return [
+        Event(RUN_COMPLETED, {"systemId": run.system_id, "systemName": system["name"],
+                              "configurationId": run.configuration_id,
+                              "configurationName": assignment["configurationName"], "sourceId": run.source_id,
+                              "status": run.status, "latencyMs": run.latency_ms}),
+        Event(CHECK_COMPLETED, {"systemId": run.system_id, "configurationId": run.configuration_id,
+                                "status": run.status, "latencyMs": run.latency_ms, "result": run.result,
+                                "timestamp": run.timestamp}),
+    ]
+
+
+def _invalidate_then_publish(c: Collaborators, system_id: str, run_id: str, events: list[Event]) -> None:
+    acknowledged = c.cache.invalidate(system_id)
+    c.publisher.publish([e.acknowledged(acknowledged) for e in events])
+    c.repository.mark_published(run_id)
+
+
+def _finish_duplicate(c: Collaborators, run: RunInput, marker: dict | None) -> RecordOutcome:
+    """A redelivered run changes nothing; events a crashed first delivery left unpublished go out now."""
+    metrics.add_metric(name="RunDuplicate", unit="Count", value=1)
+    if marker and not marker.get("published") and marker.get("pendingEvents"):
+        events = [Event(e["detailType"], e["detail"]) for e in marker["pendingEvents"]]
+        _invalidate_then_publish(c, run.system_id, run.run_id, events)
+        return RecordOutcome("duplicate", events)
+    return RecordOutcome("duplicate")
