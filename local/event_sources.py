@@ -118,7 +118,7 @@ class _Loop(threading.Thread):
                 self.run_once()
             except Exception:
                 # A failing function or a hiccup of the emulation never stops the runtime.
-                log.exception("background loop failed", extra={"loop": self.name})
+                log.exception("%s: failed", self.name)
                 self.stop_event.wait(1)
 
     def run_once(self) -> None:

@@ -191,7 +191,7 @@ class LocalHttpGateway(ThreadingHTTPServer):
             result = self.invoke(self.template.functions[route.function], event)
             status, response_headers, payload = http_response(result)
         except Exception:
-            log.exception("function failed", extra={"function": route.function, "route": route.route_key})
+            log.exception("%s failed on %s", route.function, route.route_key)
             return _json_answer(*_INTERNAL_ERROR)
         log.info("%s %s -> %s %d (%.0f ms)", method, target, route.function, status, _ms_since(started))
         return status, response_headers, payload

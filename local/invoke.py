@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("event", help="path to an event JSON file, or - for stdin")
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)
     event_text = sys.stdin.read() if arguments.event == "-" else Path(arguments.event).read_text("utf-8")
     result_stream = sys.stdout
     # Handlers log and emit metrics on stdout; stdout is kept for the result alone.

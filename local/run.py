@@ -95,6 +95,7 @@ def start_local_stack(
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)
     stack = start_local_stack()
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

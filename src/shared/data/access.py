@@ -78,6 +78,22 @@ class AccessStore(TableBase):
             if not _is_condition_failure(error):
                 raise
 
+    def take_request_slot(self, owner: str, window: str, *, limit: int, expires_at: int) -> bool:
+        """Count one request in a fixed window; False once the window holds `limit` requests."""
+        try:
+            self._client.update_item(
+                TableName=self._table, Key=keys.rate_window_key(owner, window),
+                UpdateExpression="ADD requests :one SET expiresAt = :expires",
+                ConditionExpression="attribute_not_exists(requests) OR requests < :limit",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": str(limit)},
+                                           ":expires": {"N": str(expires_at)}},
+            )
+        except Exception as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
     def satellite_links(self, satellite_id: str) -> list[tuple[str, str]]:
         links = self._query_all(keys.satellite_partition(satellite_id), sk_prefix="ASSIGN#")
         return [(link["systemId"], link["configurationId"]) for link in links]

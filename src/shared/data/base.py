@@ -65,11 +65,17 @@ class TableBase:
             self._client.put_item(**request)
 
     def _delete(self, key: dict, *, condition: str | None = None) -> dict | None:
+        """Delete an item and return it; None when it was not there or `condition` failed."""
         request: dict[str, Any] = {"TableName": self._table, "Key": key, "ReturnValues": "ALL_OLD"}
         if condition:
             request["ConditionExpression"] = condition
-        with translated_errors():
-            answer = self._client.delete_item(**request)
+        try:
+            with translated_errors():
+                answer = self._client.delete_item(**request)
+        except ClientError as error:
+            if condition and error_code(error) == "ConditionalCheckFailedException":
+                return None  # the condition is always "it exists": callers answer NotFound
+            raise
         old = answer.get("Attributes")
         return deserialize(old) if old else None
 

@@ -67,7 +67,9 @@ class CatalogStore(TableBase):
                 keys.satellite_link_key(sat, system_id, assignment["configurationId"])
                 for sat in assignment["satelliteIds"]
             )
-        self._batch_write(deletes=doomed)
+        tombstone = _plain(keys.tombstone_key(system_id)) | {
+            "systemId": system_id, "configurationIds": [a["configurationId"] for a in assignments]}
+        self._batch_write(puts=[tombstone], deletes=doomed)
         return assignments
 
     # --- configurations ------------------------------------------------------------------

@@ -103,6 +103,44 @@ class HistoryStore(TableBase):
         values |= {":expires": aggregate.expires_at, ":start": aggregate.start, ":source": aggregate.source_id}
         return self.update_op(key, expression, values, names)
 
+    def known_run_ids(self, run_ids: list[str]) -> set[str]:
+        """Which of these runs were recorded before (their markers exist)."""
+        found = self._batch_get([keys.run_marker_key(r) for r in dict.fromkeys(run_ids)])
+        return {item["runId"] for item in found}
+
+    def put_runs(self, runs: list[dict]) -> int:
+        """Write run items in batches (idempotent: a run's key is fixed by its timestamp and id)."""
+        return self._batch_write(puts=[
+            _plain(keys.run_key(r["systemId"], r["configurationId"], r["timestamp"], r["runId"])) | r for r in runs
+        ])
+
+    def commit_run_batch(self, system_id: str, *, run_ids: list[str], markers: dict, aggregates: list[tuple[dict, AggregateIncrement]],
+                         state: dict, expected_state_version: int | None, transitions: list[dict],
+                         outbox: tuple[str, str, list[dict]]) -> None:
+        """Many runs of one system in one transaction: their markers (each conditional on absence),
+        summed aggregate counters, the state (conditional on its version), transitions and an outbox
+        entry holding the events to publish. Any failed condition cancels all of it."""
+        operations = [self.put_op(_plain(keys.run_marker_key(r)) | markers | {"runId": r}, "attribute_not_exists(pk)")
+                      for r in run_ids]
+        operations += [self._aggregate_op(run, a) for run, a in aggregates]
+        operations.append(self._state_op(system_id, state, expected_state_version))
+        operations += [self.put_op(_plain(keys.transition_key(system_id, t["at"], t["stateVersion"]))
+                                   | {k: v for k, v in t.items() if k != "stateVersion"}) for t in transitions]
+        owner, entry_id, events = outbox
+        operations.append(self.put_op(_plain(keys.outbox_key(owner, entry_id)) | {"systemId": system_id, "events": events}))
+        try:
+            self._transact(operations)
+        except TransactionConflict as conflict:
+            if "ConditionalCheckFailed" in conflict.reasons[: len(run_ids)]:
+                raise DuplicateRunError(None) from conflict
+            raise StateVersionConflict() from conflict
+
+    def pending_outbox(self, owner: str) -> list[dict]:
+        return self._query_all(keys.outbox_partition(owner))
+
+    def delete_outbox(self, owner: str, entry_id: str) -> None:
+        self._delete(keys.outbox_key(owner, entry_id))
+
     def mark_published(self, run_id: str) -> None:
         self._client.update_item(
             TableName=self._table,
@@ -168,3 +206,25 @@ class HistoryStore(TableBase):
         page = self._query_page(keys.transitions_partition(system_id), sk_between=("", moment),
                                 limit=1, newest_first=True)
         return page.items[0] if page.items else None
+
+    # --- retention -----------------------------------------------------------------------
+
+    def tombstones(self) -> list[dict]:
+        return self._query_all(keys.TOMBSTONES)
+
+    def delete_partition_range(self, partition: str, *, before: str | None = None) -> int:
+        """Delete a partition's items (those sorting before `before` only, when given); returns the count."""
+        doomed: list[dict] = []
+        cursor = None
+        while True:
+            page = self._query_page(partition, sk_between=("", before) if before else None, limit=1000,
+                                    cursor=cursor)
+            doomed += [{"pk": {"S": i["pk"]}, "sk": {"S": i["sk"]}} for i in page.items]
+            if not page.next_cursor:
+                break
+            cursor = page.next_cursor
+        self._batch_write(deletes=doomed)
+        return len(doomed)
+
+    def delete_tombstone(self, system_id: str) -> None:
+        self._delete(keys.tombstone_key(system_id))

@@ -9,6 +9,9 @@ Partitions:
   RUNS#<sys>#<cfg>      <timestamp>#<runId>
   AGG#H#<sys>#<cfg>     <hourStart>#<sourceId>   (AGG#D# for daily)
   TRANS#<sys>           <at>#<stateVersion>
+  OUTBOX#<owner>        <entryId> (events committed with a batch, deleted once published)
+  TOMBSTONES            SYSTEM#<id> (deleted systems whose history retention still has to purge)
+  RATE#<owner>          <window> (request counter of a satellite, expires)
 Index ByType (gsi1pk = TYPE#<kind>, gsi1sk = id) lists resources; index ByNextDue
 (dueShard, nextDueAt) holds only assignments the scheduler must run.
 """
@@ -98,6 +101,25 @@ def transitions_partition(system_id: str) -> str:
 
 def transition_key(system_id: str, at: str, state_version: int) -> dict:
     return _key(transitions_partition(system_id), f"{at}#{state_version:012d}")
+
+
+def outbox_key(owner: str, entry_id: str) -> dict:
+    return _key(f"OUTBOX#{owner}", entry_id)
+
+
+def outbox_partition(owner: str) -> str:
+    return f"OUTBOX#{owner}"
+
+
+def rate_window_key(owner: str, window: str) -> dict:
+    return _key(f"RATE#{owner}", window)
+
+
+def tombstone_key(system_id: str) -> dict:
+    return _key("TOMBSTONES", f"SYSTEM#{system_id}")
+
+
+TOMBSTONES = "TOMBSTONES"
 
 
 def type_index(kind: str, resource_id: str) -> dict:

@@ -45,6 +45,10 @@ class ValidationFailedError(DomainError):
 class ThrottledError(DomainError):
     code = "THROTTLED"
 
+    def __init__(self, message: str, details: list[dict] | None = None, *, retry_after_seconds: int = 1):
+        super().__init__(message, details)
+        self.retry_after_seconds = retry_after_seconds
+
 
 class UnavailableError(DomainError):
     code = "UNAVAILABLE"

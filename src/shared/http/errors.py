@@ -42,7 +42,7 @@ def field_details(validation_errors: list[dict]) -> list[dict]:
 
 def domain_error_response(error: errors.DomainError) -> Response:
     status = next(s for kind, s in STATUS_BY_ERROR.items() if isinstance(error, kind))
-    headers = {"Retry-After": "1"} if status == 429 else None
+    headers = {"Retry-After": str(error.retry_after_seconds)} if isinstance(error, errors.ThrottledError) else None
     return error_response(status, error.code, error.message, error.details, headers)
 
 

@@ -36,9 +36,11 @@ class RunInput:
     result: dict[str, Any] = field(default_factory=dict)
     assertions: list[dict] = field(default_factory=list)
     error: dict | None = None
+    expires_at: int | None = None
 
     def item(self) -> dict:
-        return {"runId": self.run_id, "systemId": self.system_id, "configurationId": self.configuration_id,
+        expiry = {"expiresAt": self.expires_at} if self.expires_at is not None else {}
+        return expiry | {"runId": self.run_id, "systemId": self.system_id, "configurationId": self.configuration_id,
                 "sourceId": self.source_id, "sourceLabel": self.source_label, "status": self.status,
                 "latencyMs": self.latency_ms, "result": self.result, "assertions": self.assertions,
                 "error": self.error, "timestamp": self.timestamp}

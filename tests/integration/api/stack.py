@@ -105,3 +105,53 @@ def environment(queue_url: str) -> dict[str, str]:
 def apply(env: dict[str, str]) -> None:
     os.environ.update(env)
     reset_process_state()
+
+
+# --- helpers the API tests share -----------------------------------------------------------------
+
+WEB_CONFIG = {"url": "https://example.com/health"}
+
+
+def configuration_body(configuration_id: str = "web", **overrides: Any) -> dict:
+    return {"id": configuration_id, "name": configuration_id.title(), "strategyId": "http",
+            "config": dict(WEB_CONFIG), "intervalSeconds": 60} | overrides
+
+
+def created(answer: Answer) -> Any:
+    assert answer.status in (200, 201, 202, 204), (answer.status, answer.body)
+    return answer.body
+
+
+def add_system(stack: Stack, system_id: str, **fields: Any) -> dict:
+    return created(stack.call("POST", "/systems", {"id": system_id, "name": system_id.title()} | fields))
+
+
+def add_configuration(stack: Stack, configuration_id: str = "web", **overrides: Any) -> dict:
+    return created(stack.call("POST", "/configurations", configuration_body(configuration_id, **overrides)))
+
+
+def assign(stack: Stack, system_id: str, configuration_id: str, body: dict | None = None, **kwargs: Any) -> dict:
+    return created(stack.call("PUT", f"/systems/{system_id}/checks/{configuration_id}", body or {}, **kwargs))
+
+
+def new_key(stack: Stack, role: str, name: str | None = None) -> str:
+    return created(stack.call("POST", "/api-keys", {"name": name or f"{role} key", "role": role}))["key"]
+
+
+def store_items() -> list[dict]:
+    """Every item of the main table, in key order: what 'the store is unchanged' compares."""
+    dynamodb = boto3.client("dynamodb")
+    items: list[dict] = []
+    request: dict[str, Any] = {"TableName": TABLE}
+    while True:
+        answer = dynamodb.scan(**request)
+        items += answer["Items"]
+        if "LastEvaluatedKey" not in answer:
+            return sorted(items, key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
+        request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+def reconfigure(stack: Stack, **env: str) -> None:
+    """Change settings mid-test (the fixture's monkeypatch restores the variables it set)."""
+    apply(env)
+    context.default_collaborators().publisher = stack.published

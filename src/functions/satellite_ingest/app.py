@@ -1,0 +1,17 @@
+"""SatelliteIngestFunction: /satellite/... routes, authenticated by satellite token."""
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.satellite_ingest.routes import ROUTERS
+from shared.http.app import handle, new_resolver
+from shared.observability import logger, metrics
+
+app = new_resolver()
+for router in ROUTERS:
+    app.include_router(router)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return handle(app, event, context)

@@ -1,0 +1,3 @@
+from functions.satellite_ingest.routes import satellite
+
+ROUTERS = (satellite.router,)

@@ -1,0 +1,54 @@
+"""The satellite API: assignments to run, results to record, heartbeats (satellite token only)."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.domain.errors import PayloadTooLargeError
+from shared.http.app import json_response, no_content
+from shared.http.auth import SATELLITE
+from shared.services import satellite_ingest
+from shared.services.context import default_collaborators as collaborators
+
+router = Router()
+MAX_RESULTS = 500
+
+
+class ResultsPost(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    results: list[Any] = Field(min_length=1)
+
+
+class HeartbeatPost(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str | None = Field(None, max_length=64)
+
+
+def _satellite() -> dict:
+    satellite = router.context["satellite"]
+    satellite_ingest.admit_request(collaborators(), satellite)
+    return satellite
+
+
+@router.get("/satellite/assignments", middlewares=SATELLITE)
+def get_assignments() -> Response[dict]:
+    items, etag = satellite_ingest.assignments_for(collaborators(), _satellite())
+    if router.current_event.headers.get("if-none-match") == etag:
+        return Response(status_code=304, body=None, headers={"ETag": etag})
+    return json_response({"items": items}, headers={"ETag": etag})
+
+
+@router.post("/satellite/results", middlewares=SATELLITE)
+def post_results(request: ResultsPost) -> dict:
+    if len(request.results) > MAX_RESULTS:
+        raise PayloadTooLargeError(f"at most {MAX_RESULTS} results per request",
+                                   [{"field": "body.results", "message": f"{len(request.results)} results"}])
+    return satellite_ingest.ingest_results(collaborators(), _satellite(), request.results).to_wire()
+
+
+@router.post("/satellite/heartbeat", middlewares=SATELLITE)
+def post_heartbeat(request: HeartbeatPost) -> Response[None]:
+    satellite_ingest.heartbeat(collaborators(), _satellite())
+    return no_content()
