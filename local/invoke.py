@@ -11,7 +11,8 @@ import json
 import logging
 import sys
 import traceback
-from contextlib import redirect_stdout
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,20 @@ LOCAL_ADMIN_API_KEY = "local-admin-key"
 class LocalInvokeSettings(LocalRuntimeSettings):
     # A fixed key, so event files can carry `authorization: Bearer local-admin-key`.
     admin_api_key: str = Field(LOCAL_ADMIN_API_KEY, alias="HC_ADMIN_API_KEY")
+
+
+@contextmanager
+def invocation_session(settings: LocalRuntimeSettings | None = None) -> Iterator[Callable[[str, dict], Any]]:
+    """One emulation for several invocations in a row (a test that creates, then reads)."""
+    template = Template.load()
+    emulation = start_emulation(template, settings or LocalInvokeSettings())
+    try:
+        with applied_environment(emulation.environment()):
+            yield lambda function_name, event: invoke_function(
+                template.function(function_name), event, emulation.region
+            )
+    finally:
+        emulation.stop()
 
 
 def invoke(function_name: str, event: dict, settings: LocalRuntimeSettings | None = None) -> Any:

@@ -57,14 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--token",
         help="satellite token; prefer HC_SATELLITE_TOKEN or --token-file, which other users cannot see",
     )
-    parser.add_argument("--token-file", type=Path, help="file holding the token (env HC_SATELLITE_TOKEN_FILE)")
+    parser.add_argument(
+        "--token-file", type=Path, help="file holding the token (env HC_SATELLITE_TOKEN_FILE)"
+    )
     parser.add_argument(
         "--interval",
         type=float,
         help=f"assignment refresh and heartbeat interval in seconds (env HC_SATELLITE_INTERVAL, "
         f"default {DEFAULT_INTERVAL_SECONDS:g})",
     )
-    parser.add_argument("--spool", type=Path, help=f"spool file (env HC_SATELLITE_SPOOL, default {DEFAULT_SPOOL_PATH})")
+    parser.add_argument(
+        "--spool", type=Path, help=f"spool file (env HC_SATELLITE_SPOOL, default {DEFAULT_SPOOL_PATH})"
+    )
     parser.add_argument(
         "--max-spool",
         type=int,
@@ -75,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-private-targets",
         action="store_true",
         default=None,
-        help="allow probing private, loopback and link-local addresses (env HC_SATELLITE_ALLOW_PRIVATE_TARGETS)",
+        help="allow probing private and loopback addresses (env HC_SATELLITE_ALLOW_PRIVATE_TARGETS)",
     )
     return parser
 

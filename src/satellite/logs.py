@@ -20,7 +20,9 @@ class JsonLineFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "message": record.getMessage(),
         }
-        line.update(getattr(record, "fields", {}))
+        line.update(
+            (name, value) for name, value in getattr(record, "fields", {}).items() if value is not None
+        )
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)

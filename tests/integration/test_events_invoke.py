@@ -1,6 +1,7 @@
 """Every file in events/ invoked as `make invoke` does: the handler answers, errors in API.md's shape."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from local.http_gateway import RouteTable
-from local.invoke import invoke
+from local.invoke import invocation_session, invoke
 from local.template import Template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -104,6 +105,50 @@ def test_invoke_command_prints_only_the_result_on_stdout():
 
 
 def _subprocess_environment() -> dict[str, str]:
-    import os
-
     return {name: value for name, value in os.environ.items() if name != "HC_ADMIN_API_KEY"}
+
+
+def _with_body(event: dict, body: dict) -> dict:
+    return {**event, "body": json.dumps(body), "isBase64Encoded": False}
+
+
+def _with_bearer(event: dict, token: str) -> dict:
+    return {**event, "headers": {**event["headers"], "authorization": f"Bearer {token}"}}
+
+
+def test_satellite_results_event_lands_once_the_satellite_is_assigned():
+    events = {event_file.stem: _load(event_file) for event_file in EVENT_FILES}
+    with invocation_session() as invoke_in_session:
+        # given the system, the configuration and a satellite assigned to the check, made through the API
+        assert invoke_in_session("ApiMutationsFunction", events["api-create-system"])["statusCode"] == 201
+        assert (
+            invoke_in_session("ApiMutationsFunction", events["api-create-configuration"])["statusCode"] == 201
+        )
+        create_satellite = _with_body(
+            {
+                **events["api-create-system"],
+                "routeKey": "POST /satellites",
+                "rawPath": "/satellites",
+                "requestContext": {
+                    **events["api-create-system"]["requestContext"],
+                    "routeKey": "POST /satellites",
+                    "http": {**events["api-create-system"]["requestContext"]["http"], "path": "/satellites"},
+                },
+            },
+            {"id": "eu-west-probe", "name": "EU West probe", "region": "eu-west-1"},
+        )
+        created = invoke_in_session("ApiMutationsFunction", create_satellite)
+        assert created["statusCode"] == 201, created
+        token = json.loads(created["body"])["token"]
+        assignment = json.loads(events["api-put-assignment"]["body"]) | {"satelliteIds": ["eu-west-probe"]}
+        put_assignment = _with_body(events["api-put-assignment"], assignment)
+        assert invoke_in_session("ApiMutationsFunction", put_assignment)["statusCode"] in (200, 201)
+        # when the satellite posts the event file's results with its real token
+        results_event = _with_bearer(events["satellite-results"], token)
+        answer = invoke_in_session("SatelliteIngestFunction", results_event)
+        repeated = invoke_in_session("SatelliteIngestFunction", results_event)
+    # then both results are accepted once and reported as duplicates the second time
+    result_ids = [result["resultId"] for result in json.loads(events["satellite-results"]["body"])["results"]]
+    assert answer["statusCode"] == 200, answer
+    assert sorted(json.loads(answer["body"])["accepted"]) == sorted(result_ids)
+    assert sorted(json.loads(repeated["body"])["duplicates"]) == sorted(result_ids)

@@ -10,7 +10,7 @@ from shared.observability import logger, metrics
 from shared.services.context import default_collaborators
 from shared.services.execution import probe_batch, record_prepared
 
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 SAFETY_MARGIN_SECONDS = 15
 MAX_PROBE_BUDGET_SECONDS = 45
 

@@ -58,7 +58,8 @@ class CatalogStore(TableBase):
         items = self._query_all(keys.system_partition(system_id))
         if not any(i["sk"] == keys.META for i in items):
             raise NotFoundError(f"system {system_id} not found")
-        self._delete(keys.system_key(system_id), condition="attribute_exists(pk)")
+        if self._delete(keys.system_key(system_id), condition="attribute_exists(pk)") is None:
+            raise NotFoundError(f"system {system_id} not found")
         assignments = [strip_keys(i) for i in items if i["sk"].startswith(ASSIGNMENT_PREFIX)]
         doomed = [{"pk": {"S": i["pk"]}, "sk": {"S": i["sk"]}} for i in items if i["sk"] != keys.META]
         for assignment in assignments:

@@ -95,23 +95,37 @@ async def run_checks(
     slots = asyncio.Semaphore(max_concurrency)
     run_started_at = clock()
     started_at: dict[int, datetime] = {}
-    tasks = [
-        asyncio.create_task(_run_one(spec, context, slots, started_at, index))
-        for index, spec in enumerate(specs)
-    ]
+    outcomes: list[ProbeOutcome | None] = [None] * len(specs)
+    tasks: dict[int, asyncio.Task[ProbeOutcome]] = {}
+    probes: dict[str, Callable[..., Any]] = {}
+    for index, spec in enumerate(specs):
+        try:
+            strategy = get_strategy(spec.strategy_id)
+            config = strategy.config_model.model_validate(spec.config)
+        except (ValidationFailedError, ValidationError) as error:
+            failure = ProbeFailure("CONFIG_INVALID", str(error)[:500])
+            outcomes[index] = _failed(spec, run_started_at, failure)
+            continue
+        if strategy.id not in probes:
+            probes[strategy.id] = strategy.load_probe()
+        probe_call = _ProbeCall(spec, strategy, config, probes[strategy.id])
+        tasks[index] = asyncio.create_task(_run_one(probe_call, context, slots, started_at, index))
     try:
         if tasks:
-            await asyncio.wait(tasks, timeout=budget_seconds)
+            await asyncio.wait(tasks.values(), timeout=budget_seconds)
     finally:
         # Cancel, then wait: a probe is never abandoned with its socket open.
-        for task in tasks:
+        unfinished = [task for task in tasks.values() if not task.done()]
+        for task in unfinished:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if unfinished:
+            await asyncio.gather(*unfinished, return_exceptions=True)
         await context.aclose()
-    return [
-        _outcome_of(task, spec, started_at.get(index, run_started_at), budget_seconds)
-        for index, (task, spec) in enumerate(zip(tasks, specs, strict=True))
-    ]
+    for index, task in tasks.items():
+        outcomes[index] = _outcome_of(
+            task, specs[index], started_at.get(index, run_started_at), budget_seconds
+        )
+    return outcomes  # type: ignore[return-value]
 
 
 def run_checks_sync(specs: Sequence[CheckSpec], **options: Any) -> list[ProbeOutcome]:
@@ -149,11 +163,13 @@ def _verdict(
 ) -> Verdict:
     if probe_error is None:
         probe_error = strategy.judge(config, result)
-    if latency_ms is None and probe_error is None:
+    if latency_ms is None:
         latency_ms = result.get(strategy.latency_field)
     probe_status = "healthy" if probe_error is None else "unhealthy"
-    outcomes = evaluate_assertions(
-        assertions, status=probe_status, latency_ms=latency_ms, result=result, body=body
+    outcomes = (
+        evaluate_assertions(assertions, status=probe_status, latency_ms=latency_ms, result=result, body=body)
+        if assertions
+        else []
     )
     error = probe_error or _first_failed_assertion(outcomes)
     return Verdict(
@@ -179,29 +195,34 @@ def _needs_body(assertions: list[dict[str, Any]]) -> bool:
     return any(str(assertion.get("source", "")).startswith("result.body") for assertion in assertions)
 
 
+@dataclass(frozen=True)
+class _ProbeCall:
+    spec: CheckSpec
+    strategy: Strategy
+    config: Any
+    probe: Callable[..., Any]
+
+
 async def _run_one(
-    spec: CheckSpec,
+    call: _ProbeCall,
     context: ProbeContext,
     slots: asyncio.Semaphore,
     started_at: dict[int, datetime],
     index: int,
 ) -> ProbeOutcome:
-    try:
-        strategy = get_strategy(spec.strategy_id)
-        config = strategy.config_model.model_validate(spec.config)
-        probe = strategy.load_probe()
-    except (ValidationFailedError, ValidationError) as error:
-        started_at[index] = context.clock()
-        return _failed(spec, started_at[index], ProbeFailure("CONFIG_INVALID", str(error)[:500]))
+    spec = call.spec
     async with slots:
         started_at[index] = context.clock()
         try:
             async with asyncio.timeout(spec.timeout_seconds):
-                probe_result: ProbeResult = await probe(config, context, timeout_seconds=spec.timeout_seconds)
+                probe_result: ProbeResult = await call.probe(
+                    call.config, context, timeout_seconds=spec.timeout_seconds
+                )
         except Exception as error:
-            return _failed(spec, started_at[index], failure_from_exception(error), strategy, config)
+            failure = failure_from_exception(error)
+            return _failed(spec, started_at[index], failure, call.strategy, call.config)
     body = probe_result.body_text() if _needs_body(spec.assertions) else None
-    verdict = _verdict(strategy, config, probe_result.result, spec.assertions, None, body, None)
+    verdict = _verdict(call.strategy, call.config, probe_result.result, spec.assertions, None, body, None)
     return ProbeOutcome(
         key=spec.key,
         status=verdict.status,

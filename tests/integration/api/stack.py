@@ -48,10 +48,9 @@ class Stack:
         match = self.routes.match(method, path)
         assert match is not None, f"no template route for {method} {path}"
         route, parameters = match
-        header_list = [("content-type", "application/json")]
-        if key:
-            header_list.append(("authorization", f"Bearer {key}"))
-        header_list += list((headers or {}).items())
+        given = {name.lower(): value for name, value in (headers or {}).items()}
+        defaults = {"content-type": "application/json"} | ({"authorization": f"Bearer {key}"} if key else {})
+        header_list = [(name, value) for name, value in (defaults | given).items() if value is not None]
         payload = raw_body if raw_body is not None else (json.dumps(body).encode() if body is not None else b"")
         event = http_api_event(route=route, path_parameters=parameters, method=method, raw_path=path,
                                raw_query_string=urlencode(query or {}), headers=header_list, body=payload,
