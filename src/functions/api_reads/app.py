@@ -14,7 +14,7 @@ for router in ROUTERS:
 
 
 @app.get("/openapi.json", include_in_schema=False)
-def get_openapi() -> Response:
+def get_openapi() -> Response[str]:
     return Response(status_code=200, content_type="application/json", body=openapi_document())
 
 

@@ -103,6 +103,11 @@ class TableBase:
             condition += " AND begins_with(#sk, :prefix)"
             names["#sk"] = sk_attr
             values[":prefix"] = sk_prefix
+        elif sk_between is not None and not sk_between[0]:
+            # DynamoDB refuses an empty string in a key condition: an empty low bound means "from the start".
+            condition += " AND #sk <= :high"
+            names["#sk"] = sk_attr
+            values[":high"] = sk_between[1]
         elif sk_between is not None:
             condition += " AND #sk BETWEEN :low AND :high"
             names["#sk"] = sk_attr

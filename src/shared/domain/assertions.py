@@ -169,7 +169,12 @@ def _read_dotted(document: Any, path: str) -> Any:
     return current
 
 
+_SCALARS = (bool, int, float, type(None))
+
+
 def _storable(actual: Any) -> Any:
+    if type(actual) in _SCALARS:
+        return actual
     if isinstance(actual, str) and len(actual) > MAX_STORED_ACTUAL_CHARS:
         return actual[:MAX_STORED_ACTUAL_CHARS]
     if isinstance(actual, dict | list):
@@ -199,6 +204,8 @@ def _as_number(value: Any) -> float | int | None:
 
 
 def _equal(actual: Any, expected: Any) -> bool:
+    if type(actual) is type(expected) and type(actual) in _SCALARS:
+        return bool(actual == expected)
     if actual is MISSING:
         return False
     if isinstance(actual, bool) or isinstance(expected, bool):

@@ -20,13 +20,15 @@ def slots_in_tick(next_due: int, interval_seconds: int, offset: int, tick_start:
                   ) -> tuple[list[int], int]:
     """Slots to enqueue for the tick [tick_start, tick_end) and the next due time after it.
 
-    A check that is overdue (the scheduler missed ticks) runs once now rather than once per missed slot.
+    An overdue check (new, resumed, rescheduled, or missed ticks) runs once at the start of the
+    tick, and its next aligned slot is at least one interval later: never one run per missed slot.
     """
-    first = max(next_due, tick_start)
-    slots = [tick_start] if next_due < tick_start else []
-    slot = next_slot(first, interval_seconds, offset)
-    if slots and slot == tick_start:
-        slot += interval_seconds
+    if next_due < tick_start:
+        slots = [tick_start]
+        slot = next_slot(tick_start + interval_seconds, interval_seconds, offset)
+    else:
+        slots = []
+        slot = next_slot(next_due, interval_seconds, offset)
     while slot < tick_end:
         slots.append(slot)
         slot += interval_seconds

@@ -7,7 +7,7 @@ with an error code; nothing a target does can make `run_checks` raise.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -92,40 +92,33 @@ async def run_checks(
         clock=clock,
         http_connection_limit=max_concurrency,
     )
-    slots = asyncio.Semaphore(max_concurrency)
     run_started_at = clock()
-    started_at: dict[int, datetime] = {}
     outcomes: list[ProbeOutcome | None] = [None] * len(specs)
-    tasks: dict[int, asyncio.Task[ProbeOutcome]] = {}
-    probes: dict[str, Callable[..., Any]] = {}
-    for index, spec in enumerate(specs):
-        try:
-            strategy = get_strategy(spec.strategy_id)
-            config = strategy.config_model.model_validate(spec.config)
-        except (ValidationFailedError, ValidationError) as error:
-            failure = ProbeFailure("CONFIG_INVALID", str(error)[:500])
-            outcomes[index] = _failed(spec, run_started_at, failure)
-            continue
-        if strategy.id not in probes:
-            probes[strategy.id] = strategy.load_probe()
-        probe_call = _ProbeCall(spec, strategy, config, probes[strategy.id])
-        tasks[index] = asyncio.create_task(_run_one(probe_call, context, slots, started_at, index))
+    started_at: dict[int, datetime] = {}
+    calls = _prepare_calls(specs, outcomes, run_started_at)
+    # A fixed pool of workers rather than a task per spec: thousands of parked tasks cost
+    # more in garbage-collector passes than the probes themselves.
+    pending = iter(calls)
+    workers = [
+        asyncio.create_task(_work(pending, context, outcomes, started_at))
+        for _ in range(min(max_concurrency, len(calls)))
+    ]
     try:
-        if tasks:
-            await asyncio.wait(tasks.values(), timeout=budget_seconds)
+        if workers:
+            await asyncio.wait(workers, timeout=budget_seconds)
     finally:
         # Cancel, then wait: a probe is never abandoned with its socket open.
-        unfinished = [task for task in tasks.values() if not task.done()]
-        for task in unfinished:
-            task.cancel()
-        if unfinished:
-            await asyncio.gather(*unfinished, return_exceptions=True)
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
         await context.aclose()
-    for index, task in tasks.items():
-        outcomes[index] = _outcome_of(
-            task, specs[index], started_at.get(index, run_started_at), budget_seconds
-        )
-    return outcomes  # type: ignore[return-value]
+    out_of_budget = ProbeFailure(
+        "TIMEOUT", f"the run budget of {budget_seconds:g}s ran out before the probe finished"
+    )
+    return [
+        outcome or _failed(specs[index], started_at.get(index, run_started_at), out_of_budget)
+        for index, outcome in enumerate(outcomes)
+    ]
 
 
 def run_checks_sync(specs: Sequence[CheckSpec], **options: Any) -> list[ProbeOutcome]:
@@ -197,30 +190,56 @@ def _needs_body(assertions: list[dict[str, Any]]) -> bool:
 
 @dataclass(frozen=True)
 class _ProbeCall:
+    index: int
     spec: CheckSpec
     strategy: Strategy
     config: Any
     probe: Callable[..., Any]
 
 
-async def _run_one(
-    call: _ProbeCall,
-    context: ProbeContext,
-    slots: asyncio.Semaphore,
-    started_at: dict[int, datetime],
-    index: int,
-) -> ProbeOutcome:
-    spec = call.spec
-    async with slots:
-        started_at[index] = context.clock()
+def _prepare_calls(
+    specs: Sequence[CheckSpec], outcomes: list[ProbeOutcome | None], now: datetime
+) -> list[_ProbeCall]:
+    """Validate every config up front; an invalid one gets its outcome at once and is not probed."""
+    calls = []
+    probes: dict[str, Callable[..., Any]] = {}
+    for index, spec in enumerate(specs):
         try:
-            async with asyncio.timeout(spec.timeout_seconds):
-                probe_result: ProbeResult = await call.probe(
-                    call.config, context, timeout_seconds=spec.timeout_seconds
-                )
-        except Exception as error:
-            failure = failure_from_exception(error)
-            return _failed(spec, started_at[index], failure, call.strategy, call.config)
+            strategy = get_strategy(spec.strategy_id)
+            config = strategy.config_model.model_validate(spec.config)
+        except (ValidationFailedError, ValidationError) as error:
+            outcomes[index] = _failed(spec, now, ProbeFailure("CONFIG_INVALID", str(error)[:500]))
+            continue
+        if strategy.id not in probes:
+            probes[strategy.id] = strategy.load_probe()
+        calls.append(_ProbeCall(index, spec, strategy, config, probes[strategy.id]))
+    return calls
+
+
+async def _work(
+    pending: Iterator[_ProbeCall],
+    context: ProbeContext,
+    outcomes: list[ProbeOutcome | None],
+    started_at: dict[int, datetime],
+) -> None:
+    # Workers share one iterator; taking the next call never awaits, so no two take the same.
+    for call in pending:
+        started_at[call.index] = context.clock()
+        try:
+            outcomes[call.index] = await _run_one(call, context, started_at[call.index])
+        except Exception as error:  # a bug in judging must cost one outcome, not the worker
+            outcomes[call.index] = _failed(call.spec, started_at[call.index], failure_from_exception(error))
+
+
+async def _run_one(call: _ProbeCall, context: ProbeContext, started_at: datetime) -> ProbeOutcome:
+    spec = call.spec
+    try:
+        async with asyncio.timeout(spec.timeout_seconds):
+            probe_result: ProbeResult = await call.probe(
+                call.config, context, timeout_seconds=spec.timeout_seconds
+            )
+    except Exception as error:
+        return _failed(spec, started_at, failure_from_exception(error), call.strategy, call.config)
     body = probe_result.body_text() if _needs_body(spec.assertions) else None
     verdict = _verdict(call.strategy, call.config, probe_result.result, spec.assertions, None, body, None)
     return ProbeOutcome(
@@ -230,7 +249,7 @@ async def _run_one(
         result=probe_result.result,
         assertions=verdict.assertions,
         error=verdict.error,
-        started_at=started_at[index],
+        started_at=started_at,
     )
 
 
@@ -255,19 +274,4 @@ def _failed(
         assertions=assertions,
         error=error,
         started_at=started_at,
-    )
-
-
-def _outcome_of(
-    task: asyncio.Task[ProbeOutcome], spec: CheckSpec, started_at: datetime, budget: float
-) -> ProbeOutcome:
-    if not task.cancelled():
-        error = task.exception()
-        if error is None:
-            return task.result()
-        return _failed(spec, started_at, failure_from_exception(error))
-    return _failed(
-        spec,
-        started_at,
-        ProbeFailure("TIMEOUT", f"the run budget of {budget:g}s ran out before the probe finished"),
     )

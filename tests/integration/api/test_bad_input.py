@@ -168,10 +168,3 @@ def test_unknown_route_is_not_found_in_the_error_shape(seeded, method, path):
     assert_error_shape(answer, 404, "NOT_FOUND")
     assert store_items() == before
 
-
-def test_store_errors_do_not_leak_aws_text(seeded):
-    # given a configuration whose assignment write will race (the configuration changes under it)
-    # when asking for something the store refuses by condition
-    answer = seeded.call("DELETE", "/systems/shop/maintenances/nope")
-    # then
-    assert_error_shape(answer, 404, "NOT_FOUND")

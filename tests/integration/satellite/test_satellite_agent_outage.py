@@ -84,7 +84,6 @@ def test_results_spooled_while_the_api_is_down_all_arrive_once_it_returns(tmp_pa
         assert exit_code == 0
         assert len(spooled_during_outage) >= 3
         assert set(api.posts_per_result.values()) == {1}
-        assert api.not_modified_answers >= 1
 
     asyncio.run(scenario())
 

@@ -90,3 +90,8 @@ def record_local(system_id: str, configuration_id: str, status: str, at: datetim
     return record_run(context.default_collaborators(), RunInput(
         run_id=run_id or f"local-{next(_ids)}", system_id=system_id, configuration_id=configuration_id,
         source_id="local", source_label="Local", status=status, latency_ms=20.0, timestamp=format_timestamp(at)))
+
+
+def check(system_health: dict, configuration_id: str) -> dict:
+    [found] = [c for c in system_health["checks"] if c["configurationId"] == configuration_id]
+    return found

@@ -32,10 +32,15 @@ def _satellite() -> dict:
     return satellite
 
 
+def _entity_tags(header: str | None) -> set[str]:
+    """The tags of an If-None-Match header (a list; weak tags compare equal for GET)."""
+    return {tag.strip().removeprefix("W/") for tag in (header or "").split(",")}
+
+
 @router.get("/satellite/assignments", middlewares=SATELLITE)
-def get_assignments() -> Response[dict]:
+def get_assignments() -> Response[dict | None]:  # None: 304 Not Modified
     items, etag = satellite_ingest.assignments_for(collaborators(), _satellite())
-    if router.current_event.headers.get("if-none-match") == etag:
+    if etag in _entity_tags(router.current_event.headers.get("if-none-match")):
         return Response(status_code=304, body=None, headers={"ETag": etag})
     return json_response({"items": items}, headers={"ETag": etag})
 

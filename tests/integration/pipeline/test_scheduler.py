@@ -1,0 +1,132 @@
+"""The scheduler: due checks found through the index, claimed once, spread inside the minute."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import boto3
+
+from shared.services.context import default_collaborators
+from shared.services.scheduling import enqueue_due
+from tests.integration.pipeline.conftest import http_check
+
+
+class FakeClock:
+    def __init__(self, moment: datetime):
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, seconds: int) -> None:
+        self.moment += timedelta(seconds=seconds)
+
+
+def queued(stack) -> int:
+    """Messages in the queue, delayed ones (spread inside the minute) included."""
+    attributes = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=stack.queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesDelayed"])
+
+
+def tick(stack) -> int:
+    return stack.invoke("SchedulerFunction", {"source": "aws.scheduler", "detail-type": "Scheduled Event"})["enqueued"]
+
+
+def given_clock() -> FakeClock:
+    clock = FakeClock(datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC))
+    default_collaborators().clock = clock
+    return clock
+
+
+def test_nothing_due_enqueues_nothing(stack):
+    # given / when / then
+    assert tick(stack) == 0
+    assert queued(stack) == 0
+
+
+def test_a_new_check_runs_at_the_next_tick_and_a_second_tick_in_the_same_minute_adds_nothing(stack, target):
+    # given
+    given_clock()
+    http_check(stack, target)
+    # when
+    first, second = tick(stack), tick(stack)
+    # then
+    assert (first, second) == (1, 0)
+    assert queued(stack) == 1
+
+
+def test_sub_minute_intervals_are_spread_inside_the_minute(stack, target):
+    # given
+    clock = given_clock()
+    http_check(stack, target)
+    stack.call("PATCH", "/configurations/web", {"intervalSeconds": 15})
+    tick(stack)
+    # when: the next minute
+    clock.advance(60)
+    enqueued = tick(stack)
+    # then
+    assert enqueued == 4
+    collaborators = default_collaborators()
+    repository = collaborators.repository
+    assignment = repository.get_assignments([("shop", "web")])[0]
+    assert assignment["nextDueAt"] >= int(clock.moment.timestamp()) + 60
+
+
+def test_paused_disabled_and_satellite_only_checks_are_not_enqueued(stack, target):
+    # given
+    given_clock()
+    http_check(stack, target, system_id="a", configuration_id="paused")
+    stack.call("POST", "/configurations/paused/pause")
+    http_check(stack, target, system_id="b", configuration_id="disabled")
+    stack.call("PUT", "/systems/b/checks/disabled", {"enabled": False})
+    http_check(stack, target, system_id="c", configuration_id="remote")
+    stack.call("POST", "/satellites", {"id": "eu", "name": "EU"})
+    stack.call("PUT", "/systems/c/checks/remote", {"includeLocal": False, "satelliteIds": ["eu"]})
+    # when
+    enqueued = tick(stack)
+    # then
+    assert enqueued == 0
+    assert queued(stack) == 0
+
+
+def test_resuming_a_paused_check_takes_effect_at_the_next_tick(stack, target):
+    # given
+    clock = given_clock()
+    http_check(stack, target)
+    stack.call("POST", "/configurations/web/pause")
+    assert tick(stack) == 0
+    # when
+    stack.call("POST", "/configurations/web/resume")
+    clock.advance(60)
+    # then
+    assert tick(stack) == 1
+
+
+def test_shortening_an_interval_takes_effect_at_the_next_tick(stack, target):
+    # given: an hourly check that just ran
+    clock = given_clock()
+    http_check(stack, target)
+    stack.call("PATCH", "/configurations/web", {"intervalSeconds": 3600})
+    tick(stack)
+    clock.advance(60)
+    assert tick(stack) == 0
+    # when
+    stack.call("PATCH", "/configurations/web", {"intervalSeconds": 30})
+    clock.advance(60)
+    # then
+    assert tick(stack) == 2
+
+
+def test_two_schedulers_in_the_same_minute_enqueue_each_run_once(stack, target):
+    # given
+    given_clock()
+    for n in range(5):
+        http_check(stack, target, system_id=f"s{n}", configuration_id=f"c{n}")
+    # when
+    reports = [enqueue_due(default_collaborators()), enqueue_due(default_collaborators())]
+    # then
+    assert [r.enqueued for r in reports] == [5, 0]
+    assert queued(stack) == 5
