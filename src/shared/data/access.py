@@ -70,13 +70,30 @@ class AccessStore(TableBase):
             self._client.update_item(
                 TableName=self._table,
                 Key=keys.satellite_key(satellite_id),
-                UpdateExpression="SET lastSeenAt = :seen",
+                UpdateExpression="SET lastSeenAt = :seen REMOVE offlineHandled",
                 ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(lastSeenAt) OR lastSeenAt < :seen)",
                 ExpressionAttributeValues={":seen": {"S": seen_at}},
             )
         except Exception as error:
             if not _is_condition_failure(error):
                 raise
+
+    def mark_offline_handled(self, satellite_id: str, last_seen_at: str | None) -> bool:
+        """Remember that a satellite's going offline was evaluated, unless it was heard from since."""
+        condition = "attribute_exists(pk) AND " + (
+            "lastSeenAt = :seen" if last_seen_at else "attribute_not_exists(lastSeenAt)")
+        values = {":seen": {"S": last_seen_at}} if last_seen_at else {}
+        try:
+            self._client.update_item(
+                TableName=self._table, Key=keys.satellite_key(satellite_id),
+                UpdateExpression="SET offlineHandled = :yes", ConditionExpression=condition,
+                ExpressionAttributeValues={":yes": {"BOOL": True}} | values,
+            )
+        except Exception as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
 
     def take_request_slot(self, owner: str, window: str, *, limit: int, expires_at: int) -> bool:
         """Count one request in a fixed window; False once the window holds `limit` requests."""

@@ -3,7 +3,8 @@
 Results are authorised one by one against their assignment, validated, judged with the
 configuration's assertions when the satellite sent a raw result, and recorded with the same
 state rules as local runs — in bulk: per system, run items go out in batch writes and up to
-`CHUNK` results share one transaction (markers conditional on absence, summed aggregates, the
+`CHUNK` results (fewer when their writes would pass DynamoDB's 100 items per transaction) share
+one transaction (markers conditional on absence, summed aggregates, the
 state conditional on its version, and an outbox entry with the events). Idempotent by
 (satellite, resultId); one bad result never sinks the batch.
 """
@@ -27,11 +28,12 @@ from shared.domain.models import ResourceId, format_timestamp
 from shared.events import Event
 from shared.observability import logger, metrics
 from shared.services.context import Collaborators
-from shared.services.health_state import SliceRun, _satellites_of, next_state, offline_sources
+from shared.services.health_state import SliceRun, _satellites_of, next_state, offline_sources, reevaluate_systems
 from shared.services.recording import RunInput, _run_events
 from shared.strategies.runner import evaluate_result
 
 CHUNK = 90
+TRANSACTION_ITEMS = 100
 MAX_FUTURE_SKEW = timedelta(minutes=5)
 REQUESTS_PER_MINUTE = 120
 
@@ -99,6 +101,30 @@ def assignments_for(c: Collaborators, satellite: dict) -> tuple[list[dict], str]
 
 def heartbeat(c: Collaborators, satellite: dict) -> None:
     c.repository.touch_satellite(satellite["id"], format_timestamp(c.clock()))
+
+
+def sweep_offline_satellites(c: Collaborators) -> list[str]:
+    """Re-evaluate the systems of satellites that went silent, so their slices read unknown instead
+    of keeping a last status. Each system is re-evaluated once per sweep, however many of its
+    satellites went offline: at most one `System Health Changed` per system."""
+    now = c.clock()
+    systems: set[str] = set()
+    cursor = None
+    while True:
+        page = c.repository.list_satellites(limit=100, cursor=cursor)
+        for satellite in page.items:
+            if satellite.get("offlineHandled") or satellite["id"] not in offline_sources({satellite["id"]: satellite}, now):
+                continue
+            if c.repository.mark_offline_handled(satellite["id"], satellite.get("lastSeenAt")):
+                systems.update(system_id for system_id, _ in c.repository.satellite_links(satellite["id"]))
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    for system_id in sorted(systems):
+        events = reevaluate_systems(c, [system_id])
+        acknowledged = c.cache.invalidate(system_id)
+        c.publisher.publish([e.acknowledged(acknowledged) for e in events])
+    return sorted(systems)
 
 
 # --- results -----------------------------------------------------------------------------------
@@ -198,32 +224,36 @@ def _authorised_runs(c: Collaborators, satellite: dict, results: list[SatelliteR
 def _record_system_runs(c: Collaborators, satellite: dict, system_id: str, runs: list[RunInput],
                         report: IngestReport) -> None:
     c.repository.put_runs([r.item() for r in runs])
-    for start in range(0, len(runs), CHUNK):
-        chunk = runs[start : start + CHUNK]
+    pending = runs
+    while pending:
         for _ in range(10):
             try:
-                events = _commit_chunk(c, satellite, system_id, chunk)
+                taken, events = _commit_chunk(c, satellite, system_id, pending)
                 break
             except StateVersionConflict:
                 continue
             except DuplicateRunError:
                 # A concurrent delivery recorded some of them first: drop those and retry the rest.
-                known = c.repository.known_run_ids([r.run_id for r in chunk])
-                for run in chunk:
+                known = c.repository.known_run_ids([r.run_id for r in pending[:CHUNK]])
+                for run in pending[:CHUNK]:
                     if run.run_id in known:
                         report.accepted.remove(_result_id(run))
                         report.duplicates.append(_result_id(run))
-                chunk = [r for r in chunk if r.run_id not in known]
-                if not chunk:
-                    events = None
+                pending = [r for r in pending if r.run_id not in known]
+                if not pending:
+                    taken, events = 0, None
                     break
         else:
             raise StateVersionConflict()
+        pending = pending[taken:]
         if events is not None:
             _publish_entry(c, satellite["id"], *events)
 
 
-def _commit_chunk(c: Collaborators, satellite: dict, system_id: str, chunk: list[RunInput]) -> tuple[str, str, list[Event]]:
+def _commit_chunk(c: Collaborators, satellite: dict, system_id: str,
+                  runs: list[RunInput]) -> tuple[int, tuple[str, str, list[Event]]]:
+    """Commit the longest prefix of `runs` (at most CHUNK) whose writes fit in one transaction;
+    returns how many runs it took and the outbox entry to publish."""
     snapshot = c.repository.system_snapshot(system_id)
     if snapshot["system"] is None:
         raise StateVersionConflict()
@@ -234,13 +264,26 @@ def _commit_chunk(c: Collaborators, satellite: dict, system_id: str, chunk: list
     events: list[Event] = []
     transitions: list[dict] = []
     summed: dict[tuple, AggregateIncrement] = {}
+    chunk: list[RunInput] = []
     first_version = snapshot["state"]["version"] if snapshot["state"] else None
-    for run in chunk:
+    for run in runs[:CHUNK]:
         assignment = assignments.get(run.configuration_id)
-        if assignment is None:
+        step = None
+        if assignment is not None:
+            step = next_state(working, now, offline=offline,
+                              run=SliceRun(run.configuration_id, run.source_id, run.source_label, run.status,
+                                           run.timestamp))
+        # Markers, aggregates and transitions, plus the state and the outbox entry, must stay
+        # within DynamoDB's limit of items per transaction: a flapping or hours-long backlog
+        # adds a transition or aggregates per run.
+        new_aggregates = len(_aggregate_keys(run) - summed.keys()) if assignment is not None else 0
+        needed = len(chunk) + 1 + len(summed) + new_aggregates + len(transitions) + (
+            1 if step is not None and step.transition else 0) + 2
+        if chunk and needed > TRANSACTION_ITEMS:
+            break
+        chunk.append(run)
+        if step is None:
             continue
-        step = next_state(working, now, offline=offline,
-                          run=SliceRun(run.configuration_id, run.source_id, run.source_label, run.status, run.timestamp))
         working = working | {"state": step.item}
         events += _run_events(snapshot["system"], assignment, run)
         if step.transition:
@@ -256,7 +299,13 @@ def _commit_chunk(c: Collaborators, satellite: dict, system_id: str, chunk: list
         aggregates=list(summed.values()), state=working["state"], expected_state_version=first_version,
         transitions=transitions, outbox=(satellite["id"], entry_id, wire_events),
     )
-    return system_id, entry_id, events
+    return len(chunk), (system_id, entry_id, events)
+
+
+def _aggregate_keys(run: RunInput) -> set[tuple]:
+    moment = datetime.fromisoformat(run.timestamp.replace("Z", "+00:00"))
+    return {(run.configuration_id, "H", aggregates.hour_key(moment), run.source_id),
+            (run.configuration_id, "D", aggregates.day_key(moment), run.source_id)}
 
 
 def _sum_aggregates(summed: dict, run: RunInput, assignment: dict) -> None:

@@ -18,7 +18,14 @@ from shared.strategies.targets import forbidden_literal_reason
 from shared.strategies.tcp_check import TCP_STRATEGY
 from shared.strategies.tls_check import TLS_STRATEGY
 
-__all__ = ["Strategy", "describe", "get_strategy", "list_strategies", "validate_config"]
+__all__ = [
+    "Strategy",
+    "config_error_details",
+    "describe",
+    "get_strategy",
+    "list_strategies",
+    "validate_config",
+]
 
 _STRATEGIES: dict[str, Strategy] = {
     strategy.id: strategy for strategy in (HTTP_STRATEGY, TCP_STRATEGY, DNS_STRATEGY, TLS_STRATEGY)
@@ -55,6 +62,14 @@ def _field_path(location: tuple[int | str, ...]) -> str:
     return ".".join(["body", "config", *(str(part) for part in location)])
 
 
+def config_error_details(error: ValidationError) -> list[dict[str, str]]:
+    """API.md error details for a config that failed its model, one per field."""
+    return [
+        {"field": _field_path(item["loc"]), "message": item["msg"].removeprefix("Value error, ")}
+        for item in error.errors(include_url=False, include_context=False, include_input=False)
+    ]
+
+
 def validate_config(
     strategy_id: str, config: dict[str, Any], *, allow_private_targets: bool
 ) -> dict[str, Any]:
@@ -63,11 +78,7 @@ def validate_config(
     try:
         parsed = strategy.config_model.model_validate(config)
     except ValidationError as error:
-        details = [
-            {"field": _field_path(item["loc"]), "message": item["msg"].removeprefix("Value error, ")}
-            for item in error.errors(include_url=False, include_context=False, include_input=False)
-        ]
-        raise ValidationFailedError("invalid config", details) from None
+        raise ValidationFailedError("invalid config", config_error_details(error)) from None
     if not allow_private_targets:
         details = [
             {"field": _field_path((field,)), "message": reason}

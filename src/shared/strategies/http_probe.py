@@ -20,6 +20,7 @@ from shared.strategies.targets import TargetForbiddenError, check_literal_host, 
 if TYPE_CHECKING:
     from shared.strategies.probing import ProbeContext
 
+USER_AGENT = "serverless-healthcheck/1"
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _READ_CHUNK_BYTES = 64 * 1024
 
@@ -59,6 +60,7 @@ def open_guarded_session(context: ProbeContext) -> aiohttp.ClientSession:
         auto_decompress=True,
         trust_env=False,
         cookie_jar=aiohttp.DummyCookieJar(),
+        headers={"User-Agent": USER_AGENT},
     )
 
 
@@ -142,7 +144,9 @@ def _redirect_target(current: URL, location: str) -> URL:
 
 
 async def _read_bounded(response: aiohttp.ClientResponse) -> tuple[bytes, bool]:
-    if response.content_length is not None and response.content_length <= BODY_READ_CAP_BYTES:
+    # Content-Length bounds the read only without decompression: a small gzip body can inflate to gigabytes.
+    encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
+    if not encoded and response.content_length is not None and response.content_length <= BODY_READ_CAP_BYTES:
         return await response.read(), False
     chunks: list[bytes] = []
     size = 0

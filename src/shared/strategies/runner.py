@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from shared.domain.assertions import evaluate_assertions
 from shared.domain.errors import ValidationFailedError
 from shared.domain.models import format_timestamp
-from shared.strategies import get_strategy
+from shared.strategies import config_error_details, get_strategy
 from shared.strategies.probing import (
     ProbeContext,
     ProbeFailure,
@@ -29,6 +29,7 @@ from shared.strategies.strategy import Strategy
 
 OutcomeStatus = Literal["healthy", "unhealthy"]
 DEFAULT_MAX_CONCURRENCY = 100
+CANCELLATION_GRACE_SECONDS = 2.0
 
 
 @dataclass
@@ -99,18 +100,22 @@ async def run_checks(
     # A fixed pool of workers rather than a task per spec: thousands of parked tasks cost
     # more in garbage-collector passes than the probes themselves.
     pending = iter(calls)
+    budget_spent = asyncio.Event()
     workers = [
-        asyncio.create_task(_work(pending, context, outcomes, started_at))
+        asyncio.create_task(_work(pending, context, outcomes, started_at, budget_spent))
         for _ in range(min(max_concurrency, len(calls)))
     ]
     try:
         if workers:
             await asyncio.wait(workers, timeout=budget_seconds)
     finally:
-        # Cancel, then wait: a probe is never abandoned with its socket open.
+        budget_spent.set()
+        # Cancel, then wait: a probe is never abandoned with its socket open. The wait is bounded
+        # so that a probe which swallows its cancellation cannot hold the run (and the Lambda) hostage.
         for worker in workers:
             worker.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
+        if workers:
+            await asyncio.wait(workers, timeout=CANCELLATION_GRACE_SECONDS)
         await context.aclose()
     out_of_budget = ProbeFailure(
         "TIMEOUT", f"the run budget of {budget_seconds:g}s ran out before the probe finished"
@@ -121,12 +126,29 @@ async def run_checks(
     ]
 
 
-def run_checks_sync(specs: Sequence[CheckSpec], **options: Any) -> list[ProbeOutcome]:
-    """`run_checks` for synchronous callers (a Lambda handler); takes the same keyword options."""
-    return asyncio.run(run_checks(specs, **options))
+def run_checks_sync(
+    specs: Sequence[CheckSpec],
+    *,
+    allow_private_targets: bool,
+    budget_seconds: float,
+    ssl_context_factory: SslContextFactory | None = None,
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+    clock: Callable[[], datetime] = _utc_now,
+) -> list[ProbeOutcome]:
+    """`run_checks` for synchronous callers such as a Lambda handler (its own event loop per call)."""
+    return asyncio.run(
+        run_checks(
+            specs,
+            allow_private_targets=allow_private_targets,
+            budget_seconds=budget_seconds,
+            ssl_context_factory=ssl_context_factory,
+            max_concurrency=max_concurrency,
+            clock=clock,
+        )
+    )
 
 
-def evaluate_result(
+def evaluate_raw_result(
     strategy_id: str,
     config: Mapping[str, Any],
     result: Mapping[str, Any],
@@ -207,8 +229,13 @@ def _prepare_calls(
         try:
             strategy = get_strategy(spec.strategy_id)
             config = strategy.config_model.model_validate(spec.config)
-        except (ValidationFailedError, ValidationError) as error:
-            outcomes[index] = _failed(spec, now, ProbeFailure("CONFIG_INVALID", str(error)[:500]))
+        except ValidationFailedError as error:
+            outcomes[index] = _failed(spec, now, ProbeFailure("CONFIG_INVALID", _joined(error.details)))
+            continue
+        except ValidationError as error:
+            outcomes[index] = _failed(
+                spec, now, ProbeFailure("CONFIG_INVALID", _joined(config_error_details(error)))
+            )
             continue
         if strategy.id not in probes:
             probes[strategy.id] = strategy.load_probe()
@@ -216,14 +243,21 @@ def _prepare_calls(
     return calls
 
 
+def _joined(details: list[dict[str, str]]) -> str:
+    return "; ".join(f"{detail['field']}: {detail['message']}" for detail in details)[:500]
+
+
 async def _work(
     pending: Iterator[_ProbeCall],
     context: ProbeContext,
     outcomes: list[ProbeOutcome | None],
     started_at: dict[int, datetime],
+    budget_spent: asyncio.Event,
 ) -> None:
     # Workers share one iterator; taking the next call never awaits, so no two take the same.
     for call in pending:
+        if budget_spent.is_set():
+            return
         started_at[call.index] = context.clock()
         try:
             outcomes[call.index] = await _run_one(call, context, started_at[call.index])

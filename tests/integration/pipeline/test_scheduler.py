@@ -130,3 +130,27 @@ def test_two_schedulers_in_the_same_minute_enqueue_each_run_once(stack, target):
     # then
     assert [r.enqueued for r in reports] == [5, 0]
     assert queued(stack) == 5
+
+
+def test_a_silent_satellite_turns_its_slice_unknown_with_one_event_per_system(stack, target):
+    # given: a check that only a satellite runs, reported unhealthy
+    clock = given_clock()
+    http_check(stack, target)
+    created = stack.call("POST", "/satellites", {"id": "eu", "name": "EU", "region": "eu-west-1"}).body
+    stack.call("PUT", "/systems/shop/checks/web", {"includeLocal": False, "satelliteIds": ["eu"]})
+    posted = stack.call("POST", "/satellite/results", {"results": [{
+        "resultId": "r1", "systemId": "shop", "configurationId": "web", "status": "unhealthy",
+        "executedAt": clock.moment.isoformat()}]}, key=created["token"])
+    assert posted.body["accepted"] == ["r1"], posted.body
+    assert stack.call("GET", "/systems/shop/health").body["status"] != "unknown"
+    # when: three heartbeat intervals of silence, then two ticks
+    clock.advance(91)
+    first = stack.invoke("SchedulerFunction", {})
+    second = stack.invoke("SchedulerFunction", {})
+    # then
+    assert first["reevaluatedSystems"] == ["shop"] and second["reevaluatedSystems"] == []
+    view = stack.call("GET", "/systems/shop/health").body
+    assert view["status"] == "unknown"
+    assert view["checks"][0]["sources"][0]["status"] == "unknown"
+    changes = [e for e in stack.published.of_type("System Health Changed") if e["newStatus"] == "unknown"]
+    assert len(changes) == 1

@@ -1,11 +1,12 @@
 import asyncio
+import gzip
 
 from aiohttp import web
 from probe_servers import closed_port, read_request_head, reset_connection, serving_app, serving_raw
 from tls_material import client_context_trusting, issue_leaf
 
 from shared.strategies.http_check import BODY_READ_CAP_BYTES, HttpResult
-from shared.strategies.runner import CheckSpec, ProbeOutcome, run_checks
+from shared.strategies.runner import CheckSpec, ProbeOutcome, run_checks, run_checks_sync
 
 FIFTY_MEGABYTES = 50 * 1024 * 1024
 
@@ -163,6 +164,7 @@ def test_status_outside_the_expected_codes_is_unhealthy_and_inside_is_healthy():
     assert [o.status for o in outcomes] == ["unhealthy", "healthy", "healthy", "unhealthy"]
     assert outcomes[0].error["code"] == "UNEXPECTED_STATUS"
     assert outcomes[0].result["statusCode"] == 500
+    assert outcomes[0].latency_ms == outcomes[0].result["latencyMs"]
 
 
 def test_post_sends_the_configured_body_and_headers_and_only_allowlisted_headers_are_kept():
@@ -364,3 +366,79 @@ def test_https_verification_uses_the_injected_context_and_verify_tls_false_skips
 
     assert [o.status for o in outcomes] == ["healthy", "unhealthy", "healthy"]
     assert outcomes[1].error["code"] == "TLS_INVALID"
+
+
+def test_a_small_gzip_body_that_inflates_past_the_cap_is_read_bounded():
+    bomb = gzip.compress(b"0" * (20 * 1024 * 1024))
+
+    async def inflating(_request: web.Request) -> web.Response:
+        return web.Response(body=bomb, headers={"Content-Encoding": "gzip", "Content-Type": "text/plain"})
+
+    async def scenario():
+        app = web.Application()
+        app.router.add_get("/bomb", inflating)
+        async with serving_app(app) as port:
+            return await probe(http_check(f"http://127.0.0.1:{port}/bomb"))
+
+    # given a body of a few kilobytes on the wire and 20 MB decompressed; when probed
+    outcome = asyncio.run(scenario())
+
+    # then
+    assert outcome.result["bodyBytes"] == BODY_READ_CAP_BYTES
+    assert outcome.result["bodyTruncated"] is True
+
+
+def test_more_checks_than_workers_all_run_and_keep_their_order():
+    async def scenario():
+        async with serving_app(api_app()) as port:
+            base = f"http://127.0.0.1:{port}"
+            specs = [
+                CheckSpec(
+                    f"check-{code}",
+                    "http",
+                    {"url": f"{base}/status/{code}", "expectedStatusCodes": [code]},
+                    5,
+                )
+                for code in (200, 201, 202, 203, 204, 418, 500)
+            ]
+            return await run_checks(specs, allow_private_targets=True, budget_seconds=10, max_concurrency=2)
+
+    outcomes = asyncio.run(scenario())
+
+    assert [o.key for o in outcomes] == [
+        "check-200",
+        "check-201",
+        "check-202",
+        "check-203",
+        "check-204",
+        "check-418",
+        "check-500",
+    ]
+    assert [o.result["statusCode"] for o in outcomes] == [200, 201, 202, 203, 204, 418, 500]
+    assert all(o.status == "healthy" for o in outcomes)
+
+
+def test_checks_that_never_start_within_the_budget_are_timeouts():
+    async def hang(reader, writer):
+        await read_request_head(reader)
+        await reader.read()
+        writer.close()
+
+    async def scenario():
+        async with serving_raw(hang) as port:
+            specs = [http_check(f"http://127.0.0.1:{port}/", timeout=30) for _ in range(3)]
+            return await run_checks(specs, allow_private_targets=True, budget_seconds=0.3, max_concurrency=1)
+
+    # given one worker stuck on a hanging server; when the budget runs out
+    outcomes = asyncio.run(scenario())
+
+    # then the stuck check and the two that never started are all timeouts
+    assert [o.error["code"] for o in outcomes] == ["TIMEOUT"] * 3
+
+
+def test_the_sync_wrapper_runs_checks_outside_an_event_loop():
+    outcomes = run_checks_sync(
+        [http_check(f"http://127.0.0.1:{closed_port()}/")], allow_private_targets=True, budget_seconds=5
+    )
+
+    assert outcomes[0].error["code"] == "CONNECTION_REFUSED"

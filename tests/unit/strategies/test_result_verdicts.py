@@ -1,7 +1,7 @@
 import asyncio
 from datetime import UTC, datetime
 
-from shared.strategies.runner import CheckSpec, ProbeOutcome, evaluate_result, run_checks
+from shared.strategies.runner import CheckSpec, ProbeOutcome, evaluate_raw_result, run_checks
 
 HTTP_CONFIG = {"url": "https://example.com", "expectedStatusCodes": ["200-299"]}
 HTTP_RESULT = {"statusCode": 200, "latencyMs": 42.0, "headers": {}, "contentType": None, "bodyBytes": 2}
@@ -9,7 +9,7 @@ HTTP_RESULT = {"statusCode": 200, "latencyMs": 42.0, "headers": {}, "contentType
 
 def test_a_satellite_result_is_judged_like_a_local_one():
     # when
-    verdict = evaluate_result(
+    verdict = evaluate_raw_result(
         "http", HTTP_CONFIG, HTTP_RESULT, [{"source": "latencyMs", "operator": "lt", "value": 100}]
     )
 
@@ -20,14 +20,14 @@ def test_a_satellite_result_is_judged_like_a_local_one():
 
 
 def test_an_unexpected_status_in_a_satellite_result_is_unhealthy():
-    verdict = evaluate_result("http", HTTP_CONFIG, {**HTTP_RESULT, "statusCode": 502}, [])
+    verdict = evaluate_raw_result("http", HTTP_CONFIG, {**HTTP_RESULT, "statusCode": 502}, [])
 
     assert verdict.status == "unhealthy"
     assert verdict.error["code"] == "UNEXPECTED_STATUS"
 
 
 def test_a_failed_assertion_makes_a_successful_probe_unhealthy():
-    verdict = evaluate_result(
+    verdict = evaluate_raw_result(
         "http",
         HTTP_CONFIG,
         HTTP_RESULT,
@@ -43,7 +43,7 @@ def test_a_failed_assertion_makes_a_successful_probe_unhealthy():
 
 
 def test_a_reported_probe_error_wins():
-    verdict = evaluate_result(
+    verdict = evaluate_raw_result(
         "tcp",
         {"host": "db.example.com", "port": 5432},
         {},
@@ -61,28 +61,28 @@ def test_dns_and_tls_verdicts():
     tls_result = {"chainValid": True, "daysUntilExpiry": 30, "handshakeMs": 12.0}
 
     assert (
-        evaluate_result(
+        evaluate_raw_result(
             "dns", dns_config, {"rcode": "NOERROR", "answers": ["93.184.216.34"], "resolveMs": 3.0}, []
         ).status
         == "healthy"
     )
     assert (
-        evaluate_result("dns", dns_config, {"rcode": "NOERROR", "answers": [], "resolveMs": 3.0}, []).error[
-            "code"
-        ]
+        evaluate_raw_result(
+            "dns", dns_config, {"rcode": "NOERROR", "answers": [], "resolveMs": 3.0}, []
+        ).error["code"]
         == "DNS_ANSWER_MISMATCH"
     )
     assert (
-        evaluate_result("dns", dns_config, {"rcode": "SERVFAIL", "answers": []}, []).error["code"]
+        evaluate_raw_result("dns", dns_config, {"rcode": "SERVFAIL", "answers": []}, []).error["code"]
         == "DNS_RCODE"
     )
-    assert evaluate_result("tls", tls_config, tls_result, []).status == "healthy"
+    assert evaluate_raw_result("tls", tls_config, tls_result, []).status == "healthy"
     assert (
-        evaluate_result("tls", tls_config, {**tls_result, "daysUntilExpiry": 3}, []).error["code"]
+        evaluate_raw_result("tls", tls_config, {**tls_result, "daysUntilExpiry": 3}, []).error["code"]
         == "TLS_EXPIRING"
     )
     assert (
-        evaluate_result("tls", tls_config, {**tls_result, "chainValid": False}, []).error["code"]
+        evaluate_raw_result("tls", tls_config, {**tls_result, "chainValid": False}, []).error["code"]
         == "TLS_INVALID"
     )
 
@@ -132,3 +132,16 @@ def test_outcome_wire_form():
         "error": None,
         "startedAt": "2030-01-01T00:00:00.000Z",
     }
+
+
+def test_an_invalid_config_outcome_names_the_field():
+    [outcome] = asyncio.run(
+        run_checks(
+            [CheckSpec("k", "tcp", {"host": "db.example.com", "port": 0}, 5)],
+            allow_private_targets=False,
+            budget_seconds=5,
+        )
+    )
+
+    assert outcome.error["code"] == "CONFIG_INVALID"
+    assert outcome.error["message"].startswith("body.config.port: ")

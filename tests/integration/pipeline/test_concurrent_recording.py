@@ -1,0 +1,57 @@
+"""Two executors recording runs of one system at the same moment: one transition, one event."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+from shared.events import SYSTEM_HEALTH_CHANGED
+from shared.services.context import default_collaborators
+from shared.services.recording import RunInput, record_run
+from tests.integration.pipeline.conftest import http_check
+
+
+def failing_run(run_id: str, configuration_id: str) -> RunInput:
+    return RunInput(run_id=run_id, system_id="shop", configuration_id=configuration_id, source_id="local",
+                    source_label="Local", status="unhealthy", latency_ms=12.5,
+                    timestamp=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+
+
+def test_concurrent_executors_emit_one_event_per_transition(stack, target):
+    # given: two checks of one system, both healthy so far unknown
+    http_check(stack, target, configuration_id="a")
+    stack.call("POST", "/configurations", {"id": "b", "name": "B", "strategyId": "http",
+                                           "config": {"url": target.url}, "intervalSeconds": 60})
+    stack.call("PUT", "/systems/shop/checks/b", {})
+    collaborators = default_collaborators()
+    start = threading.Barrier(2)
+    snapshot = collaborators.repository.system_snapshot
+    outcomes = []
+
+    first_reads = iter(range(2))
+
+    def read_together(system_id):
+        taken = snapshot(system_id)
+        if next(first_reads, None) is not None:
+            start.wait(timeout=10)  # both writers read the same state version before either writes
+        return taken
+
+    collaborators.repository.system_snapshot = read_together
+
+    def record(run: RunInput) -> None:
+        outcomes.append(record_run(collaborators, run).outcome)
+
+    # when
+    threads = [threading.Thread(target=record, args=(failing_run(f"run-{c}", c),)) for c in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # then
+    assert sorted(outcomes) == ["recorded", "recorded"]
+    changes = stack.published.of_type(SYSTEM_HEALTH_CHANGED)
+    assert [(e["previousStatus"], e["newStatus"]) for e in changes] == [("unknown", "degraded")]
+    view = stack.call("GET", "/systems/shop/health").body
+    assert {c["configurationId"]: c["status"] for c in view["checks"]} == {"a": "degraded", "b": "degraded"}
+    transitions = stack.call("GET", "/systems/shop/transitions").body["items"]
+    assert len(transitions) == 1
