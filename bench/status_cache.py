@@ -124,12 +124,12 @@ def _measure(stack, calls: DynamoCalls, redis_url: str, raw, collaborators: Call
     before = calls.snapshot()
     none_ms = [_ms(batch) for _ in range(NONE_ROUNDS)]
     none_calls = calls.since(before)
-    none_per_batch = none_calls.total / NONE_ROUNDS
+    none_per_batch = sum(none_calls.values()) / NONE_ROUNDS
 
     warm, raw_median, none = (statistics.median(s) for s in (warm_ms, raw_ms, none_ms))
     cold_trips_max = max(cold_trips)
-    cold_calls_max = max(c.total for c in cold_calls)
-    warm_per_batch = warm_calls.total / WARM_ROUNDS
+    cold_calls_max = max(sum(c.values()) for c in cold_calls)
+    warm_per_batch = sum(warm_calls.values()) / WARM_ROUNDS
     return [
         row("warm batch 1000 via handler vs raw MGET+json.loads (ms)", round(warm, 2), round(raw_median, 2),
             f"<= {GOAL_WARM_RATIO}x", warm / raw_median <= GOAL_WARM_RATIO,

@@ -30,7 +30,7 @@ from shared.observability import logger, metrics
 from shared.services.context import Collaborators
 from shared.services.health_state import SliceRun, _satellites_of, next_state, offline_sources, reevaluate_systems
 from shared.services.recording import RunInput, _run_events
-from shared.strategies.runner import evaluate_result
+from shared.strategies.runner import evaluate_raw_result
 
 CHUNK = 90
 TRANSACTION_ITEMS = 100
@@ -200,20 +200,20 @@ def _authorised_runs(c: Collaborators, satellite: dict, results: list[SatelliteR
         if result.status is None and result.result is None:
             report.reject(result.result_id, "VALIDATION_FAILED", "a result needs a status or a raw result")
             continue
-        status, assertions, error = result.status, [], result.error
+        status, assertions, error, latency_ms = result.status, [], result.error, result.latency_ms
         if result.result is not None:
             try:
-                verdict = evaluate_result(configuration["strategyId"], configuration["config"], result.result,
-                                          configuration.get("assertions", []), latency_ms=result.latency_ms,
-                                          reported_error=result.error)
+                verdict = evaluate_raw_result(configuration["strategyId"], configuration["config"], result.result,
+                                              configuration.get("assertions", []), latency_ms=result.latency_ms,
+                                              reported_error=result.error)
             except (ValidationError, ValueError) as problem:
                 report.reject(result.result_id, "VALIDATION_FAILED", f"result does not fit the strategy: {problem}")
                 continue
-            status, assertions, error = verdict.status, verdict.assertions, verdict.error
+            status, assertions, error, latency_ms = verdict.status, verdict.assertions, verdict.error, verdict.latency_ms
         runs.append(RunInput(
             run_id=f"sat:{satellite['id']}:{result.result_id}", system_id=result.system_id,
             configuration_id=result.configuration_id, source_id=satellite["id"],
-            source_label=source_label(satellite), status=status, latency_ms=result.latency_ms,
+            source_label=source_label(satellite), status=status, latency_ms=latency_ms,
             timestamp=format_timestamp(result.executed_at), result=result.result or {}, assertions=assertions,
             error=error,
             expires_at=int((result.executed_at + timedelta(days=assignment["retention"]["rawDays"])).timestamp()),

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 USER_AGENT = "serverless-healthcheck/1"
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _READ_CHUNK_BYTES = 64 * 1024
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
 
 class GuardedResolver(AbstractResolver):
@@ -69,6 +70,7 @@ async def probe_http(config: HttpConfig, context: ProbeContext, *, timeout_secon
     method = config.method
     data = config.body.encode() if config.body is not None else None
     url = URL(config.url, encoded=False)
+    headers = config.headers
     redirects = 0
     started = time.perf_counter()
     while True:
@@ -77,7 +79,7 @@ async def probe_http(config: HttpConfig, context: ProbeContext, *, timeout_secon
             response = await session.request(
                 method,
                 url,
-                headers=config.headers,
+                headers=headers,
                 data=data,
                 allow_redirects=False,
                 ssl=_tls_for(url, verify=config.verify_tls, context=context),
@@ -90,7 +92,10 @@ async def probe_http(config: HttpConfig, context: ProbeContext, *, timeout_secon
                 redirects += 1
                 if redirects > MAX_REDIRECTS:
                     raise ProbeFailure("TOO_MANY_REDIRECTS", f"more than {MAX_REDIRECTS} redirects")
-                url = _redirect_target(url, location)
+                next_url = _redirect_target(url, location)
+                if next_url.origin() != url.origin():
+                    headers = _without_credentials(headers)
+                url = next_url
                 if response.status == 303 or (response.status in (301, 302) and method == "POST"):
                     method, data = ("HEAD" if method == "HEAD" else "GET"), None
                 continue
@@ -117,6 +122,11 @@ async def probe_http(config: HttpConfig, context: ProbeContext, *, timeout_secon
             body=body,
             body_encoding=response.charset or "utf-8",
         )
+
+
+def _without_credentials(headers: dict[str, str]) -> dict[str, str]:
+    # Like browsers: credentials configured for one origin are not handed to another by a redirect.
+    return {name: value for name, value in headers.items() if name.lower() not in _CREDENTIAL_HEADERS}
 
 
 def _tls_for(url: URL, *, verify: bool, context: ProbeContext) -> ssl.SSLContext | bool:

@@ -11,6 +11,24 @@ from shared.services.recording import RunInput, record_run
 from tests.integration.pipeline.conftest import http_check
 
 
+class AtomicStore:
+    """moto applies a transaction's conditions without a lock; DynamoDB applies each call atomically.
+    Serialising calls gives the test DynamoDB's semantics while the writers still race on versions."""
+
+    def __init__(self, client):
+        self._client = client
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name):
+        call = getattr(self._client, name)
+
+        def atomic(*args, **kwargs):
+            with self._lock:
+                return call(*args, **kwargs)
+
+        return atomic
+
+
 def failing_run(run_id: str, configuration_id: str) -> RunInput:
     return RunInput(run_id=run_id, system_id="shop", configuration_id=configuration_id, source_id="local",
                     source_label="Local", status="unhealthy", latency_ms=12.5,
@@ -37,6 +55,7 @@ def test_concurrent_executors_emit_one_event_per_transition(stack, target):
         return taken
 
     collaborators.repository.system_snapshot = read_together
+    collaborators.repository._client = AtomicStore(collaborators.repository._client)
 
     def record(run: RunInput) -> None:
         outcomes.append(record_run(collaborators, run).outcome)

@@ -442,3 +442,35 @@ def test_the_sync_wrapper_runs_checks_outside_an_event_loop():
     )
 
     assert outcomes[0].error["code"] == "CONNECTION_REFUSED"
+
+
+def test_credentials_are_not_forwarded_to_another_origin_on_redirect():
+    seen = {}
+
+    async def record(request: web.Request) -> web.Response:
+        seen[request.host] = request.headers.get("Authorization")
+        return web.Response(text="ok")
+
+    async def scenario():
+        target_app = web.Application()
+        target_app.router.add_get("/", record)
+        async with serving_app(target_app) as target_port:
+
+            async def bounce(request: web.Request) -> web.Response:
+                seen[request.host] = request.headers.get("Authorization")
+                raise web.HTTPFound(f"http://localhost:{target_port}/")
+
+            origin_app = web.Application()
+            origin_app.router.add_get("/", bounce)
+            async with serving_app(origin_app) as origin_port:
+                spec = http_check(
+                    f"http://127.0.0.1:{origin_port}/", headers={"Authorization": "Bearer secret"}
+                )
+                return await probe(spec), origin_port, target_port
+
+    # given an origin that redirects to another host; when probed with an Authorization header
+    outcome, origin_port, target_port = asyncio.run(scenario())
+
+    # then only the configured origin saw the credential
+    assert outcome.status == "healthy"
+    assert seen == {f"127.0.0.1:{origin_port}": "Bearer secret", f"localhost:{target_port}": None}
