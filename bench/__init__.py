@@ -66,10 +66,57 @@ def describe(calls: Counter[str]) -> str:
     return ", ".join(f"{name} {count}" for name, count in sorted(calls.items())) or "none"
 
 
+class _ShallowTableBackup:
+    """Stands in for the `copy` module inside moto's DynamoDB backend. moto deep-copies the whole table
+    once per item of every TransactWriteItems as its rollback backup, which makes each transaction cost
+    O(table size) and seeding 1,000 systems quadratic (minutes). Tables are snapshotted by their item
+    containers instead; items stay shared, so a rollback would not undo an in-place update. The stack
+    counts cancelled transactions (`rollbacks`) so a module can refuse figures taken after one."""
+
+    def __init__(self) -> None:
+        import copy
+
+        self._copy = copy
+        self.rollbacks = 0
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        if not isinstance(value, Table):
+            return self._copy.deepcopy(value, memo)
+        clone = self._copy.copy(value)
+        clone.items = type(value.items)(value.items.default_factory)
+        for hash_value, stored in value.items.items():
+            clone.items[hash_value] = dict(stored) if value.has_range_key else stored
+        return clone
+
+
+@contextmanager
+def _cheap_transaction_backups() -> Iterator[_ShallowTableBackup]:
+    from unittest import mock
+
+    from moto.dynamodb import models
+
+    shim = _ShallowTableBackup()
+    real = models.DynamoDBBackend.transact_write_items
+
+    def counted(backend: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            return real(backend, *args, **kwargs)
+        except Exception:
+            shim.rollbacks += 1
+            raise
+
+    with mock.patch.object(models, "copy", shim), \
+            mock.patch.object(models.DynamoDBBackend, "transact_write_items", counted):
+        yield shim
+
+
 @contextmanager
 def in_process_stack(**env: str) -> Iterator[tuple[Any, DynamoCalls]]:
     """The stack of tests/integration/api/stack.py inside `mock_aws`, with `env` over its settings;
-    yields it and a DynamoDB call counter already attached. The environment is restored afterwards."""
+    yields it and a DynamoDB call counter already attached. The environment is restored afterwards.
+    `stack.moto_backups.rollbacks` counts cancelled transactions (see `_ShallowTableBackup`)."""
     use_fake_aws()
     from moto import mock_aws
 
@@ -81,9 +128,10 @@ def in_process_stack(**env: str) -> Iterator[tuple[Any, DynamoCalls]]:
     template = Template.load()
     calls = DynamoCalls()
     try:
-        with mock_aws():
+        with mock_aws(), _cheap_transaction_backups() as backups:
             queue_url = create_resources(template)
             stack = Stack(template=template, routes=RouteTable(template.http_routes), queue_url=queue_url)
+            stack.moto_backups = backups
             reconfigure(stack, calls, **(environment(queue_url) | env))
             yield stack, calls
     finally:

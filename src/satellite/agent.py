@@ -8,7 +8,6 @@ A result exists only once it is in the spool, and leaves it only once the API an
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import time
 import uuid
@@ -35,8 +34,8 @@ from shared.strategies.runner import CheckSpec, ProbeOutcome, run_checks
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_UNAUTHORIZED = 3
-EXIT_UNDELIVERED = 75
-"""`--once` could not deliver everything; the rest stays spooled for the next run (EX_TEMPFAIL)."""
+EXIT_TEMPORARY_FAILURE = 75
+"""`--once` could not reach the API for assignments or results; what was spooled stays for the next run."""
 
 SHUTDOWN_GRACE_SECONDS = 5.0
 # The runner's own budget sits a little above the longest probe timeout so a probe times out itself.
@@ -131,13 +130,15 @@ class Agent:
         for task in done - {stopped}:
             self._note_crash(task)
         stop.set()
-        for task in (*loops - {delivery}, *self._probe_tasks):
+        background = [*(loops - {delivery}), *self._probe_tasks]
+        for task in background:
             task.cancel()
-        await asyncio.gather(*loops - {delivery}, *self._probe_tasks, return_exceptions=True)
+        await asyncio.gather(*background, return_exceptions=True)
         # A send in flight may finish and settle its batch; if it cannot, the batch stays spooled.
-        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-            await asyncio.wait_for(delivery, SHUTDOWN_GRACE_SECONDS)
-        if delivery.done() and not delivery.cancelled():
+        await asyncio.wait({delivery}, timeout=SHUTDOWN_GRACE_SECONDS)
+        delivery.cancel()
+        await asyncio.gather(delivery, return_exceptions=True)
+        if delivery not in done and not delivery.cancelled():
             self._note_crash(delivery)
         return self._exit_code
 
@@ -156,13 +157,11 @@ class Agent:
         return self._exit_code
 
     async def _once(self) -> int:
-        if (
-            await self._call("fetch assignments", self.refresh_assignments()) is None
-            and not self._stop.is_set()
-        ):
-            logs.warning("using cached assignments", checks=len(self._book.assignments))
+        fetched = await self._call("fetch assignments", self.refresh_assignments()) is not None
         if self._stop.is_set():
             return self._exit_code
+        if not fetched:
+            logs.warning("using cached assignments", checks=len(self._book.assignments))
         if self._book.assignments:
             await self._run_batch(list(self._book.assignments))
         await self._call("heartbeat", self._api.send_heartbeat(__version__))
@@ -171,9 +170,9 @@ class Agent:
             return self._exit_code
         if not delivered:
             logs.warning("results left in spool", spooled=len(self._spool))
-            return EXIT_UNDELIVERED
+            return EXIT_TEMPORARY_FAILURE
         logs.info("once run finished", checks=len(self._book.assignments))
-        return EXIT_OK
+        return EXIT_OK if fetched else EXIT_TEMPORARY_FAILURE
 
     async def _control_loop(self) -> None:
         while not self._stop.is_set():
@@ -191,7 +190,7 @@ class Agent:
             if due:
                 task = asyncio.create_task(self._run_batch(due))
                 self._probe_tasks.add(task)
-                task.add_done_callback(self._probe_tasks.discard)
+                task.add_done_callback(self._probe_batch_finished)
             wake_at = min(self._next_run_at.values(), default=now + self._settings.interval_seconds)
             await self._wait(self._assignments_changed, max(0.0, wake_at - self._wall_clock()))
 
@@ -234,6 +233,14 @@ class Agent:
             self._spool_results([result_payload(a, o) for a, o in zip(assignments, outcomes, strict=True)])
         finally:
             self._in_flight -= keys
+
+    def _probe_batch_finished(self, task: asyncio.Task[None]) -> None:
+        self._probe_tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # The runner never raises for a target's sake; this is a bug or a full disk, so say so loudly.
+            logs.error(
+                "check run failed", error=type(task.exception()).__name__, reason=str(task.exception())
+            )
 
     def _spool_results(self, payloads: list[dict[str, Any]]) -> None:
         dropped = self._spool.append(payloads)

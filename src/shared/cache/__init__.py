@@ -17,6 +17,17 @@ Protocol (ARCHITECTURE.md, "Status cache protocol"; invariants 2 and 4):
 - Invalidation is retried three times and reports acknowledgement as a bool (metric
   `CacheInvalidationFailed` when it never came); mutations invalidate before they notify (invariant 1).
 
+Every path that can change a system's health invalidates before it publishes (tested one by one in
+tests/integration/pipeline/test_invalidation_paths.py):
+
+- configuration create, update, delete, pause, resume -> the family (`invalidate_family`)
+- assignment put and delete                            -> that system
+- system delete                                        -> that system
+- satellite delete                                     -> the family
+- a recorded run, local or from a satellite            -> that system
+- a satellite sweep that marks slices unknown         -> each system it re-evaluated
+- retention purging a deleted system's history         -> that system
+
 Backends: redis (`redis_backend`, imported only when chosen), dynamodb (`dynamodb_backend`, conditional
 writes, expiry compared on read), memory (process-wide, local runtime) and none (cache disabled).
 """

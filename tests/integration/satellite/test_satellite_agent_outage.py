@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from satellite.agent import EXIT_UNDELIVERED, Agent
+from satellite.agent import EXIT_TEMPORARY_FAILURE, Agent
 from satellite.client import SatelliteClient
 from satellite.config import Settings
 from satellite.spool import Spool
@@ -113,7 +113,7 @@ def test_a_batch_stored_before_the_connection_dropped_is_resent_and_reported_dup
                 spool.close()
 
         # then
-        assert first_exit_code == EXIT_UNDELIVERED
+        assert first_exit_code == EXIT_TEMPORARY_FAILURE
         assert len(unanswered) == 1
         assert unanswered <= set(api.stored)
         assert second_exit_code == 0
