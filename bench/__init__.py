@@ -50,7 +50,9 @@ class DynamoCalls:
     def attach(self) -> None:
         from shared import aws
 
-        aws.dynamodb().meta.events.register("before-call.dynamodb", self._count, unique_id="bench-dynamo-calls")
+        aws.dynamodb().meta.events.register(
+            "before-call.dynamodb", self._count, unique_id="bench-dynamo-calls"
+        )
 
     def _count(self, model: Any, **_: Any) -> None:
         self.by_operation[model.name] += 1
@@ -107,8 +109,10 @@ def _cheap_transaction_backups() -> Iterator[_ShallowTableBackup]:
             shim.rollbacks += 1
             raise
 
-    with mock.patch.object(models, "copy", shim), \
-            mock.patch.object(models.DynamoDBBackend, "transact_write_items", counted):
+    with (
+        mock.patch.object(models, "copy", shim),
+        mock.patch.object(models.DynamoDBBackend, "transact_write_items", counted),
+    ):
         yield shim
 
 

@@ -45,8 +45,15 @@ def _environment() -> dict[str, str]:
 
 
 def _import_ms(module: str, env: dict[str, str]) -> float:
-    done = subprocess.run([sys.executable, "-c", _TIMER, module], capture_output=True, text=True, env=env,
-                          cwd=REPO_ROOT, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _TIMER, module],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=60,
+        check=False,
+    )
     if done.returncode:
         raise RuntimeError(f"importing {module} failed: {done.stderr.strip().splitlines()[-1:]}")
     return float(done.stdout.strip().splitlines()[-1])
@@ -66,8 +73,15 @@ class ImportNode:
 
 def import_tree(module: str, env: dict[str, str]) -> list[ImportNode]:
     """Every module `import <module>` loads, as `-X importtime` reports it, with parents linked."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], capture_output=True,
-                          text=True, env=env, cwd=REPO_ROOT, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=60,
+        check=False,
+    )
     if done.returncode:
         raise RuntimeError(f"importing {module} failed")
     nodes: list[ImportNode] = []
@@ -134,7 +148,9 @@ def heavy_imports(module: str, env: dict[str, str], *, top: int = 6, samples: in
 
 def rows() -> list[dict]:
     env = _environment()
-    targets = {BASELINE: BASELINE} | {name: f"functions.{name}.app" for name in API_FUNCTIONS + OTHER_FUNCTIONS}
+    targets = {BASELINE: BASELINE} | {
+        name: f"functions.{name}.app" for name in API_FUNCTIONS + OTHER_FUNCTIONS
+    }
     for module in targets.values():
         _import_ms(module, env)  # compile bytecode once so every sample reads the same .pyc files
     samples: dict[str, list[float]] = {name: [] for name in targets}
@@ -151,12 +167,23 @@ def rows() -> list[dict]:
         ratio = medians[name] / baseline
         has_goal = name in API_FUNCTIONS
         met = ratio <= GOAL_RATIO if has_goal else True
-        note = (f"import functions.{name}.app in a fresh interpreter vs `import boto3` the same way; medians"
-                f" of {ROUNDS} interleaved rounds (ms)")
+        note = (
+            f"import functions.{name}.app in a fresh interpreter vs `import boto3` the same way; medians"
+            f" of {ROUNDS} interleaved rounds (ms)"
+        )
         if has_goal and not met:
             note += ". Over the goal; " + heavy_imports(targets[name], env)
-        result.append(row(f"cold start {name} import (ms)", round(medians[name], 1), round(baseline, 1),
-                          f"<= {GOAL_RATIO}x" if has_goal else REPORT_ONLY, met, note, ratio=round(ratio, 2)))
+        result.append(
+            row(
+                f"cold start {name} import (ms)",
+                round(medians[name], 1),
+                round(baseline, 1),
+                f"<= {GOAL_RATIO}x" if has_goal else REPORT_ONLY,
+                met,
+                note,
+                ratio=round(ratio, 2),
+            )
+        )
     return result
 
 

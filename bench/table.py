@@ -13,18 +13,39 @@ REPORT_ONLY = "-"
 COLUMNS = ("metric", "measured", "baseline", "ratio", "goal", "met")
 
 
-def row(metric: str, measured: float, baseline: float, goal: str, met: bool, note: str = "",
-        ratio: float | None = None) -> dict:
+def row(
+    metric: str,
+    measured: float,
+    baseline: float,
+    goal: str,
+    met: bool,
+    note: str = "",
+    ratio: float | None = None,
+) -> dict:
     """A row; `ratio` defaults to measured / baseline (nan when there is no baseline)."""
     if ratio is None:
         ratio = measured / baseline if baseline else math.nan
-    return {"metric": metric, "measured": float(measured), "baseline": float(baseline),
-            "ratio": float(ratio), "goal": goal, "met": bool(met), "note": note}
+    return {
+        "metric": metric,
+        "measured": float(measured),
+        "baseline": float(baseline),
+        "ratio": float(ratio),
+        "goal": goal,
+        "met": bool(met),
+        "note": note,
+    }
 
 
 def error_row(module: str, message: str) -> dict:
-    return {"metric": f"{module}: ERROR", "measured": math.nan, "baseline": math.nan, "ratio": math.nan,
-            "goal": "runs", "met": False, "note": message}
+    return {
+        "metric": f"{module}: ERROR",
+        "measured": math.nan,
+        "baseline": math.nan,
+        "ratio": math.nan,
+        "goal": "runs",
+        "met": False,
+        "note": message,
+    }
 
 
 def has_goal(entry: dict) -> bool:
@@ -47,8 +68,14 @@ def _cells(entry: dict) -> list[str]:
     met = ("yes" if entry.get("met") else "NO") if has_goal(entry) else "-"
     ratio = entry.get("ratio")
     ratio_text = _number(ratio) + ("x" if isinstance(ratio, int | float) and not math.isnan(ratio) else "")
-    return [str(entry.get("metric", "?")), _number(entry.get("measured")), _number(entry.get("baseline")),
-            ratio_text, str(entry.get("goal", REPORT_ONLY)), met]
+    return [
+        str(entry.get("metric", "?")),
+        _number(entry.get("measured")),
+        _number(entry.get("baseline")),
+        ratio_text,
+        str(entry.get("goal", REPORT_ONLY)),
+        met,
+    ]
 
 
 def render(rows: Sequence[dict], *, notes: bool = True) -> str:
@@ -58,14 +85,20 @@ def render(rows: Sequence[dict], *, notes: bool = True) -> str:
     right = {1, 2, 3}
 
     def line(cells: Sequence[str]) -> str:
-        return " | ".join(c.rjust(w) if i in right else c.ljust(w)
-                          for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+        return " | ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     out = [line(COLUMNS), "-+-".join("-" * w for w in widths)]
     out += [line(cells) for cells in body]
     if notes:
         out.append("")
-        out += [f"[{n}] {entry['metric']}: {entry['note']}" for n, entry in enumerate(rows, 1) if entry.get("note")]
+        out += [
+            f"[{n}] {entry['metric']}: {entry['note']}"
+            for n, entry in enumerate(rows, 1)
+            if entry.get("note")
+        ]
     return "\n".join(out)
 
 

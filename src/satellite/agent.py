@@ -196,10 +196,11 @@ class Agent:
 
     async def _delivery_loop(self) -> None:
         while not self._stop.is_set():
-            await self._drain()
-            # Also wake every interval, so results spooled before a restart go out without new ones.
-            await self._wait(self._results_ready, self._settings.interval_seconds)
+            # Cleared before draining, so results spooled during a drain wake the next one.
             self._results_ready.clear()
+            await self._drain()
+            # The timeout retries what is left (e.g. spooled before a restart) even when nothing new comes.
+            await self._wait(self._results_ready, self._settings.interval_seconds)
 
     def _take_due(self, now: float) -> list[Assignment]:
         due = []
