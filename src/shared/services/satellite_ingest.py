@@ -269,7 +269,7 @@ def _commit_chunk(c: Collaborators, satellite: dict, system_id: str,
     for run in runs[:CHUNK]:
         assignment = assignments.get(run.configuration_id)
         step = None
-        if assignment is not None:
+        if assignment is not None and not _older_than_its_slice(working["state"], run):
             step = next_state(working, now, offline=offline,
                               run=SliceRun(run.configuration_id, run.source_id, run.source_label, run.status,
                                            run.timestamp))
@@ -282,14 +282,16 @@ def _commit_chunk(c: Collaborators, satellite: dict, system_id: str,
         if chunk and needed > TRANSACTION_ITEMS:
             break
         chunk.append(run)
+        if assignment is None:
+            continue
+        events += _run_events(snapshot["system"], assignment, run)
+        _sum_aggregates(summed, run, assignment)
         if step is None:
             continue
         working = working | {"state": step.item}
-        events += _run_events(snapshot["system"], assignment, run)
         if step.transition:
             transitions.append(step.transition | {"stateVersion": step.item["version"]})
             events.append(step.event)
-        _sum_aggregates(summed, run, assignment)
     entry_id = str(uuid.uuid4())
     wire_events = [{"detailType": e.detail_type, "detail": e.detail} for e in events]
     c.repository.commit_run_batch(
@@ -300,6 +302,13 @@ def _commit_chunk(c: Collaborators, satellite: dict, system_id: str,
         transitions=transitions, outbox=(satellite["id"], entry_id, wire_events),
     )
     return len(chunk), (system_id, entry_id, events)
+
+
+def _older_than_its_slice(state: dict | None, run: RunInput) -> bool:
+    """A late delivery (a spool drained out of order) is history, not news: it is stored and
+    counted, but it must not override the newer run that already decided its slice."""
+    prior = ((state or {}).get("slices", {}).get(run.configuration_id) or {}).get(run.source_id) or {}
+    return bool(prior.get("lastRunAt")) and run.timestamp < prior["lastRunAt"]
 
 
 def _aggregate_keys(run: RunInput) -> set[tuple]:

@@ -192,3 +192,20 @@ def test_offline_satellite_does_not_outvote_a_healthy_local_slice(fleet):
     web = check(health(stack, "shop"), "web")
     assert {s["sourceId"]: s["status"] for s in web["sources"]} == {"eu-1": "unknown", "local": "healthy"}
     assert web["status"] == "healthy"
+
+
+def test_a_late_result_is_history_and_does_not_override_a_newer_one(fleet):
+    # given: the satellite's newest result was healthy
+    stack, clock, satellites = fleet
+    assign(stack, "shop", "web", {"satelliteIds": ["eu-1"], "includeLocal": False})
+    succeed(stack, satellites["eu-1"], clock)
+    # when: an older failure arrives afterwards (a spool drained out of order)
+    answer = post_results(stack, satellites["eu-1"], [
+        result("shop", "web", clock.now - timedelta(minutes=10), result_id="late", status="unhealthy")])
+    # then
+    assert answer.body["accepted"] == ["late"]
+    web = check(health(stack, "shop"), "web")
+    assert (web["status"], web["lastRunAt"]) == ("healthy", "2030-01-06T12:00:00.000Z")
+    assert [r["status"] for r in runs(stack, "shop", "web")] == ["healthy", "unhealthy"]
+    history = stack.call("GET", "/systems/shop/checks/web/history", query=DAY).body
+    assert sum(b["unhealthyCount"] for b in history["buckets"]) == 1
