@@ -30,7 +30,8 @@ class AccessStore(TableBase):
     # --- satellites ----------------------------------------------------------------------
 
     def create_satellite(self, satellite: dict) -> dict:
-        item = _plain(keys.satellite_key(satellite["id"]) | keys.type_index("SATELLITE", satellite["id"])) | satellite
+        keyed = keys.satellite_key(satellite["id"]) | keys.type_index("SATELLITE", satellite["id"])
+        item = _plain(keyed) | satellite
         try:
             self._put(item, condition="attribute_not_exists(pk)")
         except Exception as error:
@@ -71,7 +72,8 @@ class AccessStore(TableBase):
                 TableName=self._table,
                 Key=keys.satellite_key(satellite_id),
                 UpdateExpression="SET lastSeenAt = :seen REMOVE offlineHandled",
-                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(lastSeenAt) OR lastSeenAt < :seen)",
+                ConditionExpression=(
+                    "attribute_exists(pk) AND (attribute_not_exists(lastSeenAt) OR lastSeenAt < :seen)"),
                 ExpressionAttributeValues={":seen": {"S": seen_at}},
             )
         except Exception as error:
@@ -123,7 +125,8 @@ class AccessStore(TableBase):
         for system_id, configuration_id in self.satellite_links(satellite_id):
             def attempt(system_id: str = system_id, configuration_id: str = configuration_id) -> None:
                 current = self._get(keys.assignment_key(system_id, configuration_id))
-                operations = [self.delete_op(keys.satellite_link_key(satellite_id, system_id, configuration_id))]
+                link = keys.satellite_link_key(satellite_id, system_id, configuration_id)
+                operations = [self.delete_op(link)]
                 if current is not None and satellite_id in current["satelliteIds"]:
                     remaining = [s for s in current["satelliteIds"] if s != satellite_id]
                     updated = current | {"satelliteIds": remaining, "version": current["version"] + 1}

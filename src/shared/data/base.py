@@ -15,6 +15,7 @@ from shared.data.table import (
     deserialize,
     encode_cursor,
     error_code,
+    invalid_cursor,
     serialize,
     translated_errors,
 )
@@ -24,6 +25,8 @@ R = TypeVar("R")
 BATCH_GET_LIMIT = 100
 BATCH_WRITE_LIMIT = 25
 TRANSACT_LIMIT = 100
+TABLE_KEY = frozenset({"pk", "sk"})
+INDEX_KEY = frozenset({"gsi1pk", "gsi1sk"})
 
 
 class TransactionConflict(Exception):  # noqa: N818  (a signal between repository methods, not a domain error)
@@ -126,7 +129,11 @@ class TableBase:
             request["ConsistentRead"] = True
         if filter_expression:
             request["FilterExpression"] = filter_expression
-        start = decode_cursor(cursor, partition_attribute=pk_attr, expected_partition=partition)
+        key_attributes = TABLE_KEY | (INDEX_KEY if index == "ByType" else frozenset())
+        start = decode_cursor(cursor, partition_attribute=pk_attr, expected_partition=partition,
+                              key_attributes=key_attributes)
+        if start and not _within(start[sk_attr]["S"], sk_prefix, sk_between):
+            raise invalid_cursor()  # DynamoDB refuses a start key outside the key condition
         if start:
             request["ExclusiveStartKey"] = start
         items: list[dict] = []
@@ -224,6 +231,14 @@ class TableBase:
         if names:
             body["ExpressionAttributeNames"] = names
         return {"Update": body}
+
+
+def _within(sort_key: str, prefix: str | None, between: tuple[str, str] | None) -> bool:
+    if prefix is not None:
+        return sort_key.startswith(prefix)
+    if between is not None:
+        return (not between[0] or between[0] <= sort_key) and sort_key <= between[1]
+    return True
 
 
 def strip_keys(item: dict) -> dict:

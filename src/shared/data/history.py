@@ -15,7 +15,6 @@ from shared.data.catalog import _plain
 from shared.data.table import serialize_value
 
 
-
 class DuplicateRunError(Exception):
     """The run was recorded before (its marker exists)."""
 
@@ -111,23 +110,31 @@ class HistoryStore(TableBase):
     def put_runs(self, runs: list[dict]) -> int:
         """Write run items in batches (idempotent: a run's key is fixed by its timestamp and id)."""
         return self._batch_write(puts=[
-            _plain(keys.run_key(r["systemId"], r["configurationId"], r["timestamp"], r["runId"])) | r for r in runs
+            _plain(keys.run_key(r["systemId"], r["configurationId"], r["timestamp"], r["runId"])) | r
+            for r in runs
         ])
 
-    def commit_run_batch(self, system_id: str, *, run_ids: list[str], markers: dict, aggregates: list[tuple[dict, AggregateIncrement]],
-                         state: dict, expected_state_version: int | None, transitions: list[dict],
+    def commit_run_batch(self, system_id: str, *, run_ids: list[str], markers: dict,
+                         aggregates: list[tuple[dict, AggregateIncrement]], state: dict,
+                         expected_state_version: int | None, transitions: list[dict],
                          outbox: tuple[str, str, list[dict]]) -> None:
         """Many runs of one system in one transaction: their markers (each conditional on absence),
         summed aggregate counters, the state (conditional on its version), transitions and an outbox
         entry holding the events to publish. Any failed condition cancels all of it."""
-        operations = [self.put_op(_plain(keys.run_marker_key(r)) | markers | {"runId": r}, "attribute_not_exists(pk)")
-                      for r in run_ids]
+        operations = [
+            self.put_op(_plain(keys.run_marker_key(r)) | markers | {"runId": r}, "attribute_not_exists(pk)")
+            for r in run_ids
+        ]
         operations += [self._aggregate_op(run, a) for run, a in aggregates]
         operations.append(self._state_op(system_id, state, expected_state_version))
-        operations += [self.put_op(_plain(keys.transition_key(system_id, t["at"], t["stateVersion"]))
-                                   | {k: v for k, v in t.items() if k != "stateVersion"}) for t in transitions]
+        operations += [
+            self.put_op(_plain(keys.transition_key(system_id, t["at"], t["stateVersion"]))
+                        | {k: v for k, v in t.items() if k != "stateVersion"})
+            for t in transitions
+        ]
         owner, entry_id, events = outbox
-        operations.append(self.put_op(_plain(keys.outbox_key(owner, entry_id)) | {"systemId": system_id, "events": events}))
+        operations.append(self.put_op(
+            _plain(keys.outbox_key(owner, entry_id)) | {"systemId": system_id, "events": events}))
         try:
             self._transact(operations)
         except TransactionConflict as conflict:

@@ -69,8 +69,15 @@ def encode_cursor(last_evaluated_key: dict | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, *, partition_attribute: str, expected_partition: str) -> dict | None:
-    """A cursor is the last evaluated key; it must belong to the partition being paged."""
+def invalid_cursor() -> BadRequestError:
+    return BadRequestError("cursor is not valid for this list",
+                           [{"field": "query.cursor", "message": "invalid cursor"}])
+
+
+def decode_cursor(cursor: str | None, *, partition_attribute: str, expected_partition: str,
+                  key_attributes: frozenset[str] | None = None) -> dict | None:
+    """A cursor is the last evaluated key; it must belong to the partition being paged and carry
+    exactly the string key attributes of the table or index read (DynamoDB refuses anything else)."""
     if not cursor:
         return None
     try:
@@ -80,10 +87,11 @@ def decode_cursor(cursor: str | None, *, partition_attribute: str, expected_part
             raise ValueError("cursor of another list")
         if not all(isinstance(v, dict) and len(v) == 1 for v in key.values()):
             raise ValueError("malformed key")
-    except (ValueError, KeyError, TypeError) as error:
-        raise BadRequestError(
-            "cursor is not valid for this list", [{"field": "query.cursor", "message": "invalid cursor"}]
-        ) from error
+        strings = all(isinstance(v.get("S"), str) and v["S"] for v in key.values())
+        if key_attributes is not None and (set(key) != key_attributes or not strings):
+            raise ValueError("not a key of this table")
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise invalid_cursor() from error
     return key
 
 

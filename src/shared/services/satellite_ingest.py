@@ -28,7 +28,13 @@ from shared.domain.models import ResourceId, format_timestamp
 from shared.events import Event
 from shared.observability import logger, metrics
 from shared.services.context import Collaborators
-from shared.services.health_state import SliceRun, _satellites_of, next_state, offline_sources, reevaluate_systems
+from shared.services.health_state import (
+    SliceRun,
+    _satellites_of,
+    next_state,
+    offline_sources,
+    reevaluate_systems,
+)
 from shared.services.recording import RunInput, _run_events
 from shared.strategies.runner import evaluate_raw_result
 
@@ -40,7 +46,8 @@ REQUESTS_PER_MINUTE = 120
 
 class SatelliteResult(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    result_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,128}$")] = Field(alias="resultId")
+    result_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,128}$")] = Field(
+        alias="resultId")
     system_id: ResourceId = Field(alias="systemId")
     configuration_id: ResourceId = Field(alias="configurationId")
     status: Literal["healthy", "degraded", "unhealthy"] | None = None
@@ -83,7 +90,8 @@ def assignments_for(c: Collaborators, satellite: dict) -> tuple[list[dict], str]
     """The enabled assignments of unpaused configurations naming this satellite, and their ETag."""
     pairs = c.repository.satellite_links(satellite["id"])
     assignments = [a for a in c.repository.get_assignments(pairs)
-                   if a["enabled"] and not a.get("configurationPaused") and satellite["id"] in a["satelliteIds"]]
+                   if a["enabled"] and not a.get("configurationPaused")
+                   and satellite["id"] in a["satelliteIds"]]
     configurations = c.repository.get_configurations([a["configurationId"] for a in assignments])
     items = []
     for a in sorted(assignments, key=lambda a: (a["systemId"], a["configurationId"])):
@@ -113,7 +121,8 @@ def sweep_offline_satellites(c: Collaborators) -> list[str]:
     while True:
         page = c.repository.list_satellites(limit=100, cursor=cursor)
         for satellite in page.items:
-            if satellite.get("offlineHandled") or satellite["id"] not in offline_sources({satellite["id"]: satellite}, now):
+            silent = satellite["id"] in offline_sources({satellite["id"]: satellite}, now)
+            if satellite.get("offlineHandled") or not silent:
                 continue
             if c.repository.mark_offline_handled(satellite["id"], satellite.get("lastSeenAt")):
                 systems.update(system_id for system_id, _ in c.repository.satellite_links(satellite["id"]))
@@ -192,9 +201,11 @@ def _authorised_runs(c: Collaborators, satellite: dict, results: list[SatelliteR
             report.reject(result.result_id, "FORBIDDEN", "this check is not assigned to this satellite")
             continue
         if result.executed_at > now + MAX_FUTURE_SKEW:
-            report.reject(result.result_id, "VALIDATION_FAILED", "executedAt is more than 5 minutes in the future")
+            report.reject(result.result_id, "VALIDATION_FAILED",
+                          "executedAt is more than 5 minutes in the future")
             continue
-        if result.executed_at < now - timedelta(days=assignment["retention"]["rawDays"]):
+        raw_days = timedelta(days=assignment["retention"]["rawDays"])
+        if result.executed_at < now - raw_days:
             report.reject(result.result_id, "VALIDATION_FAILED", "executedAt is older than the raw retention")
             continue
         if result.status is None and result.result is None:
@@ -203,20 +214,22 @@ def _authorised_runs(c: Collaborators, satellite: dict, results: list[SatelliteR
         status, assertions, error, latency_ms = result.status, [], result.error, result.latency_ms
         if result.result is not None:
             try:
-                verdict = evaluate_raw_result(configuration["strategyId"], configuration["config"], result.result,
-                                              configuration.get("assertions", []), latency_ms=result.latency_ms,
-                                              reported_error=result.error)
+                verdict = evaluate_raw_result(configuration["strategyId"], configuration["config"],
+                                              result.result, configuration.get("assertions", []),
+                                              latency_ms=result.latency_ms, reported_error=result.error)
             except (ValidationError, ValueError) as problem:
-                report.reject(result.result_id, "VALIDATION_FAILED", f"result does not fit the strategy: {problem}")
+                report.reject(result.result_id, "VALIDATION_FAILED",
+                              f"result does not fit the strategy: {problem}")
                 continue
-            status, assertions, error, latency_ms = verdict.status, verdict.assertions, verdict.error, verdict.latency_ms
+            status, assertions, error = verdict.status, verdict.assertions, verdict.error
+            latency_ms = verdict.latency_ms
         runs.append(RunInput(
             run_id=f"sat:{satellite['id']}:{result.result_id}", system_id=result.system_id,
             configuration_id=result.configuration_id, source_id=satellite["id"],
             source_label=source_label(satellite), status=status, latency_ms=latency_ms,
             timestamp=format_timestamp(result.executed_at), result=result.result or {}, assertions=assertions,
             error=error,
-            expires_at=int((result.executed_at + timedelta(days=assignment["retention"]["rawDays"])).timestamp()),
+            expires_at=int((result.executed_at + raw_days).timestamp()),
         ))
     return runs
 

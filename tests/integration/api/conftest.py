@@ -1,3 +1,6 @@
+from functools import lru_cache
+
+import botocore.session
 import pytest
 from moto import mock_aws
 
@@ -7,9 +10,23 @@ from shared.services import context
 from tests.integration.api.stack import Stack, apply, create_resources, environment, reset_process_state
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_botocore_loader():
+    """shared.aws builds each client from a new Session, which re-parses the service models (~0.1 s a
+    client); tests share one loader so a fresh stack per test stays cheap. The models are read-only."""
+    with pytest.MonkeyPatch.context() as patch:
+        shared_loader = lru_cache(maxsize=None)(botocore.session.create_loader)
+        patch.setattr(botocore.session, "create_loader", shared_loader)
+        yield
+
+
+@pytest.fixture(scope="session")
+def template():
+    return Template.load()
+
+
 @pytest.fixture
-def stack(monkeypatch):
-    template = Template.load()
+def stack(monkeypatch, template):
     with mock_aws():
         queue_url = create_resources(template)
         for name, value in environment(queue_url).items():

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import boto3
 
 from local.http_gateway import RouteTable, http_api_event
-from local.lambda_runtime import invoke_function
+from local.lambda_runtime import invoke_function, lambda_context_for, load_handler
 from local.template import Template
 from shared import aws
 from shared.cache import factory
@@ -44,18 +44,26 @@ class Stack:
     published: RecordingPublisher = field(default_factory=RecordingPublisher)
 
     def call(self, method: str, path: str, body: Any = None, *, key: str | None = ADMIN_KEY,
-             headers: dict | None = None, query: dict | None = None, raw_body: bytes | None = None) -> Answer:
+             headers: dict | None = None, query: dict | None = None, raw_body: bytes | None = None,
+             own_environment: bool = False) -> Answer:
+        """One request through the template's route and handler. `own_environment=True` skips the
+        one-invocation-at-a-time lock, as if the request landed on another Lambda execution environment."""
         match = self.routes.match(method, path)
         assert match is not None, f"no template route for {method} {path}"
         route, parameters = match
         given = {name.lower(): value for name, value in (headers or {}).items()}
         defaults = {"content-type": "application/json"} | ({"authorization": f"Bearer {key}"} if key else {})
         header_list = [(name, value) for name, value in (defaults | given).items() if value is not None]
-        payload = raw_body if raw_body is not None else (json.dumps(body).encode() if body is not None else b"")
+        encoded = json.dumps(body).encode() if body is not None else b""
+        payload = raw_body if raw_body is not None else encoded
         event = http_api_event(route=route, path_parameters=parameters, method=method, raw_path=path,
                                raw_query_string=urlencode(query or {}), headers=header_list, body=payload,
                                source_ip="127.0.0.1")
-        result = invoke_function(self.template.function(route.function), event)
+        function = self.template.function(route.function)
+        if own_environment:
+            result = load_handler(function)(event, lambda_context_for(function, "us-east-1"))
+        else:
+            result = invoke_function(function, event)
         text = result.get("body") or ""
         try:
             parsed = json.loads(text) if text else None
@@ -129,7 +137,8 @@ def add_configuration(stack: Stack, configuration_id: str = "web", **overrides: 
     return created(stack.call("POST", "/configurations", configuration_body(configuration_id, **overrides)))
 
 
-def assign(stack: Stack, system_id: str, configuration_id: str, body: dict | None = None, **kwargs: Any) -> dict:
+def assign(stack: Stack, system_id: str, configuration_id: str, body: dict | None = None,
+           **kwargs: Any) -> dict:
     return created(stack.call("PUT", f"/systems/{system_id}/checks/{configuration_id}", body or {}, **kwargs))
 
 

@@ -20,12 +20,24 @@ def test_put_creates_an_assignment_with_defaults(shop):
     # then
     assert answer.status == 200, answer.body
     assert answer.body == {
-        "systemId": "shop", "configurationId": "web", "configurationName": "Web", "strategyId": "http",
+        "systemId": "shop",
+        "configurationId": "web",
+        "configurationName": "Web",
+        "strategyId": "http",
         "enabled": True,
-        "stateThresholds": {"mode": "consecutive", "degradedAfter": 1, "unhealthyAfter": 3, "recoverAfter": 1},
-        "satelliteIds": [], "includeLocal": True, "quorum": {"mode": "any"},
+        "stateThresholds": {
+            "mode": "consecutive",
+            "degradedAfter": 1,
+            "unhealthyAfter": 3,
+            "recoverAfter": 1,
+        },
+        "satelliteIds": [],
+        "includeLocal": True,
+        "quorum": {"mode": "any"},
         "retention": {"rawDays": 7, "hourlyDays": 30, "dailyDays": 365},
-        "status": "unknown", "lastRunAt": None, "version": 1,
+        "status": "unknown",
+        "lastRunAt": None,
+        "version": 1,
     }
 
 
@@ -38,17 +50,33 @@ def test_assigned_check_is_listed_with_its_configuration_and_unknown_status(shop
     assert answer.status == 200, answer.body
     [check] = answer.body["items"]
     assert (check["configurationId"], check["configurationName"], check["strategyId"], check["status"]) == (
-        "web", "Web", "http", "unknown")
+        "web",
+        "Web",
+        "http",
+        "unknown",
+    )
 
 
 def test_put_again_replaces_settings_and_bumps_version(shop):
     # given
     assign(shop, "shop", "web")
     # when
-    answer = shop.call("PUT", "/systems/shop/checks/web", {
-        "enabled": False, "stateThresholds": {"mode": "window", "windowSize": 5, "degradedAfter": 2,
-                                              "unhealthyAfter": 4, "recoverAfter": 2},
-        "quorum": {"mode": "majority"}, "retention": {"rawDays": 3, "hourlyDays": 14, "dailyDays": 90}})
+    answer = shop.call(
+        "PUT",
+        "/systems/shop/checks/web",
+        {
+            "enabled": False,
+            "stateThresholds": {
+                "mode": "window",
+                "windowSize": 5,
+                "degradedAfter": 2,
+                "unhealthyAfter": 4,
+                "recoverAfter": 2,
+            },
+            "quorum": {"mode": "majority"},
+            "retention": {"rawDays": 3, "hourlyDays": 14, "dailyDays": 90},
+        },
+    )
     # then
     assert answer.status == 200, answer.body
     assert answer.body["version"] == 2
@@ -104,14 +132,20 @@ def test_put_naming_an_unknown_satellite_is_not_found(shop):
     assert store_items() == before
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"includeLocal": False}, "body"),
-    ({"retention": {"rawDays": 10, "hourlyDays": 8, "dailyDays": 365}}, "body.retention"),
-    ({"stateThresholds": {"mode": "consecutive", "degradedAfter": 5, "unhealthyAfter": 2}}, "body.stateThresholds"),
-    ({"quorum": {"mode": "most"}}, "body.quorum.mode"),
-    ({"enabled": "yes please"}, "body.enabled"),
-    ({"satelliteIds": ["Not_An_Id"]}, "body.satelliteIds.0"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"includeLocal": False}, "body"),
+        ({"retention": {"rawDays": 10, "hourlyDays": 8, "dailyDays": 365}}, "body.retention"),
+        (
+            {"stateThresholds": {"mode": "consecutive", "degradedAfter": 5, "unhealthyAfter": 2}},
+            "body.stateThresholds",
+        ),
+        ({"quorum": {"mode": "most"}}, "body.quorum.mode"),
+        ({"enabled": "yes please"}, "body.enabled"),
+        ({"satelliteIds": ["Not_An_Id"]}, "body.satelliteIds.0"),
+    ],
+)
 def test_invalid_assignment_settings_are_refused(shop, body, field):
     # given
     before = store_items()

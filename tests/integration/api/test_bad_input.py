@@ -6,8 +6,17 @@ import pytest
 
 from tests.integration.api.stack import add_configuration, add_system, configuration_body, store_items
 
-LEAKS = ("Traceback", "File \"", "botocore", "ClientError", "ConditionalCheckFailed", "An error occurred",
-         "pydantic", "errors.pydantic.dev", "input_value")
+LEAKS = (
+    "Traceback",
+    'File "',
+    "botocore",
+    "ClientError",
+    "ConditionalCheckFailed",
+    "An error occurred",
+    "pydantic",
+    "errors.pydantic.dev",
+    "input_value",
+)
 
 
 def assert_error_shape(answer, status, code):
@@ -28,11 +37,18 @@ def seeded(stack):
     return stack
 
 
-@pytest.mark.parametrize("method, path", [
-    ("POST", "/systems"), ("PATCH", "/systems/shop"), ("POST", "/configurations"),
-    ("PUT", "/systems/shop/checks/web"), ("POST", "/health/batch"), ("POST", "/api-keys"),
-    ("POST", "/systems/shop/maintenances"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("POST", "/systems"),
+        ("PATCH", "/systems/shop"),
+        ("POST", "/configurations"),
+        ("PUT", "/systems/shop/checks/web"),
+        ("POST", "/health/batch"),
+        ("POST", "/api-keys"),
+        ("POST", "/systems/shop/maintenances"),
+    ],
+)
 def test_body_that_is_not_json_is_a_bad_request(seeded, method, path):
     # given
     before = store_items()
@@ -43,13 +59,16 @@ def test_body_that_is_not_json_is_a_bad_request(seeded, method, path):
     assert store_items() == before
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"]
+)
 def test_body_of_another_content_type_is_a_bad_request(seeded, content_type):
     # given
     before = store_items()
     # when
-    answer = seeded.call("POST", "/systems", raw_body=b'{"id": "blog", "name": "Blog"}',
-                         headers={"content-type": content_type})
+    answer = seeded.call(
+        "POST", "/systems", raw_body=b'{"id": "blog", "name": "Blog"}', headers={"content-type": content_type}
+    )
     # then
     assert_error_shape(answer, 400, "BAD_REQUEST")
     assert store_items() == before
@@ -57,8 +76,12 @@ def test_body_of_another_content_type_is_a_bad_request(seeded, content_type):
 
 def test_json_content_type_with_charset_is_accepted(stack):
     # given / when
-    answer = stack.call("POST", "/systems", raw_body=b'{"id": "blog", "name": "Blog"}',
-                        headers={"content-type": "application/json; charset=utf-8"})
+    answer = stack.call(
+        "POST",
+        "/systems",
+        raw_body=b'{"id": "blog", "name": "Blog"}',
+        headers={"content-type": "application/json; charset=utf-8"},
+    )
     # then
     assert answer.status == 201, answer.body
 
@@ -79,8 +102,11 @@ def test_wrong_types_are_reported_per_field(seeded):
     # given
     before = store_items()
     # when
-    answer = seeded.call("POST", "/configurations", configuration_body(
-        "api", intervalSeconds="often", timeoutSeconds=[1], name=7))
+    answer = seeded.call(
+        "POST",
+        "/configurations",
+        configuration_body("api", intervalSeconds="often", timeoutSeconds=[1], name=7),
+    )
     # then
     assert_error_shape(answer, 422, "VALIDATION_FAILED")
     fields = {d["field"] for d in answer.body["error"]["details"]}
@@ -131,10 +157,17 @@ def test_id_that_breaks_the_pattern_in_a_body_is_refused(seeded, bad_id):
     assert store_items() == before
 
 
-@pytest.mark.parametrize("method, path", [
-    ("GET", "/systems/Shop"), ("PATCH", "/systems/SHOP"), ("DELETE", "/systems/shop_1"),
-    ("GET", "/configurations/-web"), ("PUT", "/systems/shop/checks/Web"), ("GET", "/systems/Shop/health"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/systems/Shop"),
+        ("PATCH", "/systems/SHOP"),
+        ("DELETE", "/systems/shop_1"),
+        ("GET", "/configurations/-web"),
+        ("PUT", "/systems/shop/checks/Web"),
+        ("GET", "/systems/Shop/health"),
+    ],
+)
 def test_id_that_breaks_the_pattern_in_a_path_is_refused(seeded, method, path):
     # given
     before = store_items()
@@ -157,8 +190,15 @@ def test_body_over_256_kib_is_too_large(seeded):
     assert store_items() == before
 
 
-@pytest.mark.parametrize("method, path", [("GET", "/nowhere"), ("POST", "/systems/shop/nowhere"),
-                                          ("DELETE", "/strategies"), ("GET", "/systems/shop/checks/web/nowhere")])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/nowhere"),
+        ("POST", "/systems/shop/nowhere"),
+        ("DELETE", "/strategies"),
+        ("GET", "/systems/shop/checks/web/nowhere"),
+    ],
+)
 def test_unknown_route_is_not_found_in_the_error_shape(seeded, method, path):
     # given
     before = store_items()
@@ -167,4 +207,3 @@ def test_unknown_route_is_not_found_in_the_error_shape(seeded, method, path):
     # then
     assert_error_shape(answer, 404, "NOT_FOUND")
     assert store_items() == before
-

@@ -29,9 +29,11 @@ def test_created_configuration_has_defaults_and_normalised_config(stack):
 
 def test_configuration_keeps_its_assertions(stack):
     # given
-    assertions = [{"source": "status", "operator": "eq", "value": "healthy"},
-                  {"source": "result.statusCode", "operator": "in", "value": [200, 204]},
-                  {"source": "latencyMs", "operator": "lt", "value": 500}]
+    assertions = [
+        {"source": "status", "operator": "eq", "value": "healthy"},
+        {"source": "result.statusCode", "operator": "in", "value": [200, 204]},
+        {"source": "latencyMs", "operator": "lt", "value": 500},
+    ]
     # when
     answer = stack.call("POST", "/configurations", configuration_body("web", assertions=assertions))
     # then
@@ -65,19 +67,26 @@ def test_duplicate_configuration_id_is_a_conflict(stack):
 
 def test_unknown_configuration_is_not_found(stack):
     # given / when
-    answers = [stack.call("GET", "/configurations/ghost"), stack.call("PATCH", "/configurations/ghost", {"name": "x"}),
-               stack.call("DELETE", "/configurations/ghost"), stack.call("POST", "/configurations/ghost/pause"),
-               stack.call("POST", "/configurations/ghost/resume")]
+    answers = [
+        stack.call("GET", "/configurations/ghost"),
+        stack.call("PATCH", "/configurations/ghost", {"name": "x"}),
+        stack.call("DELETE", "/configurations/ghost"),
+        stack.call("POST", "/configurations/ghost/pause"),
+        stack.call("POST", "/configurations/ghost/resume"),
+    ]
     # then
     assert [(a.status, a.error_code) for a in answers] == [(404, "NOT_FOUND")] * 5
 
 
-@pytest.mark.parametrize("config, field", [
-    ({}, "body.config.url"),
-    ({"url": "ftp://example.com"}, "body.config.url"),
-    ({"url": "https://example.com", "method": "BREW"}, "body.config.method"),
-    ({"url": "https://example.com", "surprise": 1}, "body.config.surprise"),
-])
+@pytest.mark.parametrize(
+    "config, field",
+    [
+        ({}, "body.config.url"),
+        ({"url": "ftp://example.com"}, "body.config.url"),
+        ({"url": "https://example.com", "method": "BREW"}, "body.config.method"),
+        ({"url": "https://example.com", "surprise": 1}, "body.config.surprise"),
+    ],
+)
 def test_config_that_breaks_its_strategy_is_refused(stack, config, field):
     # given
     before = store_items()
@@ -99,12 +108,21 @@ def test_unknown_strategy_is_refused(stack):
     assert stack.call("GET", "/configurations/web").status == 404
 
 
-def test_metadata_address_is_refused_when_private_targets_are_not_allowed(stack):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data",
+        "http://127.0.0.1:8080/",
+        "http://10.0.0.7/",
+        "http://[::1]/",
+        "http://[::ffff:169.254.169.254]/",
+    ],
+)
+def test_private_address_is_refused_when_private_targets_are_not_allowed(stack, url):
     # given
     reconfigure(stack, HC_ALLOW_PRIVATE_TARGETS="false")
     # when
-    answer = stack.call("POST", "/configurations",
-                        configuration_body("web", config={"url": "http://169.254.169.254/latest/meta-data"}))
+    answer = stack.call("POST", "/configurations", configuration_body("web", config={"url": url}))
     # then
     assert answer.status == 422, answer.body
     assert [d["field"] for d in answer.body["error"]["details"]] == ["body.config.url"]
@@ -125,18 +143,24 @@ def test_patch_to_a_private_target_is_refused_when_not_allowed(stack):
 
 def test_private_target_is_accepted_when_allowed(stack):
     # given / when
-    answer = stack.call("POST", "/configurations",
-                        configuration_body("web", config={"url": "http://127.0.0.1:8080/health"}))
+    answer = stack.call(
+        "POST", "/configurations", configuration_body("web", config={"url": "http://127.0.0.1:8080/health"})
+    )
     # then
     assert answer.status == 201, answer.body
 
 
-@pytest.mark.parametrize("timing", [{"intervalSeconds": 10, "timeoutSeconds": 10},
-                                    {"intervalSeconds": 30, "timeoutSeconds": 45},
-                                    {"intervalSeconds": 9},
-                                    {"intervalSeconds": 86401},
-                                    {"intervalSeconds": 60, "timeoutSeconds": 0},
-                                    {"intervalSeconds": 120, "timeoutSeconds": 61}])
+@pytest.mark.parametrize(
+    "timing",
+    [
+        {"intervalSeconds": 10, "timeoutSeconds": 10},
+        {"intervalSeconds": 30, "timeoutSeconds": 45},
+        {"intervalSeconds": 9},
+        {"intervalSeconds": 86401},
+        {"intervalSeconds": 60, "timeoutSeconds": 0},
+        {"intervalSeconds": 120, "timeoutSeconds": 61},
+    ],
+)
 def test_timing_outside_its_bounds_is_refused(stack, timing):
     # given / when
     answer = stack.call("POST", "/configurations", configuration_body("web", **timing))
@@ -163,9 +187,16 @@ def test_patch_updates_fields_and_version(stack):
     # given
     add_configuration(stack, "web")
     # when
-    answer = stack.call("PATCH", "/configurations/web",
-                        {"name": "Website", "intervalSeconds": 300, "timeoutSeconds": 20,
-                         "config": {"url": "https://example.org/"}})
+    answer = stack.call(
+        "PATCH",
+        "/configurations/web",
+        {
+            "name": "Website",
+            "intervalSeconds": 300,
+            "timeoutSeconds": 20,
+            "config": {"url": "https://example.org/"},
+        },
+    )
     # then
     assert answer.status == 200, answer.body
     assert answer.body["name"] == "Website"
@@ -243,5 +274,37 @@ def test_delete_configuration_removes_its_assignments(stack):
     assert [c["configurationId"] for c in stack.call("GET", "/systems/shop/health").body["checks"]] == ["dns"]
     assert [i for i in store_items() if "web" in i["pk"]["S"] + i["sk"]["S"]] == []
     unassigned = stack.published.of_type("Health Check Assignment Changed")
-    assert sorted((e["systemId"], e["change"]) for e in unassigned) == [("blog", "unassigned"), ("shop", "unassigned")]
+    assert sorted((e["systemId"], e["change"]) for e in unassigned) == [
+        ("blog", "unassigned"),
+        ("shop", "unassigned"),
+    ]
     assert stack.call("DELETE", "/configurations/web").status == 404
+
+
+def test_private_tcp_target_is_refused_when_not_allowed(stack):
+    # given
+    reconfigure(stack, HC_ALLOW_PRIVATE_TARGETS="false")
+    # when
+    answer = stack.call(
+        "POST",
+        "/configurations",
+        configuration_body("db", strategyId="tcp", config={"host": "169.254.169.254", "port": 80}),
+    )
+    # then
+    assert answer.status == 422, answer.body
+    assert [d["field"] for d in answer.body["error"]["details"]] == ["body.config.host"]
+
+
+def test_strategies_describe_their_config_and_result_schemas(stack):
+    # given / when
+    answer = stack.call("GET", "/strategies")
+    # then
+    assert answer.status == 200, answer.body
+    by_id = {s["id"]: s for s in answer.body["items"]}
+    assert {"http", "tcp", "dns", "tls"} <= set(by_id)
+    http = by_id["http"]
+    assert http["displayName"] and http["description"]
+    assert "url" in http["configSchema"]["properties"]
+    assert "url" in http["configSchema"]["required"]
+    charted = [f for f in http["resultSchema"]["properties"].values() if "x-chart-type" in f]
+    assert charted

@@ -4,7 +4,8 @@ from types import SimpleNamespace
 import moto.dynamodb.models as moto_dynamodb
 import pytest
 
-from tests.integration.api.conftest import stack  # noqa: F401  (the in-process stack fixture)
+# The in-process stack and the fixtures it depends on, whatever they are named.
+from tests.integration.api.conftest import *  # noqa: F403
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +20,8 @@ def one_table_backup_per_transaction(monkeypatch):
 
         def deepcopy(thing, memo=None):
             if id(thing) not in copies:
-                copies[id(thing)] = (thing, copy.deepcopy(thing, memo))  # keeps `thing` alive: ids stay unique
+                # Holding `thing` keeps it alive, so its id cannot be reused during the transaction.
+                copies[id(thing)] = (thing, copy.deepcopy(thing, memo))
             return copies[id(thing)][1]
 
         monkeypatch.setattr(moto_dynamodb, "copy", SimpleNamespace(deepcopy=deepcopy))

@@ -48,8 +48,8 @@ class Satellite:
 
 def add_satellite(stack: Stack, satellite_id: str, name: str | None = None, region: str = "eu-west-1",
                   **fields: Any) -> Satellite:
-    body = created(stack.call("POST", "/satellites", {"id": satellite_id, "name": name or satellite_id.title(),
-                                                       "region": region} | fields))
+    request = {"id": satellite_id, "name": name or satellite_id.title(), "region": region} | fields
+    body = created(stack.call("POST", "/satellites", request))
     return Satellite(satellite_id, body["satellite"]["name"], body["satellite"]["region"], body["token"])
 
 
@@ -83,13 +83,15 @@ def health(stack: Stack, system_id: str) -> dict:
     return answer.body
 
 
-def record_local(system_id: str, configuration_id: str, status: str, at: datetime, *, run_id: str | None = None):
+def record_local(system_id: str, configuration_id: str, status: str, at: datetime, *,
+                 run_id: str | None = None):
     """A local run through the same record-the-run service the executor uses."""
     from shared.services.recording import RunInput, record_run
 
     return record_run(context.default_collaborators(), RunInput(
         run_id=run_id or f"local-{next(_ids)}", system_id=system_id, configuration_id=configuration_id,
-        source_id="local", source_label="Local", status=status, latency_ms=20.0, timestamp=format_timestamp(at)))
+        source_id="local", source_label="Local", status=status, latency_ms=20.0,
+        timestamp=format_timestamp(at)))
 
 
 def check(system_health: dict, configuration_id: str) -> dict:

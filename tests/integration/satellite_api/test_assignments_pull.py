@@ -29,13 +29,12 @@ def test_only_enabled_assignments_of_unpaused_configurations_naming_the_satellit
     answer = pulled(stack, satellites["eu-1"])
     # then
     assert answer.status == 200, answer.body
-    assert answer.body == {"items": [{
-        "systemId": "shop", "configurationId": "web", "strategyId": "http",
-        "config": answer.body["items"][0]["config"], "assertions": [], "intervalSeconds": 60, "timeoutSeconds": 10,
-    }]}
-    assert answer.body["items"][0]["config"]["url"] == "https://example.com/health"
-    assert [(i["systemId"], i["configurationId"]) for i in pulled(stack, satellites["us-1"]).body["items"]] == [
-        ("shop", "dns")]
+    [item] = answer.body["items"]
+    assert item == {"systemId": "shop", "configurationId": "web", "strategyId": "http",
+                    "config": item["config"], "assertions": [], "intervalSeconds": 60, "timeoutSeconds": 10}
+    assert item["config"]["url"] == "https://example.com/health"
+    us_items = pulled(stack, satellites["us-1"]).body["items"]
+    assert [(i["systemId"], i["configurationId"]) for i in us_items] == [("shop", "dns")]
 
 
 def test_same_etag_in_if_none_match_is_not_modified(fleet):

@@ -31,7 +31,7 @@ def test_each_accepted_result_publishes_one_run_completed_from_the_satellite(sho
     stack, clock, eu = shop
     batch = [result("shop", "web", clock.now - timedelta(seconds=3 - i), result_id=f"r{i}") for i in range(3)]
     # when
-    post_results(stack, eu, batch + [batch[0]])
+    post_results(stack, eu, [*batch, batch[0]])
     post_results(stack, eu, batch)
     # then
     completed = stack.published.of_type(RUN_COMPLETED)
@@ -102,13 +102,13 @@ def test_requests_over_the_per_minute_limit_are_throttled_with_retry_after(shop,
     retry_after = {k.lower(): v for k, v in throttled.headers.items()}["retry-after"]
     assert int(retry_after) == 60 - 15
     clock.advance(seconds=45)
-    assert post_results(stack, eu, [result("shop", "web", clock.now, result_id="too-many")]).body["accepted"] == [
-        "too-many"]
+    later = post_results(stack, eu, [result("shop", "web", clock.now, result_id="too-many")])
+    assert later.body["accepted"] == ["too-many"]
 
 
 def test_the_limit_is_per_satellite(shop, monkeypatch):
     # given
-    stack, clock, eu = shop
+    stack, _, eu = shop
     us = add_satellite(stack, "us-1")
     monkeypatch.setattr(satellite_ingest, "REQUESTS_PER_MINUTE", 1)
     assert stack.call("POST", "/satellite/heartbeat", {}, key=eu.token).status == 204
@@ -117,3 +117,14 @@ def test_the_limit_is_per_satellite(shop, monkeypatch):
     # then
     assert answer.status == 204
     assert stack.call("POST", "/satellite/heartbeat", {}, key=eu.token).status == 429
+
+
+def test_a_cached_health_view_is_replaced_once_a_result_lands(shop):
+    # given: a reader has filled the status cache
+    stack, clock, eu = shop
+    post_results(stack, eu, [result("shop", "web", clock.now - timedelta(seconds=1))])
+    assert stack.call("GET", "/systems/shop/health").body["status"] == "healthy"
+    # when
+    post_results(stack, eu, [result("shop", "web", clock.now, status="unhealthy")])
+    # then
+    assert stack.call("GET", "/systems/shop/health").body["status"] == "degraded"

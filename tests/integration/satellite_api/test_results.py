@@ -200,12 +200,14 @@ def test_raw_result_without_status_is_judged_by_the_configuration_assertions(sta
     clock = hold_clock()
     eu = add_satellite(stack, "eu-1")
     add_system(stack, "shop")
-    add_configuration(stack, "web", config={"url": "https://example.com/", "expectedStatusCodes": ["200-599"]},
+    any_status = {"url": "https://example.com/", "expectedStatusCodes": ["200-599"]}
+    add_configuration(stack, "web", config=any_status,
                       assertions=[{"source": "result.statusCode", "operator": "eq", "value": 200}])
     assign(stack, "shop", "web", {"satelliteIds": ["eu-1"], "includeLocal": False})
     raw = {"statusCode": status_code, "latencyMs": 80.0}
+    raw_result = result("shop", "web", clock.now, result_id="raw", status=None, result=raw)
     # when
-    answer = post_results(stack, eu, [result("shop", "web", clock.now, result_id="raw", status=None, result=raw)])
+    answer = post_results(stack, eu, [raw_result])
     # then
     assert answer.body["accepted"] == ["raw"], answer.body
     [run] = runs(stack, "shop", "web")

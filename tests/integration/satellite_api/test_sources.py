@@ -62,15 +62,15 @@ def test_source_filter_keeps_runs_and_history_apart(fleet):
     # when
     satellite_runs = runs(stack, "shop", "web", source="eu-1")
     local_runs = runs(stack, "shop", "web", source="local")
-    history = {source: stack.call("GET", "/systems/shop/checks/web/history", query=DAY | {"source": source}).body
-               for source in ("eu-1", "local")}
+    history = {source: stack.call("GET", "/systems/shop/checks/web/history",
+                                  query=DAY | {"source": source}).body for source in ("eu-1", "local")}
     # then
     assert {(r["sourceId"], r["status"]) for r in satellite_runs} == {("eu-1", "unhealthy")}
     assert len(satellite_runs) == 3
     assert {(r["sourceId"], r["status"]) for r in local_runs} == {("local", "healthy")}
     assert len(local_runs) == 2
-    counts = {source: (sum(b["runCount"] for b in view["buckets"]), sum(b["unhealthyCount"] for b in view["buckets"]))
-              for source, view in history.items()}
+    counts = {source: (sum(b["runCount"] for b in view["buckets"]),
+                       sum(b["unhealthyCount"] for b in view["buckets"])) for source, view in history.items()}
     assert counts == {"eu-1": (3, 3), "local": (2, 0)}
 
 

@@ -5,7 +5,14 @@ import json
 import pytest
 
 from tests.integration.api.stack import ADMIN_KEY, add_configuration, add_system, assign, new_key
-from tests.integration.satellite_api.fleet import add_satellite, health, hold_clock, post_results, pulled, result
+from tests.integration.satellite_api.fleet import (
+    add_satellite,
+    health,
+    hold_clock,
+    post_results,
+    pulled,
+    result,
+)
 
 SATELLITE_FIELDS = {"id", "name", "region", "createdAt", "lastSeenAt", "online"}
 

@@ -5,7 +5,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from shared.domain.models import HealthBatchRequest
+from shared.domain.errors import PayloadTooLargeError
+from shared.domain.models import HEALTH_BATCH_LIMIT, HealthBatchRequest
 from shared.http.app import page_view
 from shared.http.auth import PUBLIC_READER, READER, SERVICE
 from shared.http.params import ConfigurationId, Cursor, Limit, Moment, SystemId
@@ -17,6 +18,7 @@ router = Router()
 Source = Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 RunStatusFilter = Annotated[str | None, Query(pattern=r"^(healthy|degraded|unhealthy)$")]
 Window = Annotated[str | None, Query(pattern=r"^(24h|7d|30d|90d|365d)$")]
+From = Annotated[str | None, Query(alias="from", max_length=40)]
 
 
 @router.get("/systems/<systemId>/health", middlewares=PUBLIC_READER)
@@ -26,12 +28,15 @@ def get_health(systemId: SystemId) -> dict:
 
 @router.post("/health/batch", middlewares=PUBLIC_READER)
 def post_health_batch(request: HealthBatchRequest) -> dict:
+    if len(request.system_ids) > HEALTH_BATCH_LIMIT:
+        raise PayloadTooLargeError(f"at most {HEALTH_BATCH_LIMIT} systemIds per request",
+                                   [{"field": "body.systemIds", "message": f"{len(request.system_ids)} ids"}])
     return health_read.health_batch(collaborators(), request.system_ids)
 
 
 @router.get("/systems/<systemId>/checks/<configurationId>/runs", middlewares=READER)
 def list_runs(systemId: SystemId, configurationId: ConfigurationId,
-              from_: Annotated[str | None, Query(alias="from", max_length=40)] = None, to: Moment = None,
+              from_: From = None, to: Moment = None,
               source: Source = None, status: RunStatusFilter = None, limit: Limit = 100,
               cursor: Cursor = None) -> dict:
     return page_view(history.list_runs(collaborators(), systemId, configurationId, start=from_, end=to,
@@ -40,21 +45,21 @@ def list_runs(systemId: SystemId, configurationId: ConfigurationId,
 
 @router.get("/systems/<systemId>/checks/<configurationId>/history", middlewares=READER)
 def get_history(systemId: SystemId, configurationId: ConfigurationId,
-                from_: Annotated[str | None, Query(alias="from", max_length=40)] = None, to: Moment = None,
+                from_: From = None, to: Moment = None,
                 points: Annotated[int, Query(ge=10, le=2000)] = 500, source: Source = None) -> dict:
     return history.history(collaborators(), systemId, configurationId, start=from_, end=to, points=points,
                            source=source).to_wire()
 
 
 @router.get("/systems/<systemId>/transitions", middlewares=READER)
-def list_transitions(systemId: SystemId, from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+def list_transitions(systemId: SystemId, from_: From = None,
                      to: Moment = None, limit: Limit = 100, cursor: Cursor = None) -> dict:
     return page_view(history.list_transitions(collaborators(), systemId, start=from_, end=to, limit=limit,
                                               cursor=cursor))
 
 
 @router.get("/systems/<systemId>/availability", middlewares=READER)
-def get_availability(systemId: SystemId, from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+def get_availability(systemId: SystemId, from_: From = None,
                      to: Moment = None, window: Window = None) -> dict:
     return history.availability(collaborators(), systemId, start=from_, end=to, window=window).to_wire()
 

@@ -1,0 +1,123 @@
+"""Two PATCHes racing on one resource, with the interleaving forced rather than hoped for.
+
+Each request runs through the real handler as if on its own Lambda execution environment, against
+the same moto store. Both requests do all their reads and reach their first write before either
+writes (a Barrier in front of the store's write); then the first writes and answers, then the second
+writes. Powertools keeps the current event on the resolver class, so handler work outside the store
+is kept from overlapping.
+"""
+
+import threading
+
+import pytest
+
+from shared.services import context
+from tests.integration.api.stack import add_configuration, add_system
+
+WAIT = 10
+
+
+class Interleaving:
+    """Both requests read, then `first` writes and answers, then `second` writes."""
+
+    def __init__(self, monkeypatch):
+        self.both_about_to_write = threading.Barrier(2, timeout=WAIT)
+        self.first_about_to_write = threading.Event()
+        self.first_answered = threading.Event()
+        self.store_lock = threading.Lock()  # DynamoDB applies conditional writes to an item one at a time
+        self.writes = {"first": 0, "second": 0}
+        self._state = threading.local()
+        repository = context.default_collaborators().repository
+        real_transact = repository._transact
+
+        def transact(operations):
+            role = self._state.role
+            if self.writes[role] == 0:
+                if role == "first":
+                    self.first_about_to_write.set()
+                self.both_about_to_write.wait()
+                if role == "second":
+                    assert self.first_answered.wait(WAIT), "the first request never answered"
+            self.writes[role] += 1
+            with self.store_lock:
+                return real_transact(operations)
+
+        monkeypatch.setattr(repository, "_transact", transact)
+
+    def run(self, first, second):
+        answers = {}
+
+        def request(role, call):
+            self._state.role = role
+            try:
+                answers[role] = call()
+            finally:
+                if role == "first":
+                    self.first_answered.set()
+
+        threads = [threading.Thread(target=request, args=("first", first))]
+        threads[0].start()
+        assert self.first_about_to_write.wait(WAIT), "the first request never reached its write"
+        threads.append(threading.Thread(target=request, args=("second", second)))
+        threads[1].start()
+        for thread in threads:
+            thread.join(WAIT)
+        assert not any(t.is_alive() for t in threads)
+        return answers["first"], answers["second"]
+
+
+def patch(stack, path, body, **headers):
+    return lambda: stack.call("PATCH", path, body, headers=headers, own_environment=True)
+
+
+def test_concurrent_system_patches_without_if_match_both_land(stack, monkeypatch):
+    # given
+    add_system(stack, "shop")
+    race = Interleaving(monkeypatch)
+    # when
+    first, second = race.run(
+        patch(stack, "/systems/shop", {"name": "Renamed"}),
+        patch(stack, "/systems/shop", {"description": "described"}),
+    )
+    # then
+    assert (first.status, second.status) == (200, 200), (first.body, second.body)
+    assert race.writes == {"first": 1, "second": 2}  # the second saw a stale version and tried again
+    monkeypatch.undo()
+    stored = stack.call("GET", "/systems/shop").body
+    assert (stored["name"], stored["description"], stored["version"]) == ("Renamed", "described", 3)
+
+
+def test_concurrent_configuration_patches_without_if_match_both_land(stack, monkeypatch):
+    # given
+    add_configuration(stack, "web")
+    race = Interleaving(monkeypatch)
+    # when
+    first, second = race.run(
+        patch(stack, "/configurations/web", {"name": "Website"}),
+        patch(stack, "/configurations/web", {"intervalSeconds": 300}),
+    )
+    # then
+    assert (first.status, second.status) == (200, 200), (first.body, second.body)
+    assert race.writes == {"first": 1, "second": 2}
+    monkeypatch.undo()
+    stored = stack.call("GET", "/configurations/web").body
+    assert (stored["name"], stored["intervalSeconds"], stored["version"]) == ("Website", 300, 3)
+
+
+@pytest.mark.parametrize("if_match", ["1", '"1"', 'W/"1"'])
+def test_concurrent_patches_with_the_same_if_match_let_exactly_one_win(stack, monkeypatch, if_match):
+    # given
+    add_system(stack, "shop")
+    race = Interleaving(monkeypatch)
+    # when
+    first, second = race.run(
+        patch(stack, "/systems/shop", {"name": "First"}, **{"If-Match": if_match}),
+        patch(stack, "/systems/shop", {"name": "Second"}, **{"If-Match": if_match}),
+    )
+    # then
+    assert (first.status, second.status) == (200, 412), (first.body, second.body)
+    assert race.writes == {"first": 1, "second": 1}
+    assert second.error_code == "VERSION_MISMATCH"
+    monkeypatch.undo()
+    stored = stack.call("GET", "/systems/shop").body
+    assert (stored["name"], stored["version"]) == ("First", 2)

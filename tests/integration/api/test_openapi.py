@@ -1,0 +1,99 @@
+"""The API describes itself: an OpenAPI 3.1 document with every path of API.md, and Swagger UI."""
+
+import base64
+import gzip
+import re
+from pathlib import Path
+
+import pytest
+
+API_MD = Path("/work/shared/API.md")
+DOCUMENTED_PATHS = sorted(
+    {
+        "/api-keys",
+        "/api-keys/{id}",
+        "/systems",
+        "/systems/{systemId}",
+        "/strategies",
+        "/configurations",
+        "/configurations/{configurationId}",
+        "/configurations/{configurationId}/pause",
+        "/configurations/{configurationId}/resume",
+        "/systems/{systemId}/checks",
+        "/systems/{systemId}/checks/{configurationId}",
+        "/systems/{systemId}/checks/{configurationId}/run",
+        "/systems/{systemId}/health",
+        "/health/batch",
+        "/systems/{systemId}/checks/{configurationId}/runs",
+        "/systems/{systemId}/checks/{configurationId}/history",
+        "/systems/{systemId}/transitions",
+        "/systems/{systemId}/availability",
+        "/systems/{systemId}/maintenances",
+        "/systems/{systemId}/maintenances/{maintenanceId}",
+        "/satellites",
+        "/satellites/{satelliteId}/rotate-token",
+        "/satellites/{satelliteId}",
+        "/analysis/runs",
+        "/satellite/assignments",
+        "/satellite/results",
+        "/satellite/heartbeat",
+    }
+)
+
+
+def api_md_routes() -> set[tuple[str, str]]:
+    """(method, path) of every row of API.md's route tables, when the shared docs are present."""
+    routes = set()
+    for line in API_MD.read_text().splitlines():
+        if not line.startswith("| `"):
+            continue
+        for method, path in re.findall(r"`(GET|POST|PUT|PATCH|DELETE) (/[^`]*)`", line):
+            routes.add((method, path))
+    return routes
+
+
+def test_openapi_document_is_3_1_and_lists_every_path(stack):
+    # given / when
+    answer = stack.call("GET", "/openapi.json", key=None)
+    # then
+    assert answer.status == 200, answer.body
+    assert answer.body["openapi"].startswith("3.1")
+    assert answer.body["info"]["title"]
+    paths = {re.sub(r"<(\w+)>", r"{\1}", p) for p in answer.body["paths"]}
+    assert sorted(set(DOCUMENTED_PATHS) - paths) == []
+
+
+@pytest.mark.skipif(not API_MD.exists(), reason="shared API.md not present")
+def test_openapi_document_has_every_route_of_api_md(stack):
+    # given
+    document = stack.call("GET", "/openapi.json", key=None).body
+    described = {
+        (method.upper(), re.sub(r"<(\w+)>", r"{\1}", path))
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+    # when
+    missing = api_md_routes() - described - {("GET", "/openapi.json"), ("GET", "/docs")}
+    # then
+    assert sorted(missing) == []
+
+
+def test_openapi_document_needs_no_key_and_hides_no_errors(stack):
+    # given / when
+    answer = stack.call("GET", "/openapi.json", key="not-a-key")
+    # then
+    assert answer.status == 200
+    assert "components" in answer.body
+
+
+def test_docs_serve_swagger_ui(stack):
+    # given / when
+    answer = stack.call("GET", "/docs", key=None, headers={"Accept-Encoding": "gzip"})
+    # then
+    assert answer.status == 200
+    content_type = {k.lower(): v for k, v in answer.headers.items()}.get("content-type", "")
+    assert content_type.startswith("text/html")
+    body = answer.body
+    if isinstance(body, str) and "<" not in body:
+        body = gzip.decompress(base64.b64decode(body)).decode()
+    assert "swagger" in body.lower()
