@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
@@ -23,7 +24,9 @@ def documented_api() -> APIGatewayHttpResolver:
 
     app = new_resolver()
     for router in (*READS, *MUTATIONS, *SATELLITE):
-        app.include_router(router)
+        # include_router binds a router to the app (its context, current event); bind a copy so the
+        # live routers stay bound to their own function's app (the local runtime shares one process).
+        app.include_router(copy.copy(router))
     app.enable_swagger(path="/docs", title=TITLE, version=VERSION, compress=True,
                        security_schemes=SECURITY, security=[{"bearer": []}])
     return app

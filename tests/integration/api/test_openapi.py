@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from shared.http.openapi import documented_api
+
 API_MD = Path("/work/shared/API.md")
 DOCUMENTED_PATHS = sorted(
     {
@@ -97,3 +99,17 @@ def test_docs_serve_swagger_ui(stack):
     if isinstance(body, str) and "<" not in body:
         body = gzip.decompress(base64.b64decode(body)).decode()
     assert "swagger" in body.lower()
+
+
+def test_describing_the_api_leaves_every_function_s_routes_bound_to_their_own_app(stack):
+    # given: the local runtime runs every function in one process, and the reads function builds
+    # the document from the satellite and mutation routers too
+    token = stack.call("POST", "/satellites", {"id": "eu-1", "name": "EU"}).body["token"]
+    assert stack.call("POST", "/satellite/heartbeat", {}, key=token).status == 204
+    documented_api.cache_clear()  # described after the satellite function loaded, as in a warm process
+    assert stack.call("GET", "/openapi.json", key=None).status == 200
+    assert stack.call("GET", "/docs", key=None).status == 200
+    # when
+    heartbeat = stack.call("POST", "/satellite/heartbeat", {}, key=token)
+    # then
+    assert heartbeat.status == 204, heartbeat.body

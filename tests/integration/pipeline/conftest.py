@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from local.event_sources import sqs_event
-from tests.integration.api.conftest import stack  # noqa: F401  (the shared in-process stack)
+from tests.integration.api.conftest import *  # noqa: F403  (the shared in-process stack and its fixtures)
 
 
 class Target(ThreadingHTTPServer):

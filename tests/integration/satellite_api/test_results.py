@@ -1,9 +1,11 @@
 """POST /satellite/results: per-result verdicts, idempotency by resultId, and nothing double counted."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
 
+from shared.services import context
 from tests.integration.api.stack import add_configuration, add_system, assign, store_items
 from tests.integration.satellite_api.fleet import (
     add_satellite,
@@ -216,3 +218,27 @@ def test_raw_result_without_status_is_judged_by_the_configuration_assertions(sta
     assert run["assertions"] == [{"source": "result.statusCode", "operator": "eq", "value": 200,
                                   "actual": status_code, "passed": status_code == 200}]
     assert (run["error"] is None) == (expected == "healthy")
+
+
+def test_result_recorded_by_a_concurrent_delivery_turns_into_a_duplicate(shop):
+    # given: "a" lands, and the next request's pre-check misses it (as if both raced)
+    stack, clock, eu = shop
+    post_results(stack, eu, [result("shop", "web", clock.now - timedelta(seconds=1), result_id="a")])
+    repository = context.default_collaborators().repository
+    real = repository.known_run_ids
+    calls = []
+
+    def known_run_ids(run_ids):
+        calls.append(run_ids)
+        return set() if len(calls) == 1 else real(run_ids)
+
+    late_copy = result("shop", "web", clock.now - timedelta(seconds=1), result_id="a")
+    # when
+    with patch.object(repository, "known_run_ids", side_effect=known_run_ids):
+        answer = post_results(stack, eu, [late_copy, result("shop", "web", clock.now, result_id="b")])
+    # then
+    assert answer.status == 200, answer.body
+    assert (answer.body["accepted"], answer.body["duplicates"]) == (["b"], ["a"])
+    assert sorted(r["runId"] for r in runs(stack, "shop", "web")) == ["sat:eu-1:a", "sat:eu-1:b"]
+    assert bucket_run_count(stack) == 2
+    assert len(stack.published.of_type("Health Check Run Completed")) == 2
