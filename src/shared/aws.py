@@ -3,7 +3,7 @@
 boto3 honours `AWS_ENDPOINT_URL`, which is all the local runtime changes.
 """
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import boto3
@@ -16,7 +16,7 @@ _CONFIG = Config(
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
     return boto3.session.Session().client(service, config=_CONFIG)
 

@@ -45,8 +45,12 @@ class EventBridgePublisher:
             chunk = events[start : start + PUT_EVENTS_LIMIT]
             for _ in range(2):
                 entries = [
-                    {"Source": SOURCE, "DetailType": e.detail_type, "Detail": json.dumps(e.detail, default=str),
-                     "EventBusName": self._bus}
+                    {
+                        "Source": SOURCE,
+                        "DetailType": e.detail_type,
+                        "Detail": json.dumps(e.detail, default=str),
+                        "EventBusName": self._bus,
+                    }
                     for e in chunk
                 ]
                 answer = self._client.put_events(Entries=entries)
@@ -54,7 +58,9 @@ class EventBridgePublisher:
                     break
                 chunk = [e for e, r in zip(chunk, answer["Entries"], strict=True) if r.get("ErrorCode")]
             else:
-                logger.error("events not published", failed=len(chunk), detail_types=[e.detail_type for e in chunk])
+                logger.error(
+                    "events not published", failed=len(chunk), detail_types=[e.detail_type for e in chunk]
+                )
 
 
 @dataclass

@@ -21,12 +21,14 @@ class CheckRequest:
     delay_seconds: int = 0
 
     def body(self) -> str:
-        return json.dumps({
-            "systemId": self.system_id,
-            "configurationId": self.configuration_id,
-            "requestedAt": self.requested_at,
-            "trigger": self.trigger,
-        })
+        return json.dumps(
+            {
+                "systemId": self.system_id,
+                "configurationId": self.configuration_id,
+                "requestedAt": self.requested_at,
+                "trigger": self.trigger,
+            }
+        )
 
 
 class ChecksQueue:
@@ -43,8 +45,11 @@ class ChecksQueue:
                 answer = self._client.send_message_batch(
                     QueueUrl=self._url,
                     Entries=[
-                        {"Id": i, "MessageBody": r.body(),
-                         "DelaySeconds": max(0, min(MAX_DELAY_SECONDS, r.delay_seconds))}
+                        {
+                            "Id": i,
+                            "MessageBody": r.body(),
+                            "DelaySeconds": max(0, min(MAX_DELAY_SECONDS, r.delay_seconds)),
+                        }
                         for i, r in chunk.items()
                     ],
                 )

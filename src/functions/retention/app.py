@@ -12,5 +12,8 @@ from shared.services.retention import apply_retention
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     report = apply_retention(default_collaborators())
     metrics.add_metric(name="RunsExpired", unit="Count", value=report.runs)
-    return {"runsDeleted": report.runs, "aggregatesDeleted": report.aggregates,
-            "systemsPurged": report.purged_systems}
+    return {
+        "runsDeleted": report.runs,
+        "aggregatesDeleted": report.aggregates,
+        "systemsPurged": report.purged_systems,
+    }

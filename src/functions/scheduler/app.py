@@ -16,7 +16,16 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     report = enqueue_due(collaborators)
     silent = sweep_offline_satellites(collaborators)
     metrics.add_metric(name="RunsEnqueued", unit="Count", value=report.enqueued)
-    logger.info("scheduler tick", due=report.due, enqueued=report.enqueued, skipped=report.skipped,
-                systems_with_silent_satellites=len(silent))
-    return {"due": report.due, "enqueued": report.enqueued, "skipped": report.skipped,
-            "reevaluatedSystems": silent}
+    logger.info(
+        "scheduler tick",
+        due=report.due,
+        enqueued=report.enqueued,
+        skipped=report.skipped,
+        systems_with_silent_satellites=len(silent),
+    )
+    return {
+        "due": report.due,
+        "enqueued": report.enqueued,
+        "skipped": report.skipped,
+        "reevaluatedSystems": silent,
+    }

@@ -54,12 +54,17 @@ class AccessStore(TableBase):
 
     def replace_satellite_secret(self, satellite_id: str, *, salt: str, secret_hash: str, now: str) -> dict:
         """Swap the stored token hash: the old token stops working at once."""
+
         def attempt() -> dict:
             current = self._get(keys.satellite_key(satellite_id))
             if current is None:
                 raise NotFoundError(f"satellite {satellite_id} not found")
-            updated = current | {"tokenSalt": salt, "tokenHash": secret_hash, "updatedAt": now,
-                                 "version": current.get("version", 1) + 1}
+            updated = current | {
+                "tokenSalt": salt,
+                "tokenHash": secret_hash,
+                "updatedAt": now,
+                "version": current.get("version", 1) + 1,
+            }
             self._transact([self.put_op(updated, "version = :v", {":v": current.get("version", 1)})])
             return strip_keys(updated)
 
@@ -73,7 +78,8 @@ class AccessStore(TableBase):
                 Key=keys.satellite_key(satellite_id),
                 UpdateExpression="SET lastSeenAt = :seen REMOVE offlineHandled",
                 ConditionExpression=(
-                    "attribute_exists(pk) AND (attribute_not_exists(lastSeenAt) OR lastSeenAt < :seen)"),
+                    "attribute_exists(pk) AND (attribute_not_exists(lastSeenAt) OR lastSeenAt < :seen)"
+                ),
                 ExpressionAttributeValues={":seen": {"S": seen_at}},
             )
         except Exception as error:
@@ -83,12 +89,15 @@ class AccessStore(TableBase):
     def mark_offline_handled(self, satellite_id: str, last_seen_at: str | None) -> bool:
         """Remember that a satellite's going offline was evaluated, unless it was heard from since."""
         condition = "attribute_exists(pk) AND " + (
-            "lastSeenAt = :seen" if last_seen_at else "attribute_not_exists(lastSeenAt)")
+            "lastSeenAt = :seen" if last_seen_at else "attribute_not_exists(lastSeenAt)"
+        )
         values = {":seen": {"S": last_seen_at}} if last_seen_at else {}
         try:
             self._client.update_item(
-                TableName=self._table, Key=keys.satellite_key(satellite_id),
-                UpdateExpression="SET offlineHandled = :yes", ConditionExpression=condition,
+                TableName=self._table,
+                Key=keys.satellite_key(satellite_id),
+                UpdateExpression="SET offlineHandled = :yes",
+                ConditionExpression=condition,
                 ExpressionAttributeValues={":yes": {"BOOL": True}} | values,
             )
         except Exception as error:
@@ -101,11 +110,15 @@ class AccessStore(TableBase):
         """Count one request in a fixed window; False once the window holds `limit` requests."""
         try:
             self._client.update_item(
-                TableName=self._table, Key=keys.rate_window_key(owner, window),
+                TableName=self._table,
+                Key=keys.rate_window_key(owner, window),
                 UpdateExpression="ADD requests :one SET expiresAt = :expires",
                 ConditionExpression="attribute_not_exists(requests) OR requests < :limit",
-                ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": str(limit)},
-                                           ":expires": {"N": str(expires_at)}},
+                ExpressionAttributeValues={
+                    ":one": {"N": "1"},
+                    ":limit": {"N": str(limit)},
+                    ":expires": {"N": str(expires_at)},
+                },
             )
         except Exception as error:
             if _is_condition_failure(error):
@@ -123,6 +136,7 @@ class AccessStore(TableBase):
             raise NotFoundError(f"satellite {satellite_id} not found")
         touched = []
         for system_id, configuration_id in self.satellite_links(satellite_id):
+
             def attempt(system_id: str = system_id, configuration_id: str = configuration_id) -> None:
                 current = self._get(keys.assignment_key(system_id, configuration_id))
                 link = keys.satellite_link_key(satellite_id, system_id, configuration_id)
@@ -134,6 +148,7 @@ class AccessStore(TableBase):
                         updated["enabled"] = False  # no source left: keep the check but stop expecting runs
                     operations.append(self.put_op(updated, "version = :v", {":v": current["version"]}))
                 self._transact(operations)
+
             retry_on_conflict(attempt)
             touched.append(system_id)
         return sorted(set(touched))

@@ -29,7 +29,7 @@ TABLE_KEY = frozenset({"pk", "sk"})
 INDEX_KEY = frozenset({"gsi1pk", "gsi1sk"})
 
 
-class TransactionConflict(Exception):  # noqa: N818  (a signal between repository methods, not a domain error)
+class TransactionConflict(Exception):
     """A transaction was cancelled by a failed condition; `reasons[i]` is the code of item i."""
 
     def __init__(self, reasons: list[str]):
@@ -130,8 +130,9 @@ class TableBase:
         if filter_expression:
             request["FilterExpression"] = filter_expression
         key_attributes = TABLE_KEY | (INDEX_KEY if index == "ByType" else frozenset())
-        start = decode_cursor(cursor, partition_attribute=pk_attr, expected_partition=partition,
-                              key_attributes=key_attributes)
+        start = decode_cursor(
+            cursor, partition_attribute=pk_attr, expected_partition=partition, key_attributes=key_attributes
+        )
         if start and not _within(start[sk_attr]["S"], sk_prefix, sk_between):
             raise invalid_cursor()  # DynamoDB refuses a start key outside the key condition
         if start:
@@ -168,7 +169,12 @@ class TableBase:
     def _batch_get(self, item_keys: list[dict], *, consistent: bool = True) -> list[dict]:
         found: list[dict] = []
         for start in range(0, len(item_keys), BATCH_GET_LIMIT):
-            pending = {self._table: {"Keys": item_keys[start : start + BATCH_GET_LIMIT], "ConsistentRead": consistent}}
+            pending = {
+                self._table: {
+                    "Keys": item_keys[start : start + BATCH_GET_LIMIT],
+                    "ConsistentRead": consistent,
+                }
+            }
             while pending:
                 with translated_errors():
                     answer = self._client.batch_get_item(RequestItems=pending)
@@ -227,7 +233,11 @@ class TableBase:
 
     @staticmethod
     def update_op(key: dict, expression: str, values: dict, names: dict | None = None) -> dict:
-        body: dict[str, Any] = {"Key": key, "UpdateExpression": expression, "ExpressionAttributeValues": serialize(values)}
+        body: dict[str, Any] = {
+            "Key": key,
+            "UpdateExpression": expression,
+            "ExpressionAttributeValues": serialize(values),
+        }
         if names:
             body["ExpressionAttributeNames"] = names
         return {"Update": body}
@@ -243,7 +253,9 @@ def _within(sort_key: str, prefix: str | None, between: tuple[str, str] | None) 
 
 def strip_keys(item: dict) -> dict:
     """The stored attributes without the table's key and index attributes."""
-    return {k: v for k, v in item.items() if k not in {"pk", "sk", "gsi1pk", "gsi1sk", "dueShard", "nextDueAt"}}
+    return {
+        k: v for k, v in item.items() if k not in {"pk", "sk", "gsi1pk", "gsi1sk", "dueShard", "nextDueAt"}
+    }
 
 
 def retry_on_conflict(attempt: Callable[[], R], *, tries: int = 8) -> R:

@@ -51,7 +51,9 @@ class CatalogStore(TableBase):
         return Page([strip_keys(i) for i in page.items], page.next_cursor)
 
     def update_system(self, system_id: str, changes: dict, *, expected_version: int | None, now: str) -> dict:
-        return self._update_versioned(keys.system_key(system_id), f"system {system_id}", changes, expected_version, now)
+        return self._update_versioned(
+            keys.system_key(system_id), f"system {system_id}", changes, expected_version, now
+        )
 
     def delete_system(self, system_id: str) -> list[dict]:
         """Delete a system with its assignments, maintenance and links; returns the assignments it had."""
@@ -69,14 +71,18 @@ class CatalogStore(TableBase):
                 for sat in assignment["satelliteIds"]
             )
         tombstone = _plain(keys.tombstone_key(system_id)) | {
-            "systemId": system_id, "configurationIds": [a["configurationId"] for a in assignments]}
+            "systemId": system_id,
+            "configurationIds": [a["configurationId"] for a in assignments],
+        }
         self._batch_write(puts=[tombstone], deletes=doomed)
         return assignments
 
     # --- configurations ------------------------------------------------------------------
 
     def create_configuration(self, configuration: dict) -> dict:
-        item = _plain(keys.configuration_key(configuration["id"]) | keys.type_index("CONFIG", configuration["id"]))
+        item = _plain(
+            keys.configuration_key(configuration["id"]) | keys.type_index("CONFIG", configuration["id"])
+        )
         try:
             self._put(item | configuration, condition="attribute_not_exists(pk)")
         except Exception as error:
@@ -106,9 +112,15 @@ class CatalogStore(TableBase):
         """Update a configuration and carry the change to its assignments; returns it and their system ids."""
         before = self.get_configuration(configuration_id)
         updated = self._update_versioned(
-            keys.configuration_key(configuration_id), f"configuration {configuration_id}", changes, expected_version, now
+            keys.configuration_key(configuration_id),
+            f"configuration {configuration_id}",
+            changes,
+            expected_version,
+            now,
         )
-        reschedule = updated["intervalSeconds"] != before["intervalSeconds"] or (before["paused"] and not updated["paused"])
+        reschedule = updated["intervalSeconds"] != before["intervalSeconds"] or (
+            before["paused"] and not updated["paused"]
+        )
         return updated, self._propagate_configuration(updated, now_epoch=now_epoch, reschedule=reschedule)
 
     def configuration_system_ids(self, configuration_id: str) -> list[str]:
@@ -118,6 +130,7 @@ class CatalogStore(TableBase):
     def _propagate_configuration(self, configuration: dict, *, now_epoch: int, reschedule: bool) -> list[str]:
         system_ids = self.configuration_system_ids(configuration["id"])
         for system_id in system_ids:
+
             def attempt(system_id: str = system_id) -> None:
                 current = self._get(keys.assignment_key(system_id, configuration["id"]))
                 if current is None:
@@ -133,6 +146,7 @@ class CatalogStore(TableBase):
                     schedule["nextDueAt"] = current["nextDueAt"]
                 fresh = {k: v for k, v in fresh.items() if k not in ("dueShard", "nextDueAt")} | schedule
                 self._transact([self.put_op(fresh, "version = :v", {":v": current["version"]})])
+
             retry_on_conflict(attempt)
         return system_ids
 
@@ -157,8 +171,14 @@ class CatalogStore(TableBase):
         return strip_keys(item)
 
     def put_assignment(
-        self, system_id: str, configuration_id: str, settings: dict, *, expected_version: int | None,
-        now: str, now_epoch: int,
+        self,
+        system_id: str,
+        configuration_id: str,
+        settings: dict,
+        *,
+        expected_version: int | None,
+        now: str,
+        now_epoch: int,
     ) -> tuple[dict, bool]:
         """Create or replace an assignment atomically with its links; returns it and whether it is new."""
 
@@ -181,27 +201,38 @@ class CatalogStore(TableBase):
                 "updatedAt": now,
                 "version": existing["version"] + 1 if existing else 1,
             }
-            key_attrs = _plain(keys.assignment_key(system_id, configuration_id)
-                               | keys.type_index("ASSIGNMENT", f"{system_id}#{configuration_id}"))
+            key_attrs = _plain(
+                keys.assignment_key(system_id, configuration_id)
+                | keys.type_index("ASSIGNMENT", f"{system_id}#{configuration_id}")
+            )
             item = key_attrs | assignment | _schedule_attributes(assignment, now_epoch)
             operations = [
                 self.put_op(item, "version = :v", {":v": existing["version"]})
-                if existing else self.put_op(item, "attribute_not_exists(pk)"),
-                self.check_op(keys.configuration_key(configuration_id), "version = :cv",
-                              {":cv": configuration["version"]}),
+                if existing
+                else self.put_op(item, "attribute_not_exists(pk)"),
+                self.check_op(
+                    keys.configuration_key(configuration_id),
+                    "version = :cv",
+                    {":cv": configuration["version"]},
+                ),
                 self.check_op(keys.system_key(system_id), "attribute_exists(pk)"),
-                self.put_op(_plain(keys.configuration_link_key(configuration_id, system_id))
-                            | {"systemId": system_id}),
+                self.put_op(
+                    _plain(keys.configuration_link_key(configuration_id, system_id)) | {"systemId": system_id}
+                ),
             ]
             before = set(existing["satelliteIds"]) if existing else set()
             after = set(settings["satelliteIds"])
             operations += [
-                self.put_op(_plain(keys.satellite_link_key(s, system_id, configuration_id))
-                            | {"systemId": system_id, "configurationId": configuration_id})
+                self.put_op(
+                    _plain(keys.satellite_link_key(s, system_id, configuration_id))
+                    | {"systemId": system_id, "configurationId": configuration_id}
+                )
                 for s in sorted(after - before)
             ]
-            operations += [self.delete_op(keys.satellite_link_key(s, system_id, configuration_id))
-                           for s in sorted(before - after)]
+            operations += [
+                self.delete_op(keys.satellite_link_key(s, system_id, configuration_id))
+                for s in sorted(before - after)
+            ]
             self._transact(operations)
             return strip_keys(item), existing is None
 
@@ -219,8 +250,10 @@ class CatalogStore(TableBase):
                 self.delete_op(keys.configuration_link_key(configuration_id, system_id)),
             ]
             operations[0]["Delete"]["ExpressionAttributeValues"] = {":v": {"N": str(existing["version"])}}
-            operations += [self.delete_op(keys.satellite_link_key(s, system_id, configuration_id))
-                           for s in existing["satelliteIds"]]
+            operations += [
+                self.delete_op(keys.satellite_link_key(s, system_id, configuration_id))
+                for s in existing["satelliteIds"]
+            ]
             self._transact(operations)
             return existing
 
@@ -257,7 +290,8 @@ class CatalogStore(TableBase):
         sparse ByNextDue index (eventually consistent: callers re-read the items)."""
         found: list[tuple[str, str]] = []
         request = {
-            "TableName": self._table, "IndexName": "ByNextDue",
+            "TableName": self._table,
+            "IndexName": "ByNextDue",
             "KeyConditionExpression": "dueShard = :shard AND nextDueAt < :until",
             "ExpressionAttributeValues": {":shard": {"S": shard}, ":until": {"N": str(until_epoch)}},
         }
@@ -276,11 +310,14 @@ class CatalogStore(TableBase):
         items = self._batch_get([keys.assignment_key(s, c) for s, c in dict.fromkeys(pairs)])
         return [strip_keys(i) | {k: i[k] for k in ("nextDueAt",) if k in i} for i in items]
 
-    def advance_schedule(self, system_id: str, configuration_id: str, *, seen_due: int, next_due: int) -> bool:
+    def advance_schedule(
+        self, system_id: str, configuration_id: str, *, seen_due: int, next_due: int
+    ) -> bool:
         """Move the next due time on, only if nobody else did since we read it (one scheduler wins)."""
         try:
             self._client.update_item(
-                TableName=self._table, Key=keys.assignment_key(system_id, configuration_id),
+                TableName=self._table,
+                Key=keys.assignment_key(system_id, configuration_id),
                 UpdateExpression="SET nextDueAt = :next",
                 ConditionExpression="nextDueAt = :seen",
                 ExpressionAttributeValues={":next": {"N": str(next_due)}, ":seen": {"N": str(seen_due)}},
@@ -295,7 +332,8 @@ class CatalogStore(TableBase):
         """Take an assignment out of the due index (it is paused, disabled or satellite-only)."""
         try:
             self._client.update_item(
-                TableName=self._table, Key=keys.assignment_key(system_id, configuration_id),
+                TableName=self._table,
+                Key=keys.assignment_key(system_id, configuration_id),
                 UpdateExpression="REMOVE nextDueAt, dueShard",
                 ConditionExpression="nextDueAt = :seen",
                 ExpressionAttributeValues={":seen": {"N": str(seen_due)}},
@@ -309,10 +347,12 @@ class CatalogStore(TableBase):
     def create_maintenance(self, maintenance: dict) -> dict:
         item = _plain(keys.maintenance_key(maintenance["systemId"], maintenance["id"])) | maintenance
         try:
-            self._transact([
-                self.check_op(keys.system_key(maintenance["systemId"]), "attribute_exists(pk)"),
-                self.put_op(item, "attribute_not_exists(pk)"),
-            ])
+            self._transact(
+                [
+                    self.check_op(keys.system_key(maintenance["systemId"]), "attribute_exists(pk)"),
+                    self.put_op(item, "attribute_not_exists(pk)"),
+                ]
+            )
         except TransactionConflict as conflict:
             if conflict.reasons and conflict.reasons[0] == "ConditionalCheckFailed":
                 raise NotFoundError(f"system {maintenance['systemId']} not found") from conflict
@@ -320,7 +360,10 @@ class CatalogStore(TableBase):
         return maintenance
 
     def delete_maintenance(self, system_id: str, maintenance_id: str) -> None:
-        if self._delete(keys.maintenance_key(system_id, maintenance_id), condition="attribute_exists(pk)") is None:
+        if (
+            self._delete(keys.maintenance_key(system_id, maintenance_id), condition="attribute_exists(pk)")
+            is None
+        ):
             raise NotFoundError(f"maintenance {maintenance_id} not found")
 
     # --- shared --------------------------------------------------------------------------

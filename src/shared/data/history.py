@@ -23,7 +23,7 @@ class DuplicateRunError(Exception):
         self.marker = marker
 
 
-class StateVersionConflict(Exception):  # noqa: N818
+class StateVersionConflict(Exception):
     """Another writer changed the system state since it was read."""
 
 
@@ -53,17 +53,24 @@ class HistoryStore(TableBase):
         """Write a run and everything it changes in one transaction (see module docstring)."""
         run = commit.run
         operations = [
-            self.put_op(_plain(keys.run_marker_key(run["runId"])) | commit.marker, "attribute_not_exists(pk)"),
-            self.put_op(_plain(keys.run_key(run["systemId"], run["configurationId"], run["timestamp"], run["runId"]))
-                        | run),
+            self.put_op(
+                _plain(keys.run_marker_key(run["runId"])) | commit.marker, "attribute_not_exists(pk)"
+            ),
+            self.put_op(
+                _plain(keys.run_key(run["systemId"], run["configurationId"], run["timestamp"], run["runId"]))
+                | run
+            ),
         ]
         operations += [self._aggregate_op(run, a) for a in commit.aggregates]
         operations.append(self._state_op(run["systemId"], commit.state, commit.expected_state_version))
         if commit.transition:
             transition = commit.transition
-            operations.append(self.put_op(
-                _plain(keys.transition_key(run["systemId"], transition["at"], commit.state["version"])) | transition
-            ))
+            operations.append(
+                self.put_op(
+                    _plain(keys.transition_key(run["systemId"], transition["at"], commit.state["version"]))
+                    | transition
+                )
+            )
         try:
             self._transact(operations)
         except TransactionConflict as conflict:
@@ -71,14 +78,17 @@ class HistoryStore(TableBase):
                 raise DuplicateRunError(self._get(keys.run_marker_key(run["runId"]))) from conflict
             raise StateVersionConflict() from conflict
 
-    def store_state(self, system_id: str, state: dict, *, expected_version: int | None,
-                    transition: dict | None = None) -> None:
+    def store_state(
+        self, system_id: str, state: dict, *, expected_version: int | None, transition: dict | None = None
+    ) -> None:
         """Write a re-evaluated state without a run (assignment or configuration changed)."""
         operations = [self._state_op(system_id, state, expected_version)]
         if transition:
-            operations.append(self.put_op(
-                _plain(keys.transition_key(system_id, transition["at"], state["version"])) | transition
-            ))
+            operations.append(
+                self.put_op(
+                    _plain(keys.transition_key(system_id, transition["at"], state["version"])) | transition
+                )
+            )
         try:
             self._transact(operations)
         except TransactionConflict as conflict:
@@ -92,14 +102,19 @@ class HistoryStore(TableBase):
         return self.put_op(item, "version = :v", {":v": expected_version})
 
     def _aggregate_op(self, run: dict, aggregate: AggregateIncrement) -> dict:
-        key = keys.aggregate_key(aggregate.tier, run["systemId"], run["configurationId"], aggregate.start,
-                                 aggregate.source_id)
+        key = keys.aggregate_key(
+            aggregate.tier, run["systemId"], run["configurationId"], aggregate.start, aggregate.source_id
+        )
         names = {f"#a{i}": name for i, name in enumerate(aggregate.increments)}
         values = {f":a{i}": value for i, value in enumerate(aggregate.increments.values())}
         additions = ", ".join(f"#a{i} :a{i}" for i in range(len(names)))
         expression = f"ADD {additions} SET expiresAt = :expires, #start = :start, sourceId = :source"
         names["#start"] = "start"
-        values |= {":expires": aggregate.expires_at, ":start": aggregate.start, ":source": aggregate.source_id}
+        values |= {
+            ":expires": aggregate.expires_at,
+            ":start": aggregate.start,
+            ":source": aggregate.source_id,
+        }
         return self.update_op(key, expression, values, names)
 
     def known_run_ids(self, run_ids: list[str]) -> set[str]:
@@ -109,15 +124,25 @@ class HistoryStore(TableBase):
 
     def put_runs(self, runs: list[dict]) -> int:
         """Write run items in batches (idempotent: a run's key is fixed by its timestamp and id)."""
-        return self._batch_write(puts=[
-            _plain(keys.run_key(r["systemId"], r["configurationId"], r["timestamp"], r["runId"])) | r
-            for r in runs
-        ])
+        return self._batch_write(
+            puts=[
+                _plain(keys.run_key(r["systemId"], r["configurationId"], r["timestamp"], r["runId"])) | r
+                for r in runs
+            ]
+        )
 
-    def commit_run_batch(self, system_id: str, *, run_ids: list[str], markers: dict,
-                         aggregates: list[tuple[dict, AggregateIncrement]], state: dict,
-                         expected_state_version: int | None, transitions: list[dict],
-                         outbox: tuple[str, str, list[dict]]) -> None:
+    def commit_run_batch(
+        self,
+        system_id: str,
+        *,
+        run_ids: list[str],
+        markers: dict,
+        aggregates: list[tuple[dict, AggregateIncrement]],
+        state: dict,
+        expected_state_version: int | None,
+        transitions: list[dict],
+        outbox: tuple[str, str, list[dict]],
+    ) -> None:
         """Many runs of one system in one transaction: their markers (each conditional on absence),
         summed aggregate counters, the state (conditional on its version), transitions and an outbox
         entry holding the events to publish. Any failed condition cancels all of it."""
@@ -128,13 +153,16 @@ class HistoryStore(TableBase):
         operations += [self._aggregate_op(run, a) for run, a in aggregates]
         operations.append(self._state_op(system_id, state, expected_state_version))
         operations += [
-            self.put_op(_plain(keys.transition_key(system_id, t["at"], t["stateVersion"]))
-                        | {k: v for k, v in t.items() if k != "stateVersion"})
+            self.put_op(
+                _plain(keys.transition_key(system_id, t["at"], t["stateVersion"]))
+                | {k: v for k, v in t.items() if k != "stateVersion"}
+            )
             for t in transitions
         ]
         owner, entry_id, events = outbox
-        operations.append(self.put_op(
-            _plain(keys.outbox_key(owner, entry_id)) | {"systemId": system_id, "events": events}))
+        operations.append(
+            self.put_op(_plain(keys.outbox_key(owner, entry_id)) | {"systemId": system_id, "events": events})
+        )
         try:
             self._transact(operations)
         except TransactionConflict as conflict:
@@ -168,8 +196,16 @@ class HistoryStore(TableBase):
         return {item["pk"].removeprefix("SYSTEM#"): strip_keys(item) for item in found}
 
     def list_runs(
-        self, system_id: str, configuration_id: str, *, start: str, end: str, source: str | None,
-        status: str | None, limit: int, cursor: str | None,
+        self,
+        system_id: str,
+        configuration_id: str,
+        *,
+        start: str,
+        end: str,
+        source: str | None,
+        status: str | None,
+        limit: int,
+        cursor: str | None,
     ) -> Page:
         filters, values, names = [], {}, {}
         if source:
@@ -180,21 +216,28 @@ class HistoryStore(TableBase):
             values[":status"] = status
             names["#status"] = "status"
         page = self._query_page(
-            keys.runs_partition(system_id, configuration_id), sk_between=(start, end + "~"),
-            limit=limit, cursor=cursor, newest_first=True,
-            filter_expression=" AND ".join(filters) or None, filter_values=values or None,
+            keys.runs_partition(system_id, configuration_id),
+            sk_between=(start, end + "~"),
+            limit=limit,
+            cursor=cursor,
+            newest_first=True,
+            filter_expression=" AND ".join(filters) or None,
+            filter_values=values or None,
             filter_names=names or None,
         )
         return Page([strip_keys(i) for i in page.items], page.next_cursor)
 
-    def list_aggregates(self, tier: str, system_id: str, configuration_id: str, *, start: str, end: str,
-                        source: str | None) -> list[dict]:
+    def list_aggregates(
+        self, tier: str, system_id: str, configuration_id: str, *, start: str, end: str, source: str | None
+    ) -> list[dict]:
         items: list[dict] = []
         cursor = None
         while True:
             page = self._query_page(
-                keys.aggregate_partition(tier, system_id, configuration_id), sk_between=(start, end + "~"),
-                limit=1000, cursor=cursor,
+                keys.aggregate_partition(tier, system_id, configuration_id),
+                sk_between=(start, end + "~"),
+                limit=1000,
+                cursor=cursor,
                 filter_expression="sourceId = :source" if source else None,
                 filter_values={":source": source} if source else None,
             )
@@ -203,15 +246,29 @@ class HistoryStore(TableBase):
                 return items
             cursor = page.next_cursor
 
-    def list_transitions(self, system_id: str, *, start: str, end: str, limit: int, cursor: str | None,
-                         newest_first: bool = True) -> Page:
-        page = self._query_page(keys.transitions_partition(system_id), sk_between=(start, end + "~"),
-                                limit=limit, cursor=cursor, newest_first=newest_first)
+    def list_transitions(
+        self,
+        system_id: str,
+        *,
+        start: str,
+        end: str,
+        limit: int,
+        cursor: str | None,
+        newest_first: bool = True,
+    ) -> Page:
+        page = self._query_page(
+            keys.transitions_partition(system_id),
+            sk_between=(start, end + "~"),
+            limit=limit,
+            cursor=cursor,
+            newest_first=newest_first,
+        )
         return Page([strip_keys(i) for i in page.items], page.next_cursor)
 
     def last_transition_before(self, system_id: str, moment: str) -> dict | None:
-        page = self._query_page(keys.transitions_partition(system_id), sk_between=("", moment),
-                                limit=1, newest_first=True)
+        page = self._query_page(
+            keys.transitions_partition(system_id), sk_between=("", moment), limit=1, newest_first=True
+        )
         return page.items[0] if page.items else None
 
     # --- retention -----------------------------------------------------------------------
@@ -224,8 +281,9 @@ class HistoryStore(TableBase):
         doomed: list[dict] = []
         cursor = None
         while True:
-            page = self._query_page(partition, sk_between=("", before) if before else None, limit=1000,
-                                    cursor=cursor)
+            page = self._query_page(
+                partition, sk_between=("", before) if before else None, limit=1000, cursor=cursor
+            )
             doomed += [{"pk": {"S": i["pk"]}, "sk": {"S": i["sk"]}} for i in page.items]
             if not page.next_cursor:
                 break

@@ -70,12 +70,18 @@ def encode_cursor(last_evaluated_key: dict | None) -> str | None:
 
 
 def invalid_cursor() -> BadRequestError:
-    return BadRequestError("cursor is not valid for this list",
-                           [{"field": "query.cursor", "message": "invalid cursor"}])
+    return BadRequestError(
+        "cursor is not valid for this list", [{"field": "query.cursor", "message": "invalid cursor"}]
+    )
 
 
-def decode_cursor(cursor: str | None, *, partition_attribute: str, expected_partition: str,
-                  key_attributes: frozenset[str] | None = None) -> dict | None:
+def decode_cursor(
+    cursor: str | None,
+    *,
+    partition_attribute: str,
+    expected_partition: str,
+    key_attributes: frozenset[str] | None = None,
+) -> dict | None:
     """A cursor is the last evaluated key; it must belong to the partition being paged and carry
     exactly the string key attributes of the table or index read (DynamoDB refuses anything else)."""
     if not cursor:

@@ -26,8 +26,20 @@ HealthStatus = Literal["healthy", "degraded", "unhealthy", "unknown"]
 RunStatus = Literal["healthy", "degraded", "unhealthy"]
 Role = Literal["reader", "manager", "service"]
 AssertionOperator = Literal[
-    "eq", "ne", "lt", "lte", "gt", "gte", "contains", "notContains", "startsWith",
-    "endsWith", "matches", "exists", "notExists", "in",
+    "eq",
+    "ne",
+    "lt",
+    "lte",
+    "gt",
+    "gte",
+    "contains",
+    "notContains",
+    "startsWith",
+    "endsWith",
+    "matches",
+    "exists",
+    "notExists",
+    "in",
 ]
 
 LOCAL_SOURCE_ID = "local"

@@ -16,8 +16,9 @@ def next_slot(moment: int, interval_seconds: int, offset: int) -> int:
     return offset + -(-base // interval_seconds) * interval_seconds
 
 
-def slots_in_tick(next_due: int, interval_seconds: int, offset: int, tick_start: int, tick_end: int
-                  ) -> tuple[list[int], int]:
+def slots_in_tick(
+    next_due: int, interval_seconds: int, offset: int, tick_start: int, tick_end: int
+) -> tuple[list[int], int]:
     """Slots to enqueue for the tick [tick_start, tick_end) and the next due time after it.
 
     An overdue check (new, resumed, rescheduled, or missed ticks) runs once at the start of the

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from http import HTTPStatus
 from typing import Any
 
@@ -39,8 +38,12 @@ def handle(app: APIGatewayHttpResolver, event: dict, context: Any) -> dict:
 
 
 def _raw(response: Response) -> dict:
-    return {"statusCode": response.status_code, "headers": {"Content-Type": "application/json"},
-            "body": response.body, "isBase64Encoded": False}
+    return {
+        "statusCode": response.status_code,
+        "headers": {"Content-Type": "application/json"},
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
 
 
 def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
@@ -60,12 +63,17 @@ def if_match(app: APIGatewayHttpResolver) -> int | None:
         return None
     cleaned = raw.strip().removeprefix("W/").strip('"')
     if not cleaned.isdigit():
-        raise BadRequestError("If-Match must be a version number",
-                              [{"field": "header.If-Match", "message": "expected an integer version"}])
+        raise BadRequestError(
+            "If-Match must be a version number",
+            [{"field": "header.If-Match", "message": "expected an integer version"}],
+        )
     return int(cleaned)
 
 
 def page_view(page: dict) -> dict:
-    return {"items": [i.model_dump(mode="json", by_alias=True) if isinstance(i, BaseModel) else i
-                      for i in page["items"]],
-            "nextCursor": page["next_cursor"]}
+    return {
+        "items": [
+            i.model_dump(mode="json", by_alias=True) if isinstance(i, BaseModel) else i for i in page["items"]
+        ],
+        "nextCursor": page["next_cursor"],
+    }

@@ -26,23 +26,30 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
 }
 
 
-def error_response(status: int, code: str, message: str, details: list[dict] | None = None,
-                   headers: dict | None = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, details: list[dict] | None = None, headers: dict | None = None
+) -> Response:
     body = {"error": {"code": code, "message": message, "details": details or []}}
-    return Response(status_code=status, content_type="application/json", body=json.dumps(body),
-                    headers=headers or {})
+    return Response(
+        status_code=status, content_type="application/json", body=json.dumps(body), headers=headers or {}
+    )
 
 
 def field_details(validation_errors: list[dict]) -> list[dict]:
     return [
-        {"field": ".".join(str(part) for part in e.get("loc", ()) if part != "__root__"), "message": e.get("msg", "")}
+        {
+            "field": ".".join(str(part) for part in e.get("loc", ()) if part != "__root__"),
+            "message": e.get("msg", ""),
+        }
         for e in validation_errors
     ]
 
 
 def domain_error_response(error: errors.DomainError) -> Response:
     status = next(s for kind, s in STATUS_BY_ERROR.items() if isinstance(error, kind))
-    headers = {"Retry-After": str(error.retry_after_seconds)} if isinstance(error, errors.ThrottledError) else None
+    headers = (
+        {"Retry-After": str(error.retry_after_seconds)} if isinstance(error, errors.ThrottledError) else None
+    )
     return error_response(status, error.code, error.message, error.details, headers)
 
 
@@ -52,8 +59,9 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
         problems = list(error.errors())
         if any(p.get("type") == "json_invalid" for p in problems):
             return error_response(400, "BAD_REQUEST", "the body is not valid JSON")
-        return error_response(422, "VALIDATION_FAILED", "the request does not match the schema",
-                              field_details(problems))
+        return error_response(
+            422, "VALIDATION_FAILED", "the request does not match the schema", field_details(problems)
+        )
 
     @app.exception_handler(ValidationError)
     def _model_invalid(error: ValidationError) -> Response:

@@ -27,8 +27,14 @@ def documented_api() -> APIGatewayHttpResolver:
         # include_router binds a router to the app (its context, current event); bind a copy so the
         # live routers stay bound to their own function's app (the local runtime shares one process).
         app.include_router(copy.copy(router))
-    app.enable_swagger(path="/docs", title=TITLE, version=VERSION, compress=True,
-                       security_schemes=SECURITY, security=[{"bearer": []}])
+    app.enable_swagger(
+        path="/docs",
+        title=TITLE,
+        version=VERSION,
+        compress=True,
+        security_schemes=SECURITY,
+        security=[{"bearer": []}],
+    )
     return app
 
 

@@ -109,20 +109,28 @@ def require_role(principal: Principal, role: str) -> None:
 
 def satellite_view(satellite: dict, now: datetime) -> SatelliteView:
     online = satellite["id"] not in offline_sources({satellite["id"]: satellite}, now)
-    return SatelliteView.model_validate(satellite | {"online": online, "lastSeenAt": satellite.get("lastSeenAt")})
+    return SatelliteView.model_validate(
+        satellite | {"online": online, "lastSeenAt": satellite.get("lastSeenAt")}
+    )
 
 
 def create_satellite(c: Collaborators, request: SatelliteCreate) -> SatelliteCreated:
     now = c.clock()
     secret, salt, digest = _new_secret()
     satellite = {
-        "id": request.id or str(uuid.uuid4()), "name": request.name, "region": request.region,
-        "heartbeatIntervalSeconds": request.heartbeat_interval_seconds, "createdAt": format_timestamp(now),
-        "version": 1, "tokenSalt": salt, "tokenHash": digest,
+        "id": request.id or str(uuid.uuid4()),
+        "name": request.name,
+        "region": request.region,
+        "heartbeatIntervalSeconds": request.heartbeat_interval_seconds,
+        "createdAt": format_timestamp(now),
+        "version": 1,
+        "tokenSalt": salt,
+        "tokenHash": digest,
     }
     c.repository.create_satellite(satellite)
-    return SatelliteCreated(satellite=satellite_view(satellite, now),
-                            token=f"{SATELLITE_TOKEN_PREFIX}{satellite['id']}.{secret}")
+    return SatelliteCreated(
+        satellite=satellite_view(satellite, now), token=f"{SATELLITE_TOKEN_PREFIX}{satellite['id']}.{secret}"
+    )
 
 
 def list_satellites(c: Collaborators, *, limit: int, cursor: str | None) -> dict:
@@ -134,10 +142,12 @@ def list_satellites(c: Collaborators, *, limit: int, cursor: str | None) -> dict
 def rotate_satellite_token(c: Collaborators, satellite_id: str) -> SatelliteCreated:
     now = c.clock()
     secret, salt, digest = _new_secret()
-    satellite = c.repository.replace_satellite_secret(satellite_id, salt=salt, secret_hash=digest,
-                                                      now=format_timestamp(now))
-    return SatelliteCreated(satellite=satellite_view(satellite, now),
-                            token=f"{SATELLITE_TOKEN_PREFIX}{satellite_id}.{secret}")
+    satellite = c.repository.replace_satellite_secret(
+        satellite_id, salt=salt, secret_hash=digest, now=format_timestamp(now)
+    )
+    return SatelliteCreated(
+        satellite=satellite_view(satellite, now), token=f"{SATELLITE_TOKEN_PREFIX}{satellite_id}.{secret}"
+    )
 
 
 def delete_satellite(c: Collaborators, satellite_id: str) -> None:

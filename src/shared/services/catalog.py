@@ -43,8 +43,15 @@ def _page(page: Page, view: type) -> dict:
 def create_system(c: Collaborators, request: SystemCreate) -> SystemView:
     now, _ = _now(c)
     system_id = request.id or str(uuid.uuid4())
-    system = {"id": system_id, "name": request.name, "description": request.description, "tags": request.tags,
-              "createdAt": now, "updatedAt": now, "version": 1}
+    system = {
+        "id": system_id,
+        "name": request.name,
+        "description": request.description,
+        "tags": request.tags,
+        "createdAt": now,
+        "updatedAt": now,
+        "version": 1,
+    }
     c.repository.create_system(system, initial_state(system_id, now))
     return SystemView.model_validate(system)
 
@@ -57,7 +64,9 @@ def list_systems(c: Collaborators, *, limit: int, cursor: str | None) -> dict:
     return _page(c.repository.list_systems(limit=limit, cursor=cursor), SystemView)
 
 
-def update_system(c: Collaborators, system_id: str, patch: SystemPatch, *, expected_version: int | None) -> SystemView:
+def update_system(
+    c: Collaborators, system_id: str, patch: SystemPatch, *, expected_version: int | None
+) -> SystemView:
     now, _ = _now(c)
     changes = patch.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
     return SystemView.model_validate(
@@ -68,11 +77,20 @@ def update_system(c: Collaborators, system_id: str, patch: SystemPatch, *, expec
 def delete_system(c: Collaborators, system_id: str) -> None:
     assignments = c.repository.delete_system(system_id)
     acknowledged = c.cache.invalidate(system_id)
-    c.publisher.publish([
-        Event(ASSIGNMENT_CHANGED, {"systemId": system_id, "configurationId": a["configurationId"],
-                                   "change": "unassigned", "cacheInvalidated": acknowledged})
-        for a in assignments
-    ])
+    c.publisher.publish(
+        [
+            Event(
+                ASSIGNMENT_CHANGED,
+                {
+                    "systemId": system_id,
+                    "configurationId": a["configurationId"],
+                    "change": "unassigned",
+                    "cacheInvalidated": acknowledged,
+                },
+            )
+            for a in assignments
+        ]
+    )
 
 
 # --- configurations ----------------------------------------------------------------------------
@@ -80,13 +98,21 @@ def delete_system(c: Collaborators, system_id: str) -> None:
 
 def create_configuration(c: Collaborators, request: ConfigurationCreate) -> ConfigurationView:
     now, _ = _now(c)
-    config = validate_config(request.strategy_id, request.config,
-                             allow_private_targets=c.settings.allow_private_targets)
+    config = validate_config(
+        request.strategy_id, request.config, allow_private_targets=c.settings.allow_private_targets
+    )
     configuration = {
-        "id": request.id or str(uuid.uuid4()), "name": request.name, "strategyId": request.strategy_id,
-        "config": config, "intervalSeconds": request.interval_seconds, "timeoutSeconds": request.timeout_seconds,
-        "assertions": [a.to_wire() for a in request.assertions], "paused": False,
-        "createdAt": now, "updatedAt": now, "version": 1,
+        "id": request.id or str(uuid.uuid4()),
+        "name": request.name,
+        "strategyId": request.strategy_id,
+        "config": config,
+        "intervalSeconds": request.interval_seconds,
+        "timeoutSeconds": request.timeout_seconds,
+        "assertions": [a.to_wire() for a in request.assertions],
+        "paused": False,
+        "createdAt": now,
+        "updatedAt": now,
+        "version": 1,
     }
     c.repository.create_configuration(configuration)
     c.cache.invalidate_family()
@@ -107,12 +133,16 @@ def update_configuration(
     changes = patch.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
     current = c.repository.get_configuration(configuration_id)
     merged = ConfigurationCreate.model_validate(
-        {k: v for k, v in (current | changes).items()
-         if k in ("name", "strategyId", "config", "intervalSeconds", "timeoutSeconds", "assertions")}
+        {
+            k: v
+            for k, v in (current | changes).items()
+            if k in ("name", "strategyId", "config", "intervalSeconds", "timeoutSeconds", "assertions")
+        }
     )
     if "config" in changes or "strategyId" in changes:
-        changes["config"] = validate_config(merged.strategy_id, merged.config,
-                                            allow_private_targets=c.settings.allow_private_targets)
+        changes["config"] = validate_config(
+            merged.strategy_id, merged.config, allow_private_targets=c.settings.allow_private_targets
+        )
     return _change_configuration(c, configuration_id, changes, expected_version)
 
 
@@ -138,8 +168,10 @@ def delete_configuration(c: Collaborators, configuration_id: str) -> None:
     events = reevaluate_systems(c, [a["systemId"] for a in removed])
     acknowledged = c.cache.invalidate_family()
     events += [
-        Event(ASSIGNMENT_CHANGED, {"systemId": a["systemId"], "configurationId": configuration_id,
-                                   "change": "unassigned"})
+        Event(
+            ASSIGNMENT_CHANGED,
+            {"systemId": a["systemId"], "configurationId": configuration_id, "change": "unassigned"},
+        )
         for a in removed
     ]
     c.publisher.publish([e.acknowledged(acknowledged) for e in events])
@@ -154,19 +186,30 @@ def assignment_views(c: Collaborators, system_id: str) -> list[AssignmentView]:
         from shared.domain.errors import NotFoundError
 
         raise NotFoundError(f"system {system_id} not found")
-    checks = {check["configurationId"]: check for check in ((snapshot["state"] or {}).get("view") or {}).get("checks", [])}
+    checks = {
+        check["configurationId"]: check
+        for check in ((snapshot["state"] or {}).get("view") or {}).get("checks", [])
+    }
     return [_assignment_view(a, checks.get(a["configurationId"])) for a in snapshot["assignments"]]
 
 
 def _assignment_view(assignment: dict, check: dict | None) -> AssignmentView:
-    return AssignmentView.model_validate(assignment | {
-        "status": check["status"] if check else "unknown",
-        "lastRunAt": check["lastRunAt"] if check else None,
-    })
+    return AssignmentView.model_validate(
+        assignment
+        | {
+            "status": check["status"] if check else "unknown",
+            "lastRunAt": check["lastRunAt"] if check else None,
+        }
+    )
 
 
 def put_assignment(
-    c: Collaborators, system_id: str, configuration_id: str, request: AssignmentPut, *, expected_version: int | None
+    c: Collaborators,
+    system_id: str,
+    configuration_id: str,
+    request: AssignmentPut,
+    *,
+    expected_version: int | None,
 ) -> AssignmentView:
     now, now_epoch = _now(c)
     settings = request.model_dump(mode="json", by_alias=True)
@@ -175,12 +218,22 @@ def put_assignment(
     )
     events = reevaluate_systems(c, [system_id])
     acknowledged = c.cache.invalidate(system_id)
-    events.append(Event(ASSIGNMENT_CHANGED, {"systemId": system_id, "configurationId": configuration_id,
-                                             "change": "assigned" if created else "updated"}))
+    events.append(
+        Event(
+            ASSIGNMENT_CHANGED,
+            {
+                "systemId": system_id,
+                "configurationId": configuration_id,
+                "change": "assigned" if created else "updated",
+            },
+        )
+    )
     c.publisher.publish([e.acknowledged(acknowledged) for e in events])
     state = c.repository.get_state(system_id) or {}
-    check = next((k for k in (state.get("view") or {}).get("checks", [])
-                  if k["configurationId"] == configuration_id), None)
+    check = next(
+        (k for k in (state.get("view") or {}).get("checks", []) if k["configurationId"] == configuration_id),
+        None,
+    )
     return _assignment_view(assignment, check)
 
 
@@ -188,8 +241,12 @@ def delete_assignment(c: Collaborators, system_id: str, configuration_id: str) -
     c.repository.delete_assignment(system_id, configuration_id)
     events = reevaluate_systems(c, [system_id])
     acknowledged = c.cache.invalidate(system_id)
-    events.append(Event(ASSIGNMENT_CHANGED, {"systemId": system_id, "configurationId": configuration_id,
-                                             "change": "unassigned"}))
+    events.append(
+        Event(
+            ASSIGNMENT_CHANGED,
+            {"systemId": system_id, "configurationId": configuration_id, "change": "unassigned"},
+        )
+    )
     c.publisher.publish([e.acknowledged(acknowledged) for e in events])
 
 
@@ -198,9 +255,15 @@ def delete_assignment(c: Collaborators, system_id: str, configuration_id: str) -
 
 def create_maintenance(c: Collaborators, system_id: str, request: MaintenanceCreate) -> MaintenanceView:
     now, _ = _now(c)
-    maintenance = {"id": str(uuid.uuid4()), "systemId": system_id, "title": request.title,
-                   "startsAt": format_timestamp(request.starts_at), "endsAt": format_timestamp(request.ends_at),
-                   "suppressNotifications": request.suppress_notifications, "createdAt": now}
+    maintenance = {
+        "id": str(uuid.uuid4()),
+        "systemId": system_id,
+        "title": request.title,
+        "startsAt": format_timestamp(request.starts_at),
+        "endsAt": format_timestamp(request.ends_at),
+        "suppressNotifications": request.suppress_notifications,
+        "createdAt": now,
+    }
     c.repository.create_maintenance(maintenance)
     return MaintenanceView.model_validate(maintenance)
 

@@ -21,8 +21,8 @@ class MalformedMessageError(Exception):
 
 class CheckMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    systemId: ResourceId  # noqa: N815  (the wire names)
-    configurationId: ResourceId  # noqa: N815
+    systemId: ResourceId
+    configurationId: ResourceId
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,9 @@ def parse_message(body: str) -> CheckMessage:
         raise MalformedMessageError("not a run request") from error
 
 
-def probe_batch(c: Collaborators, messages: dict[str, str], *, budget_seconds: float) -> dict[str, PreparedRun]:
+def probe_batch(
+    c: Collaborators, messages: dict[str, str], *, budget_seconds: float
+) -> dict[str, PreparedRun]:
     """Probe every runnable message of a batch at once; keyed by SQS message id (the run id)."""
     prepared: dict[str, PreparedRun] = {}
     parsed: dict[str, CheckMessage] = {}
@@ -55,29 +57,57 @@ def probe_batch(c: Collaborators, messages: dict[str, str], *, budget_seconds: f
         assignment = assignments.get((message.systemId, message.configurationId))
         configuration = configurations.get(message.configurationId)
         if assignment is None or configuration is None:
-            logger.info("run request dropped", reason="system, check or assignment deleted",
-                        system_id=message.systemId, configuration_id=message.configurationId)
+            logger.info(
+                "run request dropped",
+                reason="system, check or assignment deleted",
+                system_id=message.systemId,
+                configuration_id=message.configurationId,
+            )
             prepared[message_id] = PreparedRun()
             continue
         if configuration["paused"] or not assignment["enabled"]:
-            logger.info("run request dropped", reason="paused or disabled", system_id=message.systemId,
-                        configuration_id=message.configurationId)
+            logger.info(
+                "run request dropped",
+                reason="paused or disabled",
+                system_id=message.systemId,
+                configuration_id=message.configurationId,
+            )
             prepared[message_id] = PreparedRun()
             continue
-        specs.append(CheckSpec(key=message_id, strategy_id=configuration["strategyId"], config=configuration["config"],
-                               timeout_seconds=configuration["timeoutSeconds"],
-                               assertions=configuration.get("assertions", [])))
+        specs.append(
+            CheckSpec(
+                key=message_id,
+                strategy_id=configuration["strategyId"],
+                config=configuration["config"],
+                timeout_seconds=configuration["timeoutSeconds"],
+                assertions=configuration.get("assertions", []),
+            )
+        )
         runnable[message_id] = message
-    outcomes = run_checks_sync(specs, allow_private_targets=c.settings.allow_private_targets,
-                               budget_seconds=budget_seconds) if specs else []
+    outcomes = (
+        run_checks_sync(
+            specs, allow_private_targets=c.settings.allow_private_targets, budget_seconds=budget_seconds
+        )
+        if specs
+        else []
+    )
     for outcome in outcomes:
         message = runnable[outcome.key]
-        prepared[outcome.key] = PreparedRun(run=RunInput(
-            run_id=outcome.key, system_id=message.systemId, configuration_id=message.configurationId,
-            source_id=LOCAL_SOURCE_ID, source_label=LOCAL_SOURCE_LABEL, status=outcome.status,
-            latency_ms=outcome.latency_ms, timestamp=format_timestamp(outcome.started_at), result=outcome.result,
-            assertions=outcome.assertions, error=outcome.error,
-        ))
+        prepared[outcome.key] = PreparedRun(
+            run=RunInput(
+                run_id=outcome.key,
+                system_id=message.systemId,
+                configuration_id=message.configurationId,
+                source_id=LOCAL_SOURCE_ID,
+                source_label=LOCAL_SOURCE_LABEL,
+                status=outcome.status,
+                latency_ms=outcome.latency_ms,
+                timestamp=format_timestamp(outcome.started_at),
+                result=outcome.result,
+                assertions=outcome.assertions,
+                error=outcome.error,
+            )
+        )
     return prepared
 
 

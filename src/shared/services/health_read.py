@@ -25,5 +25,7 @@ def health_batch(c: Collaborators, system_ids: list[str]) -> dict:
         return {system_id: state["view"] for system_id, state in c.repository.get_states(missing).items()}
 
     found = c.cache.wrap_many(unique, load_many)
-    return {"statuses": {s: found[s] for s in unique if s in found},
-            "notFound": [s for s in unique if s not in found]}
+    return {
+        "statuses": {s: found[s] for s in unique if s in found},
+        "notFound": [s for s in unique if s not in found],
+    }

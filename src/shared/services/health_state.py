@@ -44,7 +44,14 @@ class NextState:
 
 def initial_state(system_id: str, now: str) -> dict:
     view = {"systemId": system_id, "status": "unknown", "evaluatedAt": now, "since": now, "checks": []}
-    return {"systemId": system_id, "version": 1, "status": "unknown", "since": now, "slices": {}, "view": view}
+    return {
+        "systemId": system_id,
+        "version": 1,
+        "status": "unknown",
+        "since": now,
+        "slices": {},
+        "view": view,
+    }
 
 
 def offline_sources(satellites: dict[str, dict], now: datetime) -> set[str]:
@@ -58,8 +65,13 @@ def offline_sources(satellites: dict[str, dict], now: datetime) -> set[str]:
     return offline
 
 
-def next_state(snapshot: dict, now: datetime, *, run: SliceRun | None = None,
-               offline: frozenset[str] | set[str] = frozenset()) -> NextState:
+def next_state(
+    snapshot: dict,
+    now: datetime,
+    *,
+    run: SliceRun | None = None,
+    offline: frozenset[str] | set[str] = frozenset(),
+) -> NextState:
     """Derive a system's next state from its snapshot and, optionally, one new run (pure)."""
     system = snapshot["system"]
     previous = snapshot["state"] or initial_state(system["id"], format_timestamp(now))
@@ -72,8 +84,11 @@ def next_state(snapshot: dict, now: datetime, *, run: SliceRun | None = None,
         prior = slices.get(run.configuration_id, {}).get(run.source_id)
         updated = health.apply_run(
             health.SliceState.from_item(prior) if prior else None,
-            run_status=run.status, at=run.at, thresholds=_thresholds.validate_python(assignment["stateThresholds"]),
-            source_id=run.source_id, source_label=run.source_label,
+            run_status=run.status,
+            at=run.at,
+            thresholds=_thresholds.validate_python(assignment["stateThresholds"]),
+            source_id=run.source_id,
+            source_label=run.source_label,
         )
         slices.setdefault(run.configuration_id, {})[run.source_id] = updated.to_item()
 
@@ -87,36 +102,63 @@ def next_state(snapshot: dict, now: datetime, *, run: SliceRun | None = None,
         states = [health.SliceState.from_item(item) for item in kept.values()]
         status = health.evaluate_check(states, assignment["quorum"]["mode"], offline_sources=set(offline))
         source_views = [
-            {"sourceId": s.source_id, "sourceLabel": s.source_label,
-             "status": "unknown" if s.source_id in offline else s.status, "lastRunAt": s.last_run_at}
+            {
+                "sourceId": s.source_id,
+                "sourceLabel": s.source_label,
+                "status": "unknown" if s.source_id in offline else s.status,
+                "lastRunAt": s.last_run_at,
+            }
             for s in sorted(states, key=lambda s: s.source_id)
         ]
-        checks.append({
-            "configurationId": configuration_id, "configurationName": assignment["configurationName"],
-            "status": status, "lastRunAt": max((s["lastRunAt"] for s in source_views if s["lastRunAt"]), default=None),
-            "sources": source_views,
-        })
+        checks.append(
+            {
+                "configurationId": configuration_id,
+                "configurationName": assignment["configurationName"],
+                "status": status,
+                "lastRunAt": max((s["lastRunAt"] for s in source_views if s["lastRunAt"]), default=None),
+                "sources": source_views,
+            }
+        )
     slices = {k: v for k, v in slices.items() if k in assignments}
 
     status = health.evaluate_system([check["status"] for check in checks])
     since = previous["since"] if status == previous["status"] else at
     view = {"systemId": system["id"], "status": status, "evaluatedAt": at, "since": since, "checks": checks}
     changed = slices != previous.get("slices") or _comparable(view) != _comparable(previous.get("view") or {})
-    item = {"systemId": system["id"], "version": previous["version"] + 1, "status": status, "since": since,
-            "slices": slices, "view": view}
+    item = {
+        "systemId": system["id"],
+        "version": previous["version"] + 1,
+        "status": status,
+        "since": since,
+        "slices": slices,
+        "view": view,
+    }
     if status == previous["status"]:
         return NextState(item, None, None, changed)
 
     suppressed = any(
         m["suppressNotifications"] and m["startsAt"] <= at < m["endsAt"] for m in snapshot["maintenances"]
     )
-    transition = {"systemId": system["id"], "previousStatus": previous["status"], "newStatus": status,
-                  "at": at, "suppressed": suppressed}
-    event = Event(SYSTEM_HEALTH_CHANGED, {
-        "systemId": system["id"], "systemName": system["name"], "previousStatus": previous["status"],
-        "newStatus": status, "healthyChecks": sum(1 for c in checks if c["status"] == "healthy"),
-        "totalChecks": len(checks), "suppressed": suppressed, "timestamp": at,
-    })
+    transition = {
+        "systemId": system["id"],
+        "previousStatus": previous["status"],
+        "newStatus": status,
+        "at": at,
+        "suppressed": suppressed,
+    }
+    event = Event(
+        SYSTEM_HEALTH_CHANGED,
+        {
+            "systemId": system["id"],
+            "systemName": system["name"],
+            "previousStatus": previous["status"],
+            "newStatus": status,
+            "healthyChecks": sum(1 for c in checks if c["status"] == "healthy"),
+            "totalChecks": len(checks),
+            "suppressed": suppressed,
+            "timestamp": at,
+        },
+    )
     return NextState(item, transition, event, True)
 
 
@@ -140,8 +182,9 @@ def reevaluate_systems(c, system_ids: list[str]) -> list[Event]:
                 break
             expected = snapshot["state"]["version"] if snapshot["state"] else None
             try:
-                c.repository.store_state(system_id, outcome.item, expected_version=expected,
-                                         transition=outcome.transition)
+                c.repository.store_state(
+                    system_id, outcome.item, expected_version=expected, transition=outcome.transition
+                )
             except StateVersionConflict:
                 continue
             if outcome.event:

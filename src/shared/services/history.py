@@ -28,19 +28,26 @@ def parse_moment(value: str | None, field: str) -> datetime | None:
     try:
         moment = parse_timestamp(value)
     except ValueError as error:
-        raise ValidationFailedError(f"{field} is not an ISO 8601 timestamp",
-                                    [{"field": f"query.{field}", "message": "expected ISO 8601, e.g. 2026-01-01T00:00:00Z"}]
-                                    ) from error
+        raise ValidationFailedError(
+            f"{field} is not an ISO 8601 timestamp",
+            [{"field": f"query.{field}", "message": "expected ISO 8601, e.g. 2026-01-01T00:00:00Z"}],
+        ) from error
     return moment
 
 
-def time_range(c: Collaborators, start: str | None, end: str | None, *, default: timedelta) -> tuple[datetime, datetime]:
+def time_range(
+    c: Collaborators, start: str | None, end: str | None, *, default: timedelta
+) -> tuple[datetime, datetime]:
     until = parse_moment(end, "to") or c.clock()
     since = parse_moment(start, "from") or until - default
     if since >= until:
-        raise ValidationFailedError("from must be before to", [{"field": "query.from", "message": "must be before to"}])
+        raise ValidationFailedError(
+            "from must be before to", [{"field": "query.from", "message": "must be before to"}]
+        )
     if until - since > MAX_RANGE:
-        raise ValidationFailedError("the range is too long", [{"field": "query.from", "message": "at most 1095 days"}])
+        raise ValidationFailedError(
+            "the range is too long", [{"field": "query.from", "message": "at most 1095 days"}]
+        )
     return since, until
 
 
@@ -48,42 +55,79 @@ def _require_system(c: Collaborators, system_id: str) -> None:
     c.repository.get_system(system_id)
 
 
-def list_runs(c: Collaborators, system_id: str, configuration_id: str, *, start: str | None, end: str | None,
-              source: str | None, status: str | None, limit: int, cursor: str | None) -> dict:
+def list_runs(
+    c: Collaborators,
+    system_id: str,
+    configuration_id: str,
+    *,
+    start: str | None,
+    end: str | None,
+    source: str | None,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+) -> dict:
     _require_system(c, system_id)
     since, until = time_range(c, start, end, default=timedelta(days=30))
-    page = c.repository.list_runs(system_id, configuration_id, start=format_timestamp(since),
-                                  end=format_timestamp(until), source=source, status=status, limit=limit,
-                                  cursor=cursor)
+    page = c.repository.list_runs(
+        system_id,
+        configuration_id,
+        start=format_timestamp(since),
+        end=format_timestamp(until),
+        source=source,
+        status=status,
+        limit=limit,
+        cursor=cursor,
+    )
     return {"items": [RunView.model_validate(i) for i in page.items], "next_cursor": page.next_cursor}
 
 
-def history(c: Collaborators, system_id: str, configuration_id: str, *, start: str | None, end: str | None,
-            points: int, source: str | None) -> HistoryView:
+def history(
+    c: Collaborators,
+    system_id: str,
+    configuration_id: str,
+    *,
+    start: str | None,
+    end: str | None,
+    points: int,
+    source: str | None,
+) -> HistoryView:
     """Chart buckets merged from hourly aggregates (ranges up to 30 days) or daily ones, in UTC."""
     _require_system(c, system_id)
     since, until = time_range(c, start, end, default=timedelta(days=1))
-    tier, tier_seconds = ("H", aggregates.HOUR_SECONDS) if until - since <= HOURLY_TIER_LIMIT else (
-        "D", aggregates.DAY_SECONDS)
+    tier, tier_seconds = (
+        ("H", aggregates.HOUR_SECONDS)
+        if until - since <= HOURLY_TIER_LIMIT
+        else ("D", aggregates.DAY_SECONDS)
+    )
     floor = aggregates.hour_start(since) if tier == "H" else aggregates.day_start(since)
-    items = c.repository.list_aggregates(tier, system_id, configuration_id, start=aggregates.bucket_key(floor),
-                                         end=format_timestamp(until), source=source)
+    items = c.repository.list_aggregates(
+        tier,
+        system_id,
+        configuration_id,
+        start=aggregates.bucket_key(floor),
+        end=format_timestamp(until),
+        source=source,
+    )
     stored = [(aggregates.parse_bucket_key(item["start"]), item) for item in items]
     bucket_seconds, buckets = aggregates.downsample(stored, since, until, points, tier_seconds)
     return HistoryView.model_validate({"bucketSeconds": bucket_seconds, "buckets": buckets})
 
 
-def list_transitions(c: Collaborators, system_id: str, *, start: str | None, end: str | None, limit: int,
-                     cursor: str | None) -> dict:
+def list_transitions(
+    c: Collaborators, system_id: str, *, start: str | None, end: str | None, limit: int, cursor: str | None
+) -> dict:
     _require_system(c, system_id)
     since, until = time_range(c, start, end, default=timedelta(days=365))
-    page = c.repository.list_transitions(system_id, start=format_timestamp(since), end=format_timestamp(until),
-                                         limit=limit, cursor=cursor)
+    page = c.repository.list_transitions(
+        system_id, start=format_timestamp(since), end=format_timestamp(until), limit=limit, cursor=cursor
+    )
     return {"items": [TransitionView.model_validate(i) for i in page.items], "next_cursor": page.next_cursor}
 
 
-def availability(c: Collaborators, system_id: str, *, start: str | None, end: str | None,
-                 window: str | None) -> AvailabilityView:
+def availability(
+    c: Collaborators, system_id: str, *, start: str | None, end: str | None, window: str | None
+) -> AvailabilityView:
     """Uptime from the system's transitions (maintenance counted apart) and per-check success rates."""
     snapshot = c.repository.system_snapshot(system_id)
     if snapshot["system"] is None:
@@ -97,41 +141,69 @@ def availability(c: Collaborators, system_id: str, *, start: str | None, end: st
     transitions = []
     cursor = None
     while True:
-        page = c.repository.list_transitions(system_id, start=since_text, end=until_text, limit=500,
-                                             cursor=cursor, newest_first=False)
+        page = c.repository.list_transitions(
+            system_id, start=since_text, end=until_text, limit=500, cursor=cursor, newest_first=False
+        )
         transitions += [(parse_timestamp(t["at"]), t["newStatus"]) for t in page.items]
         if not page.next_cursor:
             break
         cursor = page.next_cursor
-    maintenances = [(parse_timestamp(m["startsAt"]), parse_timestamp(m["endsAt"])) for m in snapshot["maintenances"]]
-    totals = availability_of(transitions, before["newStatus"] if before else "unknown", maintenances, since, until)
+    maintenances = [
+        (parse_timestamp(m["startsAt"]), parse_timestamp(m["endsAt"])) for m in snapshot["maintenances"]
+    ]
+    totals = availability_of(
+        transitions, before["newStatus"] if before else "unknown", maintenances, since, until
+    )
     tier = "H" if until - since <= HOURLY_TIER_LIMIT else "D"
     checks = []
     for assignment in snapshot["assignments"]:
-        items = c.repository.list_aggregates(tier, system_id, assignment["configurationId"],
-                                             start=since_text[:13], end=until_text, source=None)
+        items = c.repository.list_aggregates(
+            tier, system_id, assignment["configurationId"], start=since_text[:13], end=until_text, source=None
+        )
         merged = aggregates.merge_items(items)
         runs = merged.get("runCount", 0)
-        checks.append({"configurationId": assignment["configurationId"],
-                       "availability": merged.get("healthyCount", 0) / runs if runs else None})
+        checks.append(
+            {
+                "configurationId": assignment["configurationId"],
+                "availability": merged.get("healthyCount", 0) / runs if runs else None,
+            }
+        )
     return AvailabilityView.model_validate(
         totals | {"systemId": system_id, "from": since, "to": until, "checks": checks}
     )
 
 
-def analysis_runs(c: Collaborators, *, since: str | None, limit_per_assignment: int, cursor: str | None) -> dict:
+def analysis_runs(
+    c: Collaborators, *, since: str | None, limit_per_assignment: int, cursor: str | None
+) -> dict:
     """Recent runs per assignment for anomaly detection, paged over assignments."""
     start = parse_moment(since, "since") or c.clock() - timedelta(days=1)
     page = c.repository.list_assignments_page(limit=25, cursor=cursor)
     items = []
     for assignment in page.items:
         runs = c.repository.list_runs(
-            assignment["systemId"], assignment["configurationId"], start=format_timestamp(start),
-            end=format_timestamp(c.clock()), source=None, status=None, limit=limit_per_assignment, cursor=None,
+            assignment["systemId"],
+            assignment["configurationId"],
+            start=format_timestamp(start),
+            end=format_timestamp(c.clock()),
+            source=None,
+            status=None,
+            limit=limit_per_assignment,
+            cursor=None,
         )
-        items.append({
-            "systemId": assignment["systemId"], "configurationId": assignment["configurationId"],
-            "runs": [{"status": r["status"], "latencyMs": r.get("latencyMs"), "result": r.get("result", {}),
-                      "timestamp": r["timestamp"]} for r in runs.items],
-        })
+        items.append(
+            {
+                "systemId": assignment["systemId"],
+                "configurationId": assignment["configurationId"],
+                "runs": [
+                    {
+                        "status": r["status"],
+                        "latencyMs": r.get("latencyMs"),
+                        "result": r.get("result", {}),
+                        "timestamp": r["timestamp"],
+                    }
+                    for r in runs.items
+                ],
+            }
+        )
     return {"items": items, "nextCursor": page.next_cursor}

@@ -40,10 +40,19 @@ class RunInput:
 
     def item(self) -> dict:
         expiry = {"expiresAt": self.expires_at} if self.expires_at is not None else {}
-        return expiry | {"runId": self.run_id, "systemId": self.system_id, "configurationId": self.configuration_id,
-                "sourceId": self.source_id, "sourceLabel": self.source_label, "status": self.status,
-                "latencyMs": self.latency_ms, "result": self.result, "assertions": self.assertions,
-                "error": self.error, "timestamp": self.timestamp}
+        return expiry | {
+            "runId": self.run_id,
+            "systemId": self.system_id,
+            "configurationId": self.configuration_id,
+            "sourceId": self.source_id,
+            "sourceLabel": self.source_label,
+            "status": self.status,
+            "latencyMs": self.latency_ms,
+            "result": self.result,
+            "assertions": self.assertions,
+            "error": self.error,
+            "timestamp": self.timestamp,
+        }
 
 
 @dataclass(frozen=True)
@@ -56,14 +65,21 @@ def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
     """Store a run once, update aggregates and health, invalidate, then publish (see module doc)."""
     for _ in range(STATE_WRITE_TRIES):
         snapshot = c.repository.system_snapshot(run.system_id)
-        assignment = next((a for a in snapshot["assignments"] if a["configurationId"] == run.configuration_id), None)
+        assignment = next(
+            (a for a in snapshot["assignments"] if a["configurationId"] == run.configuration_id), None
+        )
         if snapshot["system"] is None or assignment is None:
-            logger.info("run dropped", reason="system or assignment gone", system_id=run.system_id,
-                        configuration_id=run.configuration_id)
+            logger.info(
+                "run dropped",
+                reason="system or assignment gone",
+                system_id=run.system_id,
+                configuration_id=run.configuration_id,
+            )
             return RecordOutcome("dropped")
         now = c.clock()
         state = next_state(
-            snapshot, now,
+            snapshot,
+            now,
             run=SliceRun(run.configuration_id, run.source_id, run.source_label, run.status, run.timestamp),
             offline=offline_sources(_satellites_of(c, snapshot), now) - {run.source_id},
         )
@@ -89,16 +105,23 @@ def _commit(run: RunInput, assignment: dict, snapshot: dict, state, events: list
     increments = aggregates.run_increments(run.status, run.latency_ms)
     return RunCommit(
         run=run.item() | {"expiresAt": expires(retention["rawDays"])},
-        marker={"runId": run.run_id, "systemId": run.system_id, "configurationId": run.configuration_id,
-                "published": False, "expiresAt": expires(retention["rawDays"]),
-                "pendingEvents": [{"detailType": e.detail_type, "detail": e.detail} for e in events]},
+        marker={
+            "runId": run.run_id,
+            "systemId": run.system_id,
+            "configurationId": run.configuration_id,
+            "published": False,
+            "expiresAt": expires(retention["rawDays"]),
+            "pendingEvents": [{"detailType": e.detail_type, "detail": e.detail} for e in events],
+        },
         state=state.item,
         expected_state_version=snapshot["state"]["version"] if snapshot["state"] else None,
         aggregates=[
-            AggregateIncrement("H", aggregates.hour_key(moment), run.source_id, increments,
-                               expires(retention["hourlyDays"])),
-            AggregateIncrement("D", aggregates.day_key(moment), run.source_id, increments,
-                               expires(retention["dailyDays"])),
+            AggregateIncrement(
+                "H", aggregates.hour_key(moment), run.source_id, increments, expires(retention["hourlyDays"])
+            ),
+            AggregateIncrement(
+                "D", aggregates.day_key(moment), run.source_id, increments, expires(retention["dailyDays"])
+            ),
         ],
         transition=state.transition,
     )
@@ -106,13 +129,29 @@ def _commit(run: RunInput, assignment: dict, snapshot: dict, state, events: list
 
 def _run_events(system: dict, assignment: dict, run: RunInput) -> list[Event]:
     return [
-        Event(RUN_COMPLETED, {"systemId": run.system_id, "systemName": system["name"],
-                              "configurationId": run.configuration_id,
-                              "configurationName": assignment["configurationName"], "sourceId": run.source_id,
-                              "status": run.status, "latencyMs": run.latency_ms}),
-        Event(CHECK_COMPLETED, {"systemId": run.system_id, "configurationId": run.configuration_id,
-                                "status": run.status, "latencyMs": run.latency_ms, "result": run.result,
-                                "timestamp": run.timestamp}),
+        Event(
+            RUN_COMPLETED,
+            {
+                "systemId": run.system_id,
+                "systemName": system["name"],
+                "configurationId": run.configuration_id,
+                "configurationName": assignment["configurationName"],
+                "sourceId": run.source_id,
+                "status": run.status,
+                "latencyMs": run.latency_ms,
+            },
+        ),
+        Event(
+            CHECK_COMPLETED,
+            {
+                "systemId": run.system_id,
+                "configurationId": run.configuration_id,
+                "status": run.status,
+                "latencyMs": run.latency_ms,
+                "result": run.result,
+                "timestamp": run.timestamp,
+            },
+        ),
     ]
 
 

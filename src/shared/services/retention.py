@@ -30,25 +30,33 @@ def apply_retention(c: Collaborators) -> RetentionReport:
             system_id, configuration_id, retention = a["systemId"], a["configurationId"], a["retention"]
             report.runs += c.repository.delete_partition_range(
                 keys.runs_partition(system_id, configuration_id),
-                before=format_timestamp(now - timedelta(days=retention["rawDays"])))
+                before=format_timestamp(now - timedelta(days=retention["rawDays"])),
+            )
             for tier, days in (("H", retention["hourlyDays"]), ("D", retention["dailyDays"])):
                 report.aggregates += c.repository.delete_partition_range(
                     keys.aggregate_partition(tier, system_id, configuration_id),
-                    before=aggregates.bucket_key(aggregates.day_start(now - timedelta(days=days))))
+                    before=aggregates.bucket_key(aggregates.day_start(now - timedelta(days=days))),
+                )
         if not page.next_cursor:
             break
         cursor = page.next_cursor
     for tombstone in c.repository.tombstones():
         system_id = tombstone["systemId"]
         for configuration_id in tombstone.get("configurationIds", []):
-            for partition in (keys.runs_partition(system_id, configuration_id),
-                              keys.aggregate_partition("H", system_id, configuration_id),
-                              keys.aggregate_partition("D", system_id, configuration_id)):
+            for partition in (
+                keys.runs_partition(system_id, configuration_id),
+                keys.aggregate_partition("H", system_id, configuration_id),
+                keys.aggregate_partition("D", system_id, configuration_id),
+            ):
                 c.repository.delete_partition_range(partition)
         c.repository.delete_partition_range(keys.transitions_partition(system_id))
         c.cache.invalidate(system_id)
         c.repository.delete_tombstone(system_id)
         report.purged_systems.append(system_id)
-    logger.info("retention applied", runs=report.runs, aggregates=report.aggregates,
-                purged_systems=len(report.purged_systems))
+    logger.info(
+        "retention applied",
+        runs=report.runs,
+        aggregates=report.aggregates,
+        purged_systems=len(report.purged_systems),
+    )
     return report

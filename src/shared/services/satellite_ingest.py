@@ -47,7 +47,8 @@ REQUESTS_PER_MINUTE = 120
 class SatelliteResult(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     result_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,128}$")] = Field(
-        alias="resultId")
+        alias="resultId"
+    )
     system_id: ResourceId = Field(alias="systemId")
     configuration_id: ResourceId = Field(alias="configurationId")
     status: Literal["healthy", "degraded", "unhealthy"] | None = None
@@ -78,8 +79,9 @@ def admit_request(c: Collaborators, satellite: dict) -> None:
     """Per-satellite rate limit: a fixed one-minute window of REQUESTS_PER_MINUTE requests."""
     now = c.clock()
     window = now.strftime("%Y%m%dT%H%M")
-    if not c.repository.take_request_slot(satellite["id"], window, limit=REQUESTS_PER_MINUTE,
-                                          expires_at=int(now.timestamp()) + 120):
+    if not c.repository.take_request_slot(
+        satellite["id"], window, limit=REQUESTS_PER_MINUTE, expires_at=int(now.timestamp()) + 120
+    ):
         raise ThrottledError("too many requests from this satellite", retry_after_seconds=60 - now.second)
 
 
@@ -89,20 +91,28 @@ def admit_request(c: Collaborators, satellite: dict) -> None:
 def assignments_for(c: Collaborators, satellite: dict) -> tuple[list[dict], str]:
     """The enabled assignments of unpaused configurations naming this satellite, and their ETag."""
     pairs = c.repository.satellite_links(satellite["id"])
-    assignments = [a for a in c.repository.get_assignments(pairs)
-                   if a["enabled"] and not a.get("configurationPaused")
-                   and satellite["id"] in a["satelliteIds"]]
+    assignments = [
+        a
+        for a in c.repository.get_assignments(pairs)
+        if a["enabled"] and not a.get("configurationPaused") and satellite["id"] in a["satelliteIds"]
+    ]
     configurations = c.repository.get_configurations([a["configurationId"] for a in assignments])
     items = []
     for a in sorted(assignments, key=lambda a: (a["systemId"], a["configurationId"])):
         configuration = configurations.get(a["configurationId"])
         if configuration is None or configuration["paused"]:
             continue
-        items.append({"systemId": a["systemId"], "configurationId": a["configurationId"],
-                      "strategyId": configuration["strategyId"], "config": configuration["config"],
-                      "assertions": configuration.get("assertions", []),
-                      "intervalSeconds": configuration["intervalSeconds"],
-                      "timeoutSeconds": configuration["timeoutSeconds"]})
+        items.append(
+            {
+                "systemId": a["systemId"],
+                "configurationId": a["configurationId"],
+                "strategyId": configuration["strategyId"],
+                "config": configuration["config"],
+                "assertions": configuration.get("assertions", []),
+                "intervalSeconds": configuration["intervalSeconds"],
+                "timeoutSeconds": configuration["timeoutSeconds"],
+            }
+        )
     digest = hashlib.sha256(json.dumps(items, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     return items, f'"{digest[:32]}"'
 
@@ -185,8 +195,9 @@ def _parse(raw_results: list[Any], report: IngestReport) -> list[SatelliteResult
     return parsed
 
 
-def _authorised_runs(c: Collaborators, satellite: dict, results: list[SatelliteResult], now: datetime,
-                     report: IngestReport) -> list[RunInput]:
+def _authorised_runs(
+    c: Collaborators, satellite: dict, results: list[SatelliteResult], now: datetime, report: IngestReport
+) -> list[RunInput]:
     pairs = [(r.system_id, r.configuration_id) for r in results]
     assignments = {(a["systemId"], a["configurationId"]): a for a in c.repository.get_assignments(pairs)}
     configurations = c.repository.get_configurations([r.configuration_id for r in results]) if results else {}
@@ -201,8 +212,9 @@ def _authorised_runs(c: Collaborators, satellite: dict, results: list[SatelliteR
             report.reject(result.result_id, "FORBIDDEN", "this check is not assigned to this satellite")
             continue
         if result.executed_at > now + MAX_FUTURE_SKEW:
-            report.reject(result.result_id, "VALIDATION_FAILED",
-                          "executedAt is more than 5 minutes in the future")
+            report.reject(
+                result.result_id, "VALIDATION_FAILED", "executedAt is more than 5 minutes in the future"
+            )
             continue
         raw_days = timedelta(days=assignment["retention"]["rawDays"])
         if result.executed_at < now - raw_days:
@@ -214,28 +226,43 @@ def _authorised_runs(c: Collaborators, satellite: dict, results: list[SatelliteR
         status, assertions, error, latency_ms = result.status, [], result.error, result.latency_ms
         if result.result is not None:
             try:
-                verdict = evaluate_raw_result(configuration["strategyId"], configuration["config"],
-                                              result.result, configuration.get("assertions", []),
-                                              latency_ms=result.latency_ms, reported_error=result.error)
+                verdict = evaluate_raw_result(
+                    configuration["strategyId"],
+                    configuration["config"],
+                    result.result,
+                    configuration.get("assertions", []),
+                    latency_ms=result.latency_ms,
+                    reported_error=result.error,
+                )
             except (ValidationError, ValueError) as problem:
-                report.reject(result.result_id, "VALIDATION_FAILED",
-                              f"result does not fit the strategy: {problem}")
+                report.reject(
+                    result.result_id, "VALIDATION_FAILED", f"result does not fit the strategy: {problem}"
+                )
                 continue
             status, assertions, error = verdict.status, verdict.assertions, verdict.error
             latency_ms = verdict.latency_ms
-        runs.append(RunInput(
-            run_id=f"sat:{satellite['id']}:{result.result_id}", system_id=result.system_id,
-            configuration_id=result.configuration_id, source_id=satellite["id"],
-            source_label=source_label(satellite), status=status, latency_ms=latency_ms,
-            timestamp=format_timestamp(result.executed_at), result=result.result or {}, assertions=assertions,
-            error=error,
-            expires_at=int((result.executed_at + raw_days).timestamp()),
-        ))
+        runs.append(
+            RunInput(
+                run_id=f"sat:{satellite['id']}:{result.result_id}",
+                system_id=result.system_id,
+                configuration_id=result.configuration_id,
+                source_id=satellite["id"],
+                source_label=source_label(satellite),
+                status=status,
+                latency_ms=latency_ms,
+                timestamp=format_timestamp(result.executed_at),
+                result=result.result or {},
+                assertions=assertions,
+                error=error,
+                expires_at=int((result.executed_at + raw_days).timestamp()),
+            )
+        )
     return runs
 
 
-def _record_system_runs(c: Collaborators, satellite: dict, system_id: str, runs: list[RunInput],
-                        report: IngestReport) -> None:
+def _record_system_runs(
+    c: Collaborators, satellite: dict, system_id: str, runs: list[RunInput], report: IngestReport
+) -> None:
     c.repository.put_runs([r.item() for r in runs])
     pending = runs
     while pending:
@@ -263,8 +290,9 @@ def _record_system_runs(c: Collaborators, satellite: dict, system_id: str, runs:
             _publish_entry(c, satellite["id"], *events)
 
 
-def _commit_chunk(c: Collaborators, satellite: dict, system_id: str,
-                  runs: list[RunInput]) -> tuple[int, tuple[str, str, list[Event]]]:
+def _commit_chunk(
+    c: Collaborators, satellite: dict, system_id: str, runs: list[RunInput]
+) -> tuple[int, tuple[str, str, list[Event]]]:
     """Commit the longest prefix of `runs` (at most CHUNK) whose writes fit in one transaction;
     returns how many runs it took and the outbox entry to publish."""
     snapshot = c.repository.system_snapshot(system_id)
@@ -283,15 +311,27 @@ def _commit_chunk(c: Collaborators, satellite: dict, system_id: str,
         assignment = assignments.get(run.configuration_id)
         step = None
         if assignment is not None and not _older_than_its_slice(working["state"], run):
-            step = next_state(working, now, offline=offline,
-                              run=SliceRun(run.configuration_id, run.source_id, run.source_label, run.status,
-                                           run.timestamp))
+            step = next_state(
+                working,
+                now,
+                offline=offline,
+                run=SliceRun(
+                    run.configuration_id, run.source_id, run.source_label, run.status, run.timestamp
+                ),
+            )
         # Markers, aggregates and transitions, plus the state and the outbox entry, must stay
         # within DynamoDB's limit of items per transaction: a flapping or hours-long backlog
         # adds a transition or aggregates per run.
         new_aggregates = len(_aggregate_keys(run) - summed.keys()) if assignment is not None else 0
-        needed = len(chunk) + 1 + len(summed) + new_aggregates + len(transitions) + (
-            1 if step is not None and step.transition else 0) + 2
+        needed = (
+            len(chunk)
+            + 1
+            + len(summed)
+            + new_aggregates
+            + len(transitions)
+            + (1 if step is not None and step.transition else 0)
+            + 2
+        )
         if chunk and needed > TRANSACTION_ITEMS:
             break
         chunk.append(run)
@@ -308,11 +348,18 @@ def _commit_chunk(c: Collaborators, satellite: dict, system_id: str,
     entry_id = str(uuid.uuid4())
     wire_events = [{"detailType": e.detail_type, "detail": e.detail} for e in events]
     c.repository.commit_run_batch(
-        system_id, run_ids=[r.run_id for r in chunk],
-        markers={"systemId": system_id, "published": True,
-                 "expiresAt": int((now + timedelta(days=30)).timestamp())},
-        aggregates=list(summed.values()), state=working["state"], expected_state_version=first_version,
-        transitions=transitions, outbox=(satellite["id"], entry_id, wire_events),
+        system_id,
+        run_ids=[r.run_id for r in chunk],
+        markers={
+            "systemId": system_id,
+            "published": True,
+            "expiresAt": int((now + timedelta(days=30)).timestamp()),
+        },
+        aggregates=list(summed.values()),
+        state=working["state"],
+        expected_state_version=first_version,
+        transitions=transitions,
+        outbox=(satellite["id"], entry_id, wire_events),
     )
     return len(chunk), (system_id, entry_id, events)
 
@@ -326,15 +373,19 @@ def _older_than_its_slice(state: dict | None, run: RunInput) -> bool:
 
 def _aggregate_keys(run: RunInput) -> set[tuple]:
     moment = datetime.fromisoformat(run.timestamp.replace("Z", "+00:00"))
-    return {(run.configuration_id, "H", aggregates.hour_key(moment), run.source_id),
-            (run.configuration_id, "D", aggregates.day_key(moment), run.source_id)}
+    return {
+        (run.configuration_id, "H", aggregates.hour_key(moment), run.source_id),
+        (run.configuration_id, "D", aggregates.day_key(moment), run.source_id),
+    }
 
 
 def _sum_aggregates(summed: dict, run: RunInput, assignment: dict) -> None:
     moment = datetime.fromisoformat(run.timestamp.replace("Z", "+00:00"))
     retention = assignment["retention"]
-    for tier, start, days in (("H", aggregates.hour_key(moment), retention["hourlyDays"]),
-                              ("D", aggregates.day_key(moment), retention["dailyDays"])):
+    for tier, start, days in (
+        ("H", aggregates.hour_key(moment), retention["hourlyDays"]),
+        ("D", aggregates.day_key(moment), retention["dailyDays"]),
+    ):
         key = (run.configuration_id, tier, start, run.source_id)
         increments = aggregates.run_increments(run.status, run.latency_ms)
         expires = int((moment + timedelta(days=days)).timestamp())
@@ -344,8 +395,10 @@ def _sum_aggregates(summed: dict, run: RunInput, assignment: dict) -> None:
                 existing.increments[name] = existing.increments.get(name, 0) + value
             existing.expires_at = max(existing.expires_at, expires)
         else:
-            summed[key] = ({"systemId": run.system_id, "configurationId": run.configuration_id},
-                           AggregateIncrement(tier, start, run.source_id, dict(increments), expires))
+            summed[key] = (
+                {"systemId": run.system_id, "configurationId": run.configuration_id},
+                AggregateIncrement(tier, start, run.source_id, dict(increments), expires),
+            )
 
 
 def _publish_entry(c: Collaborators, owner: str, system_id: str, entry_id: str, events: list[Event]) -> None:

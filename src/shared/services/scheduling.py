@@ -42,8 +42,9 @@ def enqueue_due(c: Collaborators) -> TickReport:
     now = c.clock()
     tick_start = int(now.timestamp())
     tick_end = tick_start + TICK_SECONDS
-    candidates = [pair for shard in keys.all_due_shards()
-                  for pair in c.repository.due_assignment_keys(shard, tick_end)]
+    candidates = [
+        pair for shard in keys.all_due_shards() for pair in c.repository.due_assignment_keys(shard, tick_end)
+    ]
     requests: list[tuple[dict, int, list[CheckRequest]]] = []
     skipped = 0
     for assignment in c.repository.get_assignments(candidates):
@@ -51,21 +52,36 @@ def enqueue_due(c: Collaborators) -> TickReport:
         seen_due = assignment.get("nextDueAt")
         if seen_due is None or seen_due >= tick_end:
             continue
-        if not assignment["enabled"] or not assignment["includeLocal"] or assignment.get("configurationPaused"):
+        if (
+            not assignment["enabled"]
+            or not assignment["includeLocal"]
+            or assignment.get("configurationPaused")
+        ):
             c.repository.clear_schedule(system_id, configuration_id, seen_due=seen_due)
             skipped += 1
             continue
         interval = assignment["intervalSeconds"]
-        slots, next_due = slots_in_tick(seen_due, interval, jitter_offset(system_id, configuration_id, interval),
-                                        tick_start, tick_end)
-        if not c.repository.advance_schedule(system_id, configuration_id, seen_due=seen_due, next_due=next_due):
+        slots, next_due = slots_in_tick(
+            seen_due, interval, jitter_offset(system_id, configuration_id, interval), tick_start, tick_end
+        )
+        if not c.repository.advance_schedule(
+            system_id, configuration_id, seen_due=seen_due, next_due=next_due
+        ):
             skipped += 1
             continue
         requested_at = format_timestamp(now)
-        requests.append((assignment, seen_due, [
-            CheckRequest(system_id, configuration_id, requested_at, "schedule", delay_seconds=slot - tick_start)
-            for slot in slots
-        ]))
+        requests.append(
+            (
+                assignment,
+                seen_due,
+                [
+                    CheckRequest(
+                        system_id, configuration_id, requested_at, "schedule", delay_seconds=slot - tick_start
+                    )
+                    for slot in slots
+                ],
+            )
+        )
     flat = [r for _, _, batch in requests for r in batch]
     refused_requests = c.queue.send(flat) if flat else []
     refused = {(r.system_id, r.configuration_id) for r in refused_requests}
@@ -73,8 +89,9 @@ def enqueue_due(c: Collaborators) -> TickReport:
         pair = (assignment["systemId"], assignment["configurationId"])
         if pair in refused:
             logger.warning("run request not sent", system_id=pair[0], configuration_id=pair[1])
-            c.repository.advance_schedule(*pair, seen_due=_next_of(assignment, seen_due, tick_start, tick_end),
-                                          next_due=seen_due)
+            c.repository.advance_schedule(
+                *pair, seen_due=_next_of(assignment, seen_due, tick_start, tick_end), next_due=seen_due
+            )
     return TickReport(due=len(candidates), enqueued=len(flat) - len(refused_requests), skipped=skipped)
 
 

@@ -21,7 +21,7 @@ class Target(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         body = b'{"ok": true}' if self.server.healthy else b'{"ok": false}'
         self.send_response(200 if self.server.healthy else 503)
         self.send_header("content-type", "application/json")
@@ -49,8 +49,9 @@ def drain_queue(stack, *, times: int = 1) -> list[dict]:
     sqs = boto3.client("sqs")
     answers = []
     while True:
-        messages = sqs.receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=10,
-                                       AttributeNames=["All"]).get("Messages", [])
+        messages = sqs.receive_message(
+            QueueUrl=stack.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+        ).get("Messages", [])
         if not messages:
             return answers
         event = sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:checks", "us-east-1")
@@ -64,16 +65,35 @@ def drain_queue(stack, *, times: int = 1) -> list[dict]:
             return answers
 
 
-def http_check(stack, target, *, configuration_id: str = "web", thresholds: dict | None = None,
-               system_id: str = "shop", assertions: list | None = None) -> None:
+def http_check(
+    stack,
+    target,
+    *,
+    configuration_id: str = "web",
+    thresholds: dict | None = None,
+    system_id: str = "shop",
+    assertions: list | None = None,
+) -> None:
     assert stack.call("POST", "/systems", {"id": system_id, "name": "Shop"}).status == 201
-    created = stack.call("POST", "/configurations", {
-        "id": configuration_id, "name": "Web", "strategyId": "http", "config": {"url": target.url},
-        "intervalSeconds": 60, "timeoutSeconds": 5,
-        "assertions": assertions if assertions is not None else [
-            {"source": "result.statusCode", "operator": "eq", "value": 200}],
-    })
+    created = stack.call(
+        "POST",
+        "/configurations",
+        {
+            "id": configuration_id,
+            "name": "Web",
+            "strategyId": "http",
+            "config": {"url": target.url},
+            "intervalSeconds": 60,
+            "timeoutSeconds": 5,
+            "assertions": assertions
+            if assertions is not None
+            else [{"source": "result.statusCode", "operator": "eq", "value": 200}],
+        },
+    )
     assert created.status == 201, created.body
-    put = stack.call("PUT", f"/systems/{system_id}/checks/{configuration_id}",
-                     {"stateThresholds": thresholds or {"mode": "consecutive"}})
+    put = stack.call(
+        "PUT",
+        f"/systems/{system_id}/checks/{configuration_id}",
+        {"stateThresholds": thresholds or {"mode": "consecutive"}},
+    )
     assert put.status == 200, put.body

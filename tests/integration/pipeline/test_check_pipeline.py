@@ -37,19 +37,28 @@ def test_system_goes_degraded_unhealthy_and_back_as_the_target_flips(stack, targ
     # window of 4: two failures stay in it until two healthy runs push them out
     assert statuses == ["healthy", "degraded", "unhealthy", "unhealthy", "unhealthy", "degraded", "healthy"]
     changes = [(e["previousStatus"], e["newStatus"]) for e in stack.published.of_type(SYSTEM_HEALTH_CHANGED)]
-    assert changes == [("unknown", "healthy"), ("healthy", "degraded"), ("degraded", "unhealthy"),
-                       ("unhealthy", "degraded"), ("degraded", "healthy")]
+    assert changes == [
+        ("unknown", "healthy"),
+        ("healthy", "degraded"),
+        ("degraded", "unhealthy"),
+        ("unhealthy", "degraded"),
+        ("degraded", "healthy"),
+    ]
     transitions = stack.call("GET", "/systems/shop/transitions").body["items"]
     assert [(t["previousStatus"], t["newStatus"]) for t in reversed(transitions)] == changes
 
 
 def test_failed_assertion_is_stored_with_each_outcome(stack, target):
     # given
-    http_check(stack, target, assertions=[
-        {"source": "result.statusCode", "operator": "eq", "value": 200},
-        {"source": "result.body.$.ok", "operator": "eq", "value": True},
-        {"source": "latencyMs", "operator": "lt", "value": 60000},
-    ])
+    http_check(
+        stack,
+        target,
+        assertions=[
+            {"source": "result.statusCode", "operator": "eq", "value": 200},
+            {"source": "result.body.$.ok", "operator": "eq", "value": True},
+            {"source": "latencyMs", "operator": "lt", "value": 60000},
+        ],
+    )
     target.healthy = False
     # when
     run_once(stack)
@@ -118,8 +127,10 @@ def test_store_throttling_fails_the_item_and_writes_nothing(stack, target, monke
     real = client.transact_write_items
 
     def throttled(**kwargs):
-        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
-                          "TransactWriteItems")
+        raise ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+            "TransactWriteItems",
+        )
 
     monkeypatch.setattr(client, "transact_write_items", throttled)
     # when
@@ -140,7 +151,9 @@ def test_events_are_published_only_after_the_cache_acknowledged_the_invalidation
     real_invalidate = collaborators.cache.invalidate
     collaborators.cache.invalidate = lambda key: order.append(("invalidate", key)) or real_invalidate(key)
     real_publish = collaborators.publisher.publish
-    collaborators.publisher.publish = lambda events: order.append(("publish", len(events))) or real_publish(events)
+    collaborators.publisher.publish = lambda events: (
+        order.append(("publish", len(events))) or real_publish(events)
+    )
     # when
     run_once(stack)
     # then
@@ -165,7 +178,11 @@ def test_run_request_for_a_satellite_only_check_is_refused(stack, target):
     # given
     http_check(stack, target)
     satellite = stack.call("POST", "/satellites", {"id": "eu", "name": "EU", "region": "eu-west-1"}).body
-    stack.call("PUT", "/systems/shop/checks/web", {"includeLocal": False, "satelliteIds": [satellite["satellite"]["id"]]})
+    stack.call(
+        "PUT",
+        "/systems/shop/checks/web",
+        {"includeLocal": False, "satelliteIds": [satellite["satellite"]["id"]]},
+    )
     # when
     answer = stack.call("POST", "/systems/shop/checks/web/run")
     # then

@@ -30,16 +30,26 @@ class AtomicStore:
 
 
 def failing_run(run_id: str, configuration_id: str) -> RunInput:
-    return RunInput(run_id=run_id, system_id="shop", configuration_id=configuration_id, source_id="local",
-                    source_label="Local", status="unhealthy", latency_ms=12.5,
-                    timestamp=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+    return RunInput(
+        run_id=run_id,
+        system_id="shop",
+        configuration_id=configuration_id,
+        source_id="local",
+        source_label="Local",
+        status="unhealthy",
+        latency_ms=12.5,
+        timestamp=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    )
 
 
 def test_concurrent_executors_emit_one_event_per_transition(stack, target):
     # given: two checks of one system, both healthy so far unknown
     http_check(stack, target, configuration_id="a")
-    stack.call("POST", "/configurations", {"id": "b", "name": "B", "strategyId": "http",
-                                           "config": {"url": target.url}, "intervalSeconds": 60})
+    stack.call(
+        "POST",
+        "/configurations",
+        {"id": "b", "name": "B", "strategyId": "http", "config": {"url": target.url}, "intervalSeconds": 60},
+    )
     stack.call("PUT", "/systems/shop/checks/b", {})
     collaborators = default_collaborators()
     start = threading.Barrier(2)

@@ -19,12 +19,15 @@ def invalidations(stack):
     return seen
 
 
-@pytest.mark.parametrize(("method", "path", "body"), [
-    ("PATCH", "/configurations/web", {"name": "Renamed"}),
-    ("POST", "/configurations/web/pause", None),
-    ("POST", "/configurations/web/resume", None),
-    ("DELETE", "/configurations/web", None),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PATCH", "/configurations/web", {"name": "Renamed"}),
+        ("POST", "/configurations/web/pause", None),
+        ("POST", "/configurations/web/resume", None),
+        ("DELETE", "/configurations/web", None),
+    ],
+)
 def test_configuration_changes_invalidate_the_family(stack, target, invalidations, method, path, body):
     # given
     http_check(stack, target)
@@ -37,8 +40,11 @@ def test_configuration_changes_invalidate_the_family(stack, target, invalidation
 
 def test_configuration_create_invalidates_the_family(stack, invalidations):
     # when
-    stack.call("POST", "/configurations", {"name": "X", "strategyId": "tcp", "config": {"host": "127.0.0.1",
-                                                                                     "port": 9}, "intervalSeconds": 60})
+    stack.call(
+        "POST",
+        "/configurations",
+        {"name": "X", "strategyId": "tcp", "config": {"host": "127.0.0.1", "port": 9}, "intervalSeconds": 60},
+    )
     # then
     assert invalidations == ["*family*"]
 

@@ -28,11 +28,15 @@ def queued(stack) -> int:
         QueueUrl=stack.queue_url,
         AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"],
     )["Attributes"]
-    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesDelayed"])
+    return int(attributes["ApproximateNumberOfMessages"]) + int(
+        attributes["ApproximateNumberOfMessagesDelayed"]
+    )
 
 
 def tick(stack) -> int:
-    return stack.invoke("SchedulerFunction", {"source": "aws.scheduler", "detail-type": "Scheduled Event"})["enqueued"]
+    return stack.invoke("SchedulerFunction", {"source": "aws.scheduler", "detail-type": "Scheduled Event"})[
+        "enqueued"
+    ]
 
 
 def given_clock() -> FakeClock:
@@ -138,9 +142,22 @@ def test_a_silent_satellite_turns_its_slice_unknown_with_one_event_per_system(st
     http_check(stack, target)
     created = stack.call("POST", "/satellites", {"id": "eu", "name": "EU", "region": "eu-west-1"}).body
     stack.call("PUT", "/systems/shop/checks/web", {"includeLocal": False, "satelliteIds": ["eu"]})
-    posted = stack.call("POST", "/satellite/results", {"results": [{
-        "resultId": "r1", "systemId": "shop", "configurationId": "web", "status": "unhealthy",
-        "executedAt": clock.moment.isoformat()}]}, key=created["token"])
+    posted = stack.call(
+        "POST",
+        "/satellite/results",
+        {
+            "results": [
+                {
+                    "resultId": "r1",
+                    "systemId": "shop",
+                    "configurationId": "web",
+                    "status": "unhealthy",
+                    "executedAt": clock.moment.isoformat(),
+                }
+            ]
+        },
+        key=created["token"],
+    )
     assert posted.body["accepted"] == ["r1"], posted.body
     assert stack.call("GET", "/systems/shop/health").body["status"] != "unknown"
     # when: three heartbeat intervals of silence, then two ticks

@@ -19,7 +19,7 @@ def create_api_key(request: ApiKeyCreate) -> Response[dict]:
 
 
 @router.delete("/api-keys/<id>", middlewares=MANAGER)
-def delete_api_key(id: ResourceId) -> Response[None]:  # noqa: A002  (the path parameter API.md names)
+def delete_api_key(id: ResourceId) -> Response[None]:
     access.delete_api_key(collaborators(), id)
     return no_content()
 

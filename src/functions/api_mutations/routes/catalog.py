@@ -3,7 +3,13 @@
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from shared.domain.models import ConfigurationCreate, ConfigurationPatch, MaintenanceCreate, SystemCreate, SystemPatch
+from shared.domain.models import (
+    ConfigurationCreate,
+    ConfigurationPatch,
+    MaintenanceCreate,
+    SystemCreate,
+    SystemPatch,
+)
 from shared.http.app import if_match, json_response, no_content
 from shared.http.auth import MANAGER
 from shared.http.params import ConfigurationId, ResourceId, SystemId
@@ -20,7 +26,9 @@ def create_system(request: SystemCreate) -> Response[dict]:
 
 @router.patch("/systems/<systemId>", middlewares=MANAGER)
 def patch_system(systemId: SystemId, request: SystemPatch) -> dict:
-    return catalog.update_system(collaborators(), systemId, request, expected_version=if_match(router)).to_wire()
+    return catalog.update_system(
+        collaborators(), systemId, request, expected_version=if_match(router)
+    ).to_wire()
 
 
 @router.delete("/systems/<systemId>", middlewares=MANAGER)
@@ -36,8 +44,9 @@ def create_configuration(request: ConfigurationCreate) -> Response[dict]:
 
 @router.patch("/configurations/<configurationId>", middlewares=MANAGER)
 def patch_configuration(configurationId: ConfigurationId, request: ConfigurationPatch) -> dict:
-    return catalog.update_configuration(collaborators(), configurationId, request,
-                                        expected_version=if_match(router)).to_wire()
+    return catalog.update_configuration(
+        collaborators(), configurationId, request, expected_version=if_match(router)
+    ).to_wire()
 
 
 @router.delete("/configurations/<configurationId>", middlewares=MANAGER)

@@ -15,8 +15,9 @@ router = Router()
 
 @router.put("/systems/<systemId>/checks/<configurationId>", middlewares=MANAGER)
 def put_check(systemId: SystemId, configurationId: ConfigurationId, request: AssignmentPut) -> dict:
-    return catalog.put_assignment(collaborators(), systemId, configurationId, request,
-                                  expected_version=if_match(router)).to_wire()
+    return catalog.put_assignment(
+        collaborators(), systemId, configurationId, request, expected_version=if_match(router)
+    ).to_wire()
 
 
 @router.delete("/systems/<systemId>/checks/<configurationId>", middlewares=MANAGER)

@@ -39,8 +39,10 @@ def list_checks(systemId: SystemId) -> dict:
 
 @router.get("/systems/<systemId>/maintenances", middlewares=READER)
 def list_maintenances(systemId: SystemId) -> dict:
-    return {"items": [m.to_wire() for m in catalog.list_maintenances(collaborators(), systemId)],
-            "nextCursor": None}
+    return {
+        "items": [m.to_wire() for m in catalog.list_maintenances(collaborators(), systemId)],
+        "nextCursor": None,
+    }
 
 
 @router.get("/strategies", middlewares=READER)

@@ -29,44 +29,75 @@ def get_health(systemId: SystemId) -> dict:
 @router.post("/health/batch", middlewares=PUBLIC_READER)
 def post_health_batch(request: HealthBatchRequest) -> dict:
     if len(request.system_ids) > HEALTH_BATCH_LIMIT:
-        raise PayloadTooLargeError(f"at most {HEALTH_BATCH_LIMIT} systemIds per request",
-                                   [{"field": "body.systemIds", "message": f"{len(request.system_ids)} ids"}])
+        raise PayloadTooLargeError(
+            f"at most {HEALTH_BATCH_LIMIT} systemIds per request",
+            [{"field": "body.systemIds", "message": f"{len(request.system_ids)} ids"}],
+        )
     return health_read.health_batch(collaborators(), request.system_ids)
 
 
 @router.get("/systems/<systemId>/checks/<configurationId>/runs", middlewares=READER)
-def list_runs(systemId: SystemId, configurationId: ConfigurationId,
-              from_: From = None, to: Moment = None,
-              source: Source = None, status: RunStatusFilter = None, limit: Limit = 100,
-              cursor: Cursor = None) -> dict:
-    return page_view(history.list_runs(collaborators(), systemId, configurationId, start=from_, end=to,
-                                       source=source, status=status, limit=limit, cursor=cursor))
+def list_runs(
+    systemId: SystemId,
+    configurationId: ConfigurationId,
+    from_: From = None,
+    to: Moment = None,
+    source: Source = None,
+    status: RunStatusFilter = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> dict:
+    return page_view(
+        history.list_runs(
+            collaborators(),
+            systemId,
+            configurationId,
+            start=from_,
+            end=to,
+            source=source,
+            status=status,
+            limit=limit,
+            cursor=cursor,
+        )
+    )
 
 
 @router.get("/systems/<systemId>/checks/<configurationId>/history", middlewares=READER)
-def get_history(systemId: SystemId, configurationId: ConfigurationId,
-                from_: From = None, to: Moment = None,
-                points: Annotated[int, Query(ge=10, le=2000)] = 500, source: Source = None) -> dict:
-    return history.history(collaborators(), systemId, configurationId, start=from_, end=to, points=points,
-                           source=source).to_wire()
+def get_history(
+    systemId: SystemId,
+    configurationId: ConfigurationId,
+    from_: From = None,
+    to: Moment = None,
+    points: Annotated[int, Query(ge=10, le=2000)] = 500,
+    source: Source = None,
+) -> dict:
+    return history.history(
+        collaborators(), systemId, configurationId, start=from_, end=to, points=points, source=source
+    ).to_wire()
 
 
 @router.get("/systems/<systemId>/transitions", middlewares=READER)
-def list_transitions(systemId: SystemId, from_: From = None,
-                     to: Moment = None, limit: Limit = 100, cursor: Cursor = None) -> dict:
-    return page_view(history.list_transitions(collaborators(), systemId, start=from_, end=to, limit=limit,
-                                              cursor=cursor))
+def list_transitions(
+    systemId: SystemId, from_: From = None, to: Moment = None, limit: Limit = 100, cursor: Cursor = None
+) -> dict:
+    return page_view(
+        history.list_transitions(collaborators(), systemId, start=from_, end=to, limit=limit, cursor=cursor)
+    )
 
 
 @router.get("/systems/<systemId>/availability", middlewares=READER)
-def get_availability(systemId: SystemId, from_: From = None,
-                     to: Moment = None, window: Window = None) -> dict:
+def get_availability(
+    systemId: SystemId, from_: From = None, to: Moment = None, window: Window = None
+) -> dict:
     return history.availability(collaborators(), systemId, start=from_, end=to, window=window).to_wire()
 
 
 @router.get("/analysis/runs", middlewares=SERVICE)
-def get_analysis_runs(since: Moment = None,
-                      limitPerAssignment: Annotated[int, Query(ge=1, le=1000)] = 200,
-                      cursor: Cursor = None) -> dict:
-    return history.analysis_runs(collaborators(), since=since, limit_per_assignment=limitPerAssignment,
-                                 cursor=cursor)
+def get_analysis_runs(
+    since: Moment = None,
+    limitPerAssignment: Annotated[int, Query(ge=1, le=1000)] = 200,
+    cursor: Cursor = None,
+) -> dict:
+    return history.analysis_runs(
+        collaborators(), since=since, limit_per_assignment=limitPerAssignment, cursor=cursor
+    )

@@ -48,8 +48,10 @@ def get_assignments() -> Response[dict | None]:  # None: 304 Not Modified
 @router.post("/satellite/results", middlewares=SATELLITE)
 def post_results(request: ResultsPost) -> dict:
     if len(request.results) > MAX_RESULTS:
-        raise PayloadTooLargeError(f"at most {MAX_RESULTS} results per request",
-                                   [{"field": "body.results", "message": f"{len(request.results)} results"}])
+        raise PayloadTooLargeError(
+            f"at most {MAX_RESULTS} results per request",
+            [{"field": "body.results", "message": f"{len(request.results)} results"}],
+        )
     return satellite_ingest.ingest_results(collaborators(), _satellite(), request.results).to_wire()
 
 
