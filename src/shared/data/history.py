@@ -173,8 +173,8 @@ class HistoryStore(TableBase):
     def pending_outbox(self, owner: str) -> list[dict]:
         return self._query_all(keys.outbox_partition(owner))
 
-    def delete_outbox(self, owner: str, entry_id: str) -> None:
-        self._delete(keys.outbox_key(owner, entry_id))
+    def delete_outbox(self, owner: str, entry_ids: list[str]) -> None:
+        self._batch_write(deletes=[keys.outbox_key(owner, e) for e in entry_ids])
 
     def mark_published(self, run_id: str) -> None:
         self._client.update_item(

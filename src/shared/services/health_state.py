@@ -79,9 +79,12 @@ def next_state(
     slices: dict = copy.deepcopy(previous.get("slices", {}))
     assignments = {a["configurationId"]: a for a in snapshot["assignments"]}
 
-    if run is not None and run.configuration_id in assignments:
+    prior = slices.get(run.configuration_id, {}).get(run.source_id) if run else None
+    # A late delivery (a satellite spool drained out of order) is history, not news: it is stored
+    # and counted by the caller, but it must not override the newer run that decided its slice.
+    late = bool(prior and prior.get("lastRunAt") and run.at < prior["lastRunAt"])
+    if run is not None and run.configuration_id in assignments and not late:
         assignment = assignments[run.configuration_id]
-        prior = slices.get(run.configuration_id, {}).get(run.source_id)
         updated = health.apply_run(
             health.SliceState.from_item(prior) if prior else None,
             run_status=run.status,

@@ -263,14 +263,22 @@ def _authorised_runs(
 def _record_system_runs(
     c: Collaborators, satellite: dict, system_id: str, runs: list[RunInput], report: IngestReport
 ) -> None:
+    """Commit a system's runs chunk by chunk on one snapshot (re-read only after a conflict), then
+    invalidate the system once and publish every chunk's events."""
     c.repository.put_runs([r.item() for r in runs])
+    snapshot = c.repository.system_snapshot(system_id)
+    satellites = _satellites_of(c, snapshot)
+    committed: list[tuple[str, list[Event]]] = []
     pending = runs
     while pending:
         for _ in range(10):
+            if snapshot["system"] is None:
+                raise StateVersionConflict()
             try:
-                taken, events = _commit_chunk(c, satellite, system_id, pending)
+                taken, state, entry = _commit_chunk(c, satellite, snapshot, satellites, pending)
                 break
             except StateVersionConflict:
+                snapshot = c.repository.system_snapshot(system_id)
                 continue
             except DuplicateRunError:
                 # A concurrent delivery recorded some of them first: drop those and retry the rest.
@@ -280,26 +288,28 @@ def _record_system_runs(
                         report.accepted.remove(_result_id(run))
                         report.duplicates.append(_result_id(run))
                 pending = [r for r in pending if r.run_id not in known]
+                snapshot = c.repository.system_snapshot(system_id)
                 if not pending:
-                    taken, events = 0, None
+                    taken, state, entry = 0, None, None
                     break
         else:
             raise StateVersionConflict()
         pending = pending[taken:]
-        if events is not None:
-            _publish_entry(c, satellite["id"], *events)
+        if entry is not None:
+            snapshot = snapshot | {"state": state}
+            committed.append(entry)
+    if committed:
+        _publish_entries(c, satellite["id"], system_id, committed)
 
 
 def _commit_chunk(
-    c: Collaborators, satellite: dict, system_id: str, runs: list[RunInput]
-) -> tuple[int, tuple[str, str, list[Event]]]:
+    c: Collaborators, satellite: dict, snapshot: dict, satellites: dict, runs: list[RunInput]
+) -> tuple[int, dict, tuple[str, list[Event]]]:
     """Commit the longest prefix of `runs` (at most CHUNK) whose writes fit in one transaction;
-    returns how many runs it took and the outbox entry to publish."""
-    snapshot = c.repository.system_snapshot(system_id)
-    if snapshot["system"] is None:
-        raise StateVersionConflict()
+    returns how many runs it took, the state it stored and the outbox entry to publish."""
+    system_id = snapshot["system"]["id"]
     now = c.clock()
-    offline = offline_sources(_satellites_of(c, snapshot), now) - {satellite["id"]}
+    offline = offline_sources(satellites, now) - {satellite["id"]}
     assignments = {a["configurationId"]: a for a in snapshot["assignments"]}
     working = dict(snapshot)
     events: list[Event] = []
@@ -310,7 +320,7 @@ def _commit_chunk(
     for run in runs[:CHUNK]:
         assignment = assignments.get(run.configuration_id)
         step = None
-        if assignment is not None and not _older_than_its_slice(working["state"], run):
+        if assignment is not None:
             step = next_state(
                 working,
                 now,
@@ -361,14 +371,7 @@ def _commit_chunk(
         transitions=transitions,
         outbox=(satellite["id"], entry_id, wire_events),
     )
-    return len(chunk), (system_id, entry_id, events)
-
-
-def _older_than_its_slice(state: dict | None, run: RunInput) -> bool:
-    """A late delivery (a spool drained out of order) is history, not news: it is stored and
-    counted, but it must not override the newer run that already decided its slice."""
-    prior = ((state or {}).get("slices", {}).get(run.configuration_id) or {}).get(run.source_id) or {}
-    return bool(prior.get("lastRunAt")) and run.timestamp < prior["lastRunAt"]
+    return len(chunk), working["state"], (entry_id, events)
 
 
 def _aggregate_keys(run: RunInput) -> set[tuple]:
@@ -401,10 +404,12 @@ def _sum_aggregates(summed: dict, run: RunInput, assignment: dict) -> None:
             )
 
 
-def _publish_entry(c: Collaborators, owner: str, system_id: str, entry_id: str, events: list[Event]) -> None:
+def _publish_entries(
+    c: Collaborators, owner: str, system_id: str, entries: list[tuple[str, list[Event]]]
+) -> None:
     acknowledged = c.cache.invalidate(system_id)
-    c.publisher.publish([e.acknowledged(acknowledged) for e in events])
-    c.repository.delete_outbox(owner, entry_id)
+    c.publisher.publish([e.acknowledged(acknowledged) for _, events in entries for e in events])
+    c.repository.delete_outbox(owner, [entry_id for entry_id, _ in entries])
 
 
 def _publish_outbox(c: Collaborators, owner: str) -> None:
@@ -412,4 +417,4 @@ def _publish_outbox(c: Collaborators, owner: str) -> None:
     for entry in c.repository.pending_outbox(owner):
         events = [Event(e["detailType"], e["detail"]) for e in entry.get("events", [])]
         logger.info("publishing outbox entry", entries=len(events), system_id=entry["systemId"])
-        _publish_entry(c, owner, entry["systemId"], entry["sk"], events)
+        _publish_entries(c, owner, entry["systemId"], [(entry["sk"], events)])

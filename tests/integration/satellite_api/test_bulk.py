@@ -10,7 +10,7 @@ from tests.integration.api.stack import add_configuration, add_system, assign
 from tests.integration.satellite_api.fleet import add_satellite, hold_clock, post_results, result, runs
 
 CALLS_PER_RESULT = 0.1
-CALLS_CONSTANT = 15
+CALLS_CONSTANT = 1
 
 
 @pytest.fixture
