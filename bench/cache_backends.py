@@ -61,7 +61,7 @@ def _measure(name: str, backend, counter: Callable[[], int]) -> dict[str, float]
     }
 
 
-def main() -> None:
+def _results() -> dict[str, dict[str, float]]:
     from shared.cache import MemoryBackend
     from shared.cache.redis_backend import RedisBackend, reset_clients
     from tests.redis_server import start_redis
@@ -92,7 +92,34 @@ def main() -> None:
         create_cache_table(client)
         dynamodb = DynamoDBBackend(client, CACHE_TABLE)
         results["dynamodb (moto)"] = _measure("dynamodb (moto)", dynamodb, lambda: dynamodb.calls)
+    return results
 
+
+def rows() -> list[dict]:
+    """Round trips per operation for each backend (counted, not timed)."""
+    results = _results()
+    goals = {("redis", "hit trips"): 1, ("redis", "warm batch trips"): 1, ("redis", "cold batch trips"): 4}
+    found = []
+    for backend in ("redis", "dynamodb (moto)"):
+        for label in ("hit trips", "warm batch trips", "cold batch trips"):
+            measured = float(results[backend][label])
+            goal = goals.get((backend, label))
+            found.append(
+                {
+                    "metric": f"cache backend {backend}: {label}",
+                    "measured": measured,
+                    "baseline": 1.0,
+                    "ratio": measured,
+                    "goal": f"<= {goal}" if goal is not None else "-",
+                    "met": measured <= goal if goal is not None else True,
+                    "note": "round trips (redis) or calls (dynamodb) per operation",
+                }
+            )
+    return found
+
+
+def main() -> None:
+    results = _results()
     for name, figures in results.items():
         print(name)
         for label, figure in figures.items():
