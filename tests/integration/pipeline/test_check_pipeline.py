@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import boto3
 from botocore.exceptions import ClientError
@@ -188,3 +189,23 @@ def test_run_request_for_a_satellite_only_check_is_refused(stack, target):
     # then
     assert answer.status == 409
     assert json.loads(json.dumps(answer.body))["error"]["code"] == "CONFLICT"
+
+
+def test_a_transition_inside_a_maintenance_window_is_recorded_and_marked_suppressed(stack, target):
+    # given: a healthy system entering a maintenance window that suppresses notifications
+    http_check(stack, target)
+    run_once(stack)
+    now = datetime.now(UTC)
+    window = stack.call("POST", "/systems/shop/maintenances", {
+        "title": "Upgrade", "startsAt": (now - timedelta(minutes=5)).isoformat(),
+        "endsAt": (now + timedelta(hours=1)).isoformat(), "suppressNotifications": True})
+    assert window.status == 201, window.body
+    # when
+    target.healthy = False
+    run_once(stack)
+    # then: runs are still recorded; the transition and its event say suppressed
+    assert len(stack.call("GET", "/systems/shop/checks/web/runs").body["items"]) == 2
+    last_change = stack.published.of_type(SYSTEM_HEALTH_CHANGED)[-1]
+    assert (last_change["newStatus"], last_change["suppressed"]) == ("degraded", True)
+    transition = stack.call("GET", "/systems/shop/transitions").body["items"][0]
+    assert transition["suppressed"] is True
