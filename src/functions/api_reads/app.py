@@ -8,9 +8,7 @@ from shared.http.app import handle, new_resolver
 from shared.http.openapi import documented_api, openapi_document
 from shared.observability import logger, metrics
 
-app = new_resolver()
-for router in ROUTERS:
-    app.include_router(router)
+app = new_resolver(ROUTERS)
 
 
 @app.get("/openapi.json", include_in_schema=False)

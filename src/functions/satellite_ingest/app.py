@@ -6,9 +6,7 @@ from functions.satellite_ingest.routes import ROUTERS
 from shared.http.app import handle, new_resolver
 from shared.observability import logger, metrics
 
-app = new_resolver()
-for router in ROUTERS:
-    app.include_router(router)
+app = new_resolver(ROUTERS)
 
 
 @logger.inject_lambda_context(clear_state=True)

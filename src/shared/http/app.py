@@ -14,12 +14,15 @@ from shared.http.errors import error_response, register_error_handlers
 MAX_BODY_BYTES = 256 * 1024
 
 
-def new_resolver() -> APIGatewayHttpResolver:
+def new_resolver(routers: tuple = ()) -> APIGatewayHttpResolver:
+    """A validating resolver with API.md's error mapping and the given routers."""
     app = APIGatewayHttpResolver(
         enable_validation=True,
         response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
     )
     register_error_handlers(app)
+    for router in routers:
+        app.include_router(router)
     return app
 
 
