@@ -1,10 +1,12 @@
 import json
+from typing import get_args
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.domain.assertions import MAX_PATTERN_LENGTH, evaluate_assertions
+from shared.domain.models import AssertionOperator
 
 RESULT = {
     "statusCode": 200,
@@ -159,25 +161,7 @@ json_values = st.recursive(
     ),
     max_leaves=12,
 )
-operators = st.sampled_from(
-    [
-        "eq",
-        "ne",
-        "lt",
-        "lte",
-        "gt",
-        "gte",
-        "contains",
-        "notContains",
-        "startsWith",
-        "endsWith",
-        "matches",
-        "exists",
-        "notExists",
-        "in",
-        "bogus",
-    ]
-)
+operators = st.sampled_from([*get_args(AssertionOperator), "bogus"])
 sources = st.sampled_from(
     [
         "status",

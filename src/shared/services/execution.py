@@ -56,19 +56,11 @@ def probe_batch(
     for message_id, message in parsed.items():
         assignment = assignments.get((message.systemId, message.configurationId))
         configuration = configurations.get(message.configurationId)
-        if assignment is None or configuration is None:
+        reason = _not_runnable(assignment, configuration)
+        if reason:
             logger.info(
                 "run request dropped",
-                reason="system, check or assignment deleted",
-                system_id=message.systemId,
-                configuration_id=message.configurationId,
-            )
-            prepared[message_id] = PreparedRun()
-            continue
-        if configuration["paused"] or not assignment["enabled"]:
-            logger.info(
-                "run request dropped",
-                reason="paused or disabled",
+                reason=reason,
                 system_id=message.systemId,
                 configuration_id=message.configurationId,
             )
@@ -109,6 +101,14 @@ def probe_batch(
             )
         )
     return prepared
+
+
+def _not_runnable(assignment: dict | None, configuration: dict | None) -> str | None:
+    if assignment is None or configuration is None:
+        return "system, check or assignment deleted"
+    if configuration["paused"] or not assignment["enabled"]:
+        return "paused or disabled"
+    return None
 
 
 def record_prepared(c: Collaborators, prepared: PreparedRun) -> RecordOutcome:
