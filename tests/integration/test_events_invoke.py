@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,15 @@ def _with_bearer(event: dict, token: str) -> dict:
     return {**event, "headers": {**event["headers"], "authorization": f"Bearer {token}"}}
 
 
+def _executed_recently(event: dict) -> dict:
+    """The event file's results, re-dated to the last minutes: a fixed date ages past the raw retention."""
+    body = json.loads(event["body"])
+    now = datetime.now(UTC)
+    for age, result in enumerate(reversed(body["results"]), start=1):
+        result["executedAt"] = (now - timedelta(minutes=age)).isoformat().replace("+00:00", "Z")
+    return _with_body(event, body)
+
+
 def test_satellite_results_event_lands_once_the_satellite_is_assigned():
     events = {event_file.stem: _load(event_file) for event_file in EVENT_FILES}
     with invocation_session() as invoke_in_session:
@@ -143,8 +153,8 @@ def test_satellite_results_event_lands_once_the_satellite_is_assigned():
         assignment = json.loads(events["api-put-assignment"]["body"]) | {"satelliteIds": ["eu-west-probe"]}
         put_assignment = _with_body(events["api-put-assignment"], assignment)
         assert invoke_in_session("ApiMutationsFunction", put_assignment)["statusCode"] in (200, 201)
-        # when the satellite posts the event file's results with its real token
-        results_event = _with_bearer(events["satellite-results"], token)
+        # when the satellite posts the event file's results (executed just now) with its real token
+        results_event = _with_bearer(_executed_recently(events["satellite-results"]), token)
         answer = invoke_in_session("SatelliteIngestFunction", results_event)
         repeated = invoke_in_session("SatelliteIngestFunction", results_event)
     # then both results are accepted once and reported as duplicates the second time
