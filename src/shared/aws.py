@@ -13,6 +13,8 @@ _CONFIG = Config(
     retries={"max_attempts": 4, "mode": "standard"},
     connect_timeout=2,
     read_timeout=5,
+    # The scheduler's shard workers call from 16 threads; the default pool of 10 would churn connections.
+    max_pool_connections=32,
 )
 
 

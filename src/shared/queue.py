@@ -1,15 +1,17 @@
-"""The SQS checks queue: one message per (system, configuration) run, sent in batches of ten."""
+"""The SQS queues: the checks queue (one message per run) and the scheduler's shard queue (one
+message per due-index shard and tick), both sent in batches of ten."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.domain.errors import UnavailableError
 
 SEND_BATCH_LIMIT = 10
 MAX_DELAY_SECONDS = 900
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -19,16 +21,32 @@ class CheckRequest:
     requested_at: str
     trigger: str  # "schedule" | "manual"
     delay_seconds: int = 0
+    run_id: str | None = None  # scheduled runs name their slot; others take the message id
 
     def body(self) -> str:
-        return json.dumps(
-            {
-                "systemId": self.system_id,
-                "configurationId": self.configuration_id,
-                "requestedAt": self.requested_at,
-                "trigger": self.trigger,
-            }
-        )
+        body = {
+            "systemId": self.system_id,
+            "configurationId": self.configuration_id,
+            "requestedAt": self.requested_at,
+            "trigger": self.trigger,
+        }
+        return json.dumps(body | ({"runId": self.run_id} if self.run_id else {}))
+
+
+def send_in_batches(client: Any, queue_url: str, entries: list[tuple[T, dict]]) -> list[T]:
+    """Send (item, entry) pairs ten at a time; returns the items SQS refused even after one retry."""
+    refused: list[T] = []
+    for start in range(0, len(entries), SEND_BATCH_LIMIT):
+        chunk = {str(i): pair for i, pair in enumerate(entries[start : start + SEND_BATCH_LIMIT])}
+        for _ in range(2):
+            answer = client.send_message_batch(
+                QueueUrl=queue_url, Entries=[{"Id": i, **entry} for i, (_, entry) in chunk.items()]
+            )
+            chunk = {f["Id"]: chunk[f["Id"]] for f in answer.get("Failed", [])}
+            if not chunk:
+                break
+        refused.extend(item for item, _ in chunk.values())
+    return refused
 
 
 class ChecksQueue:
@@ -38,27 +56,47 @@ class ChecksQueue:
 
     def send(self, requests: list[CheckRequest]) -> list[CheckRequest]:
         """Send every request; returns those SQS refused even after one retry (the caller decides)."""
-        refused: list[CheckRequest] = []
-        for start in range(0, len(requests), SEND_BATCH_LIMIT):
-            chunk = {str(i): r for i, r in enumerate(requests[start : start + SEND_BATCH_LIMIT])}
-            for _ in range(2):
-                answer = self._client.send_message_batch(
-                    QueueUrl=self._url,
-                    Entries=[
-                        {
-                            "Id": i,
-                            "MessageBody": r.body(),
-                            "DelaySeconds": max(0, min(MAX_DELAY_SECONDS, r.delay_seconds)),
-                        }
-                        for i, r in chunk.items()
-                    ],
+        return send_in_batches(
+            self._client,
+            self._url,
+            [
+                (
+                    r,
+                    {
+                        "MessageBody": r.body(),
+                        "DelaySeconds": max(0, min(MAX_DELAY_SECONDS, r.delay_seconds)),
+                    },
                 )
-                chunk = {f["Id"]: chunk[f["Id"]] for f in answer.get("Failed", [])}
-                if not chunk:
-                    break
-            refused.extend(chunk.values())
-        return refused
+                for r in requests
+            ],
+        )
 
     def send_one(self, request: CheckRequest) -> None:
         if self.send([request]):
             raise UnavailableError("the checks queue refused the run request")
+
+
+@dataclass(frozen=True)
+class ShardRequest:
+    """One shard of the due index for one scheduler tick, handed to a shard worker."""
+
+    shard: str
+    tick_start: int
+
+    def body(self) -> str:
+        return json.dumps({"shard": self.shard, "tickStart": self.tick_start})
+
+    @classmethod
+    def parse(cls, body: str) -> ShardRequest:
+        fields = json.loads(body)
+        return cls(str(fields["shard"]), int(fields["tickStart"]))
+
+
+class ShardQueue:
+    def __init__(self, client: Any, queue_url: str):
+        self._client = client
+        self._url = queue_url
+
+    def send(self, requests: list[ShardRequest]) -> list[ShardRequest]:
+        """Send every shard request; returns those SQS refused even after one retry."""
+        return send_in_batches(self._client, self._url, [(r, {"MessageBody": r.body()}) for r in requests])

@@ -6,6 +6,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.data.keys import DEFAULT_DUE_SHARDS
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=True)
@@ -24,6 +26,10 @@ class Settings(BaseSettings):
     public_status: bool = Field(False, alias="HC_PUBLIC_STATUS")
     allow_private_targets: bool = Field(False, alias="HC_ALLOW_PRIVATE_TARGETS")
     tracing_enabled: bool = Field(False, alias="HC_TRACING_ENABLED")
+    scheduler_queue_url: str = Field("", alias="SCHEDULER_QUEUE_URL")
+    # Only ever raised: assignments stay in their shard until the scheduler next advances them.
+    due_shards: int = Field(DEFAULT_DUE_SHARDS, alias="HC_DUE_SHARDS", ge=DEFAULT_DUE_SHARDS, le=1024)
+    run_events: bool = Field(True, alias="HC_RUN_EVENTS")
 
 
 @lru_cache(maxsize=1)

@@ -195,6 +195,7 @@ def test_environment_resolves_refs_conditions_and_parameter_overrides():
             "IdempotencyTable": "idem",
             "CacheTable": "cache",
             "ChecksQueue": "http://queue",
+            "SchedulerQueue": "http://scheduler-queue",
             "HealthcheckEventBus": "bus",
         }
     )

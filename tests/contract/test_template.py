@@ -63,6 +63,8 @@ EXPECTED_FUNCTIONS = {
     MUTATIONS,
     SATELLITE,
     "SchedulerFunction",
+    "SchedulerShardFunction",
+    "SatelliteSweepFunction",
     "ExecutorFunction",
     "RetentionFunction",
 }
@@ -147,14 +149,17 @@ def test_sam_transform_produces_every_function_schedule_and_queue_mapping(transf
     functions = _resources_of_type(transformed, "AWS::Lambda::Function")
     schedules = _resources_of_type(transformed, "AWS::Scheduler::Schedule")
     mappings = _resources_of_type(transformed, "AWS::Lambda::EventSourceMapping")
-    # then every function, both schedules and the executor's queue mapping are there
+    # then every function, the three schedules and both queue mappings are there
     assert set(functions) == EXPECTED_FUNCTIONS
-    assert len(schedules) == 2
+    assert len(schedules) == 3
     assert all("Name" not in schedule["Properties"] for schedule in schedules.values())
-    (mapping,) = mappings.values()
-    assert mapping["Properties"]["FunctionName"] == {"Ref": "ExecutorFunction"}
-    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert mapping["Properties"]["BatchSize"] == 10
+    by_function = {m["Properties"]["FunctionName"]["Ref"]: m["Properties"] for m in mappings.values()}
+    assert set(by_function) == {"ExecutorFunction", "SchedulerShardFunction"}
+    assert by_function["ExecutorFunction"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert by_function["ExecutorFunction"]["BatchSize"] == 10
+    # one shard per worker, and every shard of a tick at once
+    assert by_function["SchedulerShardFunction"]["BatchSize"] == 1
+    assert by_function["SchedulerShardFunction"]["ScalingConfig"]["MaximumConcurrency"] == 64
 
 
 def test_every_function_is_python312_on_arm64_with_json_logs(transformed):
@@ -212,7 +217,7 @@ def test_every_setting_the_code_reads_is_declared_for_every_function(template):
         )
 
 
-def test_only_the_scheduler_and_the_mutations_may_enqueue_checks(transformed):
+def test_only_the_scheduler_and_the_mutations_may_enqueue(transformed):
     # given every action each role may be granted
     actions = _actions_by_role(transformed)
     # then SQS sends and event publishing are limited to the functions that need them
@@ -220,11 +225,12 @@ def test_only_the_scheduler_and_the_mutations_may_enqueue_checks(transformed):
         role for role, granted in actions.items() if any(a.startswith("sqs:SendMessage") for a in granted)
     }
     publishers = {role for role, granted in actions.items() if "events:PutEvents" in granted}
-    assert senders == {"SchedulerFunctionRole", "ApiMutationsFunctionRole"}
+    assert senders == {"SchedulerFunctionRole", "SchedulerShardFunctionRole", "ApiMutationsFunctionRole"}
     assert publishers == {
         "ApiMutationsFunctionRole",
         "ExecutorFunctionRole",
         "SatelliteIngestFunctionRole",
+        "SatelliteSweepFunctionRole",
         "RetentionFunctionRole",
     }
 
@@ -286,6 +292,7 @@ def test_elasticache_switches_the_cache_backend_and_drops_the_cache_table():
             "HealthcheckTable": "t",
             "IdempotencyTable": "i",
             "ChecksQueue": "q",
+            "SchedulerQueue": "s",
             "HealthcheckEventBus": "b",
         },
         attributes={

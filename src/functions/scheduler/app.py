@@ -1,31 +1,35 @@
-"""SchedulerFunction: every minute, enqueue the checks due within it (nothing when none is), and
-re-evaluate systems whose satellites went silent."""
+"""SchedulerFunction: every minute, hand each shard of the due index to a shard worker through the
+scheduler queue (functions/scheduler_shard). Without a scheduler queue it runs the tick itself."""
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared import aws
 from shared.observability import logger, metrics
+from shared.queue import ShardQueue
 from shared.services.context import default_collaborators
-from shared.services.satellite_ingest import sweep_offline_satellites
 from shared.services.scheduling import enqueue_due
+from shared.services.tick_dispatch import dispatch_tick
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     collaborators = default_collaborators()
-    report = enqueue_due(collaborators)
-    silent = sweep_offline_satellites(collaborators)
+    queue_url = collaborators.settings.scheduler_queue_url
+    if queue_url:
+        dispatched = dispatch_tick(collaborators, ShardQueue(aws.sqs(), queue_url))
+        metrics.add_metric(name="SchedulerShardsDispatched", unit="Count", value=dispatched)
+        metrics.add_metric(name="SchedulerTickCompleted", unit="Count", value=1)
+        logger.info("scheduler tick dispatched", shards=dispatched)
+        return {"shardsDispatched": dispatched}
+    report = enqueue_due(collaborators, time_left=lambda: context.get_remaining_time_in_millis() / 1000)
     metrics.add_metric(name="RunsEnqueued", unit="Count", value=report.enqueued)
-    logger.info(
-        "scheduler tick",
-        due=report.due,
-        enqueued=report.enqueued,
-        skipped=report.skipped,
-        systems_with_silent_satellites=len(silent),
-    )
+    metrics.add_metric(name="RunsDeferred", unit="Count", value=report.deferred)
+    metrics.add_metric(name="SchedulerTickCompleted", unit="Count", value=1)
+    logger.info("scheduler tick", due=report.due, enqueued=report.enqueued, skipped=report.skipped)
     return {
         "due": report.due,
         "enqueued": report.enqueued,
         "skipped": report.skipped,
-        "reevaluatedSystems": silent,
+        "deferred": report.deferred,
     }

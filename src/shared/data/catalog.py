@@ -311,16 +311,20 @@ class CatalogStore(TableBase):
         return [strip_keys(i) | {k: i[k] for k in ("nextDueAt",) if k in i} for i in items]
 
     def advance_schedule(
-        self, system_id: str, configuration_id: str, *, seen_due: int, next_due: int
+        self, system_id: str, configuration_id: str, *, seen_due: int, next_due: int, due_shard: str
     ) -> bool:
-        """Move the next due time on, only if nobody else did since we read it (one scheduler wins)."""
+        """Move the next due time on (into `due_shard`), only if nobody else did since we read it."""
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=keys.assignment_key(system_id, configuration_id),
-                UpdateExpression="SET nextDueAt = :next",
+                UpdateExpression="SET nextDueAt = :next, dueShard = :shard",
                 ConditionExpression="nextDueAt = :seen",
-                ExpressionAttributeValues={":next": {"N": str(next_due)}, ":seen": {"N": str(seen_due)}},
+                ExpressionAttributeValues={
+                    ":next": {"N": str(next_due)},
+                    ":seen": {"N": str(seen_due)},
+                    ":shard": {"S": due_shard},
+                },
             )
         except Exception as error:
             if _is_condition_failure(error):

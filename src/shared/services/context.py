@@ -33,7 +33,7 @@ def default_collaborators() -> Collaborators:
     return Collaborators(
         repository=Repository(aws.dynamodb(), settings.table_name),
         cache=build_cache(settings, dynamodb_client_factory=aws.dynamodb),
-        publisher=EventBridgePublisher(aws.events(), settings.event_bus_name),
+        publisher=EventBridgePublisher(aws.events(), settings.event_bus_name, run_events=settings.run_events),
         settings=settings,
         queue=ChecksQueue(aws.sqs(), settings.checks_queue_url),
     )

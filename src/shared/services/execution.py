@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from shared.domain.models import LOCAL_SOURCE_ID, LOCAL_SOURCE_LABEL, ResourceId, format_timestamp
 from shared.observability import logger
@@ -23,6 +24,7 @@ class CheckMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
     systemId: ResourceId
     configurationId: ResourceId
+    runId: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,128}$")] | None = Field(None)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,8 @@ def parse_message(body: str) -> CheckMessage:
 def probe_batch(
     c: Collaborators, messages: dict[str, str], *, budget_seconds: float
 ) -> dict[str, PreparedRun]:
-    """Probe every runnable message of a batch at once; keyed by SQS message id (the run id)."""
+    """Probe every runnable message of a batch at once; keyed by SQS message id. The run id is the
+    one the scheduler named after the due slot (a resend records once), else the message id."""
     prepared: dict[str, PreparedRun] = {}
     parsed: dict[str, CheckMessage] = {}
     for message_id, body in messages.items():
@@ -87,7 +90,7 @@ def probe_batch(
         message = runnable[outcome.key]
         prepared[outcome.key] = PreparedRun(
             run=RunInput(
-                run_id=outcome.key,
+                run_id=message.runId or outcome.key,
                 system_id=message.systemId,
                 configuration_id=message.configurationId,
                 source_id=LOCAL_SOURCE_ID,

@@ -33,7 +33,6 @@ from shared.services.health_state import (
     _satellites_of,
     next_state,
     offline_sources,
-    reevaluate_systems,
 )
 from shared.services.recording import RunInput, _run_events
 from shared.strategies.runner import evaluate_raw_result
@@ -119,31 +118,6 @@ def assignments_for(c: Collaborators, satellite: dict) -> tuple[list[dict], str]
 
 def heartbeat(c: Collaborators, satellite: dict) -> None:
     c.repository.touch_satellite(satellite["id"], format_timestamp(c.clock()))
-
-
-def sweep_offline_satellites(c: Collaborators) -> list[str]:
-    """Re-evaluate the systems of satellites that went silent, so their slices read unknown instead
-    of keeping a last status. Each system is re-evaluated once per sweep, however many of its
-    satellites went offline: at most one `System Health Changed` per system."""
-    now = c.clock()
-    systems: set[str] = set()
-    cursor = None
-    while True:
-        page = c.repository.list_satellites(limit=100, cursor=cursor)
-        for satellite in page.items:
-            silent = satellite["id"] in offline_sources({satellite["id"]: satellite}, now)
-            if satellite.get("offlineHandled") or not silent:
-                continue
-            if c.repository.mark_offline_handled(satellite["id"], satellite.get("lastSeenAt")):
-                systems.update(system_id for system_id, _ in c.repository.satellite_links(satellite["id"]))
-        if not page.next_cursor:
-            break
-        cursor = page.next_cursor
-    for system_id in sorted(systems):
-        events = reevaluate_systems(c, [system_id])
-        acknowledged = c.cache.invalidate(system_id)
-        c.publisher.publish([e.acknowledged(acknowledged) for e in events])
-    return sorted(systems)
 
 
 # --- results -----------------------------------------------------------------------------------

@@ -1,25 +1,51 @@
-"""Turning due assignments into SQS run requests, and asking for one run now."""
+"""Turning due assignments into SQS run requests, one shard of the due index at a time, and
+asking for one run now.
+
+Send first, advance after: a run request is sent before its assignment's next due time moves
+on, and named after its due slot, so a tick killed between the two resends the same run ids
+at the next tick and the run is recorded once. Nothing is ever claimed without being sent.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from shared.data import keys
 from shared.domain.errors import ConflictError
 from shared.domain.models import format_timestamp
-from shared.domain.schedule import jitter_offset, slots_in_tick
+from shared.domain.schedule import plan_runs
 from shared.observability import logger
-from shared.queue import CheckRequest
+from shared.queue import SEND_BATCH_LIMIT, CheckRequest
 from shared.services.context import Collaborators
 
 TICK_SECONDS = 60
+CHUNK = 100  # one BatchGetItem of assignments, then their sends and advances in parallel
+WORKERS = 16
+# Enough for one more chunk: a worker with less time left stops, the rest stays due for the next tick.
+SAFETY_SECONDS = 5.0
+
+T = TypeVar("T")
+R = TypeVar("R")
+ParallelMap = Callable[[Callable[[T], R], list[T]], list[R]]
 
 
-@dataclass(frozen=True)
+@dataclass
 class TickReport:
-    due: int
-    enqueued: int
-    skipped: int
+    due: int = 0
+    enqueued: int = 0
+    skipped: int = 0
+    deferred: int = 0  # due but left for the next tick: the time budget ran out
+
+    def add(self, other: TickReport) -> TickReport:
+        return TickReport(
+            self.due + other.due,
+            self.enqueued + other.enqueued,
+            self.skipped + other.skipped,
+            self.deferred + other.deferred,
+        )
 
 
 def request_run(c: Collaborators, system_id: str, configuration_id: str) -> str:
@@ -32,70 +58,119 @@ def request_run(c: Collaborators, system_id: str, configuration_id: str) -> str:
     return requested_at
 
 
-def enqueue_due(c: Collaborators) -> TickReport:
-    """One scheduler tick: every assignment due within the next minute, found through the sparse
-    ByNextDue index, is claimed by a conditional advance of its next due time and enqueued.
+def thread_map(workers: int = WORKERS) -> ParallelMap:
+    """A parallel map on threads: the calls it runs wait on the network, not the CPU."""
 
-    Claim-then-send makes a second tick in the same minute enqueue nothing twice; a send that
-    fails gives the claim back so the next tick retries.
-    """
-    now = c.clock()
-    tick_start = int(now.timestamp())
+    def run(function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+        if len(items) <= 1:
+            return [function(item) for item in items]
+        with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+            return list(pool.map(function, items))
+
+    return run
+
+
+def enqueue_shard(
+    c: Collaborators,
+    shard: str,
+    *,
+    tick_start: int,
+    time_left: Callable[[], float],
+    parallel: ParallelMap | None = None,
+) -> TickReport:
+    """Send the runs due before the end of the tick in one shard of the ByNextDue index, then move
+    each assignment's due time on; stops early, leaving the rest due, when time runs short."""
+    parallel = parallel or thread_map()
     tick_end = tick_start + TICK_SECONDS
-    candidates = [
-        pair for shard in keys.all_due_shards() for pair in c.repository.due_assignment_keys(shard, tick_end)
-    ]
-    requests: list[tuple[dict, int, list[CheckRequest]]] = []
-    skipped = 0
-    for assignment in c.repository.get_assignments(candidates):
-        system_id, configuration_id = assignment["systemId"], assignment["configurationId"]
+    candidates = c.repository.due_assignment_keys(shard, tick_end)
+    report = TickReport(due=len(candidates))
+    for start in range(0, len(candidates), CHUNK):
+        if time_left() < SAFETY_SECONDS:
+            report.deferred = len(candidates) - start
+            logger.warning("scheduler shard out of time", shard=shard, deferred=report.deferred)
+            break
+        chunk = _enqueue_chunk(c, candidates[start : start + CHUNK], tick_start, tick_end, parallel)
+        report = report.add(chunk)
+    return report
+
+
+def enqueue_due(
+    c: Collaborators,
+    *,
+    time_left: Callable[[], float] = lambda: float("inf"),
+    shards: Iterable[str] | None = None,
+    parallel: ParallelMap | None = None,
+) -> TickReport:
+    """A whole tick in one process: every shard, one worker thread each (tests, the local runtime)."""
+    tick_start = int(c.clock().timestamp())
+    shard_list = list(shards or keys.all_due_shards(c.settings.due_shards))
+    reports = (parallel or thread_map(len(shard_list)))(
+        lambda shard: enqueue_shard(c, shard, tick_start=tick_start, time_left=time_left, parallel=parallel),
+        shard_list,
+    )
+    total = TickReport()
+    for report in reports:
+        total = total.add(report)
+    return total
+
+
+@dataclass(frozen=True)
+class _Due:
+    system_id: str
+    configuration_id: str
+    seen_due: int
+    next_due: int
+    requests: list[CheckRequest]
+
+
+def _enqueue_chunk(
+    c: Collaborators, pairs: list[tuple[str, str]], tick_start: int, tick_end: int, parallel: ParallelMap
+) -> TickReport:
+    report = TickReport()
+    due: list[_Due] = []
+    clears: list[tuple[str, str, int]] = []
+    for assignment in c.repository.get_assignments(pairs):
         seen_due = assignment.get("nextDueAt")
         if seen_due is None or seen_due >= tick_end:
             continue
+        pair = (assignment["systemId"], assignment["configurationId"])
         if (
             not assignment["enabled"]
             or not assignment["includeLocal"]
             or assignment.get("configurationPaused")
         ):
-            c.repository.clear_schedule(system_id, configuration_id, seen_due=seen_due)
-            skipped += 1
+            clears.append((*pair, seen_due))
             continue
-        interval = assignment["intervalSeconds"]
-        slots, next_due = slots_in_tick(
-            seen_due, interval, jitter_offset(system_id, configuration_id, interval), tick_start, tick_end
-        )
-        if not c.repository.advance_schedule(
-            system_id, configuration_id, seen_due=seen_due, next_due=next_due
-        ):
-            skipped += 1
-            continue
-        requested_at = format_timestamp(now)
-        requests.append(
-            (
-                assignment,
-                seen_due,
-                [
-                    CheckRequest(
-                        system_id, configuration_id, requested_at, "schedule", delay_seconds=slot - tick_start
-                    )
-                    for slot in slots
-                ],
-            )
-        )
-    flat = [r for _, _, batch in requests for r in batch]
-    refused_requests = c.queue.send(flat) if flat else []
-    refused = {(r.system_id, r.configuration_id) for r in refused_requests}
-    for assignment, seen_due, _ in requests:
-        pair = (assignment["systemId"], assignment["configurationId"])
-        if pair in refused:
-            logger.warning("run request not sent", system_id=pair[0], configuration_id=pair[1])
-            c.repository.advance_schedule(
-                *pair, seen_due=_next_of(assignment, seen_due, tick_start, tick_end), next_due=seen_due
-            )
-    return TickReport(due=len(candidates), enqueued=len(flat) - len(refused_requests), skipped=skipped)
+        runs, next_due = plan_runs(*pair, seen_due, assignment["intervalSeconds"], tick_start, tick_end)
+        due.append(_Due(*pair, seen_due, next_due, _requests(c, pair, runs)))
+    parallel(lambda clear: c.repository.clear_schedule(clear[0], clear[1], seen_due=clear[2]), clears)
+    report.skipped += len(clears)
+    requests = [r for d in due for r in d.requests]
+    batches = [requests[i : i + SEND_BATCH_LIMIT] for i in range(0, len(requests), SEND_BATCH_LIMIT)]
+    refused = {(r.system_id, r.configuration_id) for batch in parallel(c.queue.send, batches) for r in batch}
+    for system_id, configuration_id in sorted(refused):
+        logger.warning("run request not sent", system_id=system_id, configuration_id=configuration_id)
+    sent = [d for d in due if (d.system_id, d.configuration_id) not in refused]
+    advanced = parallel(lambda d: _advance(c, d), sent)
+    report.enqueued = sum(len(d.requests) for d in sent)
+    report.skipped += len(due) - len(sent) + advanced.count(False)
+    return report
 
 
-def _next_of(assignment: dict, seen_due: int, tick_start: int, tick_end: int) -> int:
-    interval = assignment["intervalSeconds"]
-    offset = jitter_offset(assignment["systemId"], assignment["configurationId"], interval)
-    return slots_in_tick(seen_due, interval, offset, tick_start, tick_end)[1]
+def _requests(c: Collaborators, pair: tuple[str, str], runs: list) -> list[CheckRequest]:
+    now = c.clock()
+    requested_at, now_epoch = format_timestamp(now), int(now.timestamp())
+    # The delay is counted from the send, not from the tick: a late worker does not make runs late.
+    return [
+        CheckRequest(
+            *pair, requested_at, "schedule", delay_seconds=max(0, run.at - now_epoch), run_id=run.run_id
+        )
+        for run in runs
+    ]
+
+
+def _advance(c: Collaborators, due: _Due) -> bool:
+    shard = keys.due_shard(due.system_id, due.configuration_id, c.settings.due_shards)
+    return c.repository.advance_schedule(
+        due.system_id, due.configuration_id, seen_due=due.seen_due, next_due=due.next_due, due_shard=shard
+    )

@@ -162,8 +162,8 @@ def test_a_silent_satellite_turns_its_slice_unknown_with_one_event_per_system(st
     assert stack.call("GET", "/systems/shop/health").body["status"] != "unknown"
     # when: three heartbeat intervals of silence, then two ticks
     clock.advance(91)
-    first = stack.invoke("SchedulerFunction", {})
-    second = stack.invoke("SchedulerFunction", {})
+    first = stack.invoke("SatelliteSweepFunction", {})
+    second = stack.invoke("SatelliteSweepFunction", {})
     # then
     assert first["reevaluatedSystems"] == ["shop"] and second["reevaluatedSystems"] == []
     view = stack.call("GET", "/systems/shop/health").body

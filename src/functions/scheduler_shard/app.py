@@ -1,0 +1,32 @@
+"""SchedulerShardFunction: one shard of the due index for one tick, from the scheduler queue: its
+due runs are sent, then their due times advanced; what the time budget leaves stays due."""
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.observability import logger, metrics
+from shared.services.context import default_collaborators
+from shared.services.tick_dispatch import run_shard_requests
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    bodies = [record.get("body", "") for record in event.get("Records", [])]
+    report = run_shard_requests(
+        default_collaborators(), bodies, time_left=lambda: context.get_remaining_time_in_millis() / 1000
+    )
+    metrics.add_metric(name="RunsEnqueued", unit="Count", value=report.enqueued)
+    metrics.add_metric(name="RunsDeferred", unit="Count", value=report.deferred)
+    logger.info(
+        "scheduler shards done",
+        due=report.due,
+        enqueued=report.enqueued,
+        skipped=report.skipped,
+        deferred=report.deferred,
+    )
+    return {
+        "due": report.due,
+        "enqueued": report.enqueued,
+        "skipped": report.skipped,
+        "deferred": report.deferred,
+    }
