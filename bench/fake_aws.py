@@ -46,11 +46,29 @@ class FakeDynamoDB:
     def __init__(self, kill: KillSwitch | None = None):
         self.items: dict[tuple[str, str], dict] = {}
         self.kill = kill or KillSwitch()
+        self._shards: dict[str, set[tuple[str, str]]] = defaultdict(set)
 
     def put_item(self, *, TableName: str, Item: dict, **rest: Any) -> dict:
         assert not rest, f"unsupported put_item arguments {sorted(rest)}"
-        self.items[(Item["pk"]["S"], Item["sk"]["S"])] = dict(Item)
+        key = (Item["pk"]["S"], Item["sk"]["S"])
+        self._unindex(key)
+        self.items[key] = dict(Item)
+        self._index(key)
         return {}
+
+    def move_to_shard(self, key: tuple[str, str], shard: str) -> None:
+        """Tests: place an item in another shard of the due index."""
+        self._unindex(key)
+        self.items[key]["dueShard"] = {"S": shard}
+        self._index(key)
+
+    def _index(self, key: tuple[str, str]) -> None:
+        if "dueShard" in self.items[key]:
+            self._shards[self.items[key]["dueShard"]["S"]].add(key)
+
+    def _unindex(self, key: tuple[str, str]) -> None:
+        if key in self.items and "dueShard" in self.items[key]:
+            self._shards[self.items[key]["dueShard"]["S"]].discard(key)
 
     def query(self, **request: Any) -> dict:
         self.kill.tick()
@@ -59,9 +77,9 @@ class FakeDynamoDB:
         values = request["ExpressionAttributeValues"]
         shard, until = values[":shard"]["S"], int(values[":until"]["N"])
         found = sorted(
-            (int(item["nextDueAt"]["N"]), key)
-            for key, item in self.items.items()
-            if item.get("dueShard", {}).get("S") == shard and int(item["nextDueAt"]["N"]) < until
+            (int(self.items[key]["nextDueAt"]["N"]), key)
+            for key in self._shards[shard]
+            if int(self.items[key]["nextDueAt"]["N"]) < until
         )
         start = request.get("ExclusiveStartKey")
         if start:
@@ -100,6 +118,7 @@ class FakeDynamoDB:
         if item is None or item.get("nextDueAt") != values[":seen"]:
             raise _condition_failed()
         expression = request["UpdateExpression"]
+        self._unindex(key)
         if expression == "SET nextDueAt = :next, dueShard = :shard":
             item["nextDueAt"], item["dueShard"] = values[":next"], values[":shard"]
         elif expression == "REMOVE nextDueAt, dueShard":
@@ -107,6 +126,7 @@ class FakeDynamoDB:
             item.pop("dueShard", None)
         else:
             raise NotImplementedError(expression)
+        self._index(key)
         return {}
 
 

@@ -45,10 +45,7 @@ def _fan_out_row(count: int, cpu_ms: float, goal: str | None) -> dict:
 def _single_invocation_row(count: int, cpu_ms: float) -> dict:
     stack = simulated_stack(cpu_ms_per_call=cpu_ms)
     seed_due_checks(stack, count)
-    seconds, _ = single_invocation_tick(stack)
-    latency_only = simulated_stack()
-    seed_due_checks(latency_only, count)
-    latency_seconds, _ = single_invocation_tick(latency_only)
+    seconds, latency_seconds = single_invocation_tick(stack)
     return row(
         f"scheduler tick, {count} due checks, one invocation with threads (simulated s)",
         round(seconds, 2),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import boto3
 
+from shared.domain.schedule import scheduled_run_id
 from shared.services.context import default_collaborators
 from shared.services.scheduling import enqueue_due
-from tests.integration.pipeline.conftest import http_check
+from tests.integration.pipeline.conftest import drain_queue, http_check
 
 
 class FakeClock:
@@ -171,3 +173,24 @@ def test_a_silent_satellite_turns_its_slice_unknown_with_one_event_per_system(st
     assert view["checks"][0]["sources"][0]["status"] == "unknown"
     changes = [e for e in stack.published.of_type("System Health Changed") if e["newStatus"] == "unknown"]
     assert len(changes) == 1
+
+
+def test_a_scheduled_run_sent_twice_is_recorded_once_under_the_id_of_its_slot(stack, target):
+    # given an overdue check whose tick sent its run, then died before advancing it
+    clock = given_clock()
+    http_check(stack, target)
+    clock.advance(60)
+    assignment = default_collaborators().repository.get_assignments([("shop", "web")])[0]
+    tick(stack)
+    (first,) = stack.queued()
+    boto3.client("sqs").send_message(QueueUrl=stack.queue_url, MessageBody=json.dumps(_body_of(first)))
+    # when the executor receives both messages (two message ids, one run id)
+    drain_queue(stack)
+    # then the run is recorded once, under the id named after its due slot
+    assert len(stack.published.of_type("Health Check Run Completed")) == 1
+    run_id = scheduled_run_id("shop", "web", assignment["nextDueAt"])
+    assert default_collaborators().repository.known_run_ids([run_id]) == {run_id}
+
+
+def _body_of(message: dict) -> dict:
+    return {k: v for k, v in message.items() if not k.startswith("_")}

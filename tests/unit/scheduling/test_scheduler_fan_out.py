@@ -47,8 +47,8 @@ def test_claims_and_sends_of_a_shard_run_in_parallel_bounded_batches():
     stack = simulated_stack(shards=64)
     seed_due_checks(stack, 1_600)
     client = stack.dynamodb._client
-    for item in client.items.values():
-        item["dueShard"] = {"S": "DUE#0"}
+    for key in list(client.items):
+        client.move_to_shard(key, "DUE#0")
     started = stack.clock.elapsed
     # when that shard's worker runs with 16 threads
     report = enqueue_shard(
@@ -96,8 +96,8 @@ def test_a_shard_out_of_time_defers_the_rest_and_the_next_tick_sends_it_once():
     # given one shard of 500 due checks whose worker has time for two chunks only
     stack = simulated_stack()
     seed_due_checks(stack, 500)
-    for item in stack.dynamodb._client.items.values():
-        item["dueShard"] = {"S": "DUE#0"}
+    for key in list(stack.dynamodb._client.items):
+        stack.dynamodb._client.move_to_shard(key, "DUE#0")
     answers = iter([60.0, 60.0, 1.0])
     # when it runs, then the next tick's worker runs the same shard
     first = enqueue_shard(
