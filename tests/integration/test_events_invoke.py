@@ -18,6 +18,8 @@ EVENT_FILES = sorted((REPO_ROOT / "events").glob("*.json"))
 
 NON_HTTP_EVENT_TARGETS = {
     "scheduler-tick.json": "SchedulerFunction",
+    "scheduler-shard-sqs.json": "SchedulerShardFunction",
+    "satellite-sweep-scheduled.json": "SatelliteSweepFunction",
     "executor-sqs-batch.json": "ExecutorFunction",
     "retention-daily.json": "RetentionFunction",
 }
