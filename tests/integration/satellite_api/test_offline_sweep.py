@@ -96,3 +96,32 @@ def test_a_later_silence_starts_a_new_sweep(silent_fleet):
     # then its systems are re-evaluated again (nothing changed, so no new event)
     assert again.finished and again.reevaluated == systems
     assert sorted(unknown_changes(stack)) == systems
+
+
+class Killed(BaseException):
+    """The runtime stopped the invocation."""
+
+
+def test_a_sweep_killed_before_its_checkpoint_repeats_one_step_without_a_second_event(
+    silent_fleet, monkeypatch
+):
+    stack, systems = silent_fleet
+    c = context.default_collaborators()
+    store = checkpoints()
+    saves = {"count": 0}
+    real_save = SweepCheckpoints.save
+
+    def save_then_die(self, sweep, state, *, expected_version):
+        saves["count"] += 1
+        if saves["count"] == 3:  # the start, one step, then killed before the second step's checkpoint
+            raise Killed
+        return real_save(self, sweep, state, expected_version=expected_version)
+
+    monkeypatch.setattr(SweepCheckpoints, "save", save_then_die)
+    # when the sweep is killed after re-evaluating its second step but before checkpointing it
+    with pytest.raises(Killed):
+        sweep_offline_satellites(c, store)
+    # then the next one redoes that step only, and every system changed to unknown exactly once
+    resumed = sweep_offline_satellites(c, store)
+    assert resumed.finished and resumed.reevaluated == systems[2:]
+    assert sorted(unknown_changes(stack)) == systems
