@@ -7,6 +7,8 @@ Run: `PYTHONPATH=src:. python -m bench.scheduler` from the repository root.
 
 from __future__ import annotations
 
+import contextlib
+
 from bench.fake_aws import Killed
 from bench.latency import client_cpu_ms_per_call
 from bench.scheduler_sim import (
@@ -65,10 +67,8 @@ def _killed_tick_rows() -> list[dict]:
     seed_due_checks(probe, KILLED_TICK_CHECKS)
     fan_out_tick(probe)
     stack.kill.after = sum(probe.calls.values()) // 2
-    try:
+    with contextlib.suppress(Killed):
         fan_out_tick(stack)
-    except Killed:
-        pass
     unsent = claimed_but_unsent(stack)
     stack.kill.after = None
     stack.clock.charge(60)
