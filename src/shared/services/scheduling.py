@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from shared.data import keys
 from shared.domain.errors import ConflictError
@@ -58,16 +58,11 @@ def request_run(c: Collaborators, system_id: str, configuration_id: str) -> str:
     return requested_at
 
 
-def thread_map(workers: int = WORKERS) -> ParallelMap:
+def _pool_map(pool: ThreadPoolExecutor) -> ParallelMap:
     """A parallel map on threads: the calls it runs wait on the network, not the CPU."""
-
-    def run(function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
-        if len(items) <= 1:
-            return [function(item) for item in items]
-        with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
-            return list(pool.map(function, items))
-
-    return run
+    return lambda function, items: (
+        list(pool.map(function, items)) if len(items) > 1 else [function(i) for i in items]
+    )
 
 
 def enqueue_shard(
@@ -80,7 +75,11 @@ def enqueue_shard(
 ) -> TickReport:
     """Send the runs due before the end of the tick in one shard of the ByNextDue index, then move
     each assignment's due time on; stops early, leaving the rest due, when time runs short."""
-    parallel = parallel or thread_map()
+    if parallel is None:
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            return enqueue_shard(
+                c, shard, tick_start=tick_start, time_left=time_left, parallel=_pool_map(pool)
+            )
     tick_end = tick_start + TICK_SECONDS
     candidates = c.repository.due_assignment_keys(shard, tick_end)
     report = TickReport(due=len(candidates))
@@ -104,10 +103,15 @@ def enqueue_due(
     """A whole tick in one process: every shard, one worker thread each (tests, the local runtime)."""
     tick_start = int(c.clock().timestamp())
     shard_list = list(shards or keys.all_due_shards(c.settings.due_shards))
-    reports = (parallel or thread_map(len(shard_list)))(
-        lambda shard: enqueue_shard(c, shard, tick_start=tick_start, time_left=time_left, parallel=parallel),
-        shard_list,
-    )
+
+    def one(shard: str) -> TickReport:
+        return enqueue_shard(c, shard, tick_start=tick_start, time_left=time_left, parallel=parallel)
+
+    if parallel is not None:
+        reports = parallel(one, shard_list)
+    else:
+        with ThreadPoolExecutor(max_workers=len(shard_list)) as pool:
+            reports = list(pool.map(one, shard_list))
     total = TickReport()
     for report in reports:
         total = total.add(report)
