@@ -1,6 +1,10 @@
-"""Run ids the scheduler gives the runs it plans: named after the due slot, stable across ticks."""
+"""The runs the scheduler plans: run ids named after the due slot, stable across ticks; the shard count."""
+
+import pytest
+from pydantic import ValidationError
 
 from shared.domain.schedule import jitter_offset, next_slot, plan_runs, scheduled_run_id
+from shared.settings import Settings
 
 TICK = 1_796_126_400  # a minute boundary
 
@@ -34,3 +38,10 @@ def test_different_checks_and_slots_never_share_an_id():
         len({scheduled_run_id(s, c, t) for s in ("a", "b") for c in ("x", "y") for t in (TICK, TICK + 60)})
         == 8
     )
+
+
+def test_the_due_index_can_be_widened_but_never_narrowed_below_its_default():
+    # given the settings model, then 128 shards are accepted and 16 refused: assignments in shards 16..63 would never run again
+    assert Settings(HC_DUE_SHARDS=128).due_shards == 128
+    with pytest.raises(ValidationError):
+        Settings(HC_DUE_SHARDS=16)
