@@ -41,7 +41,8 @@ def test_different_checks_and_slots_never_share_an_id():
 
 
 def test_the_due_index_can_be_widened_but_never_narrowed_below_its_default():
-    # given the settings model, then 128 shards are accepted and 16 refused: assignments in shards 16..63 would never run again
+    # given the settings model
+    # then 128 shards are accepted and 16 refused (assignments in shards 16..63 would never run again)
     assert Settings(HC_DUE_SHARDS=128).due_shards == 128
     with pytest.raises(ValidationError):
         Settings(HC_DUE_SHARDS=16)
