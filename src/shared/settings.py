@@ -12,9 +12,7 @@ from shared.data.keys import DEFAULT_DUE_SHARDS
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=True)
 
-    stage: str = Field("dev", alias="STAGE")
     table_name: str = Field("healthcheck", alias="TABLE_NAME")
-    idempotency_table_name: str = Field("healthcheck-idempotency", alias="IDEMPOTENCY_TABLE_NAME")
     cache_table_name: str = Field("healthcheck-cache", alias="CACHE_TABLE_NAME")
     checks_queue_url: str = Field("", alias="CHECKS_QUEUE_URL")
     event_bus_name: str = Field("healthcheck", alias="EVENT_BUS_NAME")
@@ -25,7 +23,6 @@ class Settings(BaseSettings):
     admin_api_key_secret_arn: str = Field("", alias="HC_ADMIN_API_KEY_SECRET_ARN")
     public_status: bool = Field(False, alias="HC_PUBLIC_STATUS")
     allow_private_targets: bool = Field(False, alias="HC_ALLOW_PRIVATE_TARGETS")
-    tracing_enabled: bool = Field(False, alias="HC_TRACING_ENABLED")
     scheduler_queue_url: str = Field("", alias="SCHEDULER_QUEUE_URL")
     # Only ever raised: assignments stay in their shard until the scheduler next advances them.
     due_shards: int = Field(DEFAULT_DUE_SHARDS, alias="HC_DUE_SHARDS", ge=DEFAULT_DUE_SHARDS, le=1024)

@@ -206,7 +206,7 @@ def test_environment_resolves_refs_conditions_and_parameter_overrides():
     assert environment["CACHE_TABLE_NAME"] == "cache"
     assert environment["CACHE_BACKEND"] == "dynamodb"
     assert environment["HC_PUBLIC_STATUS"] == "true"
-    assert environment["STAGE"] == "qa"
+    assert environment["POWERTOOLS_METRICS_NAMESPACE"] == "Healthcheck/qa"
     assert environment["REDIS_URL"] == ""
 
 

@@ -69,6 +69,12 @@ EXPECTED_FUNCTIONS = {
     "RetentionFunction",
 }
 
+ELASTICACHE_PARAMETERS = {
+    "EnableElastiCache": "true",
+    "VpcId": "vpc-0123456789abcdef0",
+    "SubnetIds": "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
+}
+
 
 @pytest.fixture(scope="module")
 def template() -> Template:
@@ -85,6 +91,8 @@ def transformed() -> dict:
     for resource in document["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function" and "CodeUri" in resource["Properties"]:
             resource["Properties"]["CodeUri"] = "s3://artifacts/healthcheck.zip"
+        if resource["Type"] == "AWS::Serverless::LayerVersion":
+            resource["Properties"]["ContentUri"] = "s3://artifacts/dependencies.zip"
     return transform(copy.deepcopy(document), {}, _OfflineManagedPolicies())
 
 
@@ -286,11 +294,10 @@ def test_main_table_has_the_keys_and_indexes_the_repository_uses(template):
 
 def test_elasticache_switches_the_cache_backend_and_drops_the_cache_table():
     # given the template with ElastiCache enabled
-    template = Template.load(TEMPLATE_FILE, parameter_overrides={"EnableElastiCache": "true"})
+    template = Template.load(TEMPLATE_FILE, parameter_overrides=ELASTICACHE_PARAMETERS)
     references = ResourceReferences(
         refs={
             "HealthcheckTable": "t",
-            "IdempotencyTable": "i",
             "ChecksQueue": "q",
             "SchedulerQueue": "s",
             "HealthcheckEventBus": "b",
