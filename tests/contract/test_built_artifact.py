@@ -25,7 +25,7 @@ ISOLATED_INVOKE = Path(__file__).with_name("isolated_invoke.py")
 LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024
 # One event per function; a function added to the template needs one here.
 FUNCTION_EVENTS = {
-    "ApiReadsFunction": "api-list-systems.json",
+    "ApiReadsFunction": "api-health-batch.json",
     "ApiMutationsFunction": "api-create-system.json",
     "SatelliteIngestFunction": "satellite-assignments.json",
     "SchedulerFunction": "scheduler-tick.json",
@@ -150,6 +150,45 @@ def test_handler_imports_from_the_artifact_and_answers_its_event(
     assert outcome["modules_from_elsewhere"] == []
     assert outcome["missing_distributions"] == []
     _assert_answer(function_name, event, outcome["result"])
+    _assert_alarmed_metrics_are_emitted(
+        function_name, template, emulation, _emitted_metrics(completed.stdout)
+    )
+
+
+def _emitted_metrics(stdout: str) -> set[tuple[str, str, tuple]]:
+    """(namespace, metric, dimensions) of every metric in the embedded-metric-format lines of stdout."""
+    emitted = set()
+    for line in stdout.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        for directive in (
+            record.get("_aws", {}).get("CloudWatchMetrics", []) if isinstance(record, dict) else ()
+        ):
+            for dimension_set in directive["Dimensions"]:
+                dimensions = tuple(sorted((name, record[name]) for name in dimension_set))
+                for metric in directive["Metrics"]:
+                    emitted.add((directive["Namespace"], metric["Name"], dimensions))
+    return emitted
+
+
+def _assert_alarmed_metrics_are_emitted(function_name, template, emulation, emitted) -> None:
+    """An alarm or dashboard figure on a metric the function emits names it as the code does."""
+    expected = {
+        "SchedulerFunction": {"SchedulerTickCompleted", "SchedulerLagSeconds"},
+        "ApiReadsFunction": {"HealthRead"},
+    }.get(function_name, set())
+    alarms = template.resources_of_type("AWS::CloudWatch::Alarm").values()
+    environment = template.function_environment(template.function(function_name), emulation.references)
+    namespace, service = environment["POWERTOOLS_METRICS_NAMESPACE"], environment["POWERTOOLS_SERVICE_NAME"]
+    for metric_name in expected:
+        assert (namespace, metric_name, (("service", service),)) in emitted, (metric_name, emitted)
+    for alarm in alarms:
+        if alarm["MetricName"] in expected:
+            dimensions = tuple(sorted((d["Name"], d["Value"]) for d in alarm["Dimensions"]))
+            resolved_namespace = template.resolve(alarm["Namespace"], emulation.references)
+            assert (resolved_namespace, alarm["MetricName"], dimensions) in emitted, alarm
 
 
 def _assert_answer(function_name: str, event: dict, result: dict) -> None:

@@ -138,17 +138,14 @@ def _actions_by_role(cloudformation: dict) -> dict[str, set[str]]:
     return actions
 
 
-def test_cfn_lint_reports_no_errors():
+def test_cfn_lint_reports_nothing_at_all():
     from cfnlint.api import lint_file
 
     # given the template as committed
-    # when cfn-lint checks it (with the SAM transform it runs itself)
+    # when cfn-lint checks it (with the SAM transform it runs itself), as `sam validate --lint` does
     findings = lint_file(TEMPLATE_FILE)
-    # then there are no errors; warnings are shown, not failed
-    for finding in findings:
-        print(finding)
-    errors = [str(finding) for finding in findings if finding.rule.id.startswith("E")]
-    assert errors == []
+    # then there is no match, warnings included
+    assert [str(finding) for finding in findings] == []
 
 
 def test_sam_transform_produces_every_function_schedule_and_queue_mapping(transformed):

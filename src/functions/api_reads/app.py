@@ -9,6 +9,7 @@ from shared.http.openapi import documented_api, openapi_document
 from shared.observability import logger, metrics
 
 app = new_resolver(ROUTERS)
+HEALTH_READ_ROUTES = frozenset({"GET /systems/{systemId}/health", "POST /health/batch"})
 
 
 @app.get("/openapi.json", include_in_schema=False)
@@ -19,6 +20,8 @@ def get_openapi() -> Response[str]:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    if event.get("routeKey") in HEALTH_READ_ROUTES:
+        metrics.add_metric(name="HealthRead", unit="Count", value=1)
     if event.get("rawPath") == "/docs":
         return documented_api().resolve(event, context)  # Swagger UI describes every function's routes
     return handle(app, event, context)

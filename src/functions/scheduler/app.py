@@ -1,9 +1,12 @@
 """SchedulerFunction: every minute, hand each shard of the due index to a shard worker through the
 scheduler queue (functions/scheduler_shard). Without a scheduler queue it runs the tick itself."""
 
+from datetime import datetime
+
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import aws
+from shared.domain.models import parse_timestamp
 from shared.observability import logger, metrics
 from shared.queue import ShardQueue
 from shared.services.context import default_collaborators
@@ -15,6 +18,9 @@ from shared.services.tick_dispatch import dispatch_tick
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     collaborators = default_collaborators()
+    lag = _lag_seconds(event, collaborators.clock())
+    if lag is not None:
+        metrics.add_metric(name="SchedulerLagSeconds", unit="Seconds", value=lag)
     queue_url = collaborators.settings.scheduler_queue_url
     if queue_url:
         dispatched = dispatch_tick(collaborators, ShardQueue(aws.sqs(), queue_url))
@@ -33,3 +39,11 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         "skipped": report.skipped,
         "deferred": report.deferred,
     }
+
+
+def _lag_seconds(event: dict, started: datetime) -> float | None:
+    """How long after its scheduled time (the event's `time`) the tick started; None when unknown."""
+    try:
+        return max(0.0, (started - parse_timestamp(event["time"])).total_seconds())
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return None

@@ -14,6 +14,7 @@ from typing import Any
 
 from shared.data.history import AggregateIncrement, DuplicateRunError, RunCommit, StateVersionConflict
 from shared.domain import aggregates
+from shared.domain.health import is_failing
 from shared.domain.models import parse_timestamp
 from shared.events import CHECK_COMPLETED, RUN_COMPLETED, Event
 from shared.observability import logger, metrics
@@ -93,6 +94,8 @@ def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
         except StateVersionConflict:
             continue
         metrics.add_metric(name="RunRecorded", unit="Count", value=1)
+        if is_failing(run.status):
+            metrics.add_metric(name="RunFailed", unit="Count", value=1)
         _invalidate_then_publish(c, run.system_id, run.run_id, events)
         return RecordOutcome("recorded", events)
     raise StateVersionConflict()
