@@ -31,6 +31,35 @@ lint: $(STAMP)
 	@$(VENV)/bin/ruff format --check src local tests bench
 	@$(VENV)/bin/cfn-lint template.yaml
 
+# --- Deploying (docs/deploy.md) -------------------------------------------------------------------
+.PHONY: build deploy requirements
+SAM := $(VENV)/bin/sam
+CONFIG_ENV ?= default
+LAYER_BUILD := .aws-sam/build/DependenciesLayer/python
+export SAM_CLI_TELEMETRY ?= 0
+
+# The dependencies layer's requirements.txt, generated from pyproject.toml's [project].dependencies.
+requirements: $(STAMP)
+	@$(PY) layers/requirements.py
+
+# Lint, then build every function and the dependencies layer (needs python3.12 on PATH), then show
+# what the layer holds and how big each artifact is.
+build: $(STAMP)
+	@$(SAM) validate --lint
+	@$(SAM) build --config-env $(CONFIG_ENV)
+	@echo "dependencies in the layer:"; ls $(LAYER_BUILD) | sed -n 's/\.dist-info$$//p' | sed 's/^/  /'
+	@du -sh .aws-sam/build/*/ | sed 's|.aws-sam/build/||'
+
+# Guided the first time (samconfig.toml has no region yet for CONFIG_ENV; it saves the answers), or GUIDED=1.
+deploy: build
+	@if [ -n "$(GUIDED)" ] || ! $(PY) -c 'import sys, tomllib; \
+	    config = tomllib.load(open("samconfig.toml", "rb")).get("$(CONFIG_ENV)", {}); \
+	    sys.exit("region" not in config.get("deploy", {}).get("parameters", {}))'; then \
+	  $(SAM) deploy --guided --config-env $(CONFIG_ENV); \
+	else \
+	  $(SAM) deploy --config-env $(CONFIG_ENV); \
+	fi
+
 # Tests and the Redis benchmarks start their own redis-server on a free loopback port;
 # this only makes sure the binary exists.
 redis-server:
