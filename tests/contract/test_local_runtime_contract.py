@@ -192,7 +192,6 @@ def test_environment_resolves_refs_conditions_and_parameter_overrides():
     references = ResourceReferences(
         refs={
             "HealthcheckTable": "main",
-            "IdempotencyTable": "idem",
             "CacheTable": "cache",
             "ChecksQueue": "http://queue",
             "SchedulerQueue": "http://scheduler-queue",

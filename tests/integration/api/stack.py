@@ -105,7 +105,6 @@ def environment(queue_url: str) -> dict[str, str]:
         "TABLE_NAME": TABLE, "CHECKS_QUEUE_URL": queue_url, "EVENT_BUS_NAME": "healthcheck",
         "CACHE_BACKEND": "memory", "HC_ADMIN_API_KEY": ADMIN_KEY, "HC_PUBLIC_STATUS": "false",
         "HC_ALLOW_PRIVATE_TARGETS": "true", "CACHE_TABLE_NAME": "test-CacheTable",
-        "IDEMPOTENCY_TABLE_NAME": "test-IdempotencyTable",
     }
 
 
