@@ -20,7 +20,7 @@ LAYER_REQUIREMENTS = REPO_ROOT / "layers" / "dependencies" / "requirements.txt"
 CACHE_ROOT = REPO_ROOT / ".venv" / "cache" / "sam-contract"
 LOCAL_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 LOCAL_ARCHITECTURE = "x86_64"
-SAM_BUILD_TIMEOUT_SECONDS = 600
+SAM_BUILD_TIMEOUT_SECONDS = 300
 
 
 def local_template() -> dict:

@@ -19,7 +19,10 @@ import pytest
 from local.emulation import start_emulation
 from local.invoke import LOCAL_ADMIN_API_KEY, LocalInvokeSettings
 from local.template import Template
-from tests.contract.sam_build import LAYER_REQUIREMENTS, REPO_ROOT, sam_build
+from tests.contract.sam_build import LAYER_REQUIREMENTS, REPO_ROOT, SAM_BUILD_TIMEOUT_SECONDS, sam_build
+
+# The first test also waits for the build: two pip downloads and `sam build`, each bounded, when cold.
+pytestmark = pytest.mark.timeout(3 * SAM_BUILD_TIMEOUT_SECONDS)
 
 ISOLATED_INVOKE = Path(__file__).with_name("isolated_invoke.py")
 LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024
