@@ -1,4 +1,4 @@
-"""`sam build` of template.yaml for this machine: a copy on x86_64 and the local Python, built offline
+"""`sam build` of template.yaml for this machine: a copy on its architecture and Python, built offline
 from a wheelhouse that is downloaded once and kept, with SAM's dependency cache kept beside it."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,7 @@ LAYER_REQUIREMENTS = REPO_ROOT / "layers" / "dependencies" / "requirements.txt"
 # Under .venv: `make clean` forgets it, and each worktree has its own.
 CACHE_ROOT = REPO_ROOT / ".venv" / "cache" / "sam-contract"
 LOCAL_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
-LOCAL_ARCHITECTURE = "x86_64"
+LOCAL_ARCHITECTURE = "arm64" if platform.machine() in ("aarch64", "arm64") else "x86_64"
 SAM_BUILD_TIMEOUT_SECONDS = 300
 
 
@@ -43,7 +44,7 @@ def local_template() -> dict:
 def wheelhouse() -> Path:
     """Every wheel the layer needs, for this machine and for Lambda's manylinux tags, downloaded once."""
     requirements = LAYER_REQUIREMENTS.read_bytes()
-    key = hashlib.sha256(requirements + LOCAL_RUNTIME.encode()).hexdigest()[:16]
+    key = hashlib.sha256(requirements + f"{LOCAL_RUNTIME} {LOCAL_ARCHITECTURE}".encode()).hexdigest()[:16]
     directory = CACHE_ROOT / f"wheelhouse-{key}"
     complete = directory / ".complete"
     if complete.exists():
