@@ -32,6 +32,8 @@ FUNCTION_EVENTS = {
     "ApiMutationsFunction": "api-create-system.json",
     "SatelliteIngestFunction": "satellite-assignments.json",
     "SchedulerFunction": "scheduler-tick.json",
+    "SchedulerShardFunction": "scheduler-shard-sqs.json",
+    "SatelliteSweepFunction": "satellite-sweep-scheduled.json",
     "ExecutorFunction": "executor-sqs-batch.json",
     "RetentionFunction": "retention-daily.json",
 }
@@ -200,6 +202,8 @@ def _assert_answer(function_name: str, event: dict, result: dict) -> None:
         if function_name == "ApiMutationsFunction":
             assert result["statusCode"] == 201, result
     elif function_name == "SchedulerFunction":
+        assert result["shardsDispatched"] > 0
+    elif function_name == "SchedulerShardFunction":
         assert {"due", "enqueued", "skipped"} <= set(result)
     elif function_name == "ExecutorFunction":
         assert isinstance(result["batchItemFailures"], list)
