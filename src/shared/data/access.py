@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from shared.data import keys
-from shared.data.base import Page, TableBase, retry_on_conflict, strip_keys
-from shared.data.catalog import _is_condition_failure, _plain
+from shared.data.base import Page, TableBase, strip_keys
+from shared.data.table import plain_key
 from shared.domain.errors import ConflictError, NotFoundError
 
 
@@ -12,8 +12,9 @@ class AccessStore(TableBase):
     # --- API keys ------------------------------------------------------------------------
 
     def create_api_key(self, api_key: dict) -> None:
-        item = _plain(keys.api_key_key(api_key["id"]) | keys.type_index("APIKEY", api_key["id"])) | api_key
-        self._put(item, condition="attribute_not_exists(pk)")
+        item = plain_key(keys.api_key_key(api_key["id"]) | keys.type_index("APIKEY", api_key["id"])) | api_key
+        if not self._put(item, condition="attribute_not_exists(pk)"):
+            raise ConflictError(f"api key {api_key['id']} already exists")
 
     def get_api_key(self, key_id: str) -> dict | None:
         item = self._get(keys.api_key_key(key_id))
@@ -31,13 +32,9 @@ class AccessStore(TableBase):
 
     def create_satellite(self, satellite: dict) -> dict:
         keyed = keys.satellite_key(satellite["id"]) | keys.type_index("SATELLITE", satellite["id"])
-        item = _plain(keyed) | satellite
-        try:
-            self._put(item, condition="attribute_not_exists(pk)")
-        except Exception as error:
-            if _is_condition_failure(error):
-                raise ConflictError(f"satellite {satellite['id']} already exists") from error
-            raise
+        item = plain_key(keyed) | satellite
+        if not self._put(item, condition="attribute_not_exists(pk)"):
+            raise ConflictError(f"satellite {satellite['id']} already exists")
         return satellite
 
     def get_satellite(self, satellite_id: str) -> dict | None:
@@ -68,63 +65,38 @@ class AccessStore(TableBase):
             self._transact([self.put_op(updated, "version = :v", {":v": current.get("version", 1)})])
             return strip_keys(updated)
 
-        return retry_on_conflict(attempt)
+        return self._retry_conflicts(attempt)
 
     def touch_satellite(self, satellite_id: str, seen_at: str) -> None:
         """Record when a satellite was last heard from (never moves backwards)."""
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=keys.satellite_key(satellite_id),
-                UpdateExpression="SET lastSeenAt = :seen REMOVE offlineHandled",
-                ConditionExpression=(
-                    "attribute_exists(pk) AND (attribute_not_exists(lastSeenAt) OR lastSeenAt < :seen)"
-                ),
-                ExpressionAttributeValues={":seen": {"S": seen_at}},
-            )
-        except Exception as error:
-            if not _is_condition_failure(error):
-                raise
+        self._update(
+            keys.satellite_key(satellite_id),
+            "SET lastSeenAt = :seen REMOVE offlineHandled",
+            condition="attribute_exists(pk) AND (attribute_not_exists(lastSeenAt) OR lastSeenAt < :seen)",
+            values={":seen": seen_at},
+        )
 
     def mark_offline_handled(self, satellite_id: str, last_seen_at: str | None) -> bool:
         """Remember that a satellite's going offline was evaluated, unless it was heard from since."""
         condition = "attribute_exists(pk) AND " + (
             "lastSeenAt = :seen" if last_seen_at else "attribute_not_exists(lastSeenAt)"
         )
-        values = {":seen": {"S": last_seen_at}} if last_seen_at else {}
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=keys.satellite_key(satellite_id),
-                UpdateExpression="SET offlineHandled = :yes",
-                ConditionExpression=condition,
-                ExpressionAttributeValues={":yes": {"BOOL": True}} | values,
-            )
-        except Exception as error:
-            if _is_condition_failure(error):
-                return False
-            raise
-        return True
+        values = {":seen": last_seen_at} if last_seen_at else {}
+        return self._update(
+            keys.satellite_key(satellite_id),
+            "SET offlineHandled = :yes",
+            condition=condition,
+            values={":yes": True} | values,
+        )
 
     def take_request_slot(self, owner: str, window: str, *, limit: int, expires_at: int) -> bool:
         """Count one request in a fixed window; False once the window holds `limit` requests."""
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=keys.rate_window_key(owner, window),
-                UpdateExpression="ADD requests :one SET expiresAt = :expires",
-                ConditionExpression="attribute_not_exists(requests) OR requests < :limit",
-                ExpressionAttributeValues={
-                    ":one": {"N": "1"},
-                    ":limit": {"N": str(limit)},
-                    ":expires": {"N": str(expires_at)},
-                },
-            )
-        except Exception as error:
-            if _is_condition_failure(error):
-                return False
-            raise
-        return True
+        return self._update(
+            keys.rate_window_key(owner, window),
+            "ADD requests :one SET expiresAt = :expires",
+            condition="attribute_not_exists(requests) OR requests < :limit",
+            values={":one": 1, ":limit": limit, ":expires": expires_at},
+        )
 
     def satellite_links(self, satellite_id: str) -> list[tuple[str, str]]:
         links = self._query_all(keys.satellite_partition(satellite_id), sk_prefix="ASSIGN#")
@@ -149,6 +121,6 @@ class AccessStore(TableBase):
                     operations.append(self.put_op(updated, "version = :v", {":v": current["version"]}))
                 self._transact(operations)
 
-            retry_on_conflict(attempt)
+            self._retry_conflicts(attempt)
             touched.append(system_id)
         return sorted(set(touched))

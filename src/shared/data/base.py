@@ -19,6 +19,8 @@ from shared.data.table import (
     serialize,
     translated_errors,
 )
+from shared.domain.errors import ThrottledError
+from shared.retry import CONFLICTS, UNPROCESSED, RetryPolicy, retry
 
 R = TypeVar("R")
 
@@ -46,9 +48,18 @@ class Page:
 class TableBase:
     """Holds the low-level client and the table name; every call goes through here."""
 
-    def __init__(self, client: Any, table_name: str):
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        *,
+        conflicts: RetryPolicy = CONFLICTS,
+        unprocessed: RetryPolicy = UNPROCESSED,
+    ):
         self._client = client
         self._table = table_name
+        self._conflicts = conflicts
+        self._unprocessed = unprocessed
 
     # --- single items --------------------------------------------------------------------
 
@@ -58,14 +69,44 @@ class TableBase:
         item = answer.get("Item")
         return deserialize(item) if item else None
 
-    def _put(self, attributes: dict, *, condition: str | None = None, values: dict | None = None) -> None:
+    def _put(self, attributes: dict, *, condition: str | None = None, values: dict | None = None) -> bool:
+        """Put an item; False when `condition` failed (nothing written)."""
         request: dict[str, Any] = {"TableName": self._table, "Item": serialize(attributes)}
         if condition:
             request["ConditionExpression"] = condition
         if values:
             request["ExpressionAttributeValues"] = serialize(values)
-        with translated_errors():
-            self._client.put_item(**request)
+        return self._conditional(self._client.put_item, request)
+
+    def _update(
+        self,
+        key: dict,
+        expression: str,
+        *,
+        condition: str | None = None,
+        values: dict | None = None,
+        names: dict | None = None,
+    ) -> bool:
+        """Update an item in place; False when `condition` failed (nothing written)."""
+        request: dict[str, Any] = {"TableName": self._table, "Key": key, "UpdateExpression": expression}
+        if condition:
+            request["ConditionExpression"] = condition
+        if values:
+            request["ExpressionAttributeValues"] = serialize(values)
+        if names:
+            request["ExpressionAttributeNames"] = names
+        return self._conditional(self._client.update_item, request)
+
+    @staticmethod
+    def _conditional(call: Callable[..., Any], request: dict) -> bool:
+        try:
+            with translated_errors():
+                call(**request)
+        except ClientError as error:
+            if "ConditionExpression" in request and error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def _delete(self, key: dict, *, condition: str | None = None) -> dict | None:
         """Delete an item and return it; None when it was not there or `condition` failed."""
@@ -175,11 +216,15 @@ class TableBase:
                     "ConsistentRead": consistent,
                 }
             }
-            while pending:
+            for _ in self._unprocessed.tries():
                 with translated_errors():
                     answer = self._client.batch_get_item(RequestItems=pending)
                 found.extend(deserialize(item) for item in answer.get("Responses", {}).get(self._table, []))
                 pending = answer.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+            else:
+                raise _still_unprocessed()
         return found
 
     def _batch_write(self, puts: Iterable[dict] = (), deletes: Iterable[dict] = ()) -> int:
@@ -188,12 +233,22 @@ class TableBase:
         calls = 0
         for start in range(0, len(requests), BATCH_WRITE_LIMIT):
             pending = {self._table: requests[start : start + BATCH_WRITE_LIMIT]}
-            while pending:
+            for _ in self._unprocessed.tries():
                 calls += 1
                 with translated_errors():
                     answer = self._client.batch_write_item(RequestItems=pending)
                 pending = answer.get("UnprocessedItems") or {}
+                if not pending:
+                    break
+            else:
+                raise _still_unprocessed()
         return calls
+
+    def _retry_conflicts(self, attempt: Callable[[], R], *, once: bool = False) -> R:
+        """Run a read-modify-write attempt again, with back-off, while it loses to another writer."""
+        if once:
+            return attempt()
+        return retry(attempt, on=TransactionConflict, policy=self._conflicts)
 
     def _transact(self, operations: list[dict]) -> None:
         """Run one transaction; a failed condition raises TransactionConflict with per-item reasons."""
@@ -258,10 +313,7 @@ def strip_keys(item: dict) -> dict:
     }
 
 
-def retry_on_conflict(attempt: Callable[[], R], *, tries: int = 8) -> R:
-    for _ in range(tries - 1):
-        try:
-            return attempt()
-        except TransactionConflict:
-            continue
-    return attempt()
+def _still_unprocessed() -> ThrottledError:
+    # DynamoDB hands items back unprocessed only when it throttles; after the back-off the caller
+    # is told to come back later instead of looping without bound.
+    return ThrottledError("the store is busy; retry later", retry_after_seconds=1)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from shared.data import keys
-from shared.data.base import Page, TableBase, TransactionConflict, retry_on_conflict, strip_keys
-from shared.data.table import translated_errors
+from shared.data.base import Page, TableBase, TransactionConflict, strip_keys
+from shared.data.table import plain_key, translated_errors
 from shared.domain.errors import ConflictError, NotFoundError, VersionMismatchError
 
 ASSIGNMENT_PREFIX = "CHECK#"
@@ -32,8 +32,8 @@ class CatalogStore(TableBase):
 
     def create_system(self, system: dict, initial_state: dict) -> dict:
         """Store a new system and its initial health state; a taken id is a ConflictError."""
-        item = _plain(keys.system_key(system["id"]) | keys.type_index("SYSTEM", system["id"])) | system
-        state = _plain(keys.system_state_key(system["id"])) | initial_state
+        item = plain_key(keys.system_key(system["id"]) | keys.type_index("SYSTEM", system["id"])) | system
+        state = plain_key(keys.system_state_key(system["id"])) | initial_state
         try:
             self._transact([self.put_op(item, "attribute_not_exists(pk)"), self.put_op(state)])
         except TransactionConflict as conflict:
@@ -70,7 +70,7 @@ class CatalogStore(TableBase):
                 keys.satellite_link_key(sat, system_id, assignment["configurationId"])
                 for sat in assignment["satelliteIds"]
             )
-        tombstone = _plain(keys.tombstone_key(system_id)) | {
+        tombstone = plain_key(keys.tombstone_key(system_id)) | {
             "systemId": system_id,
             "configurationIds": [a["configurationId"] for a in assignments],
         }
@@ -80,15 +80,11 @@ class CatalogStore(TableBase):
     # --- configurations ------------------------------------------------------------------
 
     def create_configuration(self, configuration: dict) -> dict:
-        item = _plain(
+        item = plain_key(
             keys.configuration_key(configuration["id"]) | keys.type_index("CONFIG", configuration["id"])
         )
-        try:
-            self._put(item | configuration, condition="attribute_not_exists(pk)")
-        except Exception as error:
-            if _is_condition_failure(error):
-                raise ConflictError(f"configuration {configuration['id']} already exists") from error
-            raise
+        if not self._put(item | configuration, condition="attribute_not_exists(pk)"):
+            raise ConflictError(f"configuration {configuration['id']} already exists")
         return configuration
 
     def get_configuration(self, configuration_id: str) -> dict:
@@ -147,7 +143,7 @@ class CatalogStore(TableBase):
                 fresh = {k: v for k, v in fresh.items() if k not in ("dueShard", "nextDueAt")} | schedule
                 self._transact([self.put_op(fresh, "version = :v", {":v": current["version"]})])
 
-            retry_on_conflict(attempt)
+            self._retry_conflicts(attempt)
         return system_ids
 
     def delete_configuration(self, configuration_id: str) -> list[dict]:
@@ -201,7 +197,7 @@ class CatalogStore(TableBase):
                 "updatedAt": now,
                 "version": existing["version"] + 1 if existing else 1,
             }
-            key_attrs = _plain(
+            key_attrs = plain_key(
                 keys.assignment_key(system_id, configuration_id)
                 | keys.type_index("ASSIGNMENT", f"{system_id}#{configuration_id}")
             )
@@ -217,14 +213,15 @@ class CatalogStore(TableBase):
                 ),
                 self.check_op(keys.system_key(system_id), "attribute_exists(pk)"),
                 self.put_op(
-                    _plain(keys.configuration_link_key(configuration_id, system_id)) | {"systemId": system_id}
+                    plain_key(keys.configuration_link_key(configuration_id, system_id))
+                    | {"systemId": system_id}
                 ),
             ]
             before = set(existing["satelliteIds"]) if existing else set()
             after = set(settings["satelliteIds"])
             operations += [
                 self.put_op(
-                    _plain(keys.satellite_link_key(s, system_id, configuration_id))
+                    plain_key(keys.satellite_link_key(s, system_id, configuration_id))
                     | {"systemId": system_id, "configurationId": configuration_id}
                 )
                 for s in sorted(after - before)
@@ -236,7 +233,7 @@ class CatalogStore(TableBase):
             self._transact(operations)
             return strip_keys(item), existing is None
 
-        return retry_on_conflict(attempt)
+        return self._retry_conflicts(attempt)
 
     def list_assignments_page(self, *, limit: int, cursor: str | None) -> Page:
         page = self._list_type("ASSIGNMENT", limit=limit, cursor=cursor)
@@ -257,7 +254,7 @@ class CatalogStore(TableBase):
             self._transact(operations)
             return existing
 
-        return retry_on_conflict(attempt)
+        return self._retry_conflicts(attempt)
 
     def system_snapshot(self, system_id: str) -> dict[str, Any]:
         """One consistent query of a system's partition: META, STATE, assignments, maintenance."""
@@ -314,42 +311,26 @@ class CatalogStore(TableBase):
         self, system_id: str, configuration_id: str, *, seen_due: int, next_due: int, due_shard: str
     ) -> bool:
         """Move the next due time on (into `due_shard`), only if nobody else did since we read it."""
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=keys.assignment_key(system_id, configuration_id),
-                UpdateExpression="SET nextDueAt = :next, dueShard = :shard",
-                ConditionExpression="nextDueAt = :seen",
-                ExpressionAttributeValues={
-                    ":next": {"N": str(next_due)},
-                    ":seen": {"N": str(seen_due)},
-                    ":shard": {"S": due_shard},
-                },
-            )
-        except Exception as error:
-            if _is_condition_failure(error):
-                return False
-            raise
-        return True
+        return self._update(
+            keys.assignment_key(system_id, configuration_id),
+            "SET nextDueAt = :next, dueShard = :shard",
+            condition="nextDueAt = :seen",
+            values={":next": next_due, ":seen": seen_due, ":shard": due_shard},
+        )
 
     def clear_schedule(self, system_id: str, configuration_id: str, *, seen_due: int) -> None:
         """Take an assignment out of the due index (it is paused, disabled or satellite-only)."""
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=keys.assignment_key(system_id, configuration_id),
-                UpdateExpression="REMOVE nextDueAt, dueShard",
-                ConditionExpression="nextDueAt = :seen",
-                ExpressionAttributeValues={":seen": {"N": str(seen_due)}},
-            )
-        except Exception as error:
-            if not _is_condition_failure(error):
-                raise
+        self._update(
+            keys.assignment_key(system_id, configuration_id),
+            "REMOVE nextDueAt, dueShard",
+            condition="nextDueAt = :seen",
+            values={":seen": seen_due},
+        )
 
     # --- maintenance ---------------------------------------------------------------------
 
     def create_maintenance(self, maintenance: dict) -> dict:
-        item = _plain(keys.maintenance_key(maintenance["systemId"], maintenance["id"])) | maintenance
+        item = plain_key(keys.maintenance_key(maintenance["systemId"], maintenance["id"])) | maintenance
         try:
             self._transact(
                 [
@@ -389,15 +370,6 @@ class CatalogStore(TableBase):
             return strip_keys(updated)
 
         try:
-            return retry_on_conflict(attempt, tries=1 if expected_version is not None else 8)
+            return self._retry_conflicts(attempt, once=expected_version is not None)
         except TransactionConflict as conflict:
             raise VersionMismatchError(f"{label} changed since you read it") from conflict
-
-
-def _plain(key: dict) -> dict:
-    return {k: v["S"] for k, v in key.items()}
-
-
-def _is_condition_failure(error: Exception) -> bool:
-    response = getattr(error, "response", None) or {}
-    return response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 
 from shared.data import keys
 from shared.data.base import Page, TableBase, TransactionConflict, strip_keys
-from shared.data.catalog import _plain
-from shared.data.table import serialize_value
+from shared.data.table import plain_key
 
 
 class DuplicateRunError(Exception):
@@ -54,10 +53,12 @@ class HistoryStore(TableBase):
         run = commit.run
         operations = [
             self.put_op(
-                _plain(keys.run_marker_key(run["runId"])) | commit.marker, "attribute_not_exists(pk)"
+                plain_key(keys.run_marker_key(run["runId"])) | commit.marker, "attribute_not_exists(pk)"
             ),
             self.put_op(
-                _plain(keys.run_key(run["systemId"], run["configurationId"], run["timestamp"], run["runId"]))
+                plain_key(
+                    keys.run_key(run["systemId"], run["configurationId"], run["timestamp"], run["runId"])
+                )
                 | run
             ),
         ]
@@ -67,7 +68,7 @@ class HistoryStore(TableBase):
             transition = commit.transition
             operations.append(
                 self.put_op(
-                    _plain(keys.transition_key(run["systemId"], transition["at"], commit.state["version"]))
+                    plain_key(keys.transition_key(run["systemId"], transition["at"], commit.state["version"]))
                     | transition
                 )
             )
@@ -86,7 +87,7 @@ class HistoryStore(TableBase):
         if transition:
             operations.append(
                 self.put_op(
-                    _plain(keys.transition_key(system_id, transition["at"], state["version"])) | transition
+                    plain_key(keys.transition_key(system_id, transition["at"], state["version"])) | transition
                 )
             )
         try:
@@ -95,7 +96,7 @@ class HistoryStore(TableBase):
             raise StateVersionConflict() from conflict
 
     def _state_op(self, system_id: str, state: dict, expected_version: int | None) -> dict:
-        item = _plain(keys.system_state_key(system_id)) | state
+        item = plain_key(keys.system_state_key(system_id)) | state
         if expected_version is None:
             return self.put_op(item, "attribute_not_exists(pk)")
         # The system must still exist: a run for a deleted system must not resurrect its state.
@@ -126,7 +127,7 @@ class HistoryStore(TableBase):
         """Write run items in batches (idempotent: a run's key is fixed by its timestamp and id)."""
         return self._batch_write(
             puts=[
-                _plain(keys.run_key(r["systemId"], r["configurationId"], r["timestamp"], r["runId"])) | r
+                plain_key(keys.run_key(r["systemId"], r["configurationId"], r["timestamp"], r["runId"])) | r
                 for r in runs
             ]
         )
@@ -147,21 +148,25 @@ class HistoryStore(TableBase):
         summed aggregate counters, the state (conditional on its version), transitions and an outbox
         entry holding the events to publish. Any failed condition cancels all of it."""
         operations = [
-            self.put_op(_plain(keys.run_marker_key(r)) | markers | {"runId": r}, "attribute_not_exists(pk)")
+            self.put_op(
+                plain_key(keys.run_marker_key(r)) | markers | {"runId": r}, "attribute_not_exists(pk)"
+            )
             for r in run_ids
         ]
         operations += [self._aggregate_op(run, a) for run, a in aggregates]
         operations.append(self._state_op(system_id, state, expected_state_version))
         operations += [
             self.put_op(
-                _plain(keys.transition_key(system_id, t["at"], t["stateVersion"]))
+                plain_key(keys.transition_key(system_id, t["at"], t["stateVersion"]))
                 | {k: v for k, v in t.items() if k != "stateVersion"}
             )
             for t in transitions
         ]
         owner, entry_id, events = outbox
         operations.append(
-            self.put_op(_plain(keys.outbox_key(owner, entry_id)) | {"systemId": system_id, "events": events})
+            self.put_op(
+                plain_key(keys.outbox_key(owner, entry_id)) | {"systemId": system_id, "events": events}
+            )
         )
         try:
             self._transact(operations)
@@ -177,11 +182,8 @@ class HistoryStore(TableBase):
         self._batch_write(deletes=[keys.outbox_key(owner, e) for e in entry_ids])
 
     def mark_published(self, run_id: str) -> None:
-        self._client.update_item(
-            TableName=self._table,
-            Key=keys.run_marker_key(run_id),
-            UpdateExpression="SET published = :yes REMOVE pendingEvents",
-            ExpressionAttributeValues={":yes": serialize_value(True)},
+        self._update(
+            keys.run_marker_key(run_id), "SET published = :yes REMOVE pendingEvents", values={":yes": True}
         )
 
     # --- reading -------------------------------------------------------------------------

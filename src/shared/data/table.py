@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from shared.domain.errors import BadRequestError, ThrottledError, UnavailableError
 
@@ -52,10 +52,6 @@ def _from_dynamo(value: Any) -> Any:
 def serialize(attributes: dict[str, Any]) -> dict[str, dict]:
     """Plain Python values -> DynamoDB attribute values (floats as Decimals)."""
     return {k: _serializer.serialize(_to_dynamo(v)) for k, v in attributes.items()}
-
-
-def serialize_value(value: Any) -> dict:
-    return _serializer.serialize(_to_dynamo(value))
 
 
 def deserialize(item: dict[str, dict]) -> dict[str, Any]:
@@ -101,6 +97,11 @@ def decode_cursor(
     return key
 
 
+def plain_key(key: dict) -> dict[str, str]:
+    """A typed key (`{"pk": {"S": ...}}`) as the plain attributes an item carries."""
+    return {k: v["S"] for k, v in key.items()}
+
+
 def error_code(error: ClientError) -> str:
     return error.response.get("Error", {}).get("Code", "")
 
@@ -111,9 +112,12 @@ def cancellation_reasons(error: ClientError) -> list[str]:
 
 @contextmanager
 def translated_errors() -> Iterator[None]:
-    """Map store failures that no caller handles to domain errors, by code."""
+    """Map store failures that no caller handles to domain errors: `ClientError`s by code (after
+    botocore's own retries), connection failures and timeouts to UnavailableError."""
     try:
         yield
+    except (ConnectionError, HTTPClientError) as error:
+        raise UnavailableError("the store is unavailable") from error
     except ClientError as error:
         code = error_code(error)
         if code in THROTTLING_CODES or "ThrottlingError" in cancellation_reasons(error):

@@ -10,6 +10,7 @@ from typing import Any
 from shared import aws
 from shared.clock import Clock, utc_now
 from shared.events import EventBridgePublisher, Publisher
+from shared.retry import CONFLICTS, RetryPolicy
 from shared.settings import Settings, get_settings
 
 
@@ -21,6 +22,7 @@ class Collaborators:
     settings: Settings
     clock: Clock = utc_now
     queue: Any = None
+    conflicts: RetryPolicy = CONFLICTS
 
 
 @lru_cache(maxsize=1)

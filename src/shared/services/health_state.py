@@ -19,7 +19,6 @@ from shared.domain.models import StateThresholds, format_timestamp, parse_timest
 from shared.events import SYSTEM_HEALTH_CHANGED, Event
 
 _thresholds = TypeAdapter(StateThresholds)
-STATE_WRITE_TRIES = 10
 DEFAULT_HEARTBEAT_SECONDS = 30
 
 
@@ -174,7 +173,7 @@ def reevaluate_systems(c, system_ids: list[str]) -> list[Event]:
     transition events still to publish (after the caller's cache invalidation)."""
     events: list[Event] = []
     for system_id in dict.fromkeys(system_ids):
-        for _ in range(STATE_WRITE_TRIES):
+        for _ in c.conflicts.tries():
             snapshot = c.repository.system_snapshot(system_id)
             if snapshot["system"] is None:
                 break

@@ -21,8 +21,6 @@ from shared.observability import logger, metrics
 from shared.services.context import Collaborators
 from shared.services.health_state import SliceRun, _satellites_of, next_state, offline_sources
 
-STATE_WRITE_TRIES = 10
-
 
 @dataclass(frozen=True)
 class RunInput:
@@ -64,7 +62,7 @@ class RecordOutcome:
 
 def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
     """Store a run once, update aggregates and health, invalidate, then publish (see module doc)."""
-    for _ in range(STATE_WRITE_TRIES):
+    for _ in c.conflicts.tries():
         snapshot = c.repository.system_snapshot(run.system_id)
         assignment = next(
             (a for a in snapshot["assignments"] if a["configurationId"] == run.configuration_id), None

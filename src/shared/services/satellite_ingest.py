@@ -245,7 +245,7 @@ def _record_system_runs(
     committed: list[tuple[str, list[Event]]] = []
     pending = runs
     while pending:
-        for _ in range(10):
+        for _ in c.conflicts.tries():
             if snapshot["system"] is None:
                 raise StateVersionConflict()
             try:

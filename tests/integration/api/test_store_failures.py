@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 from shared.services import context
 from tests.integration.api.stack import add_system
@@ -60,3 +60,19 @@ def test_unexpected_exception_is_a_fixed_500(stack, monkeypatch):
     # then
     assert answer.status == 500
     assert answer.body == {"error": {"code": "INTERNAL", "message": "internal error", "details": []}}
+
+
+def test_store_connection_failure_is_503_unavailable(stack, monkeypatch):
+    # given
+    add_system(stack, "shop")
+
+    def unreachable(*_, **__):
+        raise EndpointConnectionError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
+
+    monkeypatch.setattr(context.default_collaborators().repository._client, "get_item", unreachable)
+    # when
+    answer = stack.call("GET", "/systems/shop")
+    # then
+    assert answer.status == 503, answer.body
+    assert answer.error_code == "UNAVAILABLE"
+    assert "amazonaws" not in json.dumps(answer.body)
