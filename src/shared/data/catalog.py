@@ -6,6 +6,7 @@ are compare-and-set on `version`; cascades follow link items read strongly consi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from shared.data import keys
@@ -103,9 +104,17 @@ class CatalogStore(TableBase):
         return Page([strip_keys(i) for i in page.items], page.next_cursor)
 
     def update_configuration(
-        self, configuration_id: str, changes: dict, *, expected_version: int | None, now: str, now_epoch: int
+        self,
+        configuration_id: str,
+        changes: dict,
+        *,
+        expected_version: int | None,
+        now: str,
+        now_epoch: int,
+        check: Callable[[dict], dict] | None = None,
     ) -> tuple[dict, list[str]]:
-        """Update a configuration and carry the change to its assignments; returns it and their system ids."""
+        """Update a configuration and carry the change to its assignments; returns it and their system ids.
+        `check` sees the merged item of every attempt (and may normalise it) before it is written."""
         before = self.get_configuration(configuration_id)
         updated = self._update_versioned(
             keys.configuration_key(configuration_id),
@@ -113,6 +122,7 @@ class CatalogStore(TableBase):
             changes,
             expected_version,
             now,
+            check,
         )
         reschedule = updated["intervalSeconds"] != before["intervalSeconds"] or (
             before["paused"] and not updated["paused"]
@@ -354,10 +364,17 @@ class CatalogStore(TableBase):
     # --- shared --------------------------------------------------------------------------
 
     def _update_versioned(
-        self, key: dict, label: str, changes: dict, expected_version: int | None, now: str
+        self,
+        key: dict,
+        label: str,
+        changes: dict,
+        expected_version: int | None,
+        now: str,
+        check: Callable[[dict], dict] | None = None,
     ) -> dict:
         """Read-modify-write guarded by `version`: with If-Match a mismatch is final, without it we retry,
-        so two concurrent PATCHes never lose an update."""
+        so two concurrent PATCHes never lose an update. Cross-field rules (`check`) judge the merged item
+        of the attempt that writes, so a rule two racing PATCHes break together is never stored."""
 
         def attempt() -> dict:
             current = self._get(key)
@@ -365,7 +382,10 @@ class CatalogStore(TableBase):
                 raise NotFoundError(f"{label} not found")
             if expected_version is not None and current["version"] != expected_version:
                 raise VersionMismatchError(f"{label} is at version {current['version']}")
-            updated = current | changes | {"updatedAt": now, "version": current["version"] + 1}
+            merged = current | changes
+            if check is not None:
+                merged = check(merged)
+            updated = merged | {"updatedAt": now, "version": current["version"] + 1}
             self._transact([self.put_op(updated, "version = :v", {":v": current["version"]})])
             return strip_keys(updated)
 

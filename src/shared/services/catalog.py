@@ -7,6 +7,7 @@ state it affects, invalidate the status cache and wait for it, then publish even
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from shared.data.base import Page
 from shared.domain.models import (
@@ -26,6 +27,9 @@ from shared.events import ASSIGNMENT_CHANGED, Event
 from shared.services.context import Collaborators
 from shared.services.health_state import initial_state, reevaluate_systems
 from shared.strategies import validate_config
+
+
+CREATE_FIELDS = ("name", "strategyId", "config", "intervalSeconds", "timeoutSeconds", "assertions")
 
 
 def _now(c: Collaborators) -> tuple[str, int]:
@@ -130,32 +134,42 @@ def list_configurations(c: Collaborators, *, limit: int, cursor: str | None) -> 
 def update_configuration(
     c: Collaborators, configuration_id: str, patch: ConfigurationPatch, *, expected_version: int | None
 ) -> ConfigurationView:
+    """Apply a patch; its cross-field rules are judged on the merged item inside the conditional write."""
     changes = patch.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
-    current = c.repository.get_configuration(configuration_id)
-    merged = ConfigurationCreate.model_validate(
-        {
-            k: v
-            for k, v in (current | changes).items()
-            if k in ("name", "strategyId", "config", "intervalSeconds", "timeoutSeconds", "assertions")
-        }
-    )
-    if "config" in changes or "strategyId" in changes:
-        changes["config"] = validate_config(
-            merged.strategy_id, merged.config, allow_private_targets=c.settings.allow_private_targets
+    new_config = "config" in changes or "strategyId" in changes
+
+    def checked(merged: dict) -> dict:
+        rules = ConfigurationCreate.model_validate({k: v for k, v in merged.items() if k in CREATE_FIELDS})
+        if not new_config:
+            return merged
+        config = validate_config(
+            rules.strategy_id, rules.config, allow_private_targets=c.settings.allow_private_targets
         )
-    return _change_configuration(c, configuration_id, changes, expected_version)
+        return merged | {"config": config}
+
+    return _change_configuration(c, configuration_id, changes, expected_version, checked)
 
 
 def set_configuration_paused(c: Collaborators, configuration_id: str, paused: bool) -> ConfigurationView:
+    """Pause or resume a configuration everywhere it is assigned."""
     return _change_configuration(c, configuration_id, {"paused": paused}, None)
 
 
 def _change_configuration(
-    c: Collaborators, configuration_id: str, changes: dict, expected_version: int | None
+    c: Collaborators,
+    configuration_id: str,
+    changes: dict,
+    expected_version: int | None,
+    check: Callable[[dict], dict] | None = None,
 ) -> ConfigurationView:
     now, now_epoch = _now(c)
     updated, system_ids = c.repository.update_configuration(
-        configuration_id, changes, expected_version=expected_version, now=now, now_epoch=now_epoch
+        configuration_id,
+        changes,
+        expected_version=expected_version,
+        now=now,
+        now_epoch=now_epoch,
+        check=check,
     )
     events = reevaluate_systems(c, system_ids)
     acknowledged = c.cache.invalidate_family()

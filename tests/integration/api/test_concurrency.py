@@ -121,3 +121,23 @@ def test_concurrent_patches_with_the_same_if_match_let_exactly_one_win(stack, mo
     monkeypatch.undo()
     stored = stack.call("GET", "/systems/shop").body
     assert (stored["name"], stored["version"]) == ("First", 2)
+
+
+def test_concurrent_patches_never_store_a_timeout_at_or_above_the_interval(stack, monkeypatch):
+    # given: timeout 10 below interval 60; each patch alone keeps timeout < interval
+    add_configuration(stack, "web", intervalSeconds=60, timeoutSeconds=10)
+    race = Interleaving(monkeypatch)
+    # when: both read version 1, then the first stores timeout 40, then the second tries interval 30
+    first, second = race.run(
+        patch(stack, "/configurations/web", {"timeoutSeconds": 40}),
+        patch(stack, "/configurations/web", {"intervalSeconds": 30}),
+    )
+    # then: the second is judged on the merged item (timeout 40, interval 30) and refused
+    assert first.status == 200, first.body
+    assert second.status == 422, second.body
+    assert second.error_code == "VALIDATION_FAILED"
+    assert race.writes == {"first": 1, "second": 1}
+    monkeypatch.undo()
+    stored = stack.call("GET", "/configurations/web").body
+    assert stored["timeoutSeconds"] < stored["intervalSeconds"]
+    assert (stored["timeoutSeconds"], stored["intervalSeconds"], stored["version"]) == (40, 60, 2)
