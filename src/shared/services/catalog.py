@@ -28,7 +28,6 @@ from shared.services.context import Collaborators
 from shared.services.health_state import initial_state, reevaluate_systems
 from shared.strategies import validate_config
 
-
 CREATE_FIELDS = ("name", "strategyId", "config", "intervalSeconds", "timeoutSeconds", "assertions")
 
 
