@@ -35,15 +35,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, Literal
 
 from shared.domain.models import (
-    LOCAL_SOURCE_ID,
+    CheckHealthView,
     ConsecutiveThresholds,
     HealthStatus,
     RunStatus,
+    SourceHealthView,
+    SystemHealthView,
     WindowThresholds,
-    format_timestamp,
     parse_timestamp,
 )
 
@@ -232,13 +234,9 @@ class CheckSlices:
     slices: tuple[SliceState, ...]
 
 
-def _latest(timestamps: Iterable[str | None]) -> str | None:
+def _latest(timestamps: Iterable[str | None]) -> datetime | None:
     moments = [parse_timestamp(text) for text in timestamps if text]
-    return format_timestamp(max(moments)) if moments else None
-
-
-def _source_order(slice_state: SliceState) -> tuple[bool, str]:
-    return (slice_state.source_id != LOCAL_SOURCE_ID, slice_state.source_id)
+    return max(moments) if moments else None
 
 
 def build_health_view(
@@ -249,45 +247,43 @@ def build_health_view(
     previous_status: HealthStatus | None = None,
     previous_since: str | None = None,
     offline_sources: Iterable[str] = frozenset(),
-) -> dict[str, Any]:
-    """The SystemHealth wire dict of API.md.
+) -> SystemHealthView:
+    """The SystemHealth of API.md, the one way every path builds it.
 
     `since` carries over from the previous view while the status stays the same and becomes
     `evaluated_at` when it changes (or when there is no previous view). Checks keep the caller's
-    order; sources are listed local first, then by source id. An offline source is shown as
+    order; sources are listed by source id (as the API has always listed them). An offline source is shown as
     unknown, as it is counted.
     """
     offline = frozenset(offline_sources)
     check_views = []
     for check in checks:
-        ordered = sorted(check.slices, key=_source_order)
-        source_views = [
-            {
-                "sourceId": s.source_id,
-                "sourceLabel": s.source_label,
-                "status": visible_status(s, offline),
-                "lastRunAt": _latest([s.last_run_at]),
-            }
-            for s in ordered
-        ]
+        ordered = sorted(check.slices, key=lambda s: s.source_id)
         check_views.append(
-            {
-                "configurationId": check.configuration_id,
-                "configurationName": check.configuration_name,
-                "status": evaluate_check(ordered, check.quorum_mode, offline_sources=offline),
-                "lastRunAt": _latest(s.last_run_at for s in ordered),
-                "sources": source_views,
-            }
+            CheckHealthView(
+                configuration_id=check.configuration_id,
+                configuration_name=check.configuration_name,
+                status=evaluate_check(ordered, check.quorum_mode, offline_sources=offline),
+                last_run_at=_latest(s.last_run_at for s in ordered),
+                sources=[
+                    SourceHealthView(
+                        source_id=s.source_id,
+                        source_label=s.source_label,
+                        status=visible_status(s, offline),
+                        last_run_at=_latest([s.last_run_at]),
+                    )
+                    for s in ordered
+                ],
+            )
         )
 
-    status = evaluate_system(view["status"] for view in check_views)
-    evaluated = format_timestamp(parse_timestamp(evaluated_at))
+    status = evaluate_system(view.status for view in check_views)
+    evaluated = parse_timestamp(evaluated_at)
     keeps_since = previous_status == status and previous_since is not None
-    since = format_timestamp(parse_timestamp(previous_since)) if keeps_since else evaluated
-    return {
-        "systemId": system_id,
-        "status": status,
-        "evaluatedAt": evaluated,
-        "since": since,
-        "checks": check_views,
-    }
+    return SystemHealthView(
+        system_id=system_id,
+        status=status,
+        evaluated_at=evaluated,
+        since=parse_timestamp(previous_since) if keeps_since else evaluated,
+        checks=check_views,
+    )

@@ -101,31 +101,26 @@ def next_state(
         slices[configuration_id] = kept
         if not assignment["enabled"] or assignment.get("configurationPaused"):
             continue
-        states = [health.SliceState.from_item(item) for item in kept.values()]
-        status = health.evaluate_check(states, assignment["quorum"]["mode"], offline_sources=set(offline))
-        source_views = [
-            {
-                "sourceId": s.source_id,
-                "sourceLabel": s.source_label,
-                "status": "unknown" if s.source_id in offline else s.status,
-                "lastRunAt": s.last_run_at,
-            }
-            for s in sorted(states, key=lambda s: s.source_id)
-        ]
         checks.append(
-            {
-                "configurationId": configuration_id,
-                "configurationName": assignment["configurationName"],
-                "status": status,
-                "lastRunAt": max((s["lastRunAt"] for s in source_views if s["lastRunAt"]), default=None),
-                "sources": source_views,
-            }
+            health.CheckSlices(
+                configuration_id=configuration_id,
+                configuration_name=assignment["configurationName"],
+                quorum_mode=assignment["quorum"]["mode"],
+                slices=tuple(health.SliceState.from_item(item) for item in kept.values()),
+            )
         )
     slices = {k: v for k, v in slices.items() if k in assignments}
 
-    status = health.evaluate_system([check["status"] for check in checks])
-    since = previous["since"] if status == previous["status"] else at
-    view = {"systemId": system["id"], "status": status, "evaluatedAt": at, "since": since, "checks": checks}
+    health_view = health.build_health_view(
+        system_id=system["id"],
+        checks=checks,
+        evaluated_at=at,
+        previous_status=previous["status"],
+        previous_since=previous["since"],
+        offline_sources=offline,
+    )
+    view = health_view.to_wire()
+    status, since = health_view.status, view["since"]
     changed = slices != previous.get("slices") or _comparable(view) != _comparable(previous.get("view") or {})
     item = {
         "systemId": system["id"],
@@ -155,8 +150,8 @@ def next_state(
             "systemName": system["name"],
             "previousStatus": previous["status"],
             "newStatus": status,
-            "healthyChecks": sum(1 for c in checks if c["status"] == "healthy"),
-            "totalChecks": len(checks),
+            "healthyChecks": sum(1 for check in health_view.checks if check.status == "healthy"),
+            "totalChecks": len(health_view.checks),
             "suppressed": suppressed,
             "timestamp": at,
         },

@@ -35,8 +35,12 @@ def run_all(runs: str, thresholds, state: SliceState | None = None) -> list[Slic
     states = []
     for minute, letter in enumerate(runs):
         state = apply_run(
-            state, run_status=LETTERS[letter], at=at(minute), thresholds=thresholds,
-            source_id="local", source_label="Local",
+            state,
+            run_status=LETTERS[letter],
+            at=at(minute),
+            thresholds=thresholds,
+            source_id="local",
+            source_label="Local",
         )
         states.append(state)
     return states
@@ -390,8 +394,13 @@ def test_system_status_is_the_most_severe_known_check(statuses):
 def sample_checks() -> list[CheckSlices]:
     local = run_all("uuu", consecutive())[-1]
     satellite = SliceState(
-        source_id="sat-1", source_label="Frankfurt (eu-central-1)", status="healthy",
-        last_run_at="2024-05-01T12:05:00Z", run_count=1, recent=("healthy",), consecutive_healthy=1,
+        source_id="sat-1",
+        source_label="Frankfurt (eu-central-1)",
+        status="healthy",
+        last_run_at="2024-05-01T12:05:00Z",
+        run_count=1,
+        recent=("healthy",),
+        consecutive_healthy=1,
     )
     return [
         CheckSlices("api", "API", "majority", (satellite, local)),
@@ -402,12 +411,16 @@ def sample_checks() -> list[CheckSlices]:
 def test_health_view_has_the_api_shape_and_evaluates_every_level():
     # given a check seen by two sources under a majority quorum and a check without data
     # when the view is built
-    view = build_health_view(system_id="shop", checks=sample_checks(), evaluated_at="2024-05-01T12:06:00Z")
+    health_view = build_health_view(
+        system_id="shop", checks=sample_checks(), evaluated_at="2024-05-01T12:06:00Z"
+    )
 
-    # then it validates as SystemHealth, and statuses follow the rules
+    # then it is a SystemHealth whose wire form round-trips, and statuses follow the rules
+    assert isinstance(health_view, SystemHealthView)
+    view = health_view.to_wire()
     assert SystemHealthView.model_validate(view).to_wire() == view
     api, db = view["checks"]
-    assert [s["sourceId"] for s in api["sources"]] == ["local", "sat-1"]
+    assert [s["sourceId"] for s in api["sources"]] == ["local", "sat-1"]  # by source id, not input order
     assert [s["status"] for s in api["sources"]] == ["unhealthy", "healthy"]
     assert api["status"] == "healthy"
     assert api["lastRunAt"] == "2024-05-01T12:05:00.000Z"
@@ -420,9 +433,12 @@ def test_health_view_keeps_since_while_the_status_holds():
     # given a previous view that was healthy since 11:00
     # when the system is evaluated healthy again
     view = build_health_view(
-        system_id="shop", checks=sample_checks(), evaluated_at="2024-05-01T12:06:00Z",
-        previous_status="healthy", previous_since="2024-05-01T11:00:00Z",
-    )
+        system_id="shop",
+        checks=sample_checks(),
+        evaluated_at="2024-05-01T12:06:00Z",
+        previous_status="healthy",
+        previous_since="2024-05-01T11:00:00Z",
+    ).to_wire()
 
     # then since is unchanged
     assert view["since"] == "2024-05-01T11:00:00.000Z"
@@ -432,9 +448,13 @@ def test_health_view_restarts_since_when_the_status_changes():
     # given a previous view that was healthy since 11:00
     # when the satellite goes offline, leaving only the unhealthy local slice
     view = build_health_view(
-        system_id="shop", checks=sample_checks(), evaluated_at="2024-05-01T12:06:00Z",
-        previous_status="healthy", previous_since="2024-05-01T11:00:00Z", offline_sources={"sat-1"},
-    )
+        system_id="shop",
+        checks=sample_checks(),
+        evaluated_at="2024-05-01T12:06:00Z",
+        previous_status="healthy",
+        previous_since="2024-05-01T11:00:00Z",
+        offline_sources={"sat-1"},
+    ).to_wire()
 
     # then the status changes, since is now, and the offline source shows as unknown
     assert view["status"] == "unhealthy"
@@ -443,5 +463,16 @@ def test_health_view_restarts_since_when_the_status_changes():
 
 
 def test_health_view_of_a_system_without_checks_is_unknown():
-    view = build_health_view(system_id="shop", checks=[], evaluated_at="2024-05-01T12:06:00Z")
+    view = build_health_view(system_id="shop", checks=[], evaluated_at="2024-05-01T12:06:00Z").to_wire()
     assert (view["status"], view["checks"], view["since"]) == ("unknown", [], "2024-05-01T12:06:00.000Z")
+
+
+def test_health_view_lists_sources_by_id_whatever_their_order_or_kind():
+    # given a satellite whose id sorts before "local", passed after it
+    local = empty_slice("local", "Local")
+    satellite = empty_slice("eu-1", "Eu-1")
+    checks = [CheckSlices("api", "API", "any", (local, satellite))]
+    # when
+    view = build_health_view(system_id="shop", checks=checks, evaluated_at="2024-05-01T12:06:00Z")
+    # then
+    assert [s.source_id for s in view.checks[0].sources] == ["eu-1", "local"]
