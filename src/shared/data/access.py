@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from shared.data import keys
-from shared.data.base import Page, TableBase, strip_keys
+from shared.data.base import TableBase, strip_keys
 from shared.data.table import plain_key
 from shared.domain.errors import ConflictError, NotFoundError
+from shared.domain.records import Page
 
 
 class AccessStore(TableBase):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
@@ -20,6 +19,7 @@ from shared.data.table import (
     translated_errors,
 )
 from shared.domain.errors import ThrottledError
+from shared.domain.records import Page
 from shared.retry import CONFLICTS, UNPROCESSED, RetryPolicy, retry
 
 R = TypeVar("R")
@@ -37,12 +37,6 @@ class TransactionConflict(Exception):
     def __init__(self, reasons: list[str]):
         super().__init__(",".join(reasons))
         self.reasons = reasons
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[dict]
-    next_cursor: str | None
 
 
 class TableBase:

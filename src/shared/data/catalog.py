@@ -10,9 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 from shared.data import keys
-from shared.data.base import Page, TableBase, TransactionConflict, strip_keys
+from shared.data.base import TableBase, TransactionConflict, strip_keys
 from shared.data.table import plain_key, translated_errors
 from shared.domain.errors import ConflictError, NotFoundError, VersionMismatchError
+from shared.domain.records import Page
 
 ASSIGNMENT_PREFIX = "CHECK#"
 MAINTENANCE_PREFIX = "MAINT#"

@@ -7,42 +7,10 @@ state (conditional on its version) and, when the system status changed, the tran
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from shared.data import keys
-from shared.data.base import Page, TableBase, TransactionConflict, strip_keys
+from shared.data.base import TableBase, TransactionConflict, strip_keys
 from shared.data.table import plain_key
-
-
-class DuplicateRunError(Exception):
-    """The run was recorded before (its marker exists)."""
-
-    def __init__(self, marker: dict | None):
-        super().__init__("run already recorded")
-        self.marker = marker
-
-
-class StateVersionConflict(Exception):
-    """Another writer changed the system state since it was read."""
-
-
-@dataclass
-class AggregateIncrement:
-    tier: str  # "H" or "D"
-    start: str
-    source_id: str
-    increments: dict[str, int | float]
-    expires_at: int
-
-
-@dataclass
-class RunCommit:
-    run: dict
-    marker: dict
-    state: dict
-    expected_state_version: int | None
-    aggregates: list[AggregateIncrement] = field(default_factory=list)
-    transition: dict | None = None
+from shared.domain.records import AggregateIncrement, DuplicateRunError, Page, RunCommit, StateVersionConflict
 
 
 class HistoryStore(TableBase):
@@ -278,7 +246,24 @@ class HistoryStore(TableBase):
     def tombstones(self) -> list[dict]:
         return self._query_all(keys.TOMBSTONES)
 
-    def delete_partition_range(self, partition: str, *, before: str | None = None) -> int:
+    def delete_runs(self, system_id: str, configuration_id: str, *, before: str) -> int:
+        """Delete a check's runs older than `before`; returns how many."""
+        return self._delete_partition_range(keys.runs_partition(system_id, configuration_id), before=before)
+
+    def delete_aggregates(self, tier: str, system_id: str, configuration_id: str, *, before: str) -> int:
+        """Delete a check's aggregates of one tier whose bucket starts before `before`; returns how many."""
+        partition = keys.aggregate_partition(tier, system_id, configuration_id)
+        return self._delete_partition_range(partition, before=before)
+
+    def purge_history(self, system_id: str, configuration_ids: list[str]) -> None:
+        """Delete every run, aggregate and transition of a deleted system."""
+        for configuration_id in configuration_ids:
+            self._delete_partition_range(keys.runs_partition(system_id, configuration_id))
+            for tier in keys.TIER_CODES:
+                self._delete_partition_range(keys.aggregate_partition(tier, system_id, configuration_id))
+        self._delete_partition_range(keys.transitions_partition(system_id))
+
+    def _delete_partition_range(self, partition: str, *, before: str | None = None) -> int:
         """Delete a partition's items (those sorting before `before` only, when given); returns the count."""
         doomed: list[dict] = []
         cursor = None

@@ -89,8 +89,12 @@ def run_key(system_id: str, configuration_id: str, timestamp: str, run_id: str) 
     return _key(runs_partition(system_id, configuration_id), f"{timestamp}#{run_id}")
 
 
+TIER_CODES = {"hourly": "H", "daily": "D"}
+
+
 def aggregate_partition(tier: str, system_id: str, configuration_id: str) -> str:
-    return f"AGG#{tier}#{system_id}#{configuration_id}"
+    """`tier` is "hourly" or "daily"; the stored code is one letter."""
+    return f"AGG#{TIER_CODES[tier]}#{system_id}#{configuration_id}"
 
 
 def aggregate_key(tier: str, system_id: str, configuration_id: str, start: str, source_id: str) -> dict:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from shared.data.base import Page
 from shared.domain.models import (
     AssignmentPut,
     AssignmentView,
@@ -23,6 +22,7 @@ from shared.domain.models import (
     SystemView,
     format_timestamp,
 )
+from shared.domain.records import Page
 from shared.events import ASSIGNMENT_CHANGED, Event
 from shared.services.context import Collaborators
 from shared.services.health_state import initial_state, reevaluate_systems

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 from pydantic import TypeAdapter
 
-from shared.data.history import StateVersionConflict
 from shared.domain import health
 from shared.domain.models import StateThresholds, format_timestamp, parse_timestamp
+from shared.domain.records import StateVersionConflict
 from shared.events import SYSTEM_HEALTH_CHANGED, Event
 
 _thresholds = TypeAdapter(StateThresholds)

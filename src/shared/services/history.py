@@ -96,11 +96,11 @@ def history(
     _require_system(c, system_id)
     since, until = time_range(c, start, end, default=timedelta(days=1))
     tier, tier_seconds = (
-        ("H", aggregates.HOUR_SECONDS)
+        ("hourly", aggregates.HOUR_SECONDS)
         if until - since <= HOURLY_TIER_LIMIT
-        else ("D", aggregates.DAY_SECONDS)
+        else ("daily", aggregates.DAY_SECONDS)
     )
-    floor = aggregates.hour_start(since) if tier == "H" else aggregates.day_start(since)
+    floor = aggregates.hour_start(since) if tier == "hourly" else aggregates.day_start(since)
     items = c.repository.list_aggregates(
         tier,
         system_id,
@@ -154,7 +154,7 @@ def availability(
     totals = availability_of(
         transitions, before["newStatus"] if before else "unknown", maintenances, since, until
     )
-    tier = "H" if until - since <= HOURLY_TIER_LIMIT else "D"
+    tier = "hourly" if until - since <= HOURLY_TIER_LIMIT else "daily"
     checks = []
     for assignment in snapshot["assignments"]:
         items = c.repository.list_aggregates(

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from shared.data.history import AggregateIncrement, DuplicateRunError, RunCommit, StateVersionConflict
-from shared.domain import aggregates
 from shared.domain.health import is_failing
 from shared.domain.models import parse_timestamp
+from shared.domain.records import DuplicateRunError, RunCommit, StateVersionConflict, run_aggregates
 from shared.events import CHECK_COMPLETED, RUN_COMPLETED, Event
 from shared.observability import logger, metrics
 from shared.services.context import Collaborators
@@ -103,7 +102,6 @@ def _commit(run: RunInput, assignment: dict, snapshot: dict, state, events: list
     moment = parse_timestamp(run.timestamp)
     retention = assignment["retention"]
     expires = lambda days: int((moment + timedelta(days=days)).timestamp())  # noqa: E731
-    increments = aggregates.run_increments(run.status, run.latency_ms)
     return RunCommit(
         run=run.item() | {"expiresAt": expires(retention["rawDays"])},
         marker={
@@ -116,14 +114,7 @@ def _commit(run: RunInput, assignment: dict, snapshot: dict, state, events: list
         },
         state=state.item,
         expected_state_version=snapshot["state"]["version"] if snapshot["state"] else None,
-        aggregates=[
-            AggregateIncrement(
-                "H", aggregates.hour_key(moment), run.source_id, increments, expires(retention["hourlyDays"])
-            ),
-            AggregateIncrement(
-                "D", aggregates.day_key(moment), run.source_id, increments, expires(retention["dailyDays"])
-            ),
-        ],
+        aggregates=run_aggregates(moment, run.source_id, run.status, run.latency_ms, retention),
         transition=state.transition,
     )
 

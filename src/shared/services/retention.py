@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from shared.data import keys
 from shared.domain import aggregates
 from shared.domain.models import format_timestamp
 from shared.observability import logger
@@ -21,6 +20,7 @@ class RetentionReport:
 
 
 def apply_retention(c: Collaborators) -> RetentionReport:
+    """Delete history older than each assignment's retention and purge deleted systems' history."""
     report = RetentionReport()
     now = c.clock()
     cursor = None
@@ -28,13 +28,16 @@ def apply_retention(c: Collaborators) -> RetentionReport:
         page = c.repository.list_assignments_page(limit=100, cursor=cursor)
         for a in page.items:
             system_id, configuration_id, retention = a["systemId"], a["configurationId"], a["retention"]
-            report.runs += c.repository.delete_partition_range(
-                keys.runs_partition(system_id, configuration_id),
+            report.runs += c.repository.delete_runs(
+                system_id,
+                configuration_id,
                 before=format_timestamp(now - timedelta(days=retention["rawDays"])),
             )
-            for tier, days in (("H", retention["hourlyDays"]), ("D", retention["dailyDays"])):
-                report.aggregates += c.repository.delete_partition_range(
-                    keys.aggregate_partition(tier, system_id, configuration_id),
+            for tier, days in (("hourly", retention["hourlyDays"]), ("daily", retention["dailyDays"])):
+                report.aggregates += c.repository.delete_aggregates(
+                    tier,
+                    system_id,
+                    configuration_id,
                     before=aggregates.bucket_key(aggregates.day_start(now - timedelta(days=days))),
                 )
         if not page.next_cursor:
@@ -42,14 +45,7 @@ def apply_retention(c: Collaborators) -> RetentionReport:
         cursor = page.next_cursor
     for tombstone in c.repository.tombstones():
         system_id = tombstone["systemId"]
-        for configuration_id in tombstone.get("configurationIds", []):
-            for partition in (
-                keys.runs_partition(system_id, configuration_id),
-                keys.aggregate_partition("H", system_id, configuration_id),
-                keys.aggregate_partition("D", system_id, configuration_id),
-            ):
-                c.repository.delete_partition_range(partition)
-        c.repository.delete_partition_range(keys.transitions_partition(system_id))
+        c.repository.purge_history(system_id, tombstone.get("configurationIds", []))
         c.cache.invalidate(system_id)
         c.repository.delete_tombstone(system_id)
         report.purged_systems.append(system_id)

@@ -21,10 +21,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from shared.data.history import AggregateIncrement, DuplicateRunError, StateVersionConflict
 from shared.domain import aggregates
 from shared.domain.errors import ThrottledError
-from shared.domain.models import ResourceId, format_timestamp
+from shared.domain.models import ResourceId, format_timestamp, parse_timestamp
+from shared.domain.records import AggregateIncrement, DuplicateRunError, StateVersionConflict, run_aggregates
 from shared.events import Event
 from shared.observability import logger, metrics
 from shared.services.context import Collaborators
@@ -349,33 +349,26 @@ def _commit_chunk(
 
 
 def _aggregate_keys(run: RunInput) -> set[tuple]:
-    moment = datetime.fromisoformat(run.timestamp.replace("Z", "+00:00"))
+    moment = parse_timestamp(run.timestamp)
     return {
-        (run.configuration_id, "H", aggregates.hour_key(moment), run.source_id),
-        (run.configuration_id, "D", aggregates.day_key(moment), run.source_id),
+        (run.configuration_id, "hourly", aggregates.hour_key(moment), run.source_id),
+        (run.configuration_id, "daily", aggregates.day_key(moment), run.source_id),
     }
 
 
 def _sum_aggregates(summed: dict, run: RunInput, assignment: dict) -> None:
-    moment = datetime.fromisoformat(run.timestamp.replace("Z", "+00:00"))
-    retention = assignment["retention"]
-    for tier, start, days in (
-        ("H", aggregates.hour_key(moment), retention["hourlyDays"]),
-        ("D", aggregates.day_key(moment), retention["dailyDays"]),
+    moment = parse_timestamp(run.timestamp)
+    for increment in run_aggregates(
+        moment, run.source_id, run.status, run.latency_ms, assignment["retention"]
     ):
-        key = (run.configuration_id, tier, start, run.source_id)
-        increments = aggregates.run_increments(run.status, run.latency_ms)
-        expires = int((moment + timedelta(days=days)).timestamp())
+        key = (run.configuration_id, increment.tier, increment.start, run.source_id)
         if key in summed:
             _, existing = summed[key]
-            for name, value in increments.items():
+            for name, value in increment.increments.items():
                 existing.increments[name] = existing.increments.get(name, 0) + value
-            existing.expires_at = max(existing.expires_at, expires)
+            existing.expires_at = max(existing.expires_at, increment.expires_at)
         else:
-            summed[key] = (
-                {"systemId": run.system_id, "configurationId": run.configuration_id},
-                AggregateIncrement(tier, start, run.source_id, dict(increments), expires),
-            )
+            summed[key] = ({"systemId": run.system_id, "configurationId": run.configuration_id}, increment)
 
 
 def _publish_entries(

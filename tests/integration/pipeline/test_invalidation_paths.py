@@ -96,4 +96,4 @@ def test_retention_purging_a_deleted_system_invalidates_it(stack, target, invali
     assert invalidations == ["shop"]
     assert report.runs == 0
     repository = default_collaborators().repository
-    assert repository.list_aggregates("H", "shop", "web", start="", end="9", source=None) == []
+    assert repository.list_aggregates("hourly", "shop", "web", start="", end="9", source=None) == []

@@ -1,0 +1,77 @@
+"""What the services hand the store and get back when they record history, and the store's answers
+they act on. Plain data, no I/O: the repository implements the ports with them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from shared.domain import aggregates
+
+Tier = Literal["hourly", "daily"]
+
+
+class DuplicateRunError(Exception):
+    """The run was recorded before (its marker exists)."""
+
+    def __init__(self, marker: dict | None):
+        super().__init__("run already recorded")
+        self.marker = marker
+
+
+class StateVersionConflict(Exception):
+    """Another writer changed the system state since it was read."""
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict]
+    next_cursor: str | None
+
+
+@dataclass
+class AggregateIncrement:
+    tier: Tier
+    start: str
+    source_id: str
+    increments: dict[str, int | float]
+    expires_at: int
+
+
+@dataclass
+class RunCommit:
+    run: dict
+    marker: dict
+    state: dict
+    expected_state_version: int | None
+    aggregates: list[AggregateIncrement] = field(default_factory=list)
+    transition: dict | None = None
+    outbox: OutboxEntry | None = None
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """Events committed with the change that caused them, deleted once published. Until `held_until`
+    the writer that committed them owns them; after it, anyone may publish them."""
+
+    system_id: str
+    entry_id: str
+    events: list[dict]
+    held_until: str
+    expires_at: int
+
+
+def run_aggregates(
+    moment: datetime, source_id: str, status: str, latency_ms: float | None, retention: dict
+) -> list[AggregateIncrement]:
+    """The hourly and daily counters one run adds, each expiring with its tier's retention."""
+    increments = aggregates.run_increments(status, latency_ms)
+    expires = lambda days: int((moment + timedelta(days=days)).timestamp())  # noqa: E731
+    return [
+        AggregateIncrement(tier, start, source_id, dict(increments), expires(retention[days]))
+        for tier, start, days in (
+            ("hourly", aggregates.hour_key(moment), "hourlyDays"),
+            ("daily", aggregates.day_key(moment), "dailyDays"),
+        )
+    ]
