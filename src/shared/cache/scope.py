@@ -113,6 +113,12 @@ class CachedScope:
             found.update(self._resolve_misses(misses, loader_many))
         return {key: found[key] for key in wanted if key in found}
 
+    @property
+    def max_staleness_seconds(self) -> float:
+        """How long a value loaded before a change can still be served if its invalidation never came:
+        a fill started under a lease lands at most a lease later and lives one TTL."""
+        return (self._ttl_ms + self._lease_ms) / 1000
+
     def invalidate(self, key: str) -> bool:
         """Drop one key; True once the backend acknowledged it. Never raises."""
         return self._invalidate(lambda: self.backend.invalidate(self.namespace, key), scope="key")

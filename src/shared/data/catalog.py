@@ -11,6 +11,7 @@ from typing import Any
 
 from shared.data import keys
 from shared.data.base import TableBase, TransactionConflict, strip_keys
+from shared.data.outbox import outbox_entry
 from shared.data.table import plain_key, translated_errors
 from shared.domain.errors import ConflictError, NotFoundError, VersionMismatchError
 from shared.domain.records import Page
@@ -268,9 +269,15 @@ class CatalogStore(TableBase):
         return self._retry_conflicts(attempt)
 
     def system_snapshot(self, system_id: str) -> dict[str, Any]:
-        """One consistent query of a system's partition: META, STATE, assignments, maintenance."""
+        """One consistent query of a system's partition: META, STATE, assignments, maintenance, outbox."""
         items = self._query_all(keys.system_partition(system_id))
-        snapshot: dict[str, Any] = {"system": None, "state": None, "assignments": [], "maintenances": []}
+        snapshot: dict[str, Any] = {
+            "system": None,
+            "state": None,
+            "assignments": [],
+            "maintenances": [],
+            "outbox": [],
+        }
         for item in items:
             sk = item["sk"]
             if sk == keys.META:
@@ -281,6 +288,8 @@ class CatalogStore(TableBase):
                 snapshot["assignments"].append(strip_keys(item))
             elif sk.startswith(MAINTENANCE_PREFIX):
                 snapshot["maintenances"].append(strip_keys(item))
+            elif sk.startswith(keys.OUTBOX_PREFIX):
+                snapshot["outbox"].append(outbox_entry(item))
         return snapshot
 
     def _require_satellites(self, satellite_ids: list[str]) -> None:

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from shared.data import keys
 from shared.data.base import TableBase, TransactionConflict, strip_keys
+from shared.data.outbox import outbox_item
 from shared.data.table import plain_key
-from shared.domain.records import AggregateIncrement, DuplicateRunError, Page, RunCommit, StateVersionConflict
+from shared.domain.records import (
+    AggregateIncrement,
+    DuplicateRunError,
+    OutboxEntry,
+    Page,
+    RunCommit,
+    StateVersionConflict,
+)
 
 
 class HistoryStore(TableBase):
@@ -40,6 +48,8 @@ class HistoryStore(TableBase):
                     | transition
                 )
             )
+        if commit.outbox:
+            operations.append(self.put_op(outbox_item(commit.outbox)))
         try:
             self._transact(operations)
         except TransactionConflict as conflict:
@@ -110,7 +120,7 @@ class HistoryStore(TableBase):
         state: dict,
         expected_state_version: int | None,
         transitions: list[dict],
-        outbox: tuple[str, str, list[dict]],
+        outbox: OutboxEntry,
     ) -> None:
         """Many runs of one system in one transaction: their markers (each conditional on absence),
         summed aggregate counters, the state (conditional on its version), transitions and an outbox
@@ -130,29 +140,13 @@ class HistoryStore(TableBase):
             )
             for t in transitions
         ]
-        owner, entry_id, events = outbox
-        operations.append(
-            self.put_op(
-                plain_key(keys.outbox_key(owner, entry_id)) | {"systemId": system_id, "events": events}
-            )
-        )
+        operations.append(self.put_op(outbox_item(outbox)))
         try:
             self._transact(operations)
         except TransactionConflict as conflict:
             if "ConditionalCheckFailed" in conflict.reasons[: len(run_ids)]:
                 raise DuplicateRunError(None) from conflict
             raise StateVersionConflict() from conflict
-
-    def pending_outbox(self, owner: str) -> list[dict]:
-        return self._query_all(keys.outbox_partition(owner))
-
-    def delete_outbox(self, owner: str, entry_ids: list[str]) -> None:
-        self._batch_write(deletes=[keys.outbox_key(owner, e) for e in entry_ids])
-
-    def mark_published(self, run_id: str) -> None:
-        self._update(
-            keys.run_marker_key(run_id), "SET published = :yes REMOVE pendingEvents", values={":yes": True}
-        )
 
     # --- reading -------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Every key format of the single table lives here, built by small named functions.
 
 Partitions:
-  SYSTEM#<id>           META, STATE (the precomputed SystemHealth), CHECK#<configurationId>, MAINT#<id>
+  SYSTEM#<id>           META, STATE (the precomputed SystemHealth), CHECK#<configurationId>, MAINT#<id>,
+                        OUTBOX#<entryId> (events committed with a change, deleted once published)
   CONFIG#<id>           META, ASSIGN#<systemId> (links for cascades and propagation)
   SATELLITE#<id>        META, ASSIGN#<systemId>#<configurationId>
   APIKEY#<id>           META
@@ -9,7 +10,6 @@ Partitions:
   RUNS#<sys>#<cfg>      <timestamp>#<runId>
   AGG#H#<sys>#<cfg>     <hourStart>#<sourceId>   (AGG#D# for daily)
   TRANS#<sys>           <at>#<stateVersion>
-  OUTBOX#<owner>        <entryId> (events committed with a batch, deleted once published)
   TOMBSTONES            SYSTEM#<id> (deleted systems whose history retention still has to purge)
   RATE#<owner>          <window> (request counter of a satellite, expires)
   SWEEP#<name>          META (checkpoint of a paginated background sweep)
@@ -109,12 +109,11 @@ def transition_key(system_id: str, at: str, state_version: int) -> dict:
     return _key(transitions_partition(system_id), f"{at}#{state_version:012d}")
 
 
-def outbox_key(owner: str, entry_id: str) -> dict:
-    return _key(f"OUTBOX#{owner}", entry_id)
+OUTBOX_PREFIX = "OUTBOX#"
 
 
-def outbox_partition(owner: str) -> str:
-    return f"OUTBOX#{owner}"
+def outbox_key(system_id: str, entry_id: str) -> dict:
+    return _key(f"SYSTEM#{system_id}", f"{OUTBOX_PREFIX}{entry_id}")
 
 
 def rate_window_key(owner: str, window: str) -> dict:

@@ -3,7 +3,8 @@
 from shared.data.access import AccessStore
 from shared.data.catalog import CatalogStore
 from shared.data.history import HistoryStore
+from shared.data.outbox import OutboxStore
 
 
-class Repository(CatalogStore, AccessStore, HistoryStore):
-    """Systems, configurations, assignments, maintenance, credentials, runs and health state."""
+class Repository(CatalogStore, AccessStore, HistoryStore, OutboxStore):
+    """Systems, configurations, assignments, maintenance, credentials, runs, health state, outbox."""

@@ -57,6 +57,7 @@ class OutboxEntry:
 
     system_id: str
     entry_id: str
+    owner: str
     events: list[dict]
     held_until: str
     expires_at: int

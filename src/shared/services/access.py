@@ -151,12 +151,12 @@ def rotate_satellite_token(c: Collaborators, satellite_id: str) -> SatelliteCrea
 
 
 def delete_satellite(c: Collaborators, satellite_id: str) -> None:
+    """Delete a satellite, take it out of every assignment and re-evaluate the systems it served."""
+    from shared.services import outbox
     from shared.services.health_state import reevaluate_systems
 
     touched = c.repository.delete_satellite(satellite_id)
-    events = reevaluate_systems(c, touched)
-    acknowledged = c.cache.invalidate_family()
-    c.publisher.publish([e.acknowledged(acknowledged) for e in events])
+    outbox.publish_change(c, reevaluate_systems(c, touched), every_system=True)
 
 
 def authenticate_satellite(c: Collaborators, bearer: str | None) -> dict:

@@ -24,6 +24,7 @@ from shared.domain.models import (
 )
 from shared.domain.records import Page
 from shared.events import ASSIGNMENT_CHANGED, Event
+from shared.services import outbox
 from shared.services.context import Collaborators
 from shared.services.health_state import initial_state, reevaluate_systems
 from shared.strategies import validate_config
@@ -78,22 +79,16 @@ def update_system(
 
 
 def delete_system(c: Collaborators, system_id: str) -> None:
+    """Delete a system with its assignments; one `unassigned` event per assignment it had."""
     assignments = c.repository.delete_system(system_id)
-    acknowledged = c.cache.invalidate(system_id)
-    c.publisher.publish(
-        [
-            Event(
-                ASSIGNMENT_CHANGED,
-                {
-                    "systemId": system_id,
-                    "configurationId": a["configurationId"],
-                    "change": "unassigned",
-                    "cacheInvalidated": acknowledged,
-                },
-            )
-            for a in assignments
-        ]
-    )
+    events = [
+        Event(
+            ASSIGNMENT_CHANGED,
+            {"systemId": system_id, "configurationId": a["configurationId"], "change": "unassigned"},
+        )
+        for a in assignments
+    ]
+    outbox.publish_change(c, events, system_ids=[system_id])
 
 
 # --- configurations ----------------------------------------------------------------------------
@@ -170,16 +165,13 @@ def _change_configuration(
         now_epoch=now_epoch,
         check=check,
     )
-    events = reevaluate_systems(c, system_ids)
-    acknowledged = c.cache.invalidate_family()
-    c.publisher.publish([e.acknowledged(acknowledged) for e in events])
+    outbox.publish_change(c, reevaluate_systems(c, system_ids), every_system=True)
     return ConfigurationView.model_validate(updated)
 
 
 def delete_configuration(c: Collaborators, configuration_id: str) -> None:
     removed = c.repository.delete_configuration(configuration_id)
     events = reevaluate_systems(c, [a["systemId"] for a in removed])
-    acknowledged = c.cache.invalidate_family()
     events += [
         Event(
             ASSIGNMENT_CHANGED,
@@ -187,7 +179,7 @@ def delete_configuration(c: Collaborators, configuration_id: str) -> None:
         )
         for a in removed
     ]
-    c.publisher.publish([e.acknowledged(acknowledged) for e in events])
+    outbox.publish_change(c, events, every_system=True)
 
 
 # --- assignments -------------------------------------------------------------------------------
@@ -230,7 +222,6 @@ def put_assignment(
         system_id, configuration_id, settings, expected_version=expected_version, now=now, now_epoch=now_epoch
     )
     events = reevaluate_systems(c, [system_id])
-    acknowledged = c.cache.invalidate(system_id)
     events.append(
         Event(
             ASSIGNMENT_CHANGED,
@@ -241,7 +232,7 @@ def put_assignment(
             },
         )
     )
-    c.publisher.publish([e.acknowledged(acknowledged) for e in events])
+    outbox.publish_change(c, events, system_ids=[system_id])
     state = c.repository.get_state(system_id) or {}
     check = next(
         (k for k in (state.get("view") or {}).get("checks", []) if k["configurationId"] == configuration_id),
@@ -253,14 +244,13 @@ def put_assignment(
 def delete_assignment(c: Collaborators, system_id: str, configuration_id: str) -> None:
     c.repository.delete_assignment(system_id, configuration_id)
     events = reevaluate_systems(c, [system_id])
-    acknowledged = c.cache.invalidate(system_id)
     events.append(
         Event(
             ASSIGNMENT_CHANGED,
             {"systemId": system_id, "configurationId": configuration_id, "change": "unassigned"},
         )
     )
-    c.publisher.publish([e.acknowledged(acknowledged) for e in events])
+    outbox.publish_change(c, events, system_ids=[system_id])
 
 
 # --- maintenance -------------------------------------------------------------------------------

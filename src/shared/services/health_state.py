@@ -173,7 +173,7 @@ def reevaluate_systems(c, system_ids: list[str]) -> list[Event]:
             if snapshot["system"] is None:
                 break
             now = c.clock()
-            satellites = _satellites_of(c, snapshot)
+            satellites = satellites_of(c, snapshot)
             outcome = next_state(snapshot, now, offline=offline_sources(satellites, now))
             if not outcome.changed:
                 break
@@ -190,6 +190,7 @@ def reevaluate_systems(c, system_ids: list[str]) -> list[Event]:
     return events
 
 
-def _satellites_of(c, snapshot: dict) -> dict[str, dict]:
+def satellites_of(c, snapshot: dict) -> dict[str, dict]:
+    """The satellites serving any check of the snapshot's system, by id."""
     satellite_ids = sorted({s for a in snapshot["assignments"] for s in a["satelliteIds"]})
     return c.repository.get_satellites(satellite_ids) if satellite_ids else {}

@@ -1,8 +1,8 @@
 """Recording one run — local or from a satellite — with exactly-once effect.
 
 The run, its aggregates and the system's new state are committed in one transaction guarded
-by the run's idempotency marker and the state's version. Then the cache is invalidated, and
-only then are the events published. The events wait in the marker until published, so a
+by the run's idempotency marker and the state's version, with an outbox entry holding the events.
+Then the cache is invalidated, and only then are the events published (services/outbox.py), so a
 redelivery after a crash between commit and publish publishes them instead of losing them.
 """
 
@@ -14,11 +14,18 @@ from typing import Any
 
 from shared.domain.health import is_failing
 from shared.domain.models import parse_timestamp
-from shared.domain.records import DuplicateRunError, RunCommit, StateVersionConflict, run_aggregates
+from shared.domain.records import (
+    DuplicateRunError,
+    OutboxEntry,
+    RunCommit,
+    StateVersionConflict,
+    run_aggregates,
+)
 from shared.events import CHECK_COMPLETED, RUN_COMPLETED, Event
 from shared.observability import logger, metrics
+from shared.services import outbox
 from shared.services.context import Collaborators
-from shared.services.health_state import SliceRun, _satellites_of, next_state, offline_sources
+from shared.services.health_state import SliceRun, next_state, offline_sources, satellites_of
 
 
 @dataclass(frozen=True)
@@ -79,26 +86,28 @@ def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
             snapshot,
             now,
             run=SliceRun(run.configuration_id, run.source_id, run.source_label, run.status, run.timestamp),
-            offline=offline_sources(_satellites_of(c, snapshot), now) - {run.source_id},
+            offline=offline_sources(satellites_of(c, snapshot), now) - {run.source_id},
         )
-        events = _run_events(snapshot["system"], assignment, run)
+        events = run_events(snapshot["system"], assignment, run)
         if state.event:
             events.append(state.event)
+        entry = outbox.new_entry(c, run.system_id, run.run_id, events, entry_id=run.run_id)
         try:
-            c.repository.commit_run(_commit(run, assignment, snapshot, state, events))
-        except DuplicateRunError as duplicate:
-            return _finish_duplicate(c, run, duplicate.marker)
+            c.repository.commit_run(_commit(run, assignment, snapshot, state, entry))
+        except DuplicateRunError:
+            return _finish_duplicate(c, run, snapshot)
         except StateVersionConflict:
             continue
         metrics.add_metric(name="RunRecorded", unit="Count", value=1)
         if is_failing(run.status):
             metrics.add_metric(name="RunFailed", unit="Count", value=1)
-        _invalidate_then_publish(c, run.system_id, run.run_id, events)
+        waiting = outbox.publishable(snapshot["outbox"], run.run_id, c.clock())
+        outbox.deliver(c, run.system_id, [*waiting, entry])
         return RecordOutcome("recorded", events)
     raise StateVersionConflict()
 
 
-def _commit(run: RunInput, assignment: dict, snapshot: dict, state, events: list[Event]) -> RunCommit:
+def _commit(run: RunInput, assignment: dict, snapshot: dict, state, entry: OutboxEntry) -> RunCommit:
     moment = parse_timestamp(run.timestamp)
     retention = assignment["retention"]
     expires = lambda days: int((moment + timedelta(days=days)).timestamp())  # noqa: E731
@@ -108,18 +117,18 @@ def _commit(run: RunInput, assignment: dict, snapshot: dict, state, events: list
             "runId": run.run_id,
             "systemId": run.system_id,
             "configurationId": run.configuration_id,
-            "published": False,
             "expiresAt": expires(retention["rawDays"]),
-            "pendingEvents": [{"detailType": e.detail_type, "detail": e.detail} for e in events],
         },
         state=state.item,
         expected_state_version=snapshot["state"]["version"] if snapshot["state"] else None,
         aggregates=run_aggregates(moment, run.source_id, run.status, run.latency_ms, retention),
         transition=state.transition,
+        outbox=entry,
     )
 
 
-def _run_events(system: dict, assignment: dict, run: RunInput) -> list[Event]:
+def run_events(system: dict, assignment: dict, run: RunInput) -> list[Event]:
+    """The two events every recorded run publishes."""
     return [
         Event(
             RUN_COMPLETED,
@@ -147,17 +156,11 @@ def _run_events(system: dict, assignment: dict, run: RunInput) -> list[Event]:
     ]
 
 
-def _invalidate_then_publish(c: Collaborators, system_id: str, run_id: str, events: list[Event]) -> None:
-    acknowledged = c.cache.invalidate(system_id)
-    c.publisher.publish([e.acknowledged(acknowledged) for e in events])
-    c.repository.mark_published(run_id)
-
-
-def _finish_duplicate(c: Collaborators, run: RunInput, marker: dict | None) -> RecordOutcome:
-    """A redelivered run changes nothing; events a crashed first delivery left unpublished go out now."""
+def _finish_duplicate(c: Collaborators, run: RunInput, snapshot: dict) -> RecordOutcome:
+    """A redelivered run changes nothing; the entry a crashed first delivery left goes out now."""
     metrics.add_metric(name="RunDuplicate", unit="Count", value=1)
-    if marker and not marker.get("published") and marker.get("pendingEvents"):
-        events = [Event(e["detailType"], e["detail"]) for e in marker["pendingEvents"]]
-        _invalidate_then_publish(c, run.system_id, run.run_id, events)
-        return RecordOutcome("duplicate", events)
-    return RecordOutcome("duplicate")
+    left = [e for e in snapshot["outbox"] if e.owner == run.run_id]
+    if not left:
+        return RecordOutcome("duplicate")
+    outbox.deliver(c, run.system_id, left)
+    return RecordOutcome("duplicate", [Event(e["detailType"], e["detail"]) for x in left for e in x.events])

@@ -1,0 +1,165 @@
+"""Recording many runs of one system at once (a satellite batch) with the rules of `record_run`.
+
+Run items go out in batch writes; up to CHUNK runs (fewer when their writes would pass DynamoDB's
+100 items per transaction) share one transaction: their markers (conditional on absence), summed
+aggregates, the state (conditional on its version), transitions and one outbox entry.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from shared.domain import aggregates
+from shared.domain.models import parse_timestamp
+from shared.domain.records import (
+    AggregateIncrement,
+    DuplicateRunError,
+    OutboxEntry,
+    StateVersionConflict,
+    run_aggregates,
+)
+from shared.events import Event
+from shared.services import outbox
+from shared.services.context import Collaborators
+from shared.services.health_state import SliceRun, next_state, offline_sources, satellites_of
+from shared.services.recording import RunInput, run_events
+from shared.services.satellite_results import IngestReport, result_id
+
+CHUNK = 90
+TRANSACTION_ITEMS = 100
+MARKERS_KEPT_DAYS = 30
+
+
+def record_system_runs(
+    c: Collaborators, satellite: dict, system_id: str, runs: list[RunInput], report: IngestReport
+) -> None:
+    """Commit a system's runs chunk by chunk on one snapshot (re-read only after a conflict), then
+    invalidate the system once and publish every chunk's events with those it may publish."""
+    c.repository.put_runs([r.item() for r in runs])
+    snapshot = c.repository.system_snapshot(system_id)
+    waiting = outbox.publishable(snapshot["outbox"], satellite["id"], c.clock())
+    satellites = satellites_of(c, snapshot)
+    committed: list[OutboxEntry] = []
+    pending = runs
+    while pending:
+        for _ in c.conflicts.tries():
+            if snapshot["system"] is None:
+                raise StateVersionConflict()
+            try:
+                taken, state, entry = _commit_chunk(c, satellite, snapshot, satellites, pending)
+                break
+            except StateVersionConflict:
+                snapshot = c.repository.system_snapshot(system_id)
+                continue
+            except DuplicateRunError:
+                # A concurrent delivery recorded some of them first: drop those and retry the rest.
+                known = c.repository.known_run_ids([r.run_id for r in pending[:CHUNK]])
+                for run in pending[:CHUNK]:
+                    if run.run_id in known:
+                        report.accepted.remove(result_id(run))
+                        report.duplicates.append(result_id(run))
+                pending = [r for r in pending if r.run_id not in known]
+                snapshot = c.repository.system_snapshot(system_id)
+                if not pending:
+                    taken, state, entry = 0, None, None
+                    break
+        else:
+            raise StateVersionConflict()
+        pending = pending[taken:]
+        if entry is not None:
+            snapshot = snapshot | {"state": state}
+            committed.append(entry)
+    outbox.deliver(c, system_id, [*waiting, *committed])
+
+
+def _commit_chunk(
+    c: Collaborators, satellite: dict, snapshot: dict, satellites: dict, runs: list[RunInput]
+) -> tuple[int, dict, OutboxEntry]:
+    """Commit the longest prefix of `runs` (at most CHUNK) whose writes fit in one transaction;
+    returns how many runs it took, the state it stored and the outbox entry to publish."""
+    system_id = snapshot["system"]["id"]
+    now = c.clock()
+    offline = offline_sources(satellites, now) - {satellite["id"]}
+    assignments = {a["configurationId"]: a for a in snapshot["assignments"]}
+    working = dict(snapshot)
+    events: list[Event] = []
+    transitions: list[dict] = []
+    summed: dict[tuple, AggregateIncrement] = {}
+    chunk: list[RunInput] = []
+    first_version = snapshot["state"]["version"] if snapshot["state"] else None
+    for run in runs[:CHUNK]:
+        assignment = assignments.get(run.configuration_id)
+        step = None
+        if assignment is not None:
+            step = next_state(
+                working,
+                now,
+                offline=offline,
+                run=SliceRun(
+                    run.configuration_id, run.source_id, run.source_label, run.status, run.timestamp
+                ),
+            )
+        # Markers, aggregates and transitions, plus the state and the outbox entry, must stay
+        # within DynamoDB's limit of items per transaction: a flapping or hours-long backlog
+        # adds a transition or aggregates per run.
+        new_aggregates = len(_aggregate_keys(run) - summed.keys()) if assignment is not None else 0
+        needed = (
+            len(chunk)
+            + 1
+            + len(summed)
+            + new_aggregates
+            + len(transitions)
+            + (1 if step is not None and step.transition else 0)
+            + 2
+        )
+        if chunk and needed > TRANSACTION_ITEMS:
+            break
+        chunk.append(run)
+        if assignment is None:
+            continue
+        events += run_events(snapshot["system"], assignment, run)
+        _sum_aggregates(summed, run, assignment)
+        if step is None:
+            continue
+        working = working | {"state": step.item}
+        if step.transition:
+            transitions.append(step.transition | {"stateVersion": step.item["version"]})
+            events.append(step.event)
+    entry = outbox.new_entry(c, system_id, satellite["id"], events)
+    c.repository.commit_run_batch(
+        system_id,
+        run_ids=[r.run_id for r in chunk],
+        markers={
+            "systemId": system_id,
+            "expiresAt": int((now + timedelta(days=MARKERS_KEPT_DAYS)).timestamp()),
+        },
+        aggregates=list(summed.values()),
+        state=working["state"],
+        expected_state_version=first_version,
+        transitions=transitions,
+        outbox=entry,
+    )
+    return len(chunk), working["state"], entry
+
+
+def _aggregate_keys(run: RunInput) -> set[tuple]:
+    moment = parse_timestamp(run.timestamp)
+    return {
+        (run.configuration_id, "hourly", aggregates.hour_key(moment), run.source_id),
+        (run.configuration_id, "daily", aggregates.day_key(moment), run.source_id),
+    }
+
+
+def _sum_aggregates(summed: dict, run: RunInput, assignment: dict) -> None:
+    moment = parse_timestamp(run.timestamp)
+    for increment in run_aggregates(
+        moment, run.source_id, run.status, run.latency_ms, assignment["retention"]
+    ):
+        key = (run.configuration_id, increment.tier, increment.start, run.source_id)
+        if key in summed:
+            _, existing = summed[key]
+            for name, value in increment.increments.items():
+                existing.increments[name] = existing.increments.get(name, 0) + value
+            existing.expires_at = max(existing.expires_at, increment.expires_at)
+        else:
+            summed[key] = ({"systemId": run.system_id, "configurationId": run.configuration_id}, increment)

@@ -1,0 +1,104 @@
+"""The one outbox every event path goes through (ARCHITECTURE.md invariant 1: invalidate, then notify).
+
+A change commits its events as an outbox entry in the system's partition — in the same transaction
+when it records runs, just after the write for catalog mutations. Then the system's cached health
+is invalidated; once the cache acknowledged it, the events are published and the entry deleted.
+
+- An invalidation never acknowledged (after the cache's own retries) does not publish: the entry
+  is held until no value cached before the change can still be served (TTL plus a lease), and is
+  published after that, always with `cacheInvalidated: true`.
+- Until its `heldUntil` an entry belongs to the writer that committed it (its `owner`: the run id
+  of a local run, the satellite of a batch, "api" for mutations); after it, anyone may publish it.
+  A writer that crashed between commit and publish leaves its entry owned for OWNED_FOR, longer
+  than any cached value lives, so publishing it later needs no invalidation either.
+- Who flushes: every recording of a system (local run or satellite batch) publishes the entries of
+  that system it may publish, from the snapshot it reads anyway; a redelivered run or a satellite's
+  next request publishes its own entries at once (the earlier attempt is over). `flush_outbox`
+  does the same for any system (for a periodic sweep).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from shared.domain.models import format_timestamp, parse_timestamp
+from shared.domain.records import OutboxEntry
+from shared.events import Event
+from shared.observability import logger, metrics
+from shared.services.context import Collaborators
+
+OWNED_FOR = timedelta(minutes=5)
+KEPT_FOR = timedelta(days=30)
+MUTATIONS = "api"
+
+
+def new_entry(
+    c: Collaborators, system_id: str, owner: str, events: Iterable[Event], entry_id: str | None = None
+) -> OutboxEntry:
+    """An outbox entry for events about one system, owned by its writer for OWNED_FOR."""
+    now = c.clock()
+    return OutboxEntry(
+        system_id=system_id,
+        entry_id=entry_id or str(uuid.uuid4()),
+        owner=owner,
+        events=[{"detailType": e.detail_type, "detail": e.detail} for e in events],
+        held_until=format_timestamp(now + OWNED_FOR),
+        expires_at=int((now + KEPT_FOR).timestamp()),
+    )
+
+
+def publishable(entries: Iterable[OutboxEntry], owner: str, now: datetime) -> list[OutboxEntry]:
+    """The entries `owner` may publish now: its own, and anyone's whose hold elapsed."""
+    return [e for e in entries if e.owner == owner or parse_timestamp(e.held_until) <= now]
+
+
+def deliver(c: Collaborators, system_id: str, entries: list[OutboxEntry]) -> None:
+    """Invalidate the system's cached health, then publish the entries (or hold them, see module doc)."""
+    if entries:
+        _settle(c, entries, c.cache.invalidate(system_id))
+
+
+def publish_change(
+    c: Collaborators, events: list[Event], *, system_ids: Iterable[str] = (), every_system: bool = False
+) -> None:
+    """Commit a catalog mutation's events to the outbox (one entry per system), invalidate the systems
+    it touched (or every system), then publish them."""
+    by_system: dict[str, list[Event]] = {system_id: [] for system_id in system_ids}
+    for event in events:
+        by_system.setdefault(event.detail["systemId"], []).append(event)
+    entries = [new_entry(c, system_id, MUTATIONS, found) for system_id, found in by_system.items() if found]
+    if entries:
+        c.repository.put_outbox(entries)
+    if every_system:
+        _settle(c, entries, c.cache.invalidate_family())
+        return
+    for system_id in by_system:
+        mine = [e for e in entries if e.system_id == system_id]
+        acknowledged = c.cache.invalidate(system_id)
+        if mine:
+            _settle(c, mine, acknowledged)
+
+
+def flush_outbox(c: Collaborators, system_id: str) -> None:
+    """Publish the system's entries whose hold elapsed (left by a crash or a cache partition)."""
+    due = publishable(c.repository.outbox_of(system_id), owner="", now=c.clock())
+    if due:
+        _settle(c, due, acknowledged=False)
+
+
+def _settle(c: Collaborators, entries: list[OutboxEntry], acknowledged: bool) -> None:
+    now = c.clock()
+    ready = entries if acknowledged else [e for e in entries if parse_timestamp(e.held_until) <= now]
+    held = [e for e in entries if e not in ready]
+    if ready:
+        c.publisher.publish(
+            [Event(e["detailType"], e["detail"]).acknowledged(True) for entry in ready for e in entry.events]
+        )
+        c.repository.delete_outbox(ready)
+    if held:
+        until = now + timedelta(seconds=c.cache.max_staleness_seconds)
+        c.repository.hold_outbox(held, until=format_timestamp(until))
+        metrics.add_metric(name="EventsHeld", unit="Count", value=sum(len(e.events) for e in held))
+        logger.warning("events held until the cache can no longer be stale", entries=len(held))

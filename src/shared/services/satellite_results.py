@@ -1,0 +1,141 @@
+"""A satellite's results before they are recorded: parsed one by one, authorised against their
+assignment, judged with the configuration's assertions when the satellite sent a raw result.
+One bad result is rejected with its reason; it never sinks the batch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from shared.domain.models import ResourceId, format_timestamp
+from shared.services.context import Collaborators
+from shared.services.recording import RunInput
+from shared.strategies.runner import evaluate_raw_result
+
+MAX_FUTURE_SKEW = timedelta(minutes=5)
+
+
+class SatelliteResult(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    result_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,128}$")] = Field(
+        alias="resultId"
+    )
+    system_id: ResourceId = Field(alias="systemId")
+    configuration_id: ResourceId = Field(alias="configurationId")
+    status: Literal["healthy", "degraded", "unhealthy"] | None = None
+    latency_ms: float | None = Field(None, alias="latencyMs", ge=0, le=3_600_000)
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    executed_at: AwareDatetime = Field(alias="executedAt")
+
+
+@dataclass
+class IngestReport:
+    accepted: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+
+    def reject(self, result_id: str, code: str, message: str) -> None:
+        self.rejected.append({"resultId": result_id, "code": code, "message": message})
+
+    def to_wire(self) -> dict:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+
+
+def source_label(satellite: dict) -> str:
+    """How a satellite is named as a source of runs."""
+    return f"{satellite['name']} ({satellite['region']})" if satellite.get("region") else satellite["name"]
+
+
+def result_id(run: RunInput) -> str:
+    """The satellite's own id of the result a run came from."""
+    return run.run_id.split(":", 2)[2]
+
+
+def parse_results(raw_results: list[Any], report: IngestReport) -> list[SatelliteResult]:
+    """Results that fit the schema, once each; the others are rejected or counted as duplicates."""
+    parsed, seen = [], set()
+    for raw in raw_results:
+        result_id = str(raw.get("resultId", "")) if isinstance(raw, dict) else ""
+        try:
+            result = SatelliteResult.model_validate(raw)
+        except ValidationError as error:
+            problem = error.errors()[0]
+            field_name = ".".join(str(p) for p in problem.get("loc", ()))
+            report.reject(result_id, "VALIDATION_FAILED", f"{field_name}: {problem.get('msg', 'invalid')}")
+            continue
+        if result.result_id in seen:
+            report.duplicates.append(result.result_id)
+            continue
+        seen.add(result.result_id)
+        parsed.append(result)
+    return parsed
+
+
+def authorised_runs(
+    c: Collaborators, satellite: dict, results: list[SatelliteResult], now: datetime, report: IngestReport
+) -> list[RunInput]:
+    """The runs of results this satellite may report now, judged; the others are rejected."""
+    pairs = [(r.system_id, r.configuration_id) for r in results]
+    assignments = {(a["systemId"], a["configurationId"]): a for a in c.repository.get_assignments(pairs)}
+    configurations = c.repository.get_configurations([r.configuration_id for r in results]) if results else {}
+    runs = []
+    for result in results:
+        assignment = assignments.get((result.system_id, result.configuration_id))
+        configuration = configurations.get(result.configuration_id)
+        if assignment is None or configuration is None:
+            report.reject(result.result_id, "NOT_FOUND", "no such system, configuration or assignment")
+            continue
+        if satellite["id"] not in assignment["satelliteIds"] or not assignment["enabled"]:
+            report.reject(result.result_id, "FORBIDDEN", "this check is not assigned to this satellite")
+            continue
+        if result.executed_at > now + MAX_FUTURE_SKEW:
+            report.reject(
+                result.result_id, "VALIDATION_FAILED", "executedAt is more than 5 minutes in the future"
+            )
+            continue
+        raw_days = timedelta(days=assignment["retention"]["rawDays"])
+        if result.executed_at < now - raw_days:
+            report.reject(result.result_id, "VALIDATION_FAILED", "executedAt is older than the raw retention")
+            continue
+        if result.status is None and result.result is None:
+            report.reject(result.result_id, "VALIDATION_FAILED", "a result needs a status or a raw result")
+            continue
+        status, assertions, error, latency_ms = result.status, [], result.error, result.latency_ms
+        if result.result is not None:
+            try:
+                verdict = evaluate_raw_result(
+                    configuration["strategyId"],
+                    configuration["config"],
+                    result.result,
+                    configuration.get("assertions", []),
+                    latency_ms=result.latency_ms,
+                    reported_error=result.error,
+                )
+            except (ValidationError, ValueError) as problem:
+                report.reject(
+                    result.result_id, "VALIDATION_FAILED", f"result does not fit the strategy: {problem}"
+                )
+                continue
+            status, assertions, error = verdict.status, verdict.assertions, verdict.error
+            latency_ms = verdict.latency_ms
+        runs.append(
+            RunInput(
+                run_id=f"sat:{satellite['id']}:{result.result_id}",
+                system_id=result.system_id,
+                configuration_id=result.configuration_id,
+                source_id=satellite["id"],
+                source_label=source_label(satellite),
+                status=status,
+                latency_ms=latency_ms,
+                timestamp=format_timestamp(result.executed_at),
+                result=result.result or {},
+                assertions=assertions,
+                error=error,
+                expires_at=int((result.executed_at + raw_days).timestamp()),
+            )
+        )
+    return runs
