@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
-from shared.data import keys
+from shared.data import keys, table
 from shared.data.table import (
     cancellation_reasons,
     decode_cursor,
@@ -257,39 +257,10 @@ class TableBase:
                 raise TransactionConflict(cancellation_reasons(error)) from error
             raise
 
-    @staticmethod
-    def put_op(item: dict, condition: str | None = None, values: dict | None = None) -> dict:
-        body: dict[str, Any] = {"Item": serialize(item)}
-        if condition:
-            body["ConditionExpression"] = condition
-        if values:
-            body["ExpressionAttributeValues"] = serialize(values)
-        return {"Put": body}
-
-    @staticmethod
-    def delete_op(key: dict, condition: str | None = None) -> dict:
-        body: dict[str, Any] = {"Key": key}
-        if condition:
-            body["ConditionExpression"] = condition
-        return {"Delete": body}
-
-    @staticmethod
-    def check_op(key: dict, condition: str, values: dict | None = None) -> dict:
-        body: dict[str, Any] = {"Key": key, "ConditionExpression": condition}
-        if values:
-            body["ExpressionAttributeValues"] = serialize(values)
-        return {"ConditionCheck": body}
-
-    @staticmethod
-    def update_op(key: dict, expression: str, values: dict, names: dict | None = None) -> dict:
-        body: dict[str, Any] = {
-            "Key": key,
-            "UpdateExpression": expression,
-            "ExpressionAttributeValues": serialize(values),
-        }
-        if names:
-            body["ExpressionAttributeNames"] = names
-        return {"Update": body}
+    put_op = staticmethod(table.put_op)
+    delete_op = staticmethod(table.delete_op)
+    check_op = staticmethod(table.check_op)
+    update_op = staticmethod(table.update_op)
 
 
 def _within(sort_key: str, prefix: str | None, between: tuple[str, str] | None) -> bool:

@@ -125,3 +125,44 @@ def translated_errors() -> Iterator[None]:
         if code in UNAVAILABLE_CODES:
             raise UnavailableError("the store is unavailable") from error
         raise
+
+
+# --- operations of a TransactWriteItems --------------------------------------------------
+
+
+def put_op(item: dict, condition: str | None = None, values: dict | None = None) -> dict:
+    """A Put of a transaction."""
+    body: dict[str, Any] = {"Item": serialize(item)}
+    if condition:
+        body["ConditionExpression"] = condition
+    if values:
+        body["ExpressionAttributeValues"] = serialize(values)
+    return {"Put": body}
+
+
+def delete_op(key: dict, condition: str | None = None) -> dict:
+    """A Delete of a transaction."""
+    body: dict[str, Any] = {"Key": key}
+    if condition:
+        body["ConditionExpression"] = condition
+    return {"Delete": body}
+
+
+def check_op(key: dict, condition: str, values: dict | None = None) -> dict:
+    """A ConditionCheck of a transaction."""
+    body: dict[str, Any] = {"Key": key, "ConditionExpression": condition}
+    if values:
+        body["ExpressionAttributeValues"] = serialize(values)
+    return {"ConditionCheck": body}
+
+
+def update_op(key: dict, expression: str, values: dict, names: dict | None = None) -> dict:
+    """An Update of a transaction."""
+    body: dict[str, Any] = {
+        "Key": key,
+        "UpdateExpression": expression,
+        "ExpressionAttributeValues": serialize(values),
+    }
+    if names:
+        body["ExpressionAttributeNames"] = names
+    return {"Update": body}

@@ -1,0 +1,180 @@
+"""Assignments (a configuration checked for a system) and their schedule in the sparse ByNextDue index.
+
+A put is one transaction with its links (configuration -> systems, satellite -> assignments), checked
+against the configuration's version and the system's existence; writes are compare-and-set on `version`.
+"""
+
+from __future__ import annotations
+
+from shared.data import keys
+from shared.data.base import TableBase, strip_keys
+from shared.data.table import plain_key, translated_errors
+from shared.domain.errors import NotFoundError, VersionMismatchError
+from shared.domain.records import Page
+
+ASSIGNMENT_PREFIX = "CHECK#"
+
+
+def schedule_attributes(assignment: dict, now_epoch: int) -> dict:
+    """Only assignments the executor must run carry the ByNextDue index attributes (sparse index)."""
+    if assignment["enabled"] and assignment["includeLocal"] and not assignment.get("configurationPaused"):
+        return {
+            "dueShard": keys.due_shard(assignment["systemId"], assignment["configurationId"]),
+            "nextDueAt": now_epoch,
+        }
+    return {}
+
+
+class AssignmentStore(TableBase):
+    # --- assignments ---------------------------------------------------------------------
+
+    def get_assignment(self, system_id: str, configuration_id: str) -> dict:
+        item = self._get(keys.assignment_key(system_id, configuration_id))
+        if item is None:
+            raise NotFoundError(f"check {configuration_id} is not assigned to system {system_id}")
+        return strip_keys(item)
+
+    def put_assignment(
+        self,
+        system_id: str,
+        configuration_id: str,
+        settings: dict,
+        *,
+        expected_version: int | None,
+        now: str,
+        now_epoch: int,
+    ) -> tuple[dict, bool]:
+        """Create or replace an assignment atomically with its links; returns it and whether it is new."""
+
+        def attempt() -> tuple[dict, bool]:
+            configuration = self.get_configuration(configuration_id)
+            self.get_system(system_id)
+            existing = self._get(keys.assignment_key(system_id, configuration_id))
+            if expected_version is not None and (existing is None or existing["version"] != expected_version):
+                raise VersionMismatchError("the assignment changed since you read it")
+            self._require_satellites(settings["satelliteIds"])
+            assignment = {
+                "systemId": system_id,
+                "configurationId": configuration_id,
+                "configurationName": configuration["name"],
+                "strategyId": configuration["strategyId"],
+                "configurationPaused": configuration["paused"],
+                "intervalSeconds": configuration["intervalSeconds"],
+                **settings,
+                "createdAt": existing["createdAt"] if existing else now,
+                "updatedAt": now,
+                "version": existing["version"] + 1 if existing else 1,
+            }
+            key_attrs = plain_key(
+                keys.assignment_key(system_id, configuration_id)
+                | keys.type_index("ASSIGNMENT", f"{system_id}#{configuration_id}")
+            )
+            item = key_attrs | assignment | schedule_attributes(assignment, now_epoch)
+            operations = [
+                self.put_op(item, "version = :v", {":v": existing["version"]})
+                if existing
+                else self.put_op(item, "attribute_not_exists(pk)"),
+                self.check_op(
+                    keys.configuration_key(configuration_id),
+                    "version = :cv",
+                    {":cv": configuration["version"]},
+                ),
+                self.check_op(keys.system_key(system_id), "attribute_exists(pk)"),
+                self.put_op(
+                    plain_key(keys.configuration_link_key(configuration_id, system_id))
+                    | {"systemId": system_id}
+                ),
+            ]
+            before = set(existing["satelliteIds"]) if existing else set()
+            after = set(settings["satelliteIds"])
+            operations += [
+                self.put_op(
+                    plain_key(keys.satellite_link_key(s, system_id, configuration_id))
+                    | {"systemId": system_id, "configurationId": configuration_id}
+                )
+                for s in sorted(after - before)
+            ]
+            operations += [
+                self.delete_op(keys.satellite_link_key(s, system_id, configuration_id))
+                for s in sorted(before - after)
+            ]
+            self._transact(operations)
+            return strip_keys(item), existing is None
+
+        return self._retry_conflicts(attempt)
+
+    def list_assignments_page(self, *, limit: int, cursor: str | None) -> Page:
+        page = self._list_type("ASSIGNMENT", limit=limit, cursor=cursor)
+        return Page([strip_keys(i) for i in page.items], page.next_cursor)
+
+    def delete_assignment(self, system_id: str, configuration_id: str) -> dict:
+        def attempt() -> dict:
+            existing = self.get_assignment(system_id, configuration_id)
+            operations = [
+                self.delete_op(keys.assignment_key(system_id, configuration_id), "version = :v"),
+                self.delete_op(keys.configuration_link_key(configuration_id, system_id)),
+            ]
+            operations[0]["Delete"]["ExpressionAttributeValues"] = {":v": {"N": str(existing["version"])}}
+            operations += [
+                self.delete_op(keys.satellite_link_key(s, system_id, configuration_id))
+                for s in existing["satelliteIds"]
+            ]
+            self._transact(operations)
+            return existing
+
+        return self._retry_conflicts(attempt)
+
+    def _require_satellites(self, satellite_ids: list[str]) -> None:
+        if not satellite_ids:
+            return
+        found = {i["id"] for i in self._batch_get([keys.satellite_key(s) for s in satellite_ids])}
+        missing = [s for s in satellite_ids if s not in found]
+        if missing:
+            raise NotFoundError(f"satellite {missing[0]} not found")
+
+    # --- schedule ------------------------------------------------------------------------
+
+    def due_assignment_keys(self, shard: str, until_epoch: int) -> list[tuple[str, str]]:
+        """(systemId, configurationId) of assignments due before `until_epoch` in one shard of the
+        sparse ByNextDue index (eventually consistent: callers re-read the items)."""
+        found: list[tuple[str, str]] = []
+        request = {
+            "TableName": self._table,
+            "IndexName": "ByNextDue",
+            "KeyConditionExpression": "dueShard = :shard AND nextDueAt < :until",
+            "ExpressionAttributeValues": {":shard": {"S": shard}, ":until": {"N": str(until_epoch)}},
+        }
+        with translated_errors():
+            while True:
+                answer = self._client.query(**request)
+                for item in answer.get("Items", []):
+                    system_id = item["pk"]["S"].removeprefix("SYSTEM#")
+                    found.append((system_id, item["sk"]["S"].removeprefix(ASSIGNMENT_PREFIX)))
+                if "LastEvaluatedKey" not in answer:
+                    return found
+                request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def get_assignments(self, pairs: list[tuple[str, str]]) -> list[dict]:
+        """Assignments by (systemId, configurationId), strongly consistent, with their schedule."""
+        items = self._batch_get([keys.assignment_key(s, c) for s, c in dict.fromkeys(pairs)])
+        return [strip_keys(i) | {k: i[k] for k in ("nextDueAt",) if k in i} for i in items]
+
+    def advance_schedule(
+        self, system_id: str, configuration_id: str, *, seen_due: int, next_due: int, due_shard: str
+    ) -> bool:
+        """Move the next due time on (into `due_shard`), only if nobody else did since we read it."""
+        return self._update(
+            keys.assignment_key(system_id, configuration_id),
+            "SET nextDueAt = :next, dueShard = :shard",
+            condition="nextDueAt = :seen",
+            values={":next": next_due, ":seen": seen_due, ":shard": due_shard},
+        )
+
+    def clear_schedule(self, system_id: str, configuration_id: str, *, seen_due: int) -> None:
+        """Take an assignment out of the due index (it is paused, disabled or satellite-only)."""
+        self._update(
+            keys.assignment_key(system_id, configuration_id),
+            "REMOVE nextDueAt, dueShard",
+            condition="nextDueAt = :seen",
+            values={":seen": seen_due},
+        )
