@@ -64,6 +64,7 @@ def _matches(stored: dict, secret: str) -> bool:
 
 
 def create_api_key(c: Collaborators, request: ApiKeyCreate) -> ApiKeyCreated:
+    """Create an API key; its secret is returned once and stored only as a salted hash."""
     key_id = uuid.uuid4().hex
     secret, salt, digest = _new_secret()
     view = ApiKeyView(id=key_id, name=request.name, role=request.role, created_at=c.clock())
@@ -72,11 +73,13 @@ def create_api_key(c: Collaborators, request: ApiKeyCreate) -> ApiKeyCreated:
 
 
 def list_api_keys(c: Collaborators, *, limit: int, cursor: str | None) -> dict:
+    """A page of API keys, without their secrets."""
     page = c.repository.list_api_keys(limit=limit, cursor=cursor)
     return {"items": [ApiKeyView.model_validate(i) for i in page.items], "next_cursor": page.next_cursor}
 
 
 def delete_api_key(c: Collaborators, key_id: str) -> None:
+    """Revoke an API key."""
     c.repository.delete_api_key(key_id)
 
 
@@ -100,6 +103,7 @@ def authenticate(c: Collaborators, bearer: str | None, bootstrap_key: str) -> Pr
 
 
 def require_role(principal: Principal, role: str) -> None:
+    """Refuse a principal whose role is below the one a route needs."""
     if not principal.may(role):
         raise ForbiddenError(f"this route needs the {role} role")
 
@@ -108,6 +112,7 @@ def require_role(principal: Principal, role: str) -> None:
 
 
 def satellite_view(satellite: dict, now: datetime) -> SatelliteView:
+    """A satellite as the API shows it, with its online status at `now`."""
     online = satellite["id"] not in offline_sources({satellite["id"]: satellite}, now)
     return SatelliteView.model_validate(
         satellite | {"online": online, "lastSeenAt": satellite.get("lastSeenAt")}
@@ -115,6 +120,7 @@ def satellite_view(satellite: dict, now: datetime) -> SatelliteView:
 
 
 def create_satellite(c: Collaborators, request: SatelliteCreate) -> SatelliteCreated:
+    """Register a satellite; its token is returned once and stored only as a salted hash."""
     now = c.clock()
     secret, salt, digest = _new_secret()
     satellite = {
@@ -134,12 +140,14 @@ def create_satellite(c: Collaborators, request: SatelliteCreate) -> SatelliteCre
 
 
 def list_satellites(c: Collaborators, *, limit: int, cursor: str | None) -> dict:
+    """A page of satellites with their online status."""
     page = c.repository.list_satellites(limit=limit, cursor=cursor)
     now = c.clock()
     return {"items": [satellite_view(i, now) for i in page.items], "next_cursor": page.next_cursor}
 
 
 def rotate_satellite_token(c: Collaborators, satellite_id: str) -> SatelliteCreated:
+    """Give a satellite a new token; the old one stops working at once."""
     now = c.clock()
     secret, salt, digest = _new_secret()
     satellite = c.repository.replace_satellite_secret(
@@ -175,6 +183,7 @@ def authenticate_satellite(c: Collaborators, bearer: str | None) -> dict:
 
 
 def get_satellite(c: Collaborators, satellite_id: str) -> dict:
+    """The stored satellite, or NotFoundError."""
     satellite = c.repository.get_satellite(satellite_id)
     if satellite is None:
         raise NotFoundError(f"satellite {satellite_id} not found")

@@ -45,6 +45,7 @@ def _page(page: Page, view: type) -> dict:
 
 
 def create_system(c: Collaborators, request: SystemCreate) -> SystemView:
+    """Create a system with an unknown initial health state."""
     now, _ = _now(c)
     system_id = request.id or str(uuid.uuid4())
     system = {
@@ -61,16 +62,19 @@ def create_system(c: Collaborators, request: SystemCreate) -> SystemView:
 
 
 def get_system(c: Collaborators, system_id: str) -> SystemView:
+    """One system, or NotFoundError."""
     return SystemView.model_validate(c.repository.get_system(system_id))
 
 
 def list_systems(c: Collaborators, *, limit: int, cursor: str | None) -> dict:
+    """A page of systems."""
     return _page(c.repository.list_systems(limit=limit, cursor=cursor), SystemView)
 
 
 def update_system(
     c: Collaborators, system_id: str, patch: SystemPatch, *, expected_version: int | None
 ) -> SystemView:
+    """Apply a patch to a system (compare-and-set on its version)."""
     now, _ = _now(c)
     changes = patch.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
     return SystemView.model_validate(
@@ -95,6 +99,7 @@ def delete_system(c: Collaborators, system_id: str) -> None:
 
 
 def create_configuration(c: Collaborators, request: ConfigurationCreate) -> ConfigurationView:
+    """Create a check configuration after validating its strategy config."""
     now, _ = _now(c)
     config = validate_config(
         request.strategy_id, request.config, allow_private_targets=c.settings.allow_private_targets
@@ -118,10 +123,12 @@ def create_configuration(c: Collaborators, request: ConfigurationCreate) -> Conf
 
 
 def get_configuration(c: Collaborators, configuration_id: str) -> ConfigurationView:
+    """One configuration, or NotFoundError."""
     return ConfigurationView.model_validate(c.repository.get_configuration(configuration_id))
 
 
 def list_configurations(c: Collaborators, *, limit: int, cursor: str | None) -> dict:
+    """A page of configurations."""
     return _page(c.repository.list_configurations(limit=limit, cursor=cursor), ConfigurationView)
 
 
@@ -170,6 +177,7 @@ def _change_configuration(
 
 
 def delete_configuration(c: Collaborators, configuration_id: str) -> None:
+    """Delete a configuration and every assignment of it, re-evaluating the systems affected."""
     removed = c.repository.delete_configuration(configuration_id)
     events = reevaluate_systems(c, [a["systemId"] for a in removed])
     events += [
@@ -186,6 +194,7 @@ def delete_configuration(c: Collaborators, configuration_id: str) -> None:
 
 
 def assignment_views(c: Collaborators, system_id: str) -> list[AssignmentView]:
+    """A system's assignments with the status and last run of each check."""
     snapshot = c.repository.system_snapshot(system_id)
     if snapshot["system"] is None:
         from shared.domain.errors import NotFoundError
@@ -216,6 +225,7 @@ def put_assignment(
     *,
     expected_version: int | None,
 ) -> AssignmentView:
+    """Create or replace an assignment, re-evaluate the system, then publish the change."""
     now, now_epoch = _now(c)
     settings = request.model_dump(mode="json", by_alias=True)
     assignment, created = c.repository.put_assignment(
@@ -242,6 +252,7 @@ def put_assignment(
 
 
 def delete_assignment(c: Collaborators, system_id: str, configuration_id: str) -> None:
+    """Remove an assignment, re-evaluate the system, then publish the change."""
     c.repository.delete_assignment(system_id, configuration_id)
     events = reevaluate_systems(c, [system_id])
     events.append(
@@ -257,6 +268,7 @@ def delete_assignment(c: Collaborators, system_id: str, configuration_id: str) -
 
 
 def create_maintenance(c: Collaborators, system_id: str, request: MaintenanceCreate) -> MaintenanceView:
+    """Open a maintenance window on a system."""
     now, _ = _now(c)
     maintenance = {
         "id": str(uuid.uuid4()),
@@ -272,6 +284,7 @@ def create_maintenance(c: Collaborators, system_id: str, request: MaintenanceCre
 
 
 def list_maintenances(c: Collaborators, system_id: str) -> list[MaintenanceView]:
+    """A system's maintenance windows."""
     snapshot = c.repository.system_snapshot(system_id)
     if snapshot["system"] is None:
         from shared.domain.errors import NotFoundError
@@ -281,4 +294,5 @@ def list_maintenances(c: Collaborators, system_id: str) -> list[MaintenanceView]
 
 
 def delete_maintenance(c: Collaborators, system_id: str, maintenance_id: str) -> None:
+    """Delete a maintenance window."""
     c.repository.delete_maintenance(system_id, maintenance_id)

@@ -27,6 +27,7 @@ class Collaborators:
 
 @lru_cache(maxsize=1)
 def default_collaborators() -> Collaborators:
+    """The process-wide collaborators built from settings (the composition root)."""
     from shared.cache.factory import build_cache
     from shared.data.repository import Repository
     from shared.queue import ChecksQueue
@@ -42,4 +43,5 @@ def default_collaborators() -> Collaborators:
 
 
 def reset_collaborators() -> None:
+    """Forget the process-wide collaborators (tests and the local runtime rebuild them)."""
     default_collaborators.cache_clear()

@@ -34,6 +34,7 @@ class PreparedRun:
 
 
 def parse_message(body: str) -> CheckMessage:
+    """A queued run request; MalformedMessageError when the message is not one."""
     try:
         return CheckMessage.model_validate(json.loads(body))
     except (ValueError, ValidationError) as error:
@@ -115,6 +116,7 @@ def _not_runnable(assignment: dict | None, configuration: dict | None) -> str | 
 
 
 def record_prepared(c: Collaborators, prepared: PreparedRun) -> RecordOutcome:
+    """Record a probed run through `record_run`."""
     if prepared.problem is not None:
         raise prepared.problem
     if prepared.run is None:

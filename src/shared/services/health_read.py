@@ -8,6 +8,8 @@ from shared.services.context import Collaborators
 
 
 def system_health(c: Collaborators, system_id: str) -> dict:
+    """A system's SystemHealth through the status cache."""
+
     def load() -> dict | None:
         state = c.repository.get_state(system_id)
         return state["view"] if state else None
@@ -19,6 +21,7 @@ def system_health(c: Collaborators, system_id: str) -> dict:
 
 
 def health_batch(c: Collaborators, system_ids: list[str]) -> dict:
+    """SystemHealth of many systems in one bulk cache read."""
     unique = list(dict.fromkeys(system_ids))
 
     def load_many(missing: list[str]) -> dict[str, dict]:

@@ -42,6 +42,7 @@ class NextState:
 
 
 def initial_state(system_id: str, now: str) -> dict:
+    """The state of a system nobody has checked yet."""
     view = {"systemId": system_id, "status": "unknown", "evaluatedAt": now, "since": now, "checks": []}
     return {
         "systemId": system_id,

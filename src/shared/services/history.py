@@ -23,6 +23,7 @@ MAX_RANGE = timedelta(days=1095)
 
 
 def parse_moment(value: str | None, field: str) -> datetime | None:
+    """A query timestamp, or a field error naming the parameter."""
     if value is None:
         return None
     try:
@@ -38,6 +39,7 @@ def parse_moment(value: str | None, field: str) -> datetime | None:
 def time_range(
     c: Collaborators, start: str | None, end: str | None, *, default: timedelta
 ) -> tuple[datetime, datetime]:
+    """The [from, to] of a history query, defaulting to the last `default`."""
     until = parse_moment(end, "to") or c.clock()
     since = parse_moment(start, "from") or until - default
     if since >= until:
@@ -67,6 +69,7 @@ def list_runs(
     limit: int,
     cursor: str | None,
 ) -> dict:
+    """A page of a check's runs, newest first, filtered by source and status."""
     _require_system(c, system_id)
     since, until = time_range(c, start, end, default=timedelta(days=30))
     page = c.repository.list_runs(
@@ -117,6 +120,7 @@ def history(
 def list_transitions(
     c: Collaborators, system_id: str, *, start: str | None, end: str | None, limit: int, cursor: str | None
 ) -> dict:
+    """A page of a system's health transitions."""
     _require_system(c, system_id)
     since, until = time_range(c, start, end, default=timedelta(days=365))
     page = c.repository.list_transitions(
