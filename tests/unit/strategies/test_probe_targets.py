@@ -82,6 +82,11 @@ def test_a_mixed_resolution_is_refused_whole():
     assert raised.value.address == "127.0.0.1"
 
 
-def test_allowing_private_targets_lets_everything_through():
-    check_literal_host("127.0.0.1", allow_private_targets=True)
-    check_resolved_addresses("x", ["10.0.0.1"], allow_private_targets=True)
+@pytest.mark.parametrize("address", ["127.0.0.1", "10.0.0.1", "169.254.169.254"])
+def test_allowing_private_targets_lets_everything_through(address):
+    # given: the address is refused by default
+    with pytest.raises(TargetForbiddenError):
+        check_resolved_addresses("x", [address], allow_private_targets=False)
+    # when / then: with private targets allowed, neither check refuses it
+    assert check_literal_host(address, allow_private_targets=True) is None
+    assert check_resolved_addresses("x", [address], allow_private_targets=True) is None
