@@ -5,23 +5,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from shared import aws
-from shared.clock import Clock, utc_now
-from shared.events import EventBridgePublisher, Publisher
+from shared.clock import utc_now
+from shared.events import EventBridgePublisher
 from shared.retry import CONFLICTS, RetryPolicy
+from shared.services.ports import Clock, EventPublisher, RunQueue, StatusCache, Store
 from shared.settings import Settings, get_settings
 
 
 @dataclass
 class Collaborators:
-    repository: Any
-    cache: Any
-    publisher: Publisher
+    repository: Store
+    cache: StatusCache
+    publisher: EventPublisher
     settings: Settings
     clock: Clock = utc_now
-    queue: Any = None
+    queue: RunQueue | None = None
     conflicts: RetryPolicy = CONFLICTS
 
 

@@ -1,0 +1,147 @@
+"""One contract for every implementation of the store ports: the DynamoDB repository (on moto) and
+the in-memory fake of tests/fakes behave alike, so service rules tested on the fake hold in AWS."""
+
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local.template import Template
+from shared.data.repository import Repository
+from shared.domain.errors import ConflictError, NotFoundError
+from shared.domain.records import DuplicateRunError, OutboxEntry, RunCommit, StateVersionConflict
+from tests.fakes.memory_store import MemoryStore
+from tests.integration.api.stack import TABLE, create_resources
+
+NOW = "2030-01-01T00:00:00.000Z"
+SETTINGS = {
+    "enabled": True,
+    "includeLocal": True,
+    "satelliteIds": [],
+    "quorum": {"mode": "any"},
+    "stateThresholds": {"mode": "consecutive", "degradedAfter": 1, "unhealthyAfter": 3, "recoverAfter": 1},
+    "retention": {"rawDays": 7, "hourlyDays": 30, "dailyDays": 365},
+}
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def store(request):
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    with mock_aws():
+        create_resources(Template.load())
+        yield Repository(boto3.client("dynamodb", region_name="us-east-1"), TABLE)
+
+
+def state(version: int) -> dict:
+    return {
+        "systemId": "shop",
+        "version": version,
+        "status": "unknown",
+        "since": NOW,
+        "slices": {},
+        "view": {},
+    }
+
+
+def entry(entry_id: str, held_until: str = "2030-01-01T00:05:00.000Z", owner: str = "api") -> OutboxEntry:
+    events = [{"detailType": "Health Check Assignment Changed", "detail": {"systemId": "shop"}}]
+    return OutboxEntry("shop", entry_id, owner, events, held_until, expires_at=1_900_000_000)
+
+
+def run_commit(run_id: str, expected_version: int | None, outbox: OutboxEntry | None = None) -> RunCommit:
+    run = {
+        "runId": run_id,
+        "systemId": "shop",
+        "configurationId": "web",
+        "timestamp": NOW,
+        "status": "healthy",
+    }
+    return RunCommit(
+        run=run,
+        marker={"runId": run_id, "systemId": "shop", "configurationId": "web"},
+        state=state((expected_version or 0) + 1),
+        expected_state_version=expected_version,
+        outbox=outbox,
+    )
+
+
+@pytest.fixture
+def shop(store):
+    store.create_system({"id": "shop", "name": "Shop", "version": 1}, state(1))
+    store.create_configuration(
+        {
+            "id": "web",
+            "name": "Web",
+            "strategyId": "http",
+            "paused": False,
+            "intervalSeconds": 60,
+            "version": 1,
+        }
+    )
+    return store
+
+
+def test_a_taken_system_id_is_a_conflict(shop):
+    with pytest.raises(ConflictError):
+        shop.create_system({"id": "shop", "name": "Again", "version": 1}, state(1))
+
+
+def test_an_assignment_needs_its_system_and_is_seen_in_the_snapshot(shop):
+    # given / when
+    with pytest.raises(NotFoundError):
+        shop.put_assignment("nope", "web", SETTINGS, expected_version=None, now=NOW, now_epoch=0)
+    assignment, created = shop.put_assignment(
+        "shop", "web", SETTINGS, expected_version=None, now=NOW, now_epoch=0
+    )
+    # then
+    assert created is True
+    assert assignment["version"] == 1
+    snapshot = shop.system_snapshot("shop")
+    assert [a["configurationId"] for a in snapshot["assignments"]] == ["web"]
+    assert snapshot["state"]["version"] == 1
+    assert snapshot["outbox"] == []
+
+
+def test_a_run_commits_its_state_and_outbox_entry_once(shop):
+    # given
+    committed = entry("run-1", owner="run-1")
+    # when
+    shop.commit_run(run_commit("run-1", 1, committed))
+    # then
+    assert shop.get_state("shop")["version"] == 2
+    assert shop.known_run_ids(["run-1", "run-2"]) == {"run-1"}
+    assert shop.system_snapshot("shop")["outbox"] == [committed]
+    with pytest.raises(DuplicateRunError):
+        shop.commit_run(run_commit("run-1", 2))
+
+
+def test_a_run_on_a_stale_state_version_writes_nothing(shop):
+    # when
+    with pytest.raises(StateVersionConflict):
+        shop.commit_run(run_commit("run-1", 7, entry("run-1")))
+    # then
+    assert shop.known_run_ids(["run-1"]) == set()
+    assert shop.get_state("shop")["version"] == 1
+    assert shop.outbox_of("shop") == []
+
+
+def test_a_state_written_as_new_over_an_existing_one_conflicts(shop):
+    with pytest.raises(StateVersionConflict):
+        shop.store_state("shop", state(5), expected_version=None)
+    shop.store_state("shop", state(2), expected_version=1)
+    assert shop.get_state("shop")["version"] == 2
+
+
+def test_outbox_entries_are_held_earlier_never_later_and_never_brought_back(shop):
+    # given
+    first, second = entry("a", held_until="2030-01-01T00:05:00.000Z"), entry("b")
+    shop.put_outbox([first, second])
+    # when
+    shop.hold_outbox([first], until="2030-01-01T00:00:18.000Z")
+    shop.hold_outbox([first], until="2030-01-01T00:01:00.000Z")
+    shop.delete_outbox([second])
+    shop.hold_outbox([second], until="2030-01-01T00:00:18.000Z")
+    # then
+    assert [(e.entry_id, e.held_until) for e in shop.outbox_of("shop")] == [("a", "2030-01-01T00:00:18.000Z")]

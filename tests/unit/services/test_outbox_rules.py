@@ -1,0 +1,154 @@
+"""Service rules of recording and the outbox, on the in-memory store: fast, no AWS.
+
+Invalidate before notify; an invalidation the cache never acknowledged holds the events until no
+stale value can be served; a crash between commit and publish loses nothing."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared.domain.models import AssignmentPut
+from shared.events import ASSIGNMENT_CHANGED, CHECK_COMPLETED, RUN_COMPLETED, Event, RecordingPublisher
+from shared.retry import RetryPolicy
+from shared.services import outbox
+from shared.services.context import Collaborators
+from shared.services.health_state import initial_state
+from shared.services.recording import RunInput, record_run
+from tests.fakes.memory_store import MemoryStore
+
+START = datetime(2030, 1, 1, tzinfo=UTC)
+STALENESS = 18.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Cache:
+    """A status cache whose acknowledgements the test decides; it records what was invalidated."""
+
+    max_staleness_seconds = STALENESS
+
+    def __init__(self) -> None:
+        self.reachable = True
+        self.invalidated: list[str] = []
+
+    def invalidate(self, key: str) -> bool:
+        self.invalidated.append(key)
+        return self.reachable
+
+    def invalidate_family(self) -> bool:
+        return self.invalidate("*")
+
+
+@pytest.fixture
+def world():
+    store = MemoryStore()
+    now = "2030-01-01T00:00:00.000Z"
+    store.create_system({"id": "shop", "name": "Shop", "version": 1}, initial_state("shop", now))
+    store.create_configuration(
+        {
+            "id": "web",
+            "name": "Web",
+            "strategyId": "http",
+            "paused": False,
+            "intervalSeconds": 60,
+            "version": 1,
+        }
+    )
+    settings = AssignmentPut.model_validate({}).model_dump(mode="json", by_alias=True)
+    store.put_assignment("shop", "web", settings, expected_version=None, now=now, now_epoch=0)
+    c = Collaborators(
+        repository=store,
+        cache=Cache(),
+        publisher=RecordingPublisher(),
+        settings=None,
+        clock=Clock(),
+        conflicts=RetryPolicy(sleep=lambda _: None),
+    )
+    return c
+
+
+def run(c: Collaborators, run_id: str, status: str = "healthy") -> RunInput:
+    return RunInput(
+        run_id=run_id,
+        system_id="shop",
+        configuration_id="web",
+        source_id="local",
+        source_label="Local",
+        status=status,
+        latency_ms=12,
+        timestamp=c.clock().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    )
+
+
+def test_a_recorded_run_is_published_after_the_acknowledged_invalidation(world):
+    # given
+    c = world
+    # when
+    outcome = record_run(c, run(c, "r1"))
+    # then
+    assert outcome.outcome == "recorded"
+    assert c.cache.invalidated == ["shop"]
+    assert {e.detail_type for e in c.publisher.events} >= {RUN_COMPLETED, CHECK_COMPLETED}
+    assert all(e.detail["cacheInvalidated"] is True for e in c.publisher.events)
+    assert c.repository.outbox_of("shop") == []
+
+
+def test_an_unacknowledged_invalidation_holds_the_events_for_the_staleness_bound(world):
+    # given: the cache never answers
+    c = world
+    c.cache.reachable = False
+    # when
+    record_run(c, run(c, "r1"))
+    # then: nothing published, the entry is held exactly until no stale value can be served
+    assert c.publisher.events == []
+    (held,) = c.repository.outbox_of("shop")
+    assert held.held_until == "2030-01-01T00:00:18.000Z"
+    # when: a second run comes before the bound, a third after it
+    c.clock.now = START + timedelta(seconds=10)
+    record_run(c, run(c, "r2"))
+    assert c.publisher.events == []
+    c.clock.now = START + timedelta(seconds=STALENESS + 1)
+    record_run(c, run(c, "r3"))
+    # then: only the first run's events went out, marked invalidated
+    assert len(c.publisher.of_type(RUN_COMPLETED)) == 1
+    assert all(e.detail["cacheInvalidated"] is True for e in c.publisher.events)
+    assert sorted(e.entry_id for e in c.repository.outbox_of("shop")) == ["r2", "r3"]
+
+
+def test_a_redelivered_run_publishes_what_a_crashed_first_delivery_left(world, monkeypatch):
+    # given: the first delivery commits, then dies before publishing
+    c = world
+    with monkeypatch.context() as crash:
+        crash.setattr(outbox, "deliver", lambda *_: (_ for _ in ()).throw(SystemError("crash")))
+        with pytest.raises(SystemError):
+            record_run(c, run(c, "r1"))
+    assert c.publisher.events == []
+    # when: the same run is delivered again
+    outcome = record_run(c, run(c, "r1"))
+    # then: nothing is recorded twice, and the left events go out once
+    assert outcome.outcome == "duplicate"
+    assert len(c.publisher.of_type(RUN_COMPLETED)) == 1
+    assert c.repository.outbox_of("shop") == []
+
+
+def test_a_held_mutation_is_flushed_once_its_hold_elapsed(world):
+    # given: a catalog change while the cache is partitioned
+    c = world
+    c.cache.reachable = False
+    change = Event(ASSIGNMENT_CHANGED, {"systemId": "shop", "configurationId": "web", "change": "updated"})
+    outbox.publish_change(c, [change], system_ids=["shop"])
+    # when: flushed before and after the bound
+    outbox.flush_outbox(c, "shop")
+    before = list(c.publisher.events)
+    c.clock.now = START + timedelta(seconds=STALENESS)
+    outbox.flush_outbox(c, "shop")
+    # then
+    assert before == []
+    assert [e["cacheInvalidated"] for e in c.publisher.of_type(ASSIGNMENT_CHANGED)] == [True]
+    assert c.repository.outbox_of("shop") == []
