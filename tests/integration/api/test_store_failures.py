@@ -5,6 +5,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
+from shared import aws
 from shared.services import context
 from tests.integration.api.stack import add_system
 
@@ -32,7 +33,7 @@ def failing(code):
 def test_store_failure_is_mapped_by_code_without_leaking(stack, monkeypatch, code, status, error_code):
     # given
     add_system(stack, "shop")
-    monkeypatch.setattr(context.default_collaborators().repository._client, "get_item", failing(code))
+    monkeypatch.setattr(aws.dynamodb(), "get_item", failing(code))
     # when
     answer = stack.call("GET", "/systems/shop")
     # then
@@ -69,7 +70,7 @@ def test_store_connection_failure_is_503_unavailable(stack, monkeypatch):
     def unreachable(*_, **__):
         raise EndpointConnectionError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
 
-    monkeypatch.setattr(context.default_collaborators().repository._client, "get_item", unreachable)
+    monkeypatch.setattr(aws.dynamodb(), "get_item", unreachable)
     # when
     answer = stack.call("GET", "/systems/shop")
     # then

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 from botocore.exceptions import ClientError
 
+from shared import aws
 from shared.events import RUN_COMPLETED, SYSTEM_HEALTH_CHANGED
 from shared.services.context import default_collaborators
 from tests.integration.pipeline.conftest import drain_queue, http_check
@@ -124,7 +125,7 @@ def test_store_throttling_fails_the_item_and_writes_nothing(stack, target, monke
     # given
     http_check(stack, target)
     stack.call("POST", "/systems/shop/checks/web/run")
-    client = default_collaborators().repository._client
+    client = aws.dynamodb()  # the one client the repository uses
     real = client.transact_write_items
 
     def throttled(**kwargs):

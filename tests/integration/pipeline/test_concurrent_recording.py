@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 
+from shared import aws
+from shared.data.repository import Repository
 from shared.events import SYSTEM_HEALTH_CHANGED
 from shared.services.context import default_collaborators
 from shared.services.recording import RunInput, record_run
@@ -51,7 +54,9 @@ def test_concurrent_executors_emit_one_event_per_transition(stack, target):
         {"id": "b", "name": "B", "strategyId": "http", "config": {"url": target.url}, "intervalSeconds": 60},
     )
     stack.call("PUT", "/systems/shop/checks/b", {})
-    collaborators = default_collaborators()
+    shared = default_collaborators()
+    atomic = Repository(AtomicStore(aws.dynamodb()), shared.settings.table_name)
+    collaborators = replace(shared, repository=atomic)
     start = threading.Barrier(2)
     snapshot = collaborators.repository.system_snapshot
     outcomes = []
@@ -65,7 +70,6 @@ def test_concurrent_executors_emit_one_event_per_transition(stack, target):
         return taken
 
     collaborators.repository.system_snapshot = read_together
-    collaborators.repository._client = AtomicStore(collaborators.repository._client)
 
     def record(run: RunInput) -> None:
         outcomes.append(record_run(collaborators, run).outcome)

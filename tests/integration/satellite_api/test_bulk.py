@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from shared.services import context
+from shared import aws
 from tests.integration.api.stack import add_configuration, add_system, assign
 from tests.integration.satellite_api.fleet import add_satellite, hold_clock, post_results, result, runs
 
@@ -25,7 +25,7 @@ def shop(stack):
 
 def count_dynamodb_calls() -> Counter:
     calls: Counter = Counter()
-    client = context.default_collaborators().repository._client
+    client = aws.dynamodb()  # the one client the repository uses
     client.meta.events.register("before-call.dynamodb.*",
                                 lambda model, **_: calls.update([model.name]), unique_id="count-calls")
     return calls
