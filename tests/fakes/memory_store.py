@@ -12,7 +12,13 @@ from dataclasses import replace
 from typing import Any
 
 from shared.domain.errors import ConflictError, NotFoundError, VersionMismatchError
-from shared.domain.records import DuplicateRunError, OutboxEntry, RunCommit, StateVersionConflict
+from shared.domain.records import (
+    DuplicateRunError,
+    OutboxEntry,
+    RunCommit,
+    StateVersionConflict,
+    assignment_record,
+)
 
 
 class MemoryStore:
@@ -63,18 +69,7 @@ class MemoryStore:
         missing = [s for s in settings["satelliteIds"] if s not in self.satellites]
         if missing:
             raise NotFoundError(f"satellite {missing[0]} not found")
-        assignment = {
-            "systemId": system_id,
-            "configurationId": configuration_id,
-            "configurationName": configuration["name"],
-            "strategyId": configuration["strategyId"],
-            "configurationPaused": configuration["paused"],
-            "intervalSeconds": configuration["intervalSeconds"],
-            **copy.deepcopy(settings),
-            "createdAt": existing["createdAt"] if existing else now,
-            "updatedAt": now,
-            "version": existing["version"] + 1 if existing else 1,
-        }
+        assignment = assignment_record(system_id, configuration, copy.deepcopy(settings), existing, now)
         self.assignments[(system_id, configuration_id)] = assignment
         return copy.deepcopy(assignment), existing is None
 

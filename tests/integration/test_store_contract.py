@@ -1,7 +1,6 @@
 """One contract for every implementation of the store ports: the DynamoDB repository (on moto) and
 the in-memory fake of tests/fakes behave alike, so service rules tested on the fake hold in AWS."""
 
-
 import boto3
 import pytest
 from moto import mock_aws
@@ -11,6 +10,7 @@ from shared.data.repository import Repository
 from shared.domain.errors import ConflictError, NotFoundError
 from shared.domain.records import DuplicateRunError, OutboxEntry, RunCommit, StateVersionConflict
 from tests.fakes.memory_store import MemoryStore
+from tests.fakes.seed import seed_shop
 from tests.integration.api.stack import TABLE, create_resources
 
 NOW = "2030-01-01T00:00:00.000Z"
@@ -69,17 +69,7 @@ def run_commit(run_id: str, expected_version: int | None, outbox: OutboxEntry | 
 
 @pytest.fixture
 def shop(store):
-    store.create_system({"id": "shop", "name": "Shop", "version": 1}, state(1))
-    store.create_configuration(
-        {
-            "id": "web",
-            "name": "Web",
-            "strategyId": "http",
-            "paused": False,
-            "intervalSeconds": 60,
-            "version": 1,
-        }
-    )
+    seed_shop(store, state(1))
     return store
 
 

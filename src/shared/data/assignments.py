@@ -10,7 +10,7 @@ from shared.data import keys
 from shared.data.base import TableBase, strip_keys
 from shared.data.table import plain_key, translated_errors
 from shared.domain.errors import NotFoundError, VersionMismatchError
-from shared.domain.records import Page
+from shared.domain.records import Page, assignment_record
 
 ASSIGNMENT_PREFIX = "CHECK#"
 
@@ -53,18 +53,7 @@ class AssignmentStore(TableBase):
             if expected_version is not None and (existing is None or existing["version"] != expected_version):
                 raise VersionMismatchError("the assignment changed since you read it")
             self._require_satellites(settings["satelliteIds"])
-            assignment = {
-                "systemId": system_id,
-                "configurationId": configuration_id,
-                "configurationName": configuration["name"],
-                "strategyId": configuration["strategyId"],
-                "configurationPaused": configuration["paused"],
-                "intervalSeconds": configuration["intervalSeconds"],
-                **settings,
-                "createdAt": existing["createdAt"] if existing else now,
-                "updatedAt": now,
-                "version": existing["version"] + 1 if existing else 1,
-            }
+            assignment = assignment_record(system_id, configuration, settings, existing, now)
             key_attrs = plain_key(
                 keys.assignment_key(system_id, configuration_id)
                 | keys.type_index("ASSIGNMENT", f"{system_id}#{configuration_id}")

@@ -76,3 +76,21 @@ def run_aggregates(
             ("daily", aggregates.day_key(moment), "dailyDays"),
         )
     ]
+
+
+def assignment_record(
+    system_id: str, configuration: dict, settings: dict, existing: dict | None, now: str
+) -> dict:
+    """The stored assignment: its settings, what it copies of its configuration, its version."""
+    return {
+        "systemId": system_id,
+        "configurationId": configuration["id"],
+        "configurationName": configuration["name"],
+        "strategyId": configuration["strategyId"],
+        "configurationPaused": configuration["paused"],
+        "intervalSeconds": configuration["intervalSeconds"],
+        **settings,
+        "createdAt": existing["createdAt"] if existing else now,
+        "updatedAt": now,
+        "version": existing["version"] + 1 if existing else 1,
+    }

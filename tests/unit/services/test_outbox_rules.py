@@ -15,6 +15,7 @@ from shared.services.context import Collaborators
 from shared.services.health_state import initial_state
 from shared.services.recording import RunInput, record_run
 from tests.fakes.memory_store import MemoryStore
+from tests.fakes.seed import SEEDED_AT, seed_shop
 
 START = datetime(2030, 1, 1, tzinfo=UTC)
 STALENESS = 18.0
@@ -48,20 +49,9 @@ class Cache:
 @pytest.fixture
 def world():
     store = MemoryStore()
-    now = "2030-01-01T00:00:00.000Z"
-    store.create_system({"id": "shop", "name": "Shop", "version": 1}, initial_state("shop", now))
-    store.create_configuration(
-        {
-            "id": "web",
-            "name": "Web",
-            "strategyId": "http",
-            "paused": False,
-            "intervalSeconds": 60,
-            "version": 1,
-        }
-    )
+    seed_shop(store, initial_state("shop", SEEDED_AT))
     settings = AssignmentPut.model_validate({}).model_dump(mode="json", by_alias=True)
-    store.put_assignment("shop", "web", settings, expected_version=None, now=now, now_epoch=0)
+    store.put_assignment("shop", "web", settings, expected_version=None, now=SEEDED_AT, now_epoch=0)
     c = Collaborators(
         repository=store,
         cache=Cache(),
