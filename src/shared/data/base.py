@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
@@ -210,15 +210,8 @@ class TableBase:
                     "ConsistentRead": consistent,
                 }
             }
-            for _ in self._unprocessed.tries():
-                with translated_errors():
-                    answer = self._client.batch_get_item(RequestItems=pending)
+            for answer in self._until_processed(self._client.batch_get_item, pending, "UnprocessedKeys"):
                 found.extend(deserialize(item) for item in answer.get("Responses", {}).get(self._table, []))
-                pending = answer.get("UnprocessedKeys") or {}
-                if not pending:
-                    break
-            else:
-                raise _still_unprocessed()
         return found
 
     def _batch_write(self, puts: Iterable[dict] = (), deletes: Iterable[dict] = ()) -> int:
@@ -227,16 +220,20 @@ class TableBase:
         calls = 0
         for start in range(0, len(requests), BATCH_WRITE_LIMIT):
             pending = {self._table: requests[start : start + BATCH_WRITE_LIMIT]}
-            for _ in self._unprocessed.tries():
+            for _ in self._until_processed(self._client.batch_write_item, pending, "UnprocessedItems"):
                 calls += 1
-                with translated_errors():
-                    answer = self._client.batch_write_item(RequestItems=pending)
-                pending = answer.get("UnprocessedItems") or {}
-                if not pending:
-                    break
-            else:
-                raise _still_unprocessed()
         return calls
+
+    def _until_processed(self, call: Callable[..., dict], pending: dict, unprocessed: str) -> Iterator[dict]:
+        """Send a batch, then what DynamoDB handed back unprocessed, with back-off, within the bound."""
+        for _ in self._unprocessed.tries():
+            with translated_errors():
+                answer = call(RequestItems=pending)
+            yield answer
+            pending = answer.get(unprocessed) or {}
+            if not pending:
+                return
+        raise _still_unprocessed()
 
     def _retry_conflicts(self, attempt: Callable[[], R], *, once: bool = False) -> R:
         """Run a read-modify-write attempt again, with back-off, while it loses to another writer."""
