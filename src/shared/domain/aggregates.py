@@ -29,7 +29,7 @@ from ddsketch.ddsketch import BaseDDSketch
 from ddsketch.mapping import LogarithmicMapping
 from ddsketch.store import DenseStore
 
-from shared.domain.models import RunStatus, format_timestamp
+from shared.domain.wire import RunStatus, format_timestamp
 
 RELATIVE_ACCURACY = 0.01
 ZERO_LATENCY_MS = 1e-3

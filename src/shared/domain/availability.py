@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.domain.models import HealthStatus
+from shared.domain.wire import HealthStatus
 
 WINDOWS: dict[str, timedelta] = {
     "24h": timedelta(hours=24),

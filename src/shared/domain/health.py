@@ -38,16 +38,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from shared.domain.models import (
-    CheckHealthView,
-    ConsecutiveThresholds,
-    HealthStatus,
-    RunStatus,
-    SourceHealthView,
-    SystemHealthView,
-    WindowThresholds,
-    parse_timestamp,
-)
+from shared.domain.health_views import CheckHealthView, SourceHealthView, SystemHealthView
+from shared.domain.models import ConsecutiveThresholds, WindowThresholds
+from shared.domain.wire import HealthStatus, RunStatus, parse_timestamp
 
 QuorumMode = Literal["any", "majority", "all"]
 Thresholds = ConsecutiveThresholds | WindowThresholds

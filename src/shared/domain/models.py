@@ -1,77 +1,30 @@
 """The public shapes of API.md as pydantic v2 models.
 
-Requests (`<Noun>Create`, `<Noun>Patch`) reject unknown fields; views (`<Noun>View`) are what
-the API answers. Field names are snake_case in Python and camelCase on the wire.
+Requests (`<Noun>Create`, `<Noun>Patch`) reject unknown fields; views (`<Noun>View`) are what the API
+answers (health and history ones in `health_views.py`); the shared vocabulary is in `wire.py`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    StringConstraints,
-    model_validator,
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+
+from shared.domain.wire import (  # noqa: F401  (ID_PATTERN, format_timestamp: older importers)
+    ID_PATTERN,
+    AssertionOperator,
+    Description,
+    HealthStatus,
+    Name,
+    ResourceId,
+    Role,
+    RunStatus,
+    Tag,
+    Timestamp,
+    format_timestamp,
 )
-from pydantic.alias_generators import to_camel
-
-ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
-
-HealthStatus = Literal["healthy", "degraded", "unhealthy", "unknown"]
-RunStatus = Literal["healthy", "degraded", "unhealthy"]
-Role = Literal["reader", "manager", "service"]
-AssertionOperator = Literal[
-    "eq",
-    "ne",
-    "lt",
-    "lte",
-    "gt",
-    "gte",
-    "contains",
-    "notContains",
-    "startsWith",
-    "endsWith",
-    "matches",
-    "exists",
-    "notExists",
-    "in",
-]
-
-LOCAL_SOURCE_ID = "local"
-LOCAL_SOURCE_LABEL = "Local"
-
-
-def format_timestamp(moment: datetime) -> str:
-    """ISO 8601 UTC with a `Z`, millisecond precision: sortable as a string."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_timestamp(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-
-
-Timestamp = Annotated[AwareDatetime, PlainSerializer(format_timestamp, return_type=str)]
-ResourceId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-Description = Annotated[str, StringConstraints(max_length=2000)]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
-
-    def to_wire(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
-
-
-class _Request(_Model):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
+from shared.domain.wire import RequestModel as _Request
+from shared.domain.wire import WireModel as _Model
 
 # --- systems ---------------------------------------------------------------------------------
 
@@ -303,30 +256,7 @@ class SatelliteCreated(_Model):
     token: str
 
 
-# --- health, runs, history -------------------------------------------------------------------
-
-
-class SourceHealthView(_Model):
-    source_id: str
-    source_label: str
-    status: HealthStatus
-    last_run_at: Timestamp | None
-
-
-class CheckHealthView(_Model):
-    configuration_id: str
-    configuration_name: str
-    status: HealthStatus
-    last_run_at: Timestamp | None
-    sources: list[SourceHealthView]
-
-
-class SystemHealthView(_Model):
-    system_id: str
-    status: HealthStatus
-    evaluated_at: Timestamp
-    since: Timestamp
-    checks: list[CheckHealthView]
+# --- runs -------------------------------------------------------------------
 
 
 class AssertionOutcome(_Model):
@@ -349,56 +279,6 @@ class RunView(_Model):
     assertions: list[AssertionOutcome]
     error: dict[str, Any] | None
     timestamp: Timestamp
-
-
-class TransitionView(_Model):
-    system_id: str
-    previous_status: HealthStatus
-    new_status: HealthStatus
-    at: Timestamp
-    suppressed: bool
-
-
-class LatencySummary(_Model):
-    min: float | None
-    max: float | None
-    avg: float | None
-    p50: float | None
-    p95: float | None
-    p99: float | None
-
-
-class BucketView(_Model):
-    start: Timestamp
-    end: Timestamp
-    run_count: int
-    healthy_count: int
-    degraded_count: int
-    unhealthy_count: int
-    success_rate: float | None
-    latency_ms: LatencySummary
-
-
-class HistoryView(_Model):
-    bucket_seconds: int
-    buckets: list[BucketView]
-
-
-class CheckAvailability(_Model):
-    configuration_id: str
-    availability: float | None
-
-
-class AvailabilityView(_Model):
-    system_id: str
-    from_: Timestamp = Field(alias="from")
-    to: Timestamp
-    availability: float | None
-    uptime_seconds: float
-    downtime_seconds: float
-    unknown_seconds: float
-    maintenance_seconds: float
-    checks: list[CheckAvailability]
 
 
 HEALTH_BATCH_LIMIT = 1000

@@ -22,8 +22,8 @@ from shared.domain.models import (
     SatelliteCreate,
     SatelliteCreated,
     SatelliteView,
-    format_timestamp,
 )
+from shared.domain.wire import format_timestamp
 from shared.services.context import Collaborators
 from shared.services.health_state import offline_sources
 

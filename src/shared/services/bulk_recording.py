@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shared.domain import aggregates
-from shared.domain.models import parse_timestamp
 from shared.domain.records import (
     AggregateIncrement,
     DuplicateRunError,
@@ -18,6 +17,7 @@ from shared.domain.records import (
     StateVersionConflict,
     run_aggregates,
 )
+from shared.domain.wire import parse_timestamp
 from shared.events import Event
 from shared.services import outbox
 from shared.services.context import Collaborators

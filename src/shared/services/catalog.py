@@ -20,9 +20,9 @@ from shared.domain.models import (
     SystemCreate,
     SystemPatch,
     SystemView,
-    format_timestamp,
 )
 from shared.domain.records import Page
+from shared.domain.wire import format_timestamp
 from shared.events import ASSIGNMENT_CHANGED, Event
 from shared.services import outbox
 from shared.services.context import Collaborators

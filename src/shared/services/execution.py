@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from shared.domain.models import LOCAL_SOURCE_ID, LOCAL_SOURCE_LABEL, ResourceId, format_timestamp
+from shared.domain.wire import LOCAL_SOURCE_ID, LOCAL_SOURCE_LABEL, ResourceId, format_timestamp
 from shared.observability import logger
 from shared.services.context import Collaborators
 from shared.services.recording import RecordOutcome, RunInput, record_run

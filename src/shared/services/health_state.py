@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from pydantic import TypeAdapter
 
 from shared.domain import health
-from shared.domain.models import StateThresholds, format_timestamp, parse_timestamp
+from shared.domain.models import StateThresholds
 from shared.domain.records import StateVersionConflict
+from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import SYSTEM_HEALTH_CHANGED, Event
 
 _thresholds = TypeAdapter(StateThresholds)

@@ -8,14 +8,9 @@ from shared.domain import aggregates
 from shared.domain.availability import availability as availability_of
 from shared.domain.availability import window_bounds
 from shared.domain.errors import NotFoundError, ValidationFailedError
-from shared.domain.models import (
-    AvailabilityView,
-    HistoryView,
-    RunView,
-    TransitionView,
-    format_timestamp,
-    parse_timestamp,
-)
+from shared.domain.health_views import AvailabilityView, HistoryView, TransitionView
+from shared.domain.models import RunView
+from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.services.context import Collaborators
 
 HOURLY_TIER_LIMIT = timedelta(days=30)

@@ -23,8 +23,8 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from shared.domain.models import format_timestamp, parse_timestamp
 from shared.domain.records import OutboxEntry
+from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import Event
 from shared.observability import logger, metrics
 from shared.services.context import Collaborators

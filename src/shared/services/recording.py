@@ -13,7 +13,6 @@ from datetime import timedelta
 from typing import Any
 
 from shared.domain.health import is_failing
-from shared.domain.models import parse_timestamp
 from shared.domain.records import (
     DuplicateRunError,
     OutboxEntry,
@@ -21,6 +20,7 @@ from shared.domain.records import (
     StateVersionConflict,
     run_aggregates,
 )
+from shared.domain.wire import parse_timestamp
 from shared.events import CHECK_COMPLETED, RUN_COMPLETED, Event
 from shared.observability import logger, metrics
 from shared.services import outbox

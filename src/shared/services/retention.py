@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from shared.domain import aggregates
-from shared.domain.models import format_timestamp
+from shared.domain.wire import format_timestamp
 from shared.observability import logger
 from shared.services.context import Collaborators
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from shared.domain.errors import ThrottledError
-from shared.domain.models import format_timestamp
+from shared.domain.wire import format_timestamp
 from shared.observability import metrics
 from shared.services import outbox
 from shared.services.bulk_recording import record_system_runs

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from shared.domain.models import ResourceId, format_timestamp
+from shared.domain.wire import ResourceId, format_timestamp
 from shared.services.context import Collaborators
 from shared.services.recording import RunInput
 from shared.strategies.runner import evaluate_raw_result

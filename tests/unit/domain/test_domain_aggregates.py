@@ -24,7 +24,7 @@ from shared.domain.aggregates import (
     sketch_from_bins,
     summarize,
 )
-from shared.domain.models import BucketView
+from shared.domain.health_views import BucketView
 
 ACCURACY = 0.01
 # floating point of the log mapping on top of the 1% guarantee

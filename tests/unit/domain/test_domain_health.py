@@ -19,7 +19,8 @@ from shared.domain.health import (
     severity,
     threshold_verdict,
 )
-from shared.domain.models import ConsecutiveThresholds, SystemHealthView, WindowThresholds
+from shared.domain.health_views import SystemHealthView
+from shared.domain.models import ConsecutiveThresholds, WindowThresholds
 
 LETTERS = {"h": "healthy", "d": "degraded", "u": "unhealthy"}
 STATUS_LETTER = {"healthy": "H", "degraded": "D", "unhealthy": "U", "unknown": "?"}

@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime
 
-from shared.domain.models import AssignmentPut, SystemHealthView
+from shared.domain.health_views import SystemHealthView
+from shared.domain.models import AssignmentPut
 from shared.events import SYSTEM_HEALTH_CHANGED
 from shared.services.health_state import SliceRun, next_state
 
