@@ -1,7 +1,7 @@
 """EventBridge publisher for the `healthcheck` bus.
 
-Callers publish only after the cache invalidation the same change needs was acknowledged
-(ARCHITECTURE.md invariant 1); every event says whether it was (`cacheInvalidated`).
+Events reach the publisher through the outbox (services/outbox.py), only once the cache can no longer
+serve a value older than the change (ARCHITECTURE.md invariant 1): `cacheInvalidated` is always true.
 """
 
 from __future__ import annotations
