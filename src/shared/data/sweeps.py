@@ -6,11 +6,8 @@ from botocore.exceptions import ClientError
 
 from shared.data import keys
 from shared.data.base import TableBase, strip_keys
-from shared.data.table import error_code, translated_errors
-
-
-class CheckpointMovedError(Exception):
-    """Another invocation of the same sweep saved the checkpoint since we read it."""
+from shared.data.table import error_code, plain_key, translated_errors
+from shared.domain.records import CheckpointMovedError
 
 
 class SweepCheckpoints(TableBase):
@@ -27,16 +24,13 @@ class SweepCheckpoints(TableBase):
             if expected_version is None
             else ("version = :v", {":v": expected_version})
         )
-        try:
-            self._put(
-                _plain(keys.sweep_checkpoint_key(sweep)) | state | {"version": version},
-                condition=condition,
-                values=values,
-            )
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                raise CheckpointMovedError(sweep) from error
-            raise
+        stored = self._put(
+            plain_key(keys.sweep_checkpoint_key(sweep)) | state | {"version": version},
+            condition=condition,
+            values=values,
+        )
+        if not stored:
+            raise CheckpointMovedError(sweep)
         return version
 
     def clear(self, sweep: str, *, expected_version: int) -> None:
@@ -53,7 +47,3 @@ class SweepCheckpoints(TableBase):
             if error_code(error) == "ConditionalCheckFailedException":
                 raise CheckpointMovedError(sweep) from error
             raise
-
-
-def _plain(key: dict) -> dict:
-    return {name: value["S"] for name, value in key.items()}

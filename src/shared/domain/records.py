@@ -24,6 +24,10 @@ class StateVersionConflict(Exception):
     """Another writer changed the system state since it was read."""
 
 
+class CheckpointMovedError(Exception):
+    """Another invocation of the same sweep saved the checkpoint since we read it."""
+
+
 @dataclass(frozen=True)
 class Page:
     items: list[dict]

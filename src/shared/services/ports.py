@@ -117,6 +117,14 @@ class OutboxStore(Protocol):
     def delete_outbox(self, entries: list[OutboxEntry]) -> None: ...
 
 
+class SweepCheckpointStore(Protocol):
+    """Versioned checkpoints of sweeps that span invocations; a moved one raises CheckpointMovedError."""
+
+    def load(self, sweep: str) -> dict | None: ...
+    def save(self, sweep: str, state: dict, *, expected_version: int | None) -> int: ...
+    def clear(self, sweep: str, *, expected_version: int) -> None: ...
+
+
 class Store(CatalogStore, CredentialStore, HistoryStore, OutboxStore, Protocol):
     """Everything the services keep: one table in AWS, dictionaries in the fakes."""
 

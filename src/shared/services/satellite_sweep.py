@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from shared.data.sweeps import CheckpointMovedError, SweepCheckpoints
+from shared.domain.records import CheckpointMovedError
 from shared.observability import logger
+from shared.services import outbox
 from shared.services.context import Collaborators
 from shared.services.health_state import offline_sources, reevaluate_systems
+from shared.services.ports import SweepCheckpointStore
 
 SWEEP = "offline-satellites"
 SYSTEMS_PER_STEP = 25
@@ -31,7 +33,10 @@ class SweepReport:
 
 
 def sweep_offline_satellites(
-    c: Collaborators, checkpoints: SweepCheckpoints, *, time_left: Callable[[], float] = lambda: float("inf")
+    c: Collaborators,
+    checkpoints: SweepCheckpointStore,
+    *,
+    time_left: Callable[[], float] = lambda: float("inf"),
 ) -> SweepReport:
     """Re-evaluate the systems of newly silent satellites, resuming a sweep a previous invocation
     left unfinished; `finished` is False when time ran out (the checkpoint says where)."""
@@ -87,9 +92,7 @@ def _newly_silent(c: Collaborators) -> dict[str, str]:
 
 
 def _reevaluate(c: Collaborators, system_ids: list[str]) -> None:
-    events = reevaluate_systems(c, system_ids)
-    acknowledged = {system_id: c.cache.invalidate(system_id) for system_id in system_ids}
-    c.publisher.publish([e.acknowledged(acknowledged[e.detail["systemId"]]) for e in events])
+    outbox.publish_change(c, reevaluate_systems(c, system_ids), system_ids=system_ids)
 
 
 def _state(checkpoint: dict) -> dict:
