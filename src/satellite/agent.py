@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -25,10 +24,9 @@ from satellite.client import (
     UnauthorizedError,
 )
 from satellite.config import Settings
-from satellite.delivery import send_oldest_batch
-from satellite.schedule import next_due, stable_phase
+from satellite.delivery import drain_spool, result_payload
 from satellite.spool import Spool
-from shared.domain.models import format_timestamp
+from satellite.timetable import Timetable
 from shared.strategies.runner import CheckSpec, ProbeOutcome, run_checks
 
 EXIT_OK = 0
@@ -49,21 +47,6 @@ class SatelliteApi(Protocol):
     async def fetch_assignments(self, etag: str | None) -> AssignmentsAnswer | None: ...
     async def send_results(self, results: list[dict]) -> IngestAnswer: ...
     async def send_heartbeat(self, version: str = __version__) -> None: ...
-
-
-def result_payload(assignment: Assignment, outcome: ProbeOutcome) -> dict[str, Any]:
-    """One result as the API takes it: the stored result subset, never a body; a fresh, stable resultId."""
-    payload: dict[str, Any] = {
-        "resultId": str(uuid.uuid4()),
-        "systemId": assignment.system_id,
-        "configurationId": assignment.configuration_id,
-        "status": outcome.status,
-        "result": outcome.result,
-        "executedAt": format_timestamp(outcome.started_at),
-    }
-    if outcome.latency_ms is not None:
-        payload["latencyMs"] = round(outcome.latency_ms)
-    return payload
 
 
 class Agent:
@@ -88,7 +71,7 @@ class Agent:
             random_fraction=random_fraction,
         )
         self._book = AssignmentBook()
-        self._next_run_at: dict[str, float] = {}
+        self._timetable = Timetable(settings.satellite_id)
         self._in_flight: set[str] = set()
         self._probe_tasks: set[asyncio.Task[None]] = set()
         self._results_ready = asyncio.Event()
@@ -186,12 +169,12 @@ class Agent:
         while not self._stop.is_set():
             self._assignments_changed.clear()
             now = self._wall_clock()
-            due = self._take_due(now)
+            due = self._timetable.take_due(self._book.assignments, now, self._in_flight)
             if due:
                 task = asyncio.create_task(self._run_batch(due))
                 self._probe_tasks.add(task)
                 task.add_done_callback(self._probe_batch_finished)
-            wake_at = min(self._next_run_at.values(), default=now + self._settings.interval_seconds)
+            wake_at = self._timetable.next_wake(default=now + self._settings.interval_seconds)
             await self._wait(self._assignments_changed, max(0.0, wake_at - self._wall_clock()))
 
     async def _delivery_loop(self) -> None:
@@ -201,20 +184,6 @@ class Agent:
             await self._drain()
             # The timeout retries what is left (e.g. spooled before a restart) even when nothing new comes.
             await self._wait(self._results_ready, self._settings.interval_seconds)
-
-    def _take_due(self, now: float) -> list[Assignment]:
-        due = []
-        for assignment in self._book.assignments:
-            if self._next_run_at[assignment.key] > now:
-                continue
-            self._next_run_at[assignment.key] = next_due(
-                now, assignment.interval_seconds, self._phase(assignment)
-            )
-            if assignment.key in self._in_flight:
-                logs.warning("check skipped", check=assignment.key, reason="the previous run is still going")
-            else:
-                due.append(assignment)
-        return due
 
     async def _run_batch(self, assignments: list[Assignment]) -> None:
         keys = {assignment.key for assignment in assignments}
@@ -261,39 +230,18 @@ class Agent:
 
     async def _drain(self, *, max_failures: int | None = None) -> bool:
         """Send until the spool is empty (True), or stop, or `max_failures` failed sends in a row."""
-        failures = 0
-        while len(self._spool) and not self._stop.is_set():
-            status, retry_after = None, None
-            try:
-                settled = await send_oldest_batch(self._spool, self._api)
-                reason = "the API acknowledged none of the batch"
-            except ApiUnavailableError as error:
-                settled, reason, status, retry_after = (
-                    0,
-                    error.reason,
-                    error.status,
-                    error.retry_after_seconds,
-                )
-            except UnauthorizedError as error:
-                self._refuse_token(error)
-                return False
-            if settled:
-                self._backoff.reset()
-                failures = 0
-                continue
-            failures += 1
-            if max_failures is not None and failures >= max_failures:
-                return False
-            delay = self._backoff.next_delay(retry_after)
-            logs.warning(
-                "results not sent",
-                reason=reason,
-                status=status,
-                retry_in_seconds=round(delay, 3),
-                spooled=len(self._spool),
+        try:
+            return await drain_spool(
+                self._spool,
+                self._api,
+                self._backoff,
+                stop=self._stop,
+                wait=self._wait,
+                max_failures=max_failures,
             )
-            await self._wait(self._stop, delay)
-        return not len(self._spool)
+        except UnauthorizedError as error:
+            self._refuse_token(error)
+            return False
 
     async def _call(self, operation: str, call: Coroutine[Any, Any, T]) -> T | None:
         """Await an API call; None when it failed in a way the next attempt may fix."""
@@ -325,22 +273,8 @@ class Agent:
             self._exit_code = self._exit_code or EXIT_FAILED
 
     def _reschedule(self) -> None:
-        now = self._wall_clock()
-        previous = self._next_run_at
-        self._next_run_at = {}
-        for assignment in self._book.assignments:
-            kept = previous.get(assignment.key)
-            # An unchanged check keeps its rhythm; a shortened interval must not wait out the old one.
-            if kept is not None and kept - now <= assignment.interval_seconds:
-                self._next_run_at[assignment.key] = kept
-            else:
-                self._next_run_at[assignment.key] = next_due(
-                    now, assignment.interval_seconds, self._phase(assignment)
-                )
+        self._timetable.reschedule(self._book.assignments, self._wall_clock())
         self._assignments_changed.set()
-
-    def _phase(self, assignment: Assignment) -> float:
-        return stable_phase(f"{self._settings.satellite_id}/{assignment.key}", assignment.interval_seconds)
 
     async def _run_checks(self, specs: Sequence[CheckSpec]) -> list[ProbeOutcome]:
         return await run_checks(
