@@ -10,7 +10,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
-from shared.domain.wire import (  # noqa: F401  (ID_PATTERN, format_timestamp: older importers)
+from shared.domain.wire import (  # noqa: F401  (ID_PATTERN and the timestamp helpers: older importers)
     ID_PATTERN,
     AssertionOperator,
     Description,
@@ -22,6 +22,7 @@ from shared.domain.wire import (  # noqa: F401  (ID_PATTERN, format_timestamp: o
     Tag,
     Timestamp,
     format_timestamp,
+    parse_timestamp,
 )
 from shared.domain.wire import RequestModel as _Request
 from shared.domain.wire import WireModel as _Model
