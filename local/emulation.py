@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
-import urllib.request
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
 
+from local.aws_server import EmulationProcess
 from local.settings import LocalRuntimeSettings
 from local.template import LambdaFunction, ResourceReferences, Template
 
@@ -55,11 +55,65 @@ class Emulation:
     endpoint_url: str
     references: ResourceReferences
     event_log_queue_url: str
-    _server: ThreadedMotoServer = field(repr=False)
+    _server: EmulationProcess = field(repr=False)
 
     @property
     def region(self) -> str:
         return self.references.region
+
+    @property
+    def pid(self) -> int | None:
+        return self._server.pid
+
+    @property
+    def cache_backend(self) -> str:
+        function = next(iter(self.template.functions.values()))
+        return self.environment_for(function).get("CACHE_BACKEND", "none")
+
+    def save(self, state_file: Path, final: bool = False) -> None:
+        """Write the tables' items and the queues' messages, as they are between two calls, to `state_file`.
+
+        `final` refuses every later call, so the file holds every write the emulation acknowledged.
+        """
+        tables = [
+            self.references.refs[logical_id] for logical_id in self._logical_ids("AWS::DynamoDB::Table")
+        ]
+        queues = [
+            self.references.attributes[(logical_id, "QueueName")]
+            for logical_id in self._logical_ids("AWS::SQS::Queue")
+        ]
+        self._server.control(
+            "save", {"path": str(state_file), "tables": tables, "queues": queues, "final": final}
+        )
+
+    def restore(self, state_file: Path) -> bool:
+        """Load `state_file` into the freshly created tables and queues; False when there is none."""
+        return self._server.control("restore", {"path": str(state_file)}, timeout=300)["restored"]
+
+    def sweep_expired_items(self) -> int:
+        return self._server.control("sweep")["deleted"]
+
+    def usage_summary(self, period_seconds: float) -> str:
+        """One line: calls and busy share of the emulation since the last one, costliest operations first."""
+        usage = self._server.control("usage")
+        calls, busy = Counter(usage["calls"]), Counter(usage["busy"])
+        costliest = ", ".join(
+            f"{operation} {calls[operation]}x{busy[operation] / calls[operation] * 1000:.1f}ms"
+            for operation, _ in busy.most_common(4)
+        )
+        share = sum(busy.values()) / period_seconds * 100
+        return f"emulation: {sum(calls.values())} calls, busy {share:.0f}% ({costliest})"
+
+    def close_requests(self) -> None:
+        """Every later call is refused."""
+        self._server.control("close")
+
+    def _logical_ids(self, resource_type: str) -> list[str]:
+        return [
+            logical_id
+            for logical_id in self.template.resources_of_type(resource_type)
+            if logical_id in self.references.refs
+        ]
 
     def client(self, service_name: str) -> Any:
         return boto3.client(
@@ -85,11 +139,15 @@ class Emulation:
             "HC_ALLOW_PRIVATE_TARGETS": _flag(self.settings.allow_private_targets),
             "HC_TRACING_ENABLED": "false",
             "POWERTOOLS_TRACE_DISABLED": "true",
-            "CACHE_BACKEND": "redis" if self.settings.redis_url else "memory",
+            # Without Redis the template's own DynamoDB cache table serves, as in AWS: the functions
+            # run in separate processes, so an in-process cache would not be shared.
+            "CACHE_BACKEND": "redis" if self.settings.redis_url else None,
             "REDIS_URL": self.settings.redis_url,
         }
         # As under `sam local`: only declared variables reach the function.
-        overrides = {name: value for name, value in local_overrides.items() if name in declared}
+        overrides = {
+            name: value for name, value in local_overrides.items() if name in declared and value is not None
+        }
         return {**declared, **overrides, **self.aws_environment()}
 
     def aws_environment(self) -> dict[str, str]:
@@ -116,15 +174,8 @@ class Emulation:
 
 
 def start_emulation(template: Template, settings: LocalRuntimeSettings) -> Emulation:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint_url = f"http://{host}:{port}"
-    # moto keeps its state per process, not per server: start from nothing.
-    urllib.request.urlopen(
-        urllib.request.Request(f"{endpoint_url}/moto-api/reset", method="POST"), timeout=10
-    )
+    server = EmulationProcess(settings.region)
+    endpoint_url = server.endpoint_url
     references = ResourceReferences(region=settings.region)
     emulation = Emulation(template, settings, endpoint_url, references, "", server)
     try:

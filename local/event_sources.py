@@ -23,7 +23,10 @@ Invoke = Callable[[LambdaFunction, dict], Any]
 ONE_DAY_SECONDS = 86_400
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3_600, "day": ONE_DAY_SECONDS}
-_SQS_RECEIVE_WAIT_SECONDS = 1
+# The emulation answers one call at a time, so a long poll would stall every other caller:
+# pollers ask without waiting and pause themselves when a queue is empty.
+_EMPTY_QUEUE_PAUSE_SECONDS = 0.5
+_TTL_SWEEP_SECONDS = 60
 
 
 def schedule_period_seconds(expression: str, tick_seconds: float) -> float:
@@ -174,11 +177,12 @@ class QueuePoller(_Loop):
         messages = self.sqs.receive_message(
             QueueUrl=queue_url,
             MaxNumberOfMessages=min(self.subscription.batch_size, 10),
-            WaitTimeSeconds=_SQS_RECEIVE_WAIT_SECONDS,
+            WaitTimeSeconds=0,
             MessageSystemAttributeNames=["All"],
             MessageAttributeNames=["All"],
         ).get("Messages", [])
         if not messages:
+            self.stop_event.wait(_EMPTY_QUEUE_PAUSE_SECONDS)
             return
         function = self.emulation.template.functions[self.subscription.function]
         event = sqs_event(messages, self.emulation.queue_arn(self.subscription.queue), self.emulation.region)
@@ -211,11 +215,48 @@ class EventLogDrainer(_Loop):
     def run_once(self) -> None:
         queue_url = self.emulation.event_log_queue_url
         messages = self.sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=_SQS_RECEIVE_WAIT_SECONDS
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
         ).get("Messages", [])
+        if not messages:
+            self.stop_event.wait(_EMPTY_QUEUE_PAUSE_SECONDS)
         for message in messages:
             event = json.loads(message["Body"])
             self.printer(
                 f"event {event.get('detail-type')}: {json.dumps(event.get('detail'), sort_keys=True)}"
             )
             self.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+class Housekeeping(_Loop):
+    """What AWS does in the background: expired items go (TTL); and the state is saved periodically."""
+
+    def __init__(
+        self,
+        emulation: Emulation,
+        stop_event: threading.Event,
+        save_interval_seconds: float,
+        save: Callable[[], None] | None,
+    ):
+        super().__init__("housekeeping", stop_event)
+        self.emulation = emulation
+        self.save = save
+        self.save_interval_seconds = save_interval_seconds
+        now = time.monotonic()
+        self.next_sweep = now
+        self.next_save = now + save_interval_seconds
+
+    def run_once(self) -> None:
+        due = min(self.next_sweep, self.next_save)
+        if self.stop_event.wait(max(0.0, due - time.monotonic())):
+            return
+        now = time.monotonic()
+        if now >= self.next_sweep:
+            self.next_sweep = now + _TTL_SWEEP_SECONDS
+            deleted = self.emulation.sweep_expired_items()
+            if deleted:
+                log.info("ttl sweep: %d expired items deleted", deleted)
+        if now >= self.next_save:
+            self.next_save = now + self.save_interval_seconds
+            log.info("%s", self.emulation.usage_summary(self.save_interval_seconds))
+            if self.save:
+                self.save()

@@ -29,6 +29,8 @@ LOCAL_ADMIN_API_KEY = "local-admin-key"
 class LocalInvokeSettings(LocalRuntimeSettings):
     # A fixed key, so event files can carry `authorization: Bearer local-admin-key`.
     admin_api_key: str = Field(LOCAL_ADMIN_API_KEY, alias="HC_ADMIN_API_KEY")
+    # Each invocation starts from a fresh emulation and keeps nothing.
+    data_dir: Path | None = Field(None, alias="HC_DATA_DIR")
 
 
 @contextmanager

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import signal
 import sys
 import threading
+import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
 
-from local.emulation import Emulation, applied_environment, start_emulation
-from local.event_sources import EventLogDrainer, QueuePoller, ScheduleLoop
+from local.emulation import Emulation, start_emulation
+from local.event_sources import EventLogDrainer, Housekeeping, QueuePoller, ScheduleLoop
 from local.http_gateway import LocalHttpGateway
-from local.lambda_runtime import invoke_function
+from local.sandboxes import SandboxPool
 from local.settings import LocalRuntimeSettings
-from local.template import LambdaFunction, Template
+from local.state_store import DataDirectory
+from local.template import Template
 
 log = logging.getLogger("local.run")
 
-_THREAD_JOIN_SECONDS = 5
+# SIGINT/SIGTERM to exit: the whole stop, final save included, stays within this.
+STOP_BUDGET_SECONDS = 5
+_IN_FLIGHT_GRACE_SECONDS = 1.5
 
 
 @dataclass
@@ -27,23 +33,38 @@ class LocalStack:
     base_url: str
     admin_key: str
     emulation: Emulation
+    sandboxes: SandboxPool
+    data_dir: Path | None
     _stop_event: threading.Event = field(repr=False)
     _threads: list[threading.Thread] = field(repr=False)
     _gateway: LocalHttpGateway = field(repr=False)
+    _data: DataDirectory | None = field(repr=False)
     _resources: ExitStack = field(repr=False)
 
+    @property
+    def docs_url(self) -> str:
+        return f"{self.base_url}/docs"
+
+    def save(self, final: bool = False) -> None:
+        """Write the emulation's state to the data directory, if there is one."""
+        if self._data is not None:
+            self.emulation.save(self._data.state_file, final=final)
+        elif final:
+            self.emulation.close_requests()
+
     def stop(self) -> None:
-        """Stop the loops and the gateway, then the emulation, and put the process environment back."""
+        """Stop taking requests, let running invocations finish briefly, save, and end every process."""
+        deadline = time.monotonic() + STOP_BUDGET_SECONDS
         self._stop_event.set()
         self._gateway.shutdown()
+        self.sandboxes.close(grace_seconds=_IN_FLIGHT_GRACE_SECONDS)
         for thread in self._threads:
-            thread.join(_THREAD_JOIN_SECONDS)
-        self._resources.close()
-
-
-def _invoke(function: LambdaFunction, event: dict) -> Any:
-    # Looked up at call time so tests can watch or replace invocations.
-    return invoke_function(function, event)
+            thread.join(max(0.0, deadline - time.monotonic() - 1))
+        try:
+            # The final save refuses every later call, so it holds every acknowledged write.
+            self.save(final=True)
+        finally:
+            self._resources.close()
 
 
 def start_local_stack(
@@ -57,26 +78,40 @@ def start_local_stack(
         settings = settings.model_copy(update={"port": port})
     if tick_seconds is not None:
         settings = settings.model_copy(update={"scheduler_tick_seconds": tick_seconds})
+    data = DataDirectory(settings.data_dir, fresh=settings.fresh) if settings.data_dir else None
+    admin_key = data.admin_key(settings.admin_api_key) if data else settings.admin_api_key
+    settings = settings.model_copy(update={"admin_api_key": admin_key or secrets.token_urlsafe(24)})
     template = Template.load()
     resources = ExitStack()
     try:
         emulation = start_emulation(template, settings)
         resources.callback(emulation.stop)
-        resources.enter_context(applied_environment(emulation.environment()))
-        gateway = LocalHttpGateway(settings.port, template, invoke=_invoke)
+        if data:
+            emulation.restore(data.state_file)
+        sandboxes = SandboxPool(emulation.environment_for, emulation.region, settings.function_concurrency)
+        resources.callback(sandboxes.close, grace_seconds=0)
+        sandboxes.warm(list(template.functions.values()))
+
+        def invoke(function, event):
+            # Looked up at call time so tests can watch or replace invocations.
+            return sandboxes.invoke(function, event)
+
+        gateway = LocalHttpGateway(settings.port, template, invoke=invoke)
         resources.callback(gateway.server_close)
     except BaseException:
         resources.close()
         raise
     stop_event = threading.Event()
+    save = (lambda: emulation.save(data.state_file)) if data else None
     threads: list[threading.Thread] = [
         threading.Thread(
             target=gateway.serve_forever, kwargs={"poll_interval": 0.2}, name="gateway", daemon=True
         ),
-        ScheduleLoop(emulation, _invoke, settings.scheduler_tick_seconds, stop_event),
+        ScheduleLoop(emulation, invoke, settings.scheduler_tick_seconds, stop_event),
         EventLogDrainer(emulation, stop_event, event_printer),
+        Housekeeping(emulation, stop_event, settings.save_interval_seconds, save),
         *(
-            QueuePoller(emulation, subscription, _invoke, stop_event)
+            QueuePoller(emulation, subscription, invoke, stop_event)
             for subscription in template.queue_subscriptions
         ),
     ]
@@ -86,9 +121,12 @@ def start_local_stack(
         base_url=gateway.base_url,
         admin_key=settings.admin_api_key,
         emulation=emulation,
+        sandboxes=sandboxes,
+        data_dir=settings.data_dir,
         _stop_event=stop_event,
         _threads=threads,
         _gateway=gateway,
+        _data=data,
         _resources=resources,
     )
 
@@ -97,22 +135,30 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)
     stack = start_local_stack()
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    stopping = threading.Event()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda *_: stopping.set())
     print(f"Healthcheck API   {stack.base_url}", flush=True)
+    print(f"API docs          {stack.docs_url}", flush=True)
     print(f"Admin key         {stack.admin_key}  (Authorization: Bearer <key>)", flush=True)
+    print(f"Cache backend     {stack.emulation.cache_backend}", flush=True)
+    print(f"Data directory    {stack.data_dir or '(none: nothing is kept)'}", flush=True)
     print(f"AWS emulation     {stack.emulation.endpoint_url}", flush=True)
     print("Ctrl-C to stop", flush=True)
-    try:
-        while not stopped.wait(0.5):
-            pass
-    except KeyboardInterrupt:
+    while not stopping.wait(0.5):
         pass
-    finally:
-        stack.stop()
-        print("stopped", flush=True)
+    log.info("stopping")
+    started = time.monotonic()
+    stack.stop()
+    saved = f", state saved in {stack.data_dir}" if stack.data_dir else ""
+    print(f"stopped in {time.monotonic() - started:.1f} s{saved}", flush=True)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The state is saved and every child process has ended; the interpreter's own teardown of
+    # the emulation's objects would only add seconds to the stop.
+    os._exit(exit_code)

@@ -1,18 +1,27 @@
-"""The local runtime's own settings (API.md, "Local runtime settings"); the functions keep shared.settings."""
+"""The local runtime's own settings (docs/local-runtime.md, "Settings"); functions keep shared.settings."""
 
-import secrets
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / ".local" / "state"
 
 
 class LocalRuntimeSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=True)
 
     port: int = Field(3000, alias="HC_PORT", ge=0, le=65535)
-    admin_api_key: str = Field(default_factory=lambda: secrets.token_urlsafe(24), alias="HC_ADMIN_API_KEY")
+    # Empty: the key kept in the data directory, or a new one kept there.
+    admin_api_key: str = Field("", alias="HC_ADMIN_API_KEY")
     scheduler_tick_seconds: float = Field(60, alias="HC_SCHEDULER_TICK_SECONDS", gt=0)
     allow_private_targets: bool = Field(True, alias="HC_ALLOW_PRIVATE_TARGETS")
     public_status: bool = Field(False, alias="HC_PUBLIC_STATUS")
     redis_url: str = Field("", alias="REDIS_URL")
     region: str = Field("us-east-1", alias="AWS_DEFAULT_REGION")
+    # None keeps nothing: the state lives and dies with the process.
+    data_dir: Path | None = Field(DEFAULT_DATA_DIR, alias="HC_DATA_DIR")
+    fresh: bool = Field(False, alias="HC_FRESH")
+    save_interval_seconds: float = Field(30, alias="HC_SAVE_INTERVAL_SECONDS", gt=0)
+    # Execution environments kept per function, as Lambda scales a function out.
+    function_concurrency: int = Field(2, alias="HC_FUNCTION_CONCURRENCY", ge=1, le=16)

@@ -1,0 +1,254 @@
+"""`make soak`: the local twin under a steady load for SOAK_MINUTES (default 30), then a report.
+
+200 HTTP checks at 10 s run by the executor against a local target whose answers flip, two
+satellite agents (`python -m satellite`) with 50 checks each, and a reader asking `/health/batch`
+for every system each second. Each row prints its figure beside its goal and says when it misses.
+Run: `SOAK_MINUTES=10 PYTHONPATH=src:. python -m bench.soak` from the repository root.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.soak_stack import REPO_ROOT, FlippingTarget, StackProcess, api
+
+INTERVAL_SECONDS = 10
+LOCAL_SYSTEMS, CHECKS_PER_SYSTEM = 20, 10
+SATELLITES, SATELLITE_SYSTEMS = ("soak-sat-a", "soak-sat-b"), 5
+WARM_UP_SECONDS = 120
+RSS_GOAL_MB = 500
+P99_GOAL_MS = 250
+_ANSWER = re.compile(r"local\.http \S+ (\S+) -> \S+ (\d{3}) \((\d+) ms\)")
+_MOTO_ERROR = re.compile(r"dictionary changed size|Error on request|InternalFailure|InternalServerError")
+
+
+def _iso(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _must(answer: tuple, what: str) -> object:
+    status, body, _ = answer
+    if status >= 300:
+        raise RuntimeError(f"{what}: {status} {body}")
+    return body
+
+
+def _catalog(
+    stack: StackProcess, target: FlippingTarget
+) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
+    """Systems, configurations, assignments; returns (system, check, source) triples and satellite tokens."""
+    call = lambda *arguments: api(stack.base_url, stack.admin_key, *arguments)  # noqa: E731
+    tokens = {
+        satellite: _must(
+            call("POST", "/satellites", {"id": satellite, "name": satellite, "region": "local"}), "satellite"
+        )["token"]
+        for satellite in SATELLITES
+    }
+    plan = [(f"soak-{n:02d}", "local") for n in range(LOCAL_SYSTEMS)]
+    plan += [(f"{satellite}-{n}", satellite) for satellite in SATELLITES for n in range(SATELLITE_SYSTEMS)]
+    checks = [(system, f"{system}-c{c}", source) for system, source in plan for c in range(CHECKS_PER_SYSTEM)]
+
+    def create(index_check: tuple[int, tuple[str, str, str]]) -> None:
+        index, (system, check, source) = index_check
+        _must(
+            call(
+                "POST",
+                "/configurations",
+                {
+                    "id": check,
+                    "name": check,
+                    "strategyId": "http",
+                    "intervalSeconds": INTERVAL_SECONDS,
+                    "timeoutSeconds": 5,
+                    "config": {"url": f"{target.base_url}/t/{index}", "method": "GET"},
+                },
+            ),
+            f"configuration {check}",
+        )
+        _must(
+            call(
+                "PUT",
+                f"/systems/{system}/checks/{check}",
+                {
+                    "enabled": True,
+                    "includeLocal": source == "local",
+                    "satelliteIds": [] if source == "local" else [source],
+                },
+            ),
+            f"assignment {check}",
+        )
+
+    for system, _ in plan:
+        _must(call("POST", "/systems", {"id": system, "name": system}), f"system {system}")
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(create, enumerate(checks)))
+    return checks, tokens
+
+
+def _start_agents(stack: StackProcess, tokens: dict[str, str], workdir: Path) -> list[subprocess.Popen]:
+    agents = []
+    for satellite, token in tokens.items():
+        env = {**os.environ, "HC_SATELLITE_TOKEN": token, "PYTHONPATH": f"{REPO_ROOT / 'src'}:{REPO_ROOT}"}
+        log = open(workdir / f"{satellite}.log", "wb")  # noqa: SIM115 - lives as long as the agent
+        agents.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "satellite",
+                    "--endpoint",
+                    stack.base_url,
+                    "--interval",
+                    "10",
+                    "--spool",
+                    str(workdir / f"{satellite}.sqlite3"),
+                    "--allow-private-targets",
+                ],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    return agents
+
+
+def _reader(stack: StackProcess, systems: list[str], stop: threading.Event, answers: list) -> None:
+    while not stop.wait(1):
+        try:
+            answers.append(
+                api(stack.base_url, stack.admin_key, "POST", "/health/batch", {"systemIds": systems})[::2]
+            )
+        except OSError:
+            answers.append((599, 30_000))
+
+
+def _stored_runs(stack: StackProcess, check: tuple[str, str, str], window: tuple[float, float]) -> list[str]:
+    system, configuration, source = check
+    timestamps, cursor = [], None
+    while True:
+        path = (
+            f"/systems/{system}/checks/{configuration}/runs?source={source}&limit=500"
+            f"&from={_iso(window[0])}&to={_iso(window[1])}" + (f"&cursor={cursor}" if cursor else "")
+        )
+        body = _must(api(stack.base_url, stack.admin_key, "GET", path), f"runs of {configuration}")
+        timestamps += [run["timestamp"] for run in body["items"]]
+        cursor = body.get("nextCursor")
+        if not cursor:
+            return timestamps
+
+
+def _row(metric: str, figure: str, goal: str, met: bool | None) -> None:
+    verdict = "report only" if met is None else ("met" if met else "MISSED")
+    print(f"{metric:<34} {figure:<30} goal {goal:<28} {verdict}", flush=True)
+
+
+def soak(minutes: float) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="soak-"))
+    target = FlippingTarget()
+    stack = StackProcess(workdir / "data", workdir / "stack.log", fresh=True, HC_SCHEDULER_TICK_SECONDS="60")
+    print(f"soak: {minutes:g} min, logs in {workdir}", flush=True)
+    stop, answers, agents = threading.Event(), [], []
+    try:
+        checks, tokens = _catalog(stack, target)
+        agents = _start_agents(stack, tokens, workdir)
+        systems = sorted({system for system, _, _ in checks})
+        reader = threading.Thread(target=_reader, args=(stack, systems, stop, answers), daemon=True)
+        reader.start()
+        started = time.time()
+        memory = {"start": stack.memory_mb()}
+        end = started + minutes * 60
+        while time.time() < end:
+            time.sleep(min(5, max(0.0, end - time.time())))
+            if "5 min" not in memory and time.time() - started >= 300:
+                memory["5 min"] = stack.memory_mb()
+        memory["end"] = stack.memory_mb()
+        stop.set()
+        window = (started + WARM_UP_SECONDS, time.time() - 2 * INTERVAL_SECONDS)
+        with ThreadPoolExecutor(4) as pool:
+            stored = list(pool.map(lambda check: _stored_runs(stack, check, window), checks))
+    finally:
+        stop.set()
+        for agent in agents:
+            agent.terminate()
+        stopped_in = stack.terminate() if stack.process.poll() is None else float("nan")
+        stack.kill()
+    _report(stack, checks, stored, window, memory, answers, stopped_in)
+
+
+def _report(stack, checks, stored, window, memory, reader_answers, stopped_in) -> None:
+    log_text = stack.log_path.read_text(errors="replace")
+    gateway = [(int(status), int(ms)) for _, status, ms in _ANSWER.findall(log_text)]
+    failed_in_gateway = log_text.count(" failed on ")
+    latencies = sorted(ms for _, ms in gateway)
+    reader_ms = sorted(ms for _, ms in reader_answers)
+    expected_each = (window[1] - window[0]) / INTERVAL_SECONDS
+    doubled = sum(len(runs) - len(set(runs)) for runs in stored)
+    short = [len(runs) for runs in stored if len(runs) < expected_each - 60 / INTERVAL_SECONDS]
+    long = [len(runs) for runs in stored if len(runs) > expected_each + 60 / INTERVAL_SECONDS]
+    print()
+    for moment, (runtime, tree) in memory.items():
+        _row(
+            f"memory at {moment}",
+            f"{runtime:.0f} MB runtime, {tree:.0f} MB all",
+            f"flat, all <= {RSS_GOAL_MB} MB",
+            tree <= RSS_GOAL_MB,
+        )
+    if "5 min" in memory:
+        growth = memory["end"][1] - memory["5 min"][1]
+        _row(
+            "growth after warm-up (all)",
+            f"{growth:+.0f} MB",
+            "flat (within 10%)",
+            abs(growth) <= 0.1 * memory["5 min"][1],
+        )
+    fives = sum(1 for status, _ in gateway if status >= 500) + failed_in_gateway
+    fives += sum(1 for status, _ in reader_answers if status >= 500)
+    _row("5xx answers", f"{fives} of {len(gateway)}", "0", fives == 0)
+    total_expected = expected_each * len(checks)
+    _row(
+        "runs expected vs stored",
+        f"{total_expected:.0f} vs {sum(map(len, stored))}",
+        "equal within one tick",
+        not short and not long,
+    )
+    _row("checks short by over a tick (lost)", str(len(short)), "0", not short)
+    _row("runs stored twice (doubled)", str(doubled), "0", doubled == 0)
+    _row(
+        "API answers p50 / p99 (gateway)",
+        f"{_pct(latencies, 50)} / {_pct(latencies, 99)} ms",
+        f"p99 <= {P99_GOAL_MS} ms",
+        _pct(latencies, 99) <= P99_GOAL_MS,
+    )
+    _row(
+        "/health/batch p50 / p99 (client)",
+        f"{_pct(reader_ms, 50):.0f} / {_pct(reader_ms, 99):.0f} ms",
+        f"p99 <= {P99_GOAL_MS} ms",
+        _pct(reader_ms, 99) <= P99_GOAL_MS,
+    )
+    moto_errors = len(_MOTO_ERROR.findall(log_text))
+    _row("moto errors in the log", str(moto_errors), "0", moto_errors == 0)
+    _row("stop on SIGTERM", f"{stopped_in:.1f} s", "<= 5 s", stopped_in <= 5)
+    if latencies:
+        print(
+            f"\n{len(latencies)} API answers, mean {statistics.fmean(latencies):.0f} ms, log {stack.log_path}"
+        )
+
+
+def _pct(values: list[float], percentile: int) -> float:
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, int(len(values) * percentile / 100))]
+
+
+if __name__ == "__main__":
+    soak(float(os.environ.get("SOAK_MINUTES", "30")))

@@ -1,0 +1,162 @@
+"""The AWS emulation of the local runtime: a moto server in a process of its own, one request at a time.
+
+moto protects few of its structures against concurrent requests: two transactions at once raise
+`dictionary changed size during iteration` or lose a write, and a rollback can undo a neighbour's
+write. DynamoDB makes each call atomic, so the server serialises calls with one lock around moto's
+request dispatch. The process keeps moto's work off the runtime's own interpreter lock, and takes
+a few housekeeping requests under `/_local/` (TTL sweep, save, restore, usage) under the same lock,
+so they see the state between two calls, never inside one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import signal
+import threading
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterable
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+_CONTROL_PREFIX = "/_local/"
+_CLOSED_BODY = b'{"__type": "ServiceUnavailable", "message": "the local emulation is stopping"}'
+_START_TIMEOUT_SECONDS = 60
+
+
+class _OneRequestAtATime:
+    """WSGI middleware: moto's whole answer is computed under the lock, so calls never interleave."""
+
+    def __init__(self, app: Any, region: str):
+        self.app = app
+        self.region = region
+        self.lock = threading.Lock()
+        self.closed = False
+        self.calls: Counter = Counter()
+        self.busy: Counter = Counter()
+
+    def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(_CONTROL_PREFIX):
+            return self._control(path.removeprefix(_CONTROL_PREFIX), environ, start_response)
+        operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2] or path
+        with self.lock:
+            if self.closed:
+                start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+                return [_CLOSED_BODY]
+            started = time.perf_counter()
+            answer = b"".join(self.app(environ, start_response))
+            self.busy[operation] += time.perf_counter() - started
+            self.calls[operation] += 1
+        return [answer]
+
+    def _control(self, action: str, environ: dict, start_response) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        request = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        handler: Callable[[dict], dict] | None = getattr(self, f"_do_{action}", None)
+        if handler is None:
+            start_response("404 Not Found", [("Content-Type", "application/json")])
+            return [b"{}"]
+        answer = json.dumps(handler(request)).encode()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [answer]
+
+    def _do_usage(self, request: dict) -> dict:
+        with self.lock:
+            calls, busy, self.calls, self.busy = self.calls, self.busy, Counter(), Counter()
+        return {"calls": calls, "busy": busy}
+
+    def _do_sweep(self, request: dict) -> dict:
+        from local.dynamodb_fidelity import dynamodb_backend, sweep_expired_items
+
+        with self.lock:
+            return {"deleted": sweep_expired_items(dynamodb_backend(self.region))}
+
+    def _do_restore(self, request: dict) -> dict:
+        from local import state_store
+
+        snapshot = state_store.load(Path(request["path"]))
+        if snapshot is None:
+            return {"restored": False}
+        with self.lock:
+            state_store.restore(self.region, snapshot)
+        return {"restored": True}
+
+    def _do_save(self, request: dict) -> dict:
+        from local import state_store
+
+        with self.lock:
+            if request.get("final"):
+                self.closed = True
+            snapshot = state_store.capture(self.region, request["tables"], request["queues"])
+        # Written outside the lock: calls go on while the file is written.
+        state_store.save(Path(request["path"]), snapshot)
+        return {"items": sum(len(items) for items in snapshot["tables"].values())}
+
+    def _do_close(self, request: dict) -> dict:
+        with self.lock:
+            self.closed = True
+        return {}
+
+
+def _serve(connection: Connection, region: str) -> None:
+    from moto.moto_server.threaded_moto_server import MotoRequestHandler
+    from moto.server import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+
+    from local.dynamodb_fidelity import install_item_level_transactions, install_partition_queries
+
+    # Ctrl-C reaches the whole process group; the runtime decides when the emulation ends.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    install_item_level_transactions()
+    install_partition_queries()
+    application = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app), region)
+    server = make_server("127.0.0.1", 0, application, threaded=True, request_handler=MotoRequestHandler)
+    server.daemon_threads = True
+    host, port = server.server_address[:2]
+    connection.send(f"http://{host}:{port}")
+    server.serve_forever(poll_interval=0.1)
+
+
+class EmulationProcess:
+    """The parent's handle: the endpoint, the housekeeping requests, and the stop."""
+
+    def __init__(self, region: str):
+        context = multiprocessing.get_context("spawn")
+        parent_connection, child_connection = context.Pipe()
+        self._process = context.Process(
+            target=_serve, args=(child_connection, region), name="aws-emulation", daemon=True
+        )
+        self._process.start()
+        child_connection.close()
+        if not parent_connection.poll(_START_TIMEOUT_SECONDS):
+            self._process.kill()
+            raise RuntimeError("the AWS emulation did not start")
+        self.endpoint_url: str = parent_connection.recv()
+        parent_connection.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    def control(self, action: str, request: dict | None = None, timeout: float = 60) -> dict:
+        http_request = urllib.request.Request(
+            f"{self.endpoint_url}{_CONTROL_PREFIX}{action}",
+            data=json.dumps(request or {}).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(http_request, timeout=timeout) as response:
+            return json.loads(response.read())
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.join(2)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(1)

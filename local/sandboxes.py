@@ -1,0 +1,217 @@
+"""Lambda execution environments for `make run`: each function runs in processes of its own.
+
+As in Lambda, a process holds one function with its own environment variables and serves one
+invocation at a time; module state (Powertools' logger keys, metrics, cached clients) therefore
+belongs to that function alone, and two functions invoked at once log their own names and request
+ids. Processes are forked from a server that has preloaded the heavy libraries, and are kept warm.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from local.lambda_runtime import lambda_context_for, load_handler
+from local.template import LambdaFunction
+
+log = logging.getLogger("local.sandboxes")
+
+_PRELOADED_LIBRARIES = ["boto3", "botocore.session", "pydantic", "aws_lambda_powertools", "aiohttp"]
+# How long past the function's Timeout a silent process is given before it is killed.
+_TIMEOUT_GRACE_SECONDS = 2
+_context = multiprocessing.get_context("forkserver")
+_context.set_forkserver_preload(_PRELOADED_LIBRARIES)
+
+
+class FunctionError(Exception):
+    """The handler raised; carries its type, message and traceback text."""
+
+
+class SandboxGone(Exception):
+    """The process ended or overran its timeout without answering; it has been discarded."""
+
+
+def _serve(
+    function: LambdaFunction, environment: dict[str, str], region: str, connection: Connection
+) -> None:
+    # Ctrl-C reaches the whole process group; the runtime decides when environments end.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.update(environment)
+    handler = load_handler(function)
+    connection.send(("ready", None, None))
+    while True:
+        try:
+            event = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            result = handler(event, lambda_context_for(function, region))
+        except Exception as error:
+            connection.send(("error", f"{type(error).__name__}: {error}", traceback.format_exc()))
+        else:
+            connection.send(("ok", result, None))
+
+
+class Sandbox:
+    """One process running one function, one invocation at a time."""
+
+    def __init__(self, function: LambdaFunction, environment: dict[str, str], region: str):
+        self.function = function
+        self._connection, child_connection = _context.Pipe()
+        self._process = _context.Process(
+            target=_serve,
+            args=(function, environment, region, child_connection),
+            name=f"lambda-{function.logical_id}",
+            daemon=True,
+        )
+        self._process.start()
+        child_connection.close()
+        self._ready = False
+
+    def wait_until_ready(self, timeout_seconds: float = 60) -> None:
+        """Block until the handler is imported (the cold start), so the first invocation is warm."""
+        if self._ready:
+            return
+        try:
+            if not self._connection.poll(timeout_seconds):
+                raise SandboxGone(f"{self.function.logical_id}: not ready within {timeout_seconds} s")
+            outcome, _, _ = self._connection.recv()
+        except (EOFError, OSError) as error:
+            raise SandboxGone(f"{self.function.logical_id}: the process ended while starting") from error
+        self._ready = outcome == "ready"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    def invoke(self, event: dict) -> Any:
+        try:
+            self.wait_until_ready()
+            self._connection.send(event)
+            answered = self._connection.poll(self.function.timeout_seconds + _TIMEOUT_GRACE_SECONDS)
+            outcome, value, trace = self._connection.recv() if answered else (None, None, None)
+        except (EOFError, OSError) as error:
+            self.stop()
+            raise SandboxGone(f"{self.function.logical_id}: the process ended") from error
+        if outcome is None:
+            self.stop()
+            raise SandboxGone(f"{self.function.logical_id}: no answer within its timeout")
+        if outcome == "error":
+            raise FunctionError(f"{value}\n{trace}")
+        return value
+
+    def stop(self, grace_seconds: float = 0.5) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(grace_seconds)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(1)
+        self._connection.close()
+
+
+class SandboxPool:
+    """Warm sandboxes per function, up to `concurrency` at once; more invocations wait for one."""
+
+    def __init__(
+        self,
+        environment_for: Callable[[LambdaFunction], dict[str, str]],
+        region: str,
+        concurrency: int = 2,
+    ):
+        self._environment_for = environment_for
+        self._region = region
+        self._concurrency = concurrency
+        self._condition = threading.Condition()
+        self._idle: dict[str, list[Sandbox]] = {}
+        self._count: dict[str, int] = {}
+        self._busy: set[Sandbox] = set()
+        self._closed = False
+
+    def warm(self, functions: list[LambdaFunction]) -> None:
+        """Start one sandbox per function now, so the first requests do not pay the cold start."""
+        started = [self._acquire(function) for function in functions]
+        for sandbox in started:
+            try:
+                sandbox.wait_until_ready()
+            finally:
+                self._release(sandbox)
+
+    def invoke(self, function: LambdaFunction, event: dict) -> Any:
+        sandbox = self._acquire(function)
+        try:
+            result = sandbox.invoke(event)
+        except SandboxGone:
+            self._discard(sandbox)
+            raise
+        except BaseException:
+            self._release(sandbox)
+            raise
+        self._release(sandbox)
+        return result
+
+    def pids(self) -> list[int]:
+        with self._condition:
+            sandboxes = [*self._busy, *(s for idle in self._idle.values() for s in idle)]
+        return [sandbox.pid for sandbox in sandboxes if sandbox.pid]
+
+    def close(self, grace_seconds: float) -> None:
+        """Refuse new invocations, give running ones `grace_seconds`, then end every process."""
+        deadline = time.monotonic() + grace_seconds
+        with self._condition:
+            self._closed = True
+            self._condition.notify_all()
+            while self._busy and self._condition.wait(max(0.0, deadline - time.monotonic())):
+                pass
+            sandboxes = [*self._busy, *(s for idle in self._idle.values() for s in idle)]
+            self._idle.clear()
+        for sandbox in sandboxes:
+            sandbox.stop(grace_seconds=0.2)
+
+    def _acquire(self, function: LambdaFunction) -> Sandbox:
+        name = function.logical_id
+        with self._condition:
+            while True:
+                if self._closed:
+                    raise SandboxGone("the runtime is stopping")
+                if self._idle.get(name):
+                    sandbox = self._idle[name].pop()
+                    break
+                if self._count.get(name, 0) < self._concurrency:
+                    self._count[name] = self._count.get(name, 0) + 1
+                    sandbox = None
+                    break
+                self._condition.wait()
+            if sandbox is not None:
+                self._busy.add(sandbox)
+                return sandbox
+        try:
+            sandbox = Sandbox(function, self._environment_for(function), self._region)
+        except BaseException:
+            with self._condition:
+                self._count[name] -= 1
+                self._condition.notify_all()
+            raise
+        with self._condition:
+            self._busy.add(sandbox)
+        return sandbox
+
+    def _release(self, sandbox: Sandbox) -> None:
+        with self._condition:
+            self._busy.discard(sandbox)
+            self._idle.setdefault(sandbox.function.logical_id, []).append(sandbox)
+            self._condition.notify_all()
+
+    def _discard(self, sandbox: Sandbox) -> None:
+        with self._condition:
+            self._busy.discard(sandbox)
+            self._count[sandbox.function.logical_id] -= 1
+            self._condition.notify_all()

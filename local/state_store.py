@@ -1,0 +1,147 @@
+"""The local runtime's data directory: the emulation's tables and queues, and the admin key, across restarts.
+
+moto is imported only where it runs, in the emulation's process (`local.aws_server`). A snapshot
+is taken under the emulation's lock (a consistent cut: no call is half done), then
+written as JSON beside the old file, flushed to disk and renamed over it, so a crash while saving
+leaves either the old snapshot or the new one, never a torn file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("local.state")
+
+SNAPSHOT_FORMAT = 1
+_STATE_FILE = "state.json"
+_ADMIN_KEY_FILE = "admin-key"
+
+
+def capture(region: str, table_names: list[str], queue_names: list[str]) -> dict[str, Any]:
+    """Every item of the tables and every message of the queues, as plain JSON (call under the lock)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sqs.models import sqs_backends
+
+    from local.dynamodb_fidelity import dynamodb_backend
+
+    dynamodb = dynamodb_backend(region)
+    queues = sqs_backends[DEFAULT_ACCOUNT_ID][region].queues
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "savedAt": time.time(),
+        "tables": {
+            name: [item.to_json()["Attributes"] for item in dynamodb.tables[name].all_items()]
+            for name in table_names
+            if name in dynamodb.tables
+        },
+        # In-flight messages are kept too: after a restart they are delivered again, as after a
+        # visibility timeout (SQS delivers at least once).
+        "queues": {
+            name: [
+                {
+                    "body": message.body,
+                    "messageAttributes": message.message_attributes,
+                    "groupId": message.group_id,
+                    "deduplicationId": message.deduplication_id,
+                }
+                for message in queues[name]._messages
+            ]
+            for name in queue_names
+            if name in queues
+        },
+    }
+
+
+def restore(region: str, snapshot: dict[str, Any]) -> None:
+    """Put a snapshot's items and messages into the emulation's freshly created tables and queues."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sqs.models import sqs_backends
+
+    from local.dynamodb_fidelity import dynamodb_backend
+
+    dynamodb = dynamodb_backend(region)
+    sqs = sqs_backends[DEFAULT_ACCOUNT_ID][region]
+    for name, items in snapshot.get("tables", {}).items():
+        if name not in dynamodb.tables:
+            log.warning("table %s is no longer in the template; its %d items are dropped", name, len(items))
+            continue
+        for item in items:
+            dynamodb.put_item(name, item)
+    for name, messages in snapshot.get("queues", {}).items():
+        if name not in sqs.queues:
+            continue
+        for message in messages:
+            sqs.send_message(
+                name,
+                message["body"],
+                message_attributes=message.get("messageAttributes") or None,
+                group_id=message.get("groupId"),
+                deduplication_id=message.get("deduplicationId"),
+                delay_seconds=0,
+            )
+
+
+class DataDirectory:
+    """Where `make run` keeps its state (git-ignored); `fresh` starts it empty."""
+
+    def __init__(self, path: Path, fresh: bool = False):
+        self.path = path
+        if fresh and path.exists():
+            shutil.rmtree(path)
+        path.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def state_file(self) -> Path:
+        return self.path / _STATE_FILE
+
+    def admin_key(self, configured: str | None) -> str:
+        """The configured key, else the one kept from an earlier start, else a new one that is kept."""
+        if configured:
+            return configured
+        key_file = self.path / _ADMIN_KEY_FILE
+        if key_file.exists():
+            return key_file.read_text("utf-8").strip()
+        key = secrets.token_urlsafe(24)
+        _write_atomically(key_file, key.encode(), mode=0o600)
+        return key
+
+
+def load(state_file: Path) -> dict[str, Any] | None:
+    """The snapshot kept in `state_file`, or None when there is none yet."""
+    if not state_file.exists():
+        return None
+    snapshot = json.loads(state_file.read_text("utf-8"))
+    if snapshot.get("format") != SNAPSHOT_FORMAT:
+        raise ValueError(f"{state_file} has format {snapshot.get('format')}; start with HC_FRESH=1")
+    return snapshot
+
+
+def save(state_file: Path, snapshot: dict[str, Any]) -> None:
+    """Replace `state_file` by the snapshot atomically (temporary file, fsync, rename)."""
+    _write_atomically(state_file, json.dumps(snapshot, separators=(",", ":"), default=str).encode())
+
+
+def _write_atomically(path: Path, data: bytes, mode: int = 0o644) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
