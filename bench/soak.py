@@ -132,7 +132,9 @@ def _reader(stack: StackProcess, systems: list[str], stop: threading.Event, answ
             answers.append((599, 30_000))
 
 
-def _stored_runs(stack: StackProcess, check: tuple[str, str, str], window: tuple[float, float]) -> list[str]:
+def _stored_runs(
+    stack: StackProcess, check: tuple[str, str, str], window: tuple[float, float]
+) -> list[str] | None:
     system, configuration, source = check
     timestamps, cursor = [], None
     while True:
@@ -140,7 +142,9 @@ def _stored_runs(stack: StackProcess, check: tuple[str, str, str], window: tuple
             f"/systems/{system}/checks/{configuration}/runs?source={source}&limit=500"
             f"&from={_iso(window[0])}&to={_iso(window[1])}" + (f"&cursor={cursor}" if cursor else "")
         )
-        body = _must(api(stack.base_url, stack.admin_key, "GET", path), f"runs of {configuration}")
+        status, body, _ = api(stack.base_url, stack.admin_key, "GET", path, timeout=120)
+        if status != 200:
+            return None
         timestamps += [run["timestamp"] for run in body["items"]]
         cursor = body.get("nextCursor")
         if not cursor:
@@ -192,6 +196,8 @@ def _report(stack, checks, stored, window, memory, reader_answers, stopped_in) -
     latencies = sorted(ms for _, ms in gateway)
     reader_ms = sorted(ms for _, ms in reader_answers)
     expected_each = (window[1] - window[0]) / INTERVAL_SECONDS
+    unreadable = sum(1 for runs in stored if runs is None)
+    stored = [runs for runs in stored if runs is not None]
     doubled = sum(len(runs) - len(set(runs)) for runs in stored)
     short = [len(runs) for runs in stored if len(runs) < expected_each - 60 / INTERVAL_SECONDS]
     long = [len(runs) for runs in stored if len(runs) > expected_each + 60 / INTERVAL_SECONDS]
@@ -222,6 +228,8 @@ def _report(stack, checks, stored, window, memory, reader_answers, stopped_in) -
         not short and not long,
     )
     _row("checks short by over a tick (lost)", str(len(short)), "0", not short)
+    if unreadable:
+        _row("checks whose runs could not be read", str(unreadable), "0", False)
     _row("runs stored twice (doubled)", str(doubled), "0", doubled == 0)
     _row(
         "API answers p50 / p99 (gateway)",

@@ -109,12 +109,14 @@ def _serve(connection: Connection, region: str) -> None:
     from werkzeug.serving import make_server
 
     from local.dynamodb_fidelity import install_item_level_transactions, install_partition_queries
+    from local.sqs_fidelity import install_fast_sqs_clock
 
     # Ctrl-C reaches the whole process group; the runtime decides when the emulation ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     install_item_level_transactions()
     install_partition_queries()
+    install_fast_sqs_clock()
     application = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app), region)
     server = make_server("127.0.0.1", 0, application, threaded=True, request_handler=MotoRequestHandler)
     server.daemon_threads = True

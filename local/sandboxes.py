@@ -40,10 +40,18 @@ class SandboxGone(Exception):
 
 
 def _serve(
-    function: LambdaFunction, environment: dict[str, str], region: str, connection: Connection
+    function: LambdaFunction,
+    environment: dict[str, str],
+    region: str,
+    connection: Connection,
+    log_path: str | None,
 ) -> None:
     # Ctrl-C reaches the whole process group; the runtime decides when environments end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if log_path:
+        log_file = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(log_file, 1)
+        os.dup2(log_file, 2)
     os.environ.update(environment)
     handler = load_handler(function)
     connection.send(("ready", None, None))
@@ -63,12 +71,18 @@ def _serve(
 class Sandbox:
     """One process running one function, one invocation at a time."""
 
-    def __init__(self, function: LambdaFunction, environment: dict[str, str], region: str):
+    def __init__(
+        self,
+        function: LambdaFunction,
+        environment: dict[str, str],
+        region: str,
+        log_path: str | None = None,
+    ):
         self.function = function
         self._connection, child_connection = _context.Pipe()
         self._process = _context.Process(
             target=_serve,
-            args=(function, environment, region, child_connection),
+            args=(function, environment, region, child_connection, log_path),
             name=f"lambda-{function.logical_id}",
             daemon=True,
         )
@@ -119,14 +133,19 @@ class Sandbox:
 
 
 class SandboxPool:
-    """Warm sandboxes per function, up to `concurrency` at once; more invocations wait for one."""
+    """Warm sandboxes per function, up to `concurrency` at once; more invocations wait for one.
+
+    Their output goes where the runtime's goes, or to `log_path` when one is given.
+    """
 
     def __init__(
         self,
         environment_for: Callable[[LambdaFunction], dict[str, str]],
         region: str,
         concurrency: int = 2,
+        log_path: str | None = None,
     ):
+        self._log_path = log_path
         self._environment_for = environment_for
         self._region = region
         self._concurrency = concurrency
@@ -194,7 +213,7 @@ class SandboxPool:
                 self._busy.add(sandbox)
                 return sandbox
         try:
-            sandbox = Sandbox(function, self._environment_for(function), self._region)
+            sandbox = Sandbox(function, self._environment_for(function), self._region, self._log_path)
         except BaseException:
             with self._condition:
                 self._count[name] -= 1

@@ -24,4 +24,4 @@ class LocalRuntimeSettings(BaseSettings):
     fresh: bool = Field(False, alias="HC_FRESH")
     save_interval_seconds: float = Field(30, alias="HC_SAVE_INTERVAL_SECONDS", gt=0)
     # Execution environments kept per function, as Lambda scales a function out.
-    function_concurrency: int = Field(2, alias="HC_FUNCTION_CONCURRENCY", ge=1, le=16)
+    function_concurrency: int = Field(1, alias="HC_FUNCTION_CONCURRENCY", ge=1, le=16)

@@ -9,7 +9,6 @@ import urllib.request
 
 import pytest
 
-import local.run
 from local.run import start_local_stack
 from local.settings import LocalRuntimeSettings
 
@@ -23,8 +22,10 @@ def printed_events() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def stack(printed_events):
-    settings = LocalRuntimeSettings(HC_PORT=0, HC_ADMIN_API_KEY=ADMIN_KEY)
+def stack(printed_events, tmp_path_factory):
+    settings = LocalRuntimeSettings(
+        HC_PORT=0, HC_ADMIN_API_KEY=ADMIN_KEY, HC_DATA_DIR=str(tmp_path_factory.mktemp("data"))
+    )
     # A long tick: the schedules fire once at start and then stay out of the way.
     running = start_local_stack(tick_seconds=3600, settings=settings, event_printer=printed_events.append)
     yield running
@@ -48,11 +49,13 @@ def _request(stack, method: str, path: str, body: dict | None = None, key: str |
         return error.code, error.read()
 
 
-def _watch_invocations(monkeypatch, function_name: str, answer) -> tuple[list[dict], threading.Event]:
+def _watch_invocations(
+    monkeypatch, stack, function_name: str, answer
+) -> tuple[list[dict], threading.Event]:
     """Replace one function's invocations by `answer(event)`, recording each event."""
     received: list[dict] = []
     arrived = threading.Event()
-    real_invoke = local.run.invoke_function
+    real_invoke = stack.sandboxes.invoke
 
     def invoke(function, event):
         if function.logical_id != function_name:
@@ -61,7 +64,7 @@ def _watch_invocations(monkeypatch, function_name: str, answer) -> tuple[list[di
         arrived.set()
         return answer(event)
 
-    monkeypatch.setattr(local.run, "invoke_function", invoke)
+    monkeypatch.setattr(stack.sandboxes, "invoke", invoke)
     return received, arrived
 
 
@@ -117,7 +120,7 @@ def test_a_created_system_can_be_read_back(stack):
 def test_a_queued_check_reaches_the_executor_and_leaves_the_queue(stack, monkeypatch):
     # given the executor succeeds
     received, arrived = _watch_invocations(
-        monkeypatch, "ExecutorFunction", lambda event: {"batchItemFailures": []}
+        monkeypatch, stack, "ExecutorFunction", lambda event: {"batchItemFailures": []}
     )
     body = {"systemId": "runtime-test", "configurationId": "http-1", "requestedAt": "2026-11-26T09:15:00Z"}
     # when a check is queued
@@ -138,6 +141,7 @@ def test_a_reported_failure_stays_on_the_queue_for_redelivery(stack, monkeypatch
     # given the executor reports every record as failed
     received, arrived = _watch_invocations(
         monkeypatch,
+        stack,
         "ExecutorFunction",
         lambda event: {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]},
     )
@@ -160,7 +164,7 @@ def test_published_events_are_printed_one_per_line(stack, printed_events):
                 "Source": "healthcheck",
                 "DetailType": "System Health Changed",
                 "Detail": json.dumps({"systemId": "runtime-test", "newStatus": "unhealthy"}),
-                "EventBusName": os.environ["EVENT_BUS_NAME"],
+                "EventBusName": stack.emulation.references.refs["HealthcheckEventBus"],
             }
         ]
     )
@@ -170,18 +174,28 @@ def test_published_events_are_printed_one_per_line(stack, printed_events):
     assert '"newStatus": "unhealthy"' in line
 
 
-def test_stopping_puts_the_environment_back_and_closes_the_port():
-    # given a second stack, started and stopped
-    before = os.environ.get("AWS_ENDPOINT_URL")
-    settings = LocalRuntimeSettings(HC_PORT=0, HC_ADMIN_API_KEY=ADMIN_KEY)
+def test_stopping_leaves_the_environment_alone_and_ends_every_process():
+    # given a second stack, without a data directory, started and stopped
+    before = dict(os.environ)
+    settings = LocalRuntimeSettings(HC_PORT=0, HC_ADMIN_API_KEY=ADMIN_KEY, HC_DATA_DIR=None)
     running = start_local_stack(tick_seconds=3600, settings=settings, event_printer=lambda line: None)
-    assert os.environ["AWS_ENDPOINT_URL"] == running.emulation.endpoint_url
+    processes = [running.emulation.pid, *running.sandboxes.pids()]
+    assert len(processes) > len(running.emulation.template.functions)
     # when it stops
     running.stop()
-    # then nothing of it remains
-    assert os.environ.get("AWS_ENDPOINT_URL") == before
+    # then the functions' variables never reached this process, and nothing of the stack remains
+    assert dict(os.environ) == before
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(running.base_url + "/openapi.json", timeout=2)
+    assert not [pid for pid in processes if _alive(pid)]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")
 
 
 def _purge_checks_queue(stack) -> None:

@@ -1,0 +1,77 @@
+"""`make run` runs each function in processes of its own, as Lambda runs each in its own environments."""
+
+import json
+import threading
+
+import pytest
+
+from local.sandboxes import FunctionError, SandboxPool
+from local.template import LambdaFunction
+
+HANDLER = "tests/integration/local_runtime/logging_handler.handler"
+
+
+def _function(logical_id: str, handler: str = HANDLER, timeout_seconds: int = 10) -> LambdaFunction:
+    return LambdaFunction(
+        logical_id=logical_id,
+        handler=handler,
+        timeout_seconds=timeout_seconds,
+        memory_mb=128,
+        environment={},
+        events={},
+    )
+
+
+@pytest.fixture
+def log_path(tmp_path):
+    return tmp_path / "functions.log"
+
+
+@pytest.fixture
+def pool(log_path):
+    sandboxes = SandboxPool(
+        lambda function: {"POWERTOOLS_SERVICE_NAME": "healthcheck", "POWERTOOLS_LOG_LEVEL": "INFO"},
+        "us-east-1",
+        concurrency=1,
+        log_path=str(log_path),
+    )
+    yield sandboxes
+    sandboxes.close(grace_seconds=0)
+
+
+def test_two_functions_invoked_at_once_log_their_own_name_and_request_id(pool, log_path):
+    # given two functions sharing one handler module and its module-level logger
+    functions = {"first": _function("FirstFunction"), "second": _function("SecondFunction")}
+    answers: dict[str, dict] = {}
+
+    def invoke(invocation: str) -> None:
+        event = {"invocation": invocation, "lines": 20, "pause_seconds": 0.01}
+        answers[invocation] = pool.invoke(functions[invocation], event)
+
+    # when both are invoked at the same time, their log lines interleaving
+    threads = [threading.Thread(target=invoke, args=(name,)) for name in functions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    # then every line carries the name and request id of the invocation that wrote it
+    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+    steps = [line for line in lines if line.get("message") == "step"]
+    assert len(steps) == 40
+    for line in steps:
+        answer = answers[line["invocation"]]
+        assert line["function_name"] == answer["functionName"]
+        assert line["function_request_id"] == answer["requestId"]
+    assert {answer["functionName"] for answer in answers.values()} == {"FirstFunction", "SecondFunction"}
+
+
+def test_a_raising_handler_fails_its_invocation_and_the_sandbox_serves_the_next(pool):
+    # given a function whose event lacks what the handler needs
+    function = _function("FirstFunction")
+    # when it is invoked with a bad event, then with a good one
+    with pytest.raises(FunctionError, match="KeyError"):
+        pool.invoke(function, {})
+    answer = pool.invoke(function, {"invocation": "x", "lines": 1, "pause_seconds": 0})
+    # then the error is the handler's, and the same warm process answers the next invocation
+    assert answer["functionName"] == "FirstFunction"
+    assert len(pool.pids()) == 1
