@@ -1,0 +1,221 @@
+"""The local emulation behaves like DynamoDB and SQS where this workload leans on them."""
+
+import threading
+import time
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from local.aws_server import EmulationProcess
+
+TABLE = "fidelity"
+THREADS, INCREMENTS = 6, 25
+
+
+@pytest.fixture(scope="module")
+def emulation():
+    process = EmulationProcess("us-east-1")
+    yield process
+    process.stop()
+
+
+def _client(emulation, service: str):
+    return boto3.client(
+        service,
+        endpoint_url=emulation.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+@pytest.fixture(scope="module")
+def dynamodb(emulation):
+    client = _client(emulation, "dynamodb")
+    client.create_table(
+        TableName=TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "gsi1pk", "gsi1sk")
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "ByType",
+                "KeySchema": [
+                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    client.update_time_to_live(
+        TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"}
+    )
+    return client
+
+
+def _key(pk: str, sk: str = "A") -> dict:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def _increment(pk: str) -> dict:
+    return {
+        "Update": {
+            "TableName": TABLE,
+            "Key": _key(pk),
+            "UpdateExpression": "ADD n :one",
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+        }
+    }
+
+
+def test_concurrent_transactions_lose_no_write(dynamodb):
+    # given threads that each add one to two shared counters in one transaction, many times over
+    errors: list[Exception] = []
+
+    def work() -> None:
+        for _ in range(INCREMENTS):
+            try:
+                dynamodb.transact_write_items(TransactItems=[_increment("left"), _increment("right")])
+            except Exception as error:  # the test reports any, not only the expected kind
+                errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(THREADS)]
+    # when they all run at once
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    # then every increment is there, on both counters
+    assert errors == []
+    for pk in ("left", "right"):
+        item = dynamodb.get_item(TableName=TABLE, Key=_key(pk))["Item"]
+        assert item["n"]["N"] == str(THREADS * INCREMENTS)
+
+
+def test_a_cancelled_transaction_puts_back_only_the_items_it_touched(dynamodb):
+    # given an item the transaction will change, one whose condition fails, and a bystander
+    dynamodb.put_item(TableName=TABLE, Item={**_key("touched"), "v": {"S": "before"}})
+    dynamodb.put_item(TableName=TABLE, Item={**_key("exists"), "v": {"S": "kept"}})
+    dynamodb.put_item(TableName=TABLE, Item={**_key("bystander"), "v": {"S": "one"}})
+    # when the transaction writes the first, creates a new one, then fails on the second's condition
+    with pytest.raises(ClientError, match="TransactionCanceled"):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": TABLE, "Item": {**_key("touched"), "v": {"S": "after"}}}},
+                {"Put": {"TableName": TABLE, "Item": {**_key("created"), "v": {"S": "new"}}}},
+                {
+                    "Put": {
+                        "TableName": TABLE,
+                        "Item": {**_key("exists"), "v": {"S": "overwritten"}},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+    dynamodb.put_item(TableName=TABLE, Item={**_key("bystander"), "v": {"S": "two"}})
+    # then the touched items are as before, the new one is gone, and the bystander's later write stays
+    assert dynamodb.get_item(TableName=TABLE, Key=_key("touched"))["Item"]["v"]["S"] == "before"
+    assert "Item" not in dynamodb.get_item(TableName=TABLE, Key=_key("created"))
+    assert dynamodb.get_item(TableName=TABLE, Key=_key("exists"))["Item"]["v"]["S"] == "kept"
+    assert dynamodb.get_item(TableName=TABLE, Key=_key("bystander"))["Item"]["v"]["S"] == "two"
+
+
+def _index_members(dynamodb, partition: str) -> list[str]:
+    answer = dynamodb.query(
+        TableName=TABLE,
+        IndexName="ByType",
+        KeyConditionExpression="gsi1pk = :p",
+        ExpressionAttributeValues={":p": {"S": partition}},
+    )
+    return [item["pk"]["S"] for item in answer["Items"]]
+
+
+def test_index_queries_follow_puts_updates_and_deletes(dynamodb):
+    # given three items in one index partition
+    for name, order in (("a", "1"), ("b", "2"), ("c", "3")):
+        dynamodb.put_item(
+            TableName=TABLE,
+            Item={**_key(f"idx-{name}"), "gsi1pk": {"S": "TYPE#X"}, "gsi1sk": {"S": order}},
+        )
+    assert _index_members(dynamodb, "TYPE#X") == ["idx-a", "idx-b", "idx-c"]
+    # when one moves to another partition by an update, one is deleted, and one is replaced in place
+    dynamodb.update_item(
+        TableName=TABLE,
+        Key=_key("idx-a"),
+        UpdateExpression="SET gsi1pk = :p",
+        ExpressionAttributeValues={":p": {"S": "TYPE#Y"}},
+    )
+    dynamodb.delete_item(TableName=TABLE, Key=_key("idx-b"))
+    dynamodb.put_item(
+        TableName=TABLE, Item={**_key("idx-c"), "gsi1pk": {"S": "TYPE#X"}, "gsi1sk": {"S": "0"}}
+    )
+    # then each partition lists exactly its items
+    assert _index_members(dynamodb, "TYPE#X") == ["idx-c"]
+    assert _index_members(dynamodb, "TYPE#Y") == ["idx-a"]
+
+
+def test_table_queries_read_their_partition_in_key_order(dynamodb):
+    for sort_key in ("3", "1", "2"):
+        dynamodb.put_item(TableName=TABLE, Item=_key("partition", sort_key))
+    dynamodb.put_item(TableName=TABLE, Item=_key("partition-other", "0"))
+    answer = dynamodb.query(
+        TableName=TABLE,
+        KeyConditionExpression="pk = :p AND sk > :s",
+        ExpressionAttributeValues={":p": {"S": "partition"}, ":s": {"S": "1"}},
+    )
+    assert [item["sk"]["S"] for item in answer["Items"]] == ["2", "3"]
+
+
+def test_the_ttl_sweep_deletes_expired_items_only(emulation, dynamodb):
+    # given an expired item, a live one, and one without the attribute
+    now = int(time.time())
+    dynamodb.put_item(TableName=TABLE, Item={**_key("expired"), "expiresAt": {"N": str(now - 10)}})
+    dynamodb.put_item(TableName=TABLE, Item={**_key("live"), "expiresAt": {"N": str(now + 3600)}})
+    dynamodb.put_item(TableName=TABLE, Item=_key("forever"))
+    # when the runtime sweeps
+    emulation.control("sweep")
+    # then only the expired one is gone
+    assert "Item" not in dynamodb.get_item(TableName=TABLE, Key=_key("expired"))
+    assert "Item" in dynamodb.get_item(TableName=TABLE, Key=_key("live"))
+    assert "Item" in dynamodb.get_item(TableName=TABLE, Key=_key("forever"))
+
+
+def test_a_saved_state_is_restored_into_a_new_emulation(emulation, dynamodb, tmp_path):
+    # given items and a queued message saved to a file
+    sqs = _client(emulation, "sqs")
+    queue_url = sqs.create_queue(QueueName="fidelity-queue")["QueueUrl"]
+    sqs.send_message(QueueUrl=queue_url, MessageBody='{"check": 1}')
+    dynamodb.put_item(
+        TableName=TABLE, Item={**_key("saved"), "gsi1pk": {"S": "TYPE#S"}, "gsi1sk": {"S": "1"}}
+    )
+    state_file = tmp_path / "state.json"
+    emulation.control("save", {"path": str(state_file), "tables": [TABLE], "queues": ["fidelity-queue"]})
+    # when a new emulation with the same table and queue restores it
+    fresh = EmulationProcess("us-east-1")
+    try:
+        fresh_dynamodb, fresh_sqs = _client(fresh, "dynamodb"), _client(fresh, "sqs")
+        description = dynamodb.describe_table(TableName=TABLE)["Table"]
+        fresh_dynamodb.create_table(
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=description["AttributeDefinitions"],
+            KeySchema=description["KeySchema"],
+            GlobalSecondaryIndexes=[
+                {name: index[name] for name in ("IndexName", "KeySchema", "Projection")}
+                for index in description["GlobalSecondaryIndexes"]
+            ],
+        )
+        fresh_queue_url = fresh_sqs.create_queue(QueueName="fidelity-queue")["QueueUrl"]
+        assert fresh.control("restore", {"path": str(state_file)}) == {"restored": True}
+        # then items, index and message are all there
+        assert "Item" in fresh_dynamodb.get_item(TableName=TABLE, Key=_key("saved"))
+        assert fresh_dynamodb.scan(TableName=TABLE)["Count"] == dynamodb.scan(TableName=TABLE)["Count"]
+        assert _index_members(fresh_dynamodb, "TYPE#S") == ["saved"]
+        messages = fresh_sqs.receive_message(QueueUrl=fresh_queue_url, MaxNumberOfMessages=10)["Messages"]
+        assert [message["Body"] for message in messages] == ['{"check": 1}']
+    finally:
+        fresh.stop()
