@@ -3,24 +3,39 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# `make run` needs only the runtime and the emulation; the dev tools come with the first `make test`.
+LOCAL_STAMP := $(VENV)/.installed-local
 export PYTHONPATH := src:.
 
-.PHONY: run test invoke bench lint redis-server clean
+.PHONY: run run-fresh soak test invoke bench lint redis-server clean
+
+$(LOCAL_STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q -e '.[local]'
+	@touch $(LOCAL_STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip
 	@$(PY) -m pip install -q -e '.[dev]'
-	@touch $(STAMP)
+	@touch $(STAMP) $(LOCAL_STAMP)
 
-run: $(STAMP)
+# State is kept in .local/state (HC_DATA_DIR); run-fresh starts it empty.
+run: $(LOCAL_STAMP)
 	@$(PY) -m local.run
+
+run-fresh: $(LOCAL_STAMP)
+	@HC_FRESH=1 $(PY) -m local.run
+
+# A bounded soak of the local twin: SOAK_MINUTES (default 30), then a report.
+soak: $(LOCAL_STAMP)
+	@SOAK_MINUTES=$${SOAK_MINUTES:-30} $(PY) -m bench.soak
 
 test: $(STAMP) redis-server
 	@$(VENV)/bin/ruff check src local tests bench
 	@$(PY) -m pytest
 
-invoke: $(STAMP)
+invoke: $(LOCAL_STAMP)
 	@$(PY) -m local.invoke $(FUNCTION) $(EVENT)
 
 bench: $(STAMP) redis-server

@@ -47,7 +47,7 @@ def _catalog(
     stack: StackProcess, target: FlippingTarget
 ) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
     """Systems, configurations, assignments; returns (system, check, source) triples and satellite tokens."""
-    call = lambda *arguments: api(stack.base_url, stack.admin_key, *arguments)  # noqa: E731
+    call = lambda *arguments: api(stack.base_url, stack.admin_key, *arguments, timeout=180)  # noqa: E731
     tokens = {
         satellite: _must(
             call("POST", "/satellites", {"id": satellite, "name": satellite, "region": "local"}), "satellite"
@@ -90,7 +90,7 @@ def _catalog(
 
     for system, _ in plan:
         _must(call("POST", "/systems", {"id": system, "name": system}), f"system {system}")
-    with ThreadPoolExecutor(4) as pool:
+    with ThreadPoolExecutor(2) as pool:
         list(pool.map(create, enumerate(checks)))
     return checks, tokens
 

@@ -1,7 +1,8 @@
 """`make invoke FUNCTION=… EVENT=…`: what `sam local invoke` does, without Docker.
 
 The function is found in template.yaml, gets its declared environment against a fresh embedded
-emulation, and is invoked once; the result goes to stdout as JSON, logs go to stderr.
+emulation seeded with events/seed/ (the system `checkout-web` and its check `checkout-web-tcp`, made
+through the API), and is invoked once; the result goes to stdout as JSON, logs go to stderr.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from local.settings import LocalRuntimeSettings
 from local.template import Template
 
 LOCAL_ADMIN_API_KEY = "local-admin-key"
+SEED_EVENTS = Path(__file__).resolve().parent.parent / "events" / "seed"
 
 
 class LocalInvokeSettings(LocalRuntimeSettings):
@@ -48,16 +50,25 @@ def invocation_session(settings: LocalRuntimeSettings | None = None) -> Iterator
 
 
 def invoke(function_name: str, event: dict, settings: LocalRuntimeSettings | None = None) -> Any:
-    """Invoke one template function (logical id or handler package name) against a fresh emulation."""
+    """Invoke one template function (logical id or handler package name) against a seeded fresh emulation."""
     template = Template.load()
     function = template.function(function_name)
-    settings = settings or LocalInvokeSettings()
-    emulation = start_emulation(template, settings)
-    try:
-        with applied_environment(emulation.environment_for(function)):
-            return invoke_function(function, event, emulation.region)
-    finally:
-        emulation.stop()
+    with invocation_session(settings) as invoke_in_session:
+        seed(template, invoke_in_session)
+        return invoke_in_session(function.logical_id, event)
+
+
+def seed(template: Template, invoke_in_session: Callable[[str, dict], Any]) -> None:
+    """Send events/seed/ in name order to the functions the template routes them to; each must succeed."""
+    from local.http_gateway import RouteTable
+
+    routes = RouteTable(template.http_routes)
+    for event_file in sorted(SEED_EVENTS.glob("*.json")):
+        event = json.loads(event_file.read_text("utf-8"))
+        route, _ = routes.match(event["requestContext"]["http"]["method"], event["rawPath"])
+        answer = invoke_in_session(route.function, event)
+        if answer.get("statusCode", 500) >= 300:
+            raise RuntimeError(f"seed {event_file.name} failed: {answer}")
 
 
 def main(argv: list[str] | None = None) -> int:

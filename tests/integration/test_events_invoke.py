@@ -23,8 +23,11 @@ NON_HTTP_EVENT_TARGETS = {
     "executor-sqs-batch.json": "ExecutorFunction",
     "retention-daily.json": "RetentionFunction",
 }
-# Each invocation starts from an empty emulation, so these answers are deterministic.
+# Each invocation starts from an emulation holding only events/seed/, so these answers are deterministic.
 EXPECTED_ANSWERS = {
+    "api-get-seeded-system.json": (200, None),
+    "api-get-seeded-health.json": (200, None),
+    "api-run-seeded-check.json": (202, None),
     "api-create-system.json": (201, None),
     "api-list-systems.json": (200, None),
     "api-health-batch.json": (200, None),
