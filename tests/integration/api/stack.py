@@ -11,15 +11,12 @@ from urllib.parse import urlencode
 
 import boto3
 
+from local.emulation import reset_cached_environment
 from local.http_gateway import RouteTable, http_api_event
 from local.lambda_runtime import invoke_function, lambda_context_for, load_handler
 from local.template import Template
-from shared import aws
-from shared.cache import factory
 from shared.events import RecordingPublisher
-from shared.http import auth
 from shared.services import context
-from shared.settings import reset_settings
 
 ADMIN_KEY = "test-admin-key"
 TABLE = "healthcheck-test"
@@ -93,11 +90,8 @@ def create_resources(template: Template) -> str:
 
 
 def reset_process_state() -> None:
-    reset_settings()
-    aws.reset_clients()
-    context.reset_collaborators()
-    factory.reset_memory_backend()
-    auth.bootstrap_key.cache_clear()
+    # The same list the local runtime uses when it changes the environment of its process.
+    reset_cached_environment()
 
 
 def environment(queue_url: str) -> dict[str, str]:
