@@ -47,7 +47,20 @@ def _catalog(
     stack: StackProcess, target: FlippingTarget
 ) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
     """Systems, configurations, assignments; returns (system, check, source) triples and satellite tokens."""
-    call = lambda *arguments: api(stack.base_url, stack.admin_key, *arguments, timeout=180)  # noqa: E731
+
+    def call(*arguments) -> tuple:
+        # Setup is not measured: a call that failed or timed out is tried again (409: it had landed).
+        for _ in range(5):
+            try:
+                answer = api(stack.base_url, stack.admin_key, *arguments, timeout=180)
+            except OSError:
+                continue
+            if answer[0] == 409:
+                return 200, {}, answer[2]
+            if answer[0] < 500:
+                return answer
+        return answer
+
     tokens = {
         satellite: _must(
             call("POST", "/satellites", {"id": satellite, "name": satellite, "region": "local"}), "satellite"
