@@ -6,6 +6,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -49,9 +50,7 @@ def _request(stack, method: str, path: str, body: dict | None = None, key: str |
         return error.code, error.read()
 
 
-def _watch_invocations(
-    monkeypatch, stack, function_name: str, answer
-) -> tuple[list[dict], threading.Event]:
+def _watch_invocations(monkeypatch, stack, function_name: str, answer) -> tuple[list[dict], threading.Event]:
     """Replace one function's invocations by `answer(event)`, recording each event."""
     received: list[dict] = []
     arrived = threading.Event()
@@ -192,7 +191,7 @@ def test_stopping_leaves_the_environment_alone_and_ends_every_process():
 
 def _alive(pid: int) -> bool:
     try:
-        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except FileNotFoundError:
         return False
     return state not in ("Z", "X")
