@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -10,6 +11,7 @@ from pydantic import BaseModel
 
 from shared.domain.errors import BadRequestError
 from shared.http.errors import error_response, register_error_handlers
+from shared.http.ordering import install_guards_before_validation
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -20,6 +22,7 @@ def new_resolver(routers: tuple = ()) -> APIGatewayHttpResolver:
         enable_validation=True,
         response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
     )
+    install_guards_before_validation(app)
     register_error_handlers(app)
     for router in routers:
         app.include_router(router)
@@ -27,16 +30,11 @@ def new_resolver(routers: tuple = ()) -> APIGatewayHttpResolver:
 
 
 def handle(app: APIGatewayHttpResolver, event: dict, context: Any) -> dict:
-    """Refuse oversize and non-JSON bodies before routing, then resolve."""
+    """Refuse oversize bodies before anything else (other body checks follow authentication), then resolve."""
     body = event.get("body") or ""
-    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
+    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode(errors="surrogatepass"))
     if size > MAX_BODY_BYTES:
         return _raw(error_response(413, "PAYLOAD_TOO_LARGE", "the body is larger than 256 KiB"))
-    if body:
-        headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-        content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
-        if content_type != "application/json" and not content_type.endswith("+json"):
-            return _raw(error_response(400, "BAD_REQUEST", "the body must be application/json"))
     return app.resolve(event, context)
 
 
@@ -59,16 +57,19 @@ def no_content() -> Response[None]:
     return Response(status_code=204, body=None)
 
 
+_VERSION = re.compile(r"^[0-9]{1,18}$")
+
+
 def if_match(app: APIGatewayHttpResolver) -> int | None:
     """The version a PATCH or PUT expects, from `If-Match` (quotes and W/ tolerated)."""
     raw = app.current_event.headers.get("if-match")
     if raw is None:
         return None
     cleaned = raw.strip().removeprefix("W/").strip('"')
-    if not cleaned.isdigit():
+    if not _VERSION.match(cleaned):
         raise BadRequestError(
             "If-Match must be a version number",
-            [{"field": "header.If-Match", "message": "expected an integer version"}],
+            [{"field": "header.If-Match", "message": "expected an integer version (at most 18 digits)"}],
         )
     return int(cleaned)
 

@@ -29,26 +29,43 @@ def bootstrap_key() -> str:
     return secret["SecretString"].strip()
 
 
-def requires(role: str, *, public_status: bool = False) -> Callable:
-    """A middleware admitting callers whose key grants `role` (anyone for public status reads)."""
+class AccessGuard:
+    """A route middleware that admits a caller; `authorize` runs before the request is validated
+    (see `shared.http.ordering`), the middleware itself only when nothing authorized yet."""
 
-    def guard(app: APIGatewayHttpResolver, next_middleware: Callable) -> Response:
+    def __init__(self, name: str, authorize: Callable[[APIGatewayHttpResolver], None]):
+        self.__name__ = name
+        self._authorize = authorize
+
+    def authorize(self, app: APIGatewayHttpResolver) -> None:
+        if "principal" not in app.context and "satellite" not in app.context:
+            self._authorize(app)
+
+    def __call__(self, app: APIGatewayHttpResolver, next_middleware: Callable) -> Response:
+        self.authorize(app)
+        return next_middleware(app)
+
+
+def requires(role: str, *, public_status: bool = False) -> AccessGuard:
+    """A guard admitting callers whose key grants `role` (anyone for public status reads)."""
+
+    def authorize(app: APIGatewayHttpResolver) -> None:
         if public_status and get_settings().public_status:
             app.append_context(principal=access.Principal("anonymous", "anonymous", "reader"))
-            return next_middleware(app)
+            return
         principal = access.authenticate(default_collaborators(), bearer_token(app), bootstrap_key())
         access.require_role(principal, role)
         app.append_context(principal=principal)
-        return next_middleware(app)
 
-    return guard
+    return AccessGuard(f"requires_{role}", authorize)
 
 
-def satellite_only(app: APIGatewayHttpResolver, next_middleware: Callable) -> Response:
+def _authorize_satellite(app: APIGatewayHttpResolver) -> None:
     satellite = access.authenticate_satellite(default_collaborators(), bearer_token(app))
     app.append_context(satellite=satellite)
-    return next_middleware(app)
 
+
+satellite_only = AccessGuard("satellite_only", _authorize_satellite)
 
 READER = [requires("reader")]
 PUBLIC_READER = [requires("reader", public_status=True)]

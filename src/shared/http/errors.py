@@ -53,12 +53,20 @@ def domain_error_response(error: errors.DomainError) -> Response:
     return error_response(status, error.code, error.message, error.details, headers)
 
 
+def allowed_methods(app: APIGatewayHttpResolver, path: str) -> list[str]:
+    """The methods the app's routes take on `path` (empty when no route has that path)."""
+    routes = app._static_routes + app._dynamic_routes
+    return sorted({route.method for route in routes if route.rule.match(path)})
+
+
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(RequestValidationError)
     def _request_invalid(error: RequestValidationError) -> Response:
         problems = list(error.errors())
         if any(p.get("type") == "json_invalid" for p in problems):
+            logger.info("request refused", status=400, code="BAD_REQUEST")
             return error_response(400, "BAD_REQUEST", "the body is not valid JSON")
+        logger.info("request refused", status=422, code="VALIDATION_FAILED")
         return error_response(
             422, "VALIDATION_FAILED", "the request does not match the schema", field_details(problems)
         )
@@ -66,14 +74,26 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(ValidationError)
     def _model_invalid(error: ValidationError) -> Response:
         details = [d | {"field": f"body.{d['field']}".rstrip(".")} for d in field_details(error.errors())]
+        logger.info("request refused", status=422, code="VALIDATION_FAILED")
         return error_response(422, "VALIDATION_FAILED", "the request does not match the schema", details)
 
     @app.exception_handler(errors.DomainError)
     def _domain(error: errors.DomainError) -> Response:
-        return domain_error_response(error)
+        response = domain_error_response(error)
+        logger.info("request refused", status=response.status_code, code=error.code)
+        return response
 
     @app.not_found
     def _route_not_found(_: Exception) -> Response:
+        allowed = allowed_methods(app, app.current_event.path)
+        if allowed:
+            logger.info("method not allowed", method=app.current_event.http_method)
+            return error_response(
+                405,
+                "METHOD_NOT_ALLOWED",
+                "this path does not take that method",
+                headers={"Allow": ", ".join(allowed)},
+            )
         return error_response(404, "NOT_FOUND", "no such route")
 
     @app.exception_handler(Exception)
