@@ -9,7 +9,7 @@ from __future__ import annotations
 from shared.data import keys
 from shared.data.base import TableBase, strip_keys
 from shared.data.table import plain_key, translated_errors
-from shared.domain.errors import NotFoundError, VersionMismatchError
+from shared.domain.errors import NotFoundError, ValidationFailedError, VersionMismatchError
 from shared.domain.records import Page, assignment_record
 
 ASSIGNMENT_PREFIX = "CHECK#"
@@ -119,7 +119,13 @@ class AssignmentStore(TableBase):
         found = {i["id"] for i in self._batch_get([keys.satellite_key(s) for s in satellite_ids])}
         missing = [s for s in satellite_ids if s not in found]
         if missing:
-            raise NotFoundError(f"satellite {missing[0]} not found")
+            raise ValidationFailedError(
+                "unknown satellite",
+                [
+                    {"field": f"body.satelliteIds.{satellite_ids.index(s)}", "message": f"no satellite {s}"}
+                    for s in missing
+                ],
+            )
 
     # --- schedule ------------------------------------------------------------------------
 

@@ -16,18 +16,23 @@ import contextlib
 import json
 import math
 import re
+import time
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
+import re2
+
 MAX_PATTERN_LENGTH = 200
 MAX_MATCH_INPUT_CHARS = 100_000
 MAX_STORED_ACTUAL_CHARS = 1024
+MAX_JSONPATH_DESCENTS = 2
+BUDGET_SPENT = {"code": "ASSERTION_BUDGET_SPENT", "message": "not evaluated: the check's time budget ran out"}
 
 _BODY_SOURCE = "result.body"
 _BODY_JSONPATH_PREFIX = "result.body.$"
-# Nested quantifiers such as (a+)+ or (\w*)* backtrack exponentially on near-misses.
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
 
 
 class _Missing:
@@ -45,14 +50,34 @@ def evaluate_assertions(
     latency_ms: float | None,
     result: Mapping[str, Any],
     body: str | None = None,
+    budget_seconds: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> list[dict[str, Any]]:
-    """Evaluate every assertion (none short-circuits) into `{source, operator, value, actual, passed}`."""
+    """Evaluate every assertion (none short-circuits) into `{source, operator, value, actual, passed}`.
+
+    With a budget, an assertion that would start after it is spent fails unevaluated (actual None).
+    Each single evaluation is bounded in itself: RE2 matches in linear time on a capped input, and
+    JSONPath expressions were refused at create time when they could blow up (see `assertion_problem`).
+    """
     reader = _SourceReader(status=status, latency_ms=latency_ms, result=result, body=body)
+    deadline = None if budget_seconds is None else clock() + budget_seconds
     outcomes = []
     for assertion in assertions:
         source = str(assertion.get("source", ""))
         operator = str(assertion.get("operator", ""))
         expected = assertion.get("value")
+        if deadline is not None and clock() >= deadline:
+            outcomes.append(
+                {
+                    "source": source,
+                    "operator": operator,
+                    "value": expected,
+                    "actual": None,
+                    "passed": False,
+                    "evaluated": False,
+                }
+            )
+            continue
         actual = reader.read(source)
         passed = _passes(operator, actual, expected)
         outcomes.append(
@@ -146,6 +171,8 @@ def _walk(document: Any, steps: tuple[str | int, ...]) -> Any:
 def _compiled_jsonpath(expression: str) -> Any:
     from jsonpath_ng.ext import parse  # deferred: only body assertions need it
 
+    if "=~" in expression:  # jsonpath-ng filters match with Python's backtracking `re`
+        return None
     try:
         return parse(expression)
     except Exception:  # jsonpath-ng raises its own lexer/parser errors
@@ -244,13 +271,57 @@ def _matches(actual: Any, pattern: Any) -> bool:
 
 
 @lru_cache(maxsize=512)
-def _compiled_pattern(pattern: str) -> re.Pattern[str] | None:
-    if len(pattern) > MAX_PATTERN_LENGTH or _NESTED_QUANTIFIER.search(pattern):
+def _compiled_pattern(pattern: str) -> Any:
+    """RE2 matches in time linear in the input: no pattern a monitored server answers can stall a run."""
+    if len(pattern) > MAX_PATTERN_LENGTH:
         return None
     try:
-        return re.compile(pattern)
-    except (re.error, RecursionError, OverflowError):
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error:
         return None
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why RE2 cannot use `pattern`, or None."""
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        return f"a pattern has at most {MAX_PATTERN_LENGTH} characters"
+    try:
+        re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as error:
+        reason = (
+            error.args[0].decode(errors="replace") if error.args and isinstance(error.args[0], bytes) else ""
+        )
+        return f"RE2 cannot compile this pattern (no backreferences or lookaround): {reason}".rstrip(": ")
+    return None
+
+
+def jsonpath_problem(expression: str) -> str | None:
+    """Why `expression` is refused as a body JSONPath, or None."""
+    if _simple_path_steps(expression) is not None:
+        return None
+    if "=~" in expression:
+        return "JSONPath regex filters are not supported; use the matches operator"
+    if expression.count("..") > MAX_JSONPATH_DESCENTS:
+        return f"at most {MAX_JSONPATH_DESCENTS} recursive descents (..)"
+    if _compiled_jsonpath(expression) is None:
+        return "not a valid JSONPath expression"
+    return None
+
+
+def source_problem(source: str) -> str | None:
+    """Why an assertion source cannot be evaluated safely, checked when it is stored."""
+    if source.startswith(_BODY_JSONPATH_PREFIX):
+        return jsonpath_problem(source[len(_BODY_JSONPATH_PREFIX) - 1 :])
+    return None
+
+
+def value_problem(operator: str, value: Any) -> str | None:
+    """Why an assertion value does not suit its operator, checked when it is stored."""
+    if operator != "matches":
+        return None
+    if not isinstance(value, str):
+        return "operator matches needs a string pattern"
+    return pattern_problem(value)
 
 
 def _passes(operator: str, actual: Any, expected: Any) -> bool:

@@ -6,10 +6,22 @@ answers (health and history ones in `health_views.py`); the shared vocabulary is
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from shared.domain.assertions import source_problem, value_problem
+from shared.domain.storable import storable
 from shared.domain.wire import (  # noqa: F401  (ID_PATTERN and the timestamp helpers: older importers)
     ID_PATTERN,
     AssertionOperator,
@@ -26,6 +38,17 @@ from shared.domain.wire import (  # noqa: F401  (ID_PATTERN and the timestamp he
 )
 from shared.domain.wire import RequestModel as _Request
 from shared.domain.wire import WireModel as _Model
+
+StorableJson = Annotated[Any, AfterValidator(storable)]
+"""Any JSON value DynamoDB can store as it is (no NaN, 38 digits, 32 levels)."""
+
+
+def _whole_milliseconds(value: Any) -> Any:
+    return round(value) if isinstance(value, float) and math.isfinite(value) else value
+
+
+Milliseconds = Annotated[int, BeforeValidator(_whole_milliseconds)]
+"""API.md: durations are integers; fractional milliseconds (from older runs or satellites) round."""
 
 # --- systems ---------------------------------------------------------------------------------
 
@@ -56,10 +79,39 @@ class SystemView(_Model):
 # --- configurations --------------------------------------------------------------------------
 
 
-class Assertion(_Request):
-    source: Annotated[str, StringConstraints(pattern=r"^(status|latencyMs|result\..+)$", max_length=500)]
-    operator: AssertionOperator
+AssertionSource = Annotated[
+    str, StringConstraints(pattern=r"^(status|latencyMs|result\..+)$", max_length=500)
+]
+
+
+class AssertionView(_Model):
+    """An assertion as stored and answered (not re-validated: rules may have tightened since)."""
+
+    source: str
+    operator: str
     value: Any = None
+
+
+class Assertion(_Request):
+    source: AssertionSource
+    operator: AssertionOperator
+    value: StorableJson = None
+
+    @field_validator("source")
+    @classmethod
+    def _source_evaluable(cls, source: str) -> str:
+        problem = source_problem(source)
+        if problem is not None:
+            raise ValueError(problem)
+        return source
+
+    @field_validator("value")
+    @classmethod
+    def _value_evaluable(cls, value: Any, info: ValidationInfo) -> Any:
+        problem = value_problem(info.data.get("operator", ""), value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
     @model_validator(mode="after")
     def _value_where_needed(self) -> Assertion:
@@ -70,26 +122,41 @@ class Assertion(_Request):
         return self
 
 
+DEFAULT_TIMEOUT_SECONDS = 10
+
+
 class ConfigurationCreate(_Request):
     id: ResourceId | None = None
     name: Name
     strategy_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    config: dict[str, Any]
+    config: dict[str, StorableJson]
     interval_seconds: int = Field(ge=10, le=86400)
-    timeout_seconds: int = Field(10, ge=1, le=60)
+    timeout_seconds: int | None = Field(
+        None,
+        ge=1,
+        le=60,
+        validate_default=True,
+        description=f"Default: min({DEFAULT_TIMEOUT_SECONDS}, intervalSeconds - 1)",
+    )
     assertions: list[Assertion] = Field(default_factory=list, max_length=50)
 
-    @model_validator(mode="after")
-    def _timeout_below_interval(self) -> ConfigurationCreate:
-        if self.timeout_seconds >= self.interval_seconds:
+    @field_validator("timeout_seconds")
+    @classmethod
+    def _timeout_below_interval(cls, timeout: int | None, info: ValidationInfo) -> int | None:
+        interval = info.data.get("interval_seconds")
+        if interval is None:
+            return timeout
+        if timeout is None:
+            return min(DEFAULT_TIMEOUT_SECONDS, interval - 1)
+        if timeout >= interval:
             raise ValueError("timeoutSeconds must be below intervalSeconds")
-        return self
+        return timeout
 
 
 class ConfigurationPatch(_Request):
     name: Name | None = None
     strategy_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
-    config: dict[str, Any] | None = None
+    config: dict[str, StorableJson] | None = None
     interval_seconds: int | None = Field(None, ge=10, le=86400)
     timeout_seconds: int | None = Field(None, ge=1, le=60)
     assertions: list[Assertion] | None = Field(None, max_length=50)
@@ -102,7 +169,7 @@ class ConfigurationView(_Model):
     config: dict[str, Any]
     interval_seconds: int
     timeout_seconds: int
-    assertions: list[Assertion]
+    assertions: list[AssertionView]
     paused: bool
     created_at: Timestamp
     updated_at: Timestamp
@@ -275,7 +342,7 @@ class RunView(_Model):
     source_id: str
     source_label: str
     status: RunStatus
-    latency_ms: float | None
+    latency_ms: Milliseconds | None
     result: dict[str, Any]
     assertions: list[AssertionOutcome]
     error: dict[str, Any] | None

@@ -35,8 +35,11 @@ def is_json_content_type(headers: dict[str, str]) -> bool:
     return content_type in JSON_CONTENT_TYPES or content_type.endswith("+json")
 
 
-def check_json_body(raw: bytes, headers: dict[str, str], *, required: bool) -> Any:
-    """The parsed body, or BadRequestError naming what is wrong with it."""
+def check_json_body(
+    raw: bytes, headers: dict[str, str], *, required: bool, strict_numbers: bool = True
+) -> Any:
+    """The parsed body, or BadRequestError naming what is wrong with it. Without `strict_numbers`,
+    NaN, Infinity and unstorable numbers are left for the route's own per-item validation."""
     if not raw.strip():
         if required:
             raise BadRequestError("the body is empty; this route needs a JSON object")
@@ -48,7 +51,11 @@ def check_json_body(raw: bytes, headers: dict[str, str], *, required: bool) -> A
     except UnicodeDecodeError:
         raise BadRequestError("the body is not valid UTF-8") from None
     try:
-        document = json.loads(text, parse_constant=_refuse_constant, parse_float=_number, parse_int=_number)
+        document = (
+            json.loads(text, parse_constant=_refuse_constant, parse_float=_number, parse_int=_number)
+            if strict_numbers
+            else json.loads(text)
+        )
     except RecursionError:
         raise _too_deep() from None
     except _NumberRefused as refused:

@@ -13,6 +13,9 @@ from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
 
 from shared.http.body import body_bytes, check_json_body
 
+# Satellite batches are validated result by result: a NaN in one result rejects that result only.
+ONE_BY_ONE_PREFIX = "/satellite/"
+
 
 class GuardsThenValidation(OpenAPIRequestValidationMiddleware):
     """Runs the route's access guards, then the body checks, then Powertools' request validation."""
@@ -25,7 +28,12 @@ class GuardsThenValidation(OpenAPIRequestValidationMiddleware):
                 authorize(app)
         event = app.current_event.raw_event
         headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
-        check_json_body(body_bytes(event), headers, required=bool(route.dependant.body_params))
+        check_json_body(
+            body_bytes(event),
+            headers,
+            required=bool(route.dependant.body_params),
+            strict_numbers=not route.path.startswith(ONE_BY_ONE_PREFIX),
+        )
         return super().handler(app, next_middleware)
 
 

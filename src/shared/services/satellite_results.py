@@ -6,30 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import ValidationError
 
-from shared.domain.wire import ResourceId, format_timestamp
+from shared.domain.satellite_results import SatelliteResult
+from shared.domain.wire import format_timestamp
 from shared.services.context import Collaborators
 from shared.services.recording import RunInput
 from shared.strategies.runner import evaluate_raw_result
 
 MAX_FUTURE_SKEW = timedelta(minutes=5)
-
-
-class SatelliteResult(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    result_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,128}$")] = Field(
-        alias="resultId"
-    )
-    system_id: ResourceId = Field(alias="systemId")
-    configuration_id: ResourceId = Field(alias="configurationId")
-    status: Literal["healthy", "degraded", "unhealthy"] | None = None
-    latency_ms: float | None = Field(None, alias="latencyMs", ge=0, le=3_600_000)
-    result: dict[str, Any] | None = None
-    error: dict[str, Any] | None = None
-    executed_at: AwareDatetime = Field(alias="executedAt")
 
 
 @dataclass
@@ -104,7 +91,7 @@ def authorised_runs(
         if result.status is None and result.result is None:
             report.reject(result.result_id, "VALIDATION_FAILED", "a result needs a status or a raw result")
             continue
-        status, assertions, error, latency_ms = result.status, [], result.error, result.latency_ms
+        status, assertions, error, latency_ms = result.status, [], result.reported_error(), result.latency_ms
         if result.result is not None:
             try:
                 verdict = evaluate_raw_result(
@@ -113,7 +100,7 @@ def authorised_runs(
                     result.result,
                     configuration.get("assertions", []),
                     latency_ms=result.latency_ms,
-                    reported_error=result.error,
+                    reported_error=result.reported_error(),
                 )
             except (ValidationError, ValueError) as problem:
                 report.reject(

@@ -7,6 +7,7 @@ with an error code; nothing a target does can make `run_checks` raise.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from shared.domain.assertions import evaluate_assertions
+from shared.domain.assertions import BUDGET_SPENT, evaluate_assertions
 from shared.domain.errors import ValidationFailedError
 from shared.domain.models import format_timestamp
 from shared.strategies import config_error_details, get_strategy
@@ -30,6 +31,7 @@ from shared.strategies.strategy import Strategy
 OutcomeStatus = Literal["healthy", "unhealthy"]
 DEFAULT_MAX_CONCURRENCY = 100
 CANCELLATION_GRACE_SECONDS = 2.0
+RAW_RESULT_BUDGET_SECONDS = 1.0
 
 
 @dataclass
@@ -157,6 +159,7 @@ def evaluate_raw_result(
     latency_ms: float | None = None,
     body: str | None = None,
     reported_error: dict[str, str] | None = None,
+    budget_seconds: float = RAW_RESULT_BUDGET_SECONDS,
 ) -> Verdict:
     """Judge a raw result (e.g. one a satellite sent) exactly as a local probe's result is judged.
 
@@ -164,7 +167,16 @@ def evaluate_raw_result(
     """
     strategy = get_strategy(strategy_id)
     parsed_config = strategy.config_model.model_validate(dict(config))
-    return _verdict(strategy, parsed_config, dict(result), list(assertions), latency_ms, body, reported_error)
+    return _verdict(
+        strategy,
+        parsed_config,
+        dict(result),
+        list(assertions),
+        latency_ms,
+        body,
+        reported_error,
+        budget_seconds,
+    )
 
 
 def _verdict(
@@ -175,14 +187,23 @@ def _verdict(
     latency_ms: float | None,
     body: str | None,
     probe_error: dict[str, str] | None,
+    budget_seconds: float | None = None,
 ) -> Verdict:
     if probe_error is None:
         probe_error = strategy.judge(config, result)
     if latency_ms is None:
         latency_ms = result.get(strategy.latency_field)
+    latency_ms = _whole_milliseconds(latency_ms)
     probe_status = "healthy" if probe_error is None else "unhealthy"
     outcomes = (
-        evaluate_assertions(assertions, status=probe_status, latency_ms=latency_ms, result=result, body=body)
+        evaluate_assertions(
+            assertions,
+            status=probe_status,
+            latency_ms=latency_ms,
+            result=result,
+            body=body,
+            budget_seconds=budget_seconds,
+        )
         if assertions
         else []
     )
@@ -195,11 +216,20 @@ def _verdict(
     )
 
 
+def _whole_milliseconds(latency_ms: Any) -> int | None:
+    """API.md: durations are integers."""
+    if isinstance(latency_ms, int | float) and not isinstance(latency_ms, bool) and math.isfinite(latency_ms):
+        return round(latency_ms)
+    return None
+
+
 def _first_failed_assertion(outcomes: list[dict[str, Any]]) -> dict[str, str] | None:
     failed = [outcome for outcome in outcomes if not outcome["passed"]]
     if not failed:
         return None
     first = failed[0]
+    if first.get("evaluated") is False:
+        return dict(BUDGET_SPENT)
     message = f"{first['source']} {first['operator']} {first['value']!r} failed (actual {first['actual']!r})"
     if len(failed) > 1:
         message += f" and {len(failed) - 1} more"
@@ -267,15 +297,27 @@ async def _work(
 
 async def _run_one(call: _ProbeCall, context: ProbeContext, started_at: datetime) -> ProbeOutcome:
     spec = call.spec
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + spec.timeout_seconds
     try:
-        async with asyncio.timeout(spec.timeout_seconds):
+        async with asyncio.timeout_at(deadline):
             probe_result: ProbeResult = await call.probe(
                 call.config, context, timeout_seconds=spec.timeout_seconds
             )
     except Exception as error:
         return _failed(spec, started_at, failure_from_exception(error), call.strategy, call.config)
     body = probe_result.body_text() if _needs_body(spec.assertions) else None
-    verdict = _verdict(call.strategy, call.config, probe_result.result, spec.assertions, None, body, None)
+    # Assertions share the probe's timeout: whatever the probe left of it is their budget.
+    verdict = _verdict(
+        call.strategy,
+        call.config,
+        probe_result.result,
+        spec.assertions,
+        None,
+        body,
+        None,
+        budget_seconds=max(0.0, deadline - loop.time()),
+    )
     return ProbeOutcome(
         key=spec.key,
         status=verdict.status,

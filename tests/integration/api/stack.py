@@ -40,9 +40,18 @@ class Stack:
     queue_url: str
     published: RecordingPublisher = field(default_factory=RecordingPublisher)
 
-    def call(self, method: str, path: str, body: Any = None, *, key: str | None = ADMIN_KEY,
-             headers: dict | None = None, query: dict | None = None, raw_body: bytes | None = None,
-             own_environment: bool = False) -> Answer:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        key: str | None = ADMIN_KEY,
+        headers: dict | None = None,
+        query: dict | None = None,
+        raw_body: bytes | None = None,
+        own_environment: bool = False,
+    ) -> Answer:
         """One request through the template's route and handler. `own_environment=True` skips the
         one-invocation-at-a-time lock, as if the request landed on another Lambda execution environment."""
         match = self.routes.match(method, path)
@@ -53,9 +62,16 @@ class Stack:
         header_list = [(name, value) for name, value in (defaults | given).items() if value is not None]
         encoded = json.dumps(body).encode() if body is not None else b""
         payload = raw_body if raw_body is not None else encoded
-        event = http_api_event(route=route, path_parameters=parameters, method=method, raw_path=path,
-                               raw_query_string=urlencode(query or {}), headers=header_list, body=payload,
-                               source_ip="127.0.0.1")
+        event = http_api_event(
+            route=route,
+            path_parameters=parameters,
+            method=method,
+            raw_path=path,
+            raw_query_string=urlencode(query or {}),
+            headers=header_list,
+            body=payload,
+            source_ip="127.0.0.1",
+        )
         function = self.template.function(route.function)
         if own_environment:
             result = load_handler(function)(event, lambda_context_for(function, "us-east-1"))
@@ -82,8 +98,14 @@ def create_resources(template: Template) -> str:
     dynamodb = boto3.client("dynamodb")
     for logical_id, properties in template.resources_of_type("AWS::DynamoDB::Table").items():
         name = {"HealthcheckTable": TABLE}.get(logical_id, f"test-{logical_id}")
-        dynamodb.create_table(TableName=name, **{k: properties[k] for k in (
-            "KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode") if k in properties})
+        dynamodb.create_table(
+            TableName=name,
+            **{
+                k: properties[k]
+                for k in ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode")
+                if k in properties
+            },
+        )
     queue_url = boto3.client("sqs").create_queue(QueueName="checks")["QueueUrl"]
     boto3.client("events").create_event_bus(Name="healthcheck")
     return queue_url
@@ -96,9 +118,14 @@ def reset_process_state() -> None:
 
 def environment(queue_url: str) -> dict[str, str]:
     return {
-        "TABLE_NAME": TABLE, "CHECKS_QUEUE_URL": queue_url, "EVENT_BUS_NAME": "healthcheck",
-        "CACHE_BACKEND": "memory", "HC_ADMIN_API_KEY": ADMIN_KEY, "HC_PUBLIC_STATUS": "false",
-        "HC_ALLOW_PRIVATE_TARGETS": "true", "CACHE_TABLE_NAME": "test-CacheTable",
+        "TABLE_NAME": TABLE,
+        "CHECKS_QUEUE_URL": queue_url,
+        "EVENT_BUS_NAME": "healthcheck",
+        "CACHE_BACKEND": "memory",
+        "HC_ADMIN_API_KEY": ADMIN_KEY,
+        "HC_PUBLIC_STATUS": "false",
+        "HC_ALLOW_PRIVATE_TARGETS": "true",
+        "CACHE_TABLE_NAME": "test-CacheTable",
     }
 
 
@@ -113,8 +140,13 @@ WEB_CONFIG = {"url": "https://example.com/health"}
 
 
 def configuration_body(configuration_id: str = "web", **overrides: Any) -> dict:
-    return {"id": configuration_id, "name": configuration_id.title(), "strategyId": "http",
-            "config": dict(WEB_CONFIG), "intervalSeconds": 60} | overrides
+    return {
+        "id": configuration_id,
+        "name": configuration_id.title(),
+        "strategyId": "http",
+        "config": dict(WEB_CONFIG),
+        "intervalSeconds": 60,
+    } | overrides
 
 
 def created(answer: Answer) -> Any:
@@ -130,8 +162,9 @@ def add_configuration(stack: Stack, configuration_id: str = "web", **overrides: 
     return created(stack.call("POST", "/configurations", configuration_body(configuration_id, **overrides)))
 
 
-def assign(stack: Stack, system_id: str, configuration_id: str, body: dict | None = None,
-           **kwargs: Any) -> dict:
+def assign(
+    stack: Stack, system_id: str, configuration_id: str, body: dict | None = None, **kwargs: Any
+) -> dict:
     return created(stack.call("PUT", f"/systems/{system_id}/checks/{configuration_id}", body or {}, **kwargs))
 
 

@@ -122,13 +122,17 @@ def test_put_for_unknown_system_or_configuration_is_not_found(shop, path):
     assert store_items() == before
 
 
-def test_put_naming_an_unknown_satellite_is_not_found(shop):
+def test_put_naming_an_unknown_satellite_is_a_field_error(shop):
     # given
     before = store_items()
     # when
     answer = shop.call("PUT", "/systems/shop/checks/web", {"satelliteIds": ["eu-1"]})
     # then
-    assert answer.status == 404
+    assert answer.status == 422
+    assert answer.error_code == "VALIDATION_FAILED"
+    assert answer.body["error"]["details"] == [
+        {"field": "body.satelliteIds.0", "message": "no satellite eu-1"}
+    ]
     assert store_items() == before
 
 

@@ -26,14 +26,18 @@ def shop(stack):
 def count_dynamodb_calls() -> Counter:
     calls: Counter = Counter()
     client = aws.dynamodb()  # the one client the repository uses
-    client.meta.events.register("before-call.dynamodb.*",
-                                lambda model, **_: calls.update([model.name]), unique_id="count-calls")
+    client.meta.events.register(
+        "before-call.dynamodb.*", lambda model, **_: calls.update([model.name]), unique_id="count-calls"
+    )
     return calls
 
 
 def history_run_count(stack, hours: int) -> int:
-    answer = stack.call("GET", "/systems/shop/checks/web/history", query={
-        "from": "2030-01-01T00:00:00Z", "to": "2030-01-06T13:00:00Z", "points": 2000})
+    answer = stack.call(
+        "GET",
+        "/systems/shop/checks/web/history",
+        query={"from": "2030-01-01T00:00:00Z", "to": "2030-01-06T13:00:00Z", "points": 2000},
+    )
     assert answer.status == 200, answer.body
     return sum(b["runCount"] for b in answer.body["buckets"])
 
@@ -41,8 +45,12 @@ def history_run_count(stack, hours: int) -> int:
 def test_a_flapping_batch_with_a_transition_per_result_is_recorded_whole(shop):
     # given: every result changes the check's status, so each one brings a transition
     stack, clock, eu = shop
-    batch = [result("shop", "web", clock.now - timedelta(seconds=300 - i),
-                    status="unhealthy" if i % 2 else "healthy") for i in range(200)]
+    batch = [
+        result(
+            "shop", "web", clock.now - timedelta(seconds=300 - i), status="unhealthy" if i % 2 else "healthy"
+        )
+        for i in range(200)
+    ]
     # when
     answer = post_results(stack, eu, batch)
     # then
