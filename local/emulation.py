@@ -45,6 +45,7 @@ _RESET_HOOKS = (
     ("shared.services.context", "reset_collaborators"),
     ("shared.cache.factory", "reset_memory_backend"),
     ("shared.http.auth", "bootstrap_key.cache_clear"),
+    ("shared.secrets", "reset_encryptor"),
 )
 
 
@@ -137,12 +138,12 @@ class Emulation:
             "HC_ADMIN_API_KEY": self.settings.admin_api_key,
             "HC_PUBLIC_STATUS": _flag(self.settings.public_status),
             "HC_ALLOW_PRIVATE_TARGETS": _flag(self.settings.allow_private_targets),
-            "HC_TRACING_ENABLED": "false",
             "POWERTOOLS_TRACE_DISABLED": "true",
             # Without Redis the template's own DynamoDB cache table serves, as in AWS: the functions
             # run in separate processes, so an in-process cache would not be shared.
             "CACHE_BACKEND": "redis" if self.settings.redis_url else None,
             "REDIS_URL": self.settings.redis_url,
+            "HC_SECRETS_KEY": self.settings.secrets_key or None,
         }
         # As under `sam local`: only declared variables reach the function.
         overrides = {

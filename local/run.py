@@ -13,6 +13,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from local.emulation import Emulation, start_emulation
 from local.event_sources import EventLogDrainer, Housekeeping, QueuePoller, ScheduleLoop
 from local.http_gateway import LocalHttpGateway
@@ -80,7 +82,13 @@ def start_local_stack(
         settings = settings.model_copy(update={"scheduler_tick_seconds": tick_seconds})
     data = DataDirectory(settings.data_dir, fresh=settings.fresh) if settings.data_dir else None
     admin_key = data.admin_key(settings.admin_api_key) if data else settings.admin_api_key
-    settings = settings.model_copy(update={"admin_api_key": admin_key or secrets.token_urlsafe(24)})
+    secrets_key = data.secrets_key(settings.secrets_key) if data else settings.secrets_key
+    settings = settings.model_copy(
+        update={
+            "admin_api_key": admin_key or secrets.token_urlsafe(24),
+            "secrets_key": secrets_key or Fernet.generate_key().decode(),
+        }
+    )
     template = Template.load()
     resources = ExitStack()
     try:

@@ -18,6 +18,9 @@ class LocalRuntimeSettings(BaseSettings):
     allow_private_targets: bool = Field(True, alias="HC_ALLOW_PRIVATE_TARGETS")
     public_status: bool = Field(False, alias="HC_PUBLIC_STATUS")
     redis_url: str = Field("", alias="REDIS_URL")
+    # Empty: the Fernet key kept in the data directory (or one for this start), shared by every sandbox
+    # so what the mutations seal the executor can open.
+    secrets_key: str = Field("", alias="HC_SECRETS_KEY")
     region: str = Field("us-east-1", alias="AWS_DEFAULT_REGION")
     # None keeps nothing: the state lives and dies with the process.
     data_dir: Path | None = Field(DEFAULT_DATA_DIR, alias="HC_DATA_DIR")

@@ -17,11 +17,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
+
 log = logging.getLogger("local.state")
 
 SNAPSHOT_FORMAT = 1
 _STATE_FILE = "state.json"
 _ADMIN_KEY_FILE = "admin-key"
+_SECRETS_KEY_FILE = "secrets-key"
 
 
 def capture(region: str, table_names: list[str], queue_names: list[str]) -> dict[str, Any]:
@@ -109,6 +112,18 @@ class DataDirectory:
         if key_file.exists():
             return key_file.read_text("utf-8").strip()
         key = secrets.token_urlsafe(24)
+        _write_atomically(key_file, key.encode(), mode=0o600)
+        return key
+
+    def secrets_key(self, configured: str | None) -> str:
+        """The configured Fernet key for secret config fields, else the kept one, else a new kept one:
+        sealed check secrets stay readable across restarts."""
+        if configured:
+            return configured
+        key_file = self.path / _SECRETS_KEY_FILE
+        if key_file.exists():
+            return key_file.read_text("utf-8").strip()
+        key = Fernet.generate_key().decode()
         _write_atomically(key_file, key.encode(), mode=0o600)
         return key
 

@@ -86,6 +86,9 @@ def result_payload(assignment: Assignment, outcome: ProbeOutcome) -> dict[str, A
     }
     if outcome.latency_ms is not None:
         payload["latencyMs"] = round(outcome.latency_ms)
+    if outcome.error is not None:
+        # The probe's own reason (e.g. a target refused by the SSRF guard) is stored with the run.
+        payload["error"] = {"code": outcome.error["code"], "message": outcome.error["message"][:500]}
     return payload
 
 

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     admin_api_key_secret_arn: str = Field("", alias="HC_ADMIN_API_KEY_SECRET_ARN")
     public_status: bool = Field(False, alias="HC_PUBLIC_STATUS")
     allow_private_targets: bool = Field(False, alias="HC_ALLOW_PRIVATE_TARGETS")
+    secrets_key: str = Field("", alias="HC_SECRETS_KEY")
+    secrets_kms_key_id: str = Field("", alias="HC_SECRETS_KMS_KEY_ID")
     scheduler_queue_url: str = Field("", alias="SCHEDULER_QUEUE_URL")
     # Only ever raised: assignments stay in their shard until the scheduler next advances them.
     due_shards: int = Field(DEFAULT_DUE_SHARDS, alias="HC_DUE_SHARDS", ge=DEFAULT_DUE_SHARDS, le=1024)

@@ -103,10 +103,10 @@ class CatalogStore(AssignmentStore):
         expected_version: int | None,
         now: str,
         now_epoch: int,
-        check: Callable[[dict], dict] | None = None,
+        check: Callable[[dict, dict], dict] | None = None,
     ) -> tuple[dict, list[str]]:
         """Update a configuration and carry the change to its assignments; returns it and their system ids.
-        `check` sees the merged item of every attempt (and may normalise it) before it is written."""
+        `check` sees the merged and the stored item of every attempt (and may normalise the merged one)."""
         before = self.get_configuration(configuration_id)
         updated = self._update_versioned(
             keys.configuration_key(configuration_id),
@@ -217,7 +217,7 @@ class CatalogStore(AssignmentStore):
         changes: dict,
         expected_version: int | None,
         now: str,
-        check: Callable[[dict], dict] | None = None,
+        check: Callable[[dict, dict], dict] | None = None,
     ) -> dict:
         """Read-modify-write guarded by `version`: with If-Match a mismatch is final, without it we retry,
         so two concurrent PATCHes never lose an update. Cross-field rules (`check`) judge the merged item
@@ -231,7 +231,7 @@ class CatalogStore(AssignmentStore):
                 raise VersionMismatchError(f"{label} is at version {current['version']}")
             merged = current | changes
             if check is not None:
-                merged = check(merged)
+                merged = check(merged, current)
             updated = merged | {"updatedAt": now, "version": current["version"] + 1}
             self._transact([self.put_op(updated, "version = :v", {":v": current["version"]})])
             return strip_keys(updated)

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from shared.domain.assertions import source_problem, value_problem
+from shared.domain.secret_fields import redact_secrets
 from shared.domain.storable import storable
 from shared.domain.wire import (  # noqa: F401  (ID_PATTERN and the timestamp helpers: older importers)
     ID_PATTERN,
@@ -166,7 +167,7 @@ class ConfigurationView(_Model):
     id: str
     name: str
     strategy_id: str
-    config: dict[str, Any]
+    config: Annotated[dict[str, Any], AfterValidator(redact_secrets)]
     interval_seconds: int
     timeout_seconds: int
     assertions: list[AssertionView]

@@ -24,6 +24,7 @@ from shared.domain.models import (
 from shared.domain.records import Page
 from shared.domain.wire import format_timestamp
 from shared.events import ASSIGNMENT_CHANGED, Event
+from shared.secrets import seal_config_secrets
 from shared.services import outbox
 from shared.services.context import Collaborators
 from shared.services.health_state import initial_state, reevaluate_systems
@@ -104,6 +105,7 @@ def create_configuration(c: Collaborators, request: ConfigurationCreate) -> Conf
     config = validate_config(
         request.strategy_id, request.config, allow_private_targets=c.settings.allow_private_targets
     )
+    config = seal_config_secrets(request.strategy_id, request.config, config)
     configuration = {
         "id": request.id or str(uuid.uuid4()),
         "name": request.name,
@@ -139,14 +141,16 @@ def update_configuration(
     changes = patch.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
     new_config = "config" in changes or "strategyId" in changes
 
-    def checked(merged: dict) -> dict:
+    def checked(merged: dict, stored: dict) -> dict:
         rules = ConfigurationCreate.model_validate({k: v for k, v in merged.items() if k in CREATE_FIELDS})
         if not new_config:
             return merged
         config = validate_config(
             rules.strategy_id, rules.config, allow_private_targets=c.settings.allow_private_targets
         )
-        return merged | {"config": config}
+        # Secret fields sent as `***` or left out keep the stored (sealed) value of the same strategy.
+        previous = stored["config"] if rules.strategy_id == stored["strategyId"] else None
+        return merged | {"config": seal_config_secrets(rules.strategy_id, rules.config, config, previous)}
 
     return _change_configuration(c, configuration_id, changes, expected_version, checked)
 
@@ -161,7 +165,7 @@ def _change_configuration(
     configuration_id: str,
     changes: dict,
     expected_version: int | None,
-    check: Callable[[dict], dict] | None = None,
+    check: Callable[[dict, dict], dict] | None = None,
 ) -> ConfigurationView:
     now, now_epoch = _now(c)
     updated, system_ids = c.repository.update_configuration(

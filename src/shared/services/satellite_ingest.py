@@ -16,6 +16,7 @@ from typing import Any
 from shared.domain.errors import ThrottledError
 from shared.domain.wire import format_timestamp
 from shared.observability import metrics
+from shared.secrets import unsealed_config
 from shared.services import outbox
 from shared.services.bulk_recording import record_system_runs
 from shared.services.context import Collaborators
@@ -57,7 +58,7 @@ def assignments_for(c: Collaborators, satellite: dict) -> tuple[list[dict], str]
                 "systemId": a["systemId"],
                 "configurationId": a["configurationId"],
                 "strategyId": configuration["strategyId"],
-                "config": configuration["config"],
+                "config": unsealed_config(configuration["config"]),
                 "assertions": configuration.get("assertions", []),
                 "intervalSeconds": configuration["intervalSeconds"],
                 "timeoutSeconds": configuration["timeoutSeconds"],

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from shared.domain.satellite_results import SatelliteResult
 from shared.domain.wire import format_timestamp
+from shared.secrets import redacted_config
 from shared.services.context import Collaborators
 from shared.services.recording import RunInput
 from shared.strategies.runner import evaluate_raw_result
@@ -96,7 +97,7 @@ def authorised_runs(
             try:
                 verdict = evaluate_raw_result(
                     configuration["strategyId"],
-                    configuration["config"],
+                    redacted_config(configuration["config"]),
                     result.result,
                     configuration.get("assertions", []),
                     latency_ms=result.latency_ms,

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
+from shared.domain.secret_fields import secret_field
 from shared.strategies.schema import StrategyConfig, StrategyResult, chart, latency_field
 from shared.strategies.strategy import ProbeError, Strategy
 
@@ -58,12 +59,30 @@ HttpUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048), After
 StatusSpec = Annotated[int | str, AfterValidator(_normalised_status_spec)]
 
 
+class BasicAuth(StrategyConfig):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    password: Annotated[str, StringConstraints(max_length=1024)] | None = secret_field(
+        None, description="Write-only: stored encrypted, answered as ***"
+    )
+
+    @field_validator("username")
+    @classmethod
+    def _no_colon(cls, username: str) -> str:
+        if ":" in username:
+            raise ValueError("a basic-auth username cannot contain ':'")
+        return username
+
+
 class HttpConfig(StrategyConfig):
     method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
     url: HttpUrl
     headers: dict[str, Annotated[str, StringConstraints(max_length=8192)]] = Field(
-        default_factory=dict, max_length=50
+        default_factory=dict,
+        max_length=50,
+        description="Write-only values (they may carry credentials): stored encrypted, answered as ***",
+        json_schema_extra={"writeOnly": True, "x-secret": True},
     )
+    basic_auth: BasicAuth | None = None
     body: str | None = Field(None, max_length=65536)
     expected_status_codes: list[StatusSpec] = Field(
         default_factory=lambda: ["200-299"], min_length=1, max_length=50

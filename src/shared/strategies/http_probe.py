@@ -70,7 +70,7 @@ async def probe_http(config: HttpConfig, context: ProbeContext, *, timeout_secon
     method = config.method
     data = config.body.encode() if config.body is not None else None
     url = URL(config.url, encoded=False)
-    headers = config.headers
+    headers = _with_basic_auth(config)
     redirects = 0
     started = time.perf_counter()
     while True:
@@ -122,6 +122,14 @@ async def probe_http(config: HttpConfig, context: ProbeContext, *, timeout_secon
             body=body,
             body_encoding=response.charset or "utf-8",
         )
+
+
+def _with_basic_auth(config: HttpConfig) -> dict[str, str]:
+    # As a header, so that a cross-origin redirect drops it like any other credential.
+    if config.basic_auth is None:
+        return config.headers
+    auth = aiohttp.BasicAuth(config.basic_auth.username, config.basic_auth.password or "")
+    return {**config.headers, "Authorization": auth.encode()}
 
 
 def _without_credentials(headers: dict[str, str]) -> dict[str, str]:

@@ -19,6 +19,7 @@ from shared.events import RecordingPublisher
 from shared.services import context
 
 ADMIN_KEY = "test-admin-key"
+SECRETS_KEY = "mm94yi0hIpPWEZw9YaSNwP2bEB9OUbRoDAEOM8FdQ70="
 TABLE = "healthcheck-test"
 
 
@@ -126,6 +127,7 @@ def environment(queue_url: str) -> dict[str, str]:
         "HC_PUBLIC_STATUS": "false",
         "HC_ALLOW_PRIVATE_TARGETS": "true",
         "CACHE_TABLE_NAME": "test-CacheTable",
+        "HC_SECRETS_KEY": SECRETS_KEY,
     }
 
 

@@ -93,7 +93,7 @@ def test_json_body_assertions_pass_and_the_body_is_not_stored():
     assert outcome.status == "healthy", outcome.error
     assert [a["passed"] for a in outcome.assertions] == [True] * 5
     assert outcome.result["statusCode"] == 200
-    assert outcome.latency_ms == outcome.result["latencyMs"]
+    assert outcome.latency_ms == round(outcome.result["latencyMs"])  # API.md: durations are integers
     assert "body" not in outcome.result
     HttpResult.model_validate(outcome.result)
 
@@ -164,7 +164,7 @@ def test_status_outside_the_expected_codes_is_unhealthy_and_inside_is_healthy():
     assert [o.status for o in outcomes] == ["unhealthy", "healthy", "healthy", "unhealthy"]
     assert outcomes[0].error["code"] == "UNEXPECTED_STATUS"
     assert outcomes[0].result["statusCode"] == 500
-    assert outcomes[0].latency_ms == outcomes[0].result["latencyMs"]
+    assert outcomes[0].latency_ms == round(outcomes[0].result["latencyMs"])
 
 
 def test_post_sends_the_configured_body_and_headers_and_only_allowlisted_headers_are_kept():

@@ -78,6 +78,7 @@ def test_validate_config_fills_defaults_and_normalises():
         "method": "GET",
         "url": "https://example.com/health",
         "headers": {},
+        "basicAuth": None,
         "body": None,
         "expectedStatusCodes": ["200-299", 304],
         "followRedirects": True,
