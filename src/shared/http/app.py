@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -16,14 +17,17 @@ from shared.http.ordering import install_guards_before_validation
 MAX_BODY_BYTES = 256 * 1024
 
 
-def new_resolver(routers: tuple = ()) -> APIGatewayHttpResolver:
-    """A validating resolver with API.md's error mapping and the given routers."""
+def new_resolver(
+    routers: tuple = (), *, method_catalog: Callable[[], list[APIGatewayHttpResolver]] | None = None
+) -> APIGatewayHttpResolver:
+    """A validating resolver with API.md's error mapping and the given routers. `method_catalog`
+    names the resolvers whose routes tell a 405 from a 404 (by default only this one)."""
     app = APIGatewayHttpResolver(
         enable_validation=True,
         response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
     )
     install_guards_before_validation(app)
-    register_error_handlers(app)
+    register_error_handlers(app, method_catalog or (lambda: [app]))
     for router in routers:
         app.include_router(router)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -53,13 +54,15 @@ def domain_error_response(error: errors.DomainError) -> Response:
     return error_response(status, error.code, error.message, error.details, headers)
 
 
-def allowed_methods(app: APIGatewayHttpResolver, path: str) -> list[str]:
-    """The methods the app's routes take on `path` (empty when no route has that path)."""
-    routes = app._static_routes + app._dynamic_routes
+def allowed_methods(apps: list[APIGatewayHttpResolver], path: str) -> list[str]:
+    """The methods the apps' routes take on `path` (empty when no route has that path)."""
+    routes = [route for app in apps for route in app._static_routes + app._dynamic_routes]
     return sorted({route.method for route in routes if route.rule.match(path)})
 
 
-def register_error_handlers(app: APIGatewayHttpResolver) -> None:
+def register_error_handlers(
+    app: APIGatewayHttpResolver, method_catalog: Callable[[], list[APIGatewayHttpResolver]]
+) -> None:
     @app.exception_handler(RequestValidationError)
     def _request_invalid(error: RequestValidationError) -> Response:
         problems = list(error.errors())
@@ -85,7 +88,7 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
 
     @app.not_found
     def _route_not_found(_: Exception) -> Response:
-        allowed = allowed_methods(app, app.current_event.path)
+        allowed = allowed_methods(method_catalog(), app.current_event.path)
         if allowed:
             logger.info("method not allowed", method=app.current_event.http_method)
             return error_response(

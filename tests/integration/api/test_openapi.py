@@ -5,7 +5,9 @@ import gzip
 import re
 from pathlib import Path
 
-from shared.http.openapi import documented_api
+import pytest
+
+from functions.api_reads.api_document import openapi_document
 
 API_MD = Path(__file__).resolve().parents[3] / "docs" / "api.md"  # the project's copy of the contract
 DOCUMENTED_PATHS = sorted(
@@ -103,7 +105,7 @@ def test_describing_the_api_leaves_every_function_s_routes_bound_to_their_own_ap
     # the document from the satellite and mutation routers too
     token = stack.call("POST", "/satellites", {"id": "eu-1", "name": "EU"}).body["token"]
     assert stack.call("POST", "/satellite/heartbeat", {}, key=token).status == 204
-    documented_api.cache_clear()  # described after the satellite function loaded, as in a warm process
+    openapi_document.cache_clear()  # described after the satellite function loaded, as in a warm process
     assert stack.call("GET", "/openapi.json", key=None).status == 200
     assert stack.call("GET", "/docs", key=None).status == 200
     # when

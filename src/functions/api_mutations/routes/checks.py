@@ -3,7 +3,9 @@
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from shared.domain.models import AssignmentPut
+from shared.domain.models import AssignmentPut, AssignmentView
+from shared.domain.views import RunRequested
+from shared.http.answers import WRITE_ERRORS, answers
 from shared.http.app import if_match, json_response, no_content
 from shared.http.auth import MANAGER
 from shared.http.params import ConfigurationId, SystemId
@@ -13,20 +15,32 @@ from shared.services.context import default_collaborators as collaborators
 router = Router()
 
 
-@router.put("/systems/<systemId>/checks/<configurationId>", middlewares=MANAGER)
+@router.put(
+    "/systems/<systemId>/checks/<configurationId>",
+    middlewares=MANAGER,
+    responses=answers(200, AssignmentView, errors=WRITE_ERRORS),
+)
 def put_check(systemId: SystemId, configurationId: ConfigurationId, request: AssignmentPut) -> dict:
     return catalog.put_assignment(
         collaborators(), systemId, configurationId, request, expected_version=if_match(router)
     ).to_wire()
 
 
-@router.delete("/systems/<systemId>/checks/<configurationId>", middlewares=MANAGER)
+@router.delete(
+    "/systems/<systemId>/checks/<configurationId>",
+    middlewares=MANAGER,
+    responses=answers(204, errors=WRITE_ERRORS),
+)
 def delete_check(systemId: SystemId, configurationId: ConfigurationId) -> Response[None]:
     catalog.delete_assignment(collaborators(), systemId, configurationId)
     return no_content()
 
 
-@router.post("/systems/<systemId>/checks/<configurationId>/run", middlewares=MANAGER)
+@router.post(
+    "/systems/<systemId>/checks/<configurationId>/run",
+    middlewares=MANAGER,
+    responses=answers(202, RunRequested, errors=WRITE_ERRORS),
+)
 def run_check(systemId: SystemId, configurationId: ConfigurationId) -> Response[dict]:
     requested_at = scheduling.request_run(collaborators(), systemId, configurationId)
     return json_response({"runRequestedAt": requested_at}, 202)

@@ -2,6 +2,8 @@
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from shared.domain.views import ApiKeyPage, SatellitePage
+from shared.http.answers import answers
 from shared.http.app import page_view
 from shared.http.auth import MANAGER
 from shared.http.params import Cursor, Limit
@@ -11,11 +13,11 @@ from shared.services.context import default_collaborators as collaborators
 router = Router()
 
 
-@router.get("/api-keys", middlewares=MANAGER)
+@router.get("/api-keys", middlewares=MANAGER, responses=answers(200, ApiKeyPage))
 def list_api_keys(limit: Limit = 100, cursor: Cursor = None) -> dict:
     return page_view(access.list_api_keys(collaborators(), limit=limit, cursor=cursor))
 
 
-@router.get("/satellites", middlewares=MANAGER)
+@router.get("/satellites", middlewares=MANAGER, responses=answers(200, SatellitePage))
 def list_satellites(limit: Limit = 100, cursor: Cursor = None) -> dict:
     return page_view(access.list_satellites(collaborators(), limit=limit, cursor=cursor))

@@ -6,7 +6,15 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.domain.errors import PayloadTooLargeError
-from shared.domain.models import HEALTH_BATCH_LIMIT, HealthBatchRequest
+from shared.domain.models import (
+    HEALTH_BATCH_LIMIT,
+    AvailabilityView,
+    HealthBatchRequest,
+    HistoryView,
+    SystemHealthView,
+)
+from shared.domain.views import AnalysisRunsView, HealthBatchView, RunPage, TransitionPage
+from shared.http.answers import READ_ERRORS, answers
 from shared.http.app import page_view
 from shared.http.auth import PUBLIC_READER, READER, SERVICE
 from shared.http.params import ConfigurationId, Cursor, Limit, Moment, SystemId
@@ -21,12 +29,16 @@ Window = Annotated[str | None, Query(pattern=r"^(24h|7d|30d|90d|365d)$")]
 From = Annotated[str | None, Query(alias="from", max_length=40)]
 
 
-@router.get("/systems/<systemId>/health", middlewares=PUBLIC_READER)
+@router.get("/systems/<systemId>/health", middlewares=PUBLIC_READER, responses=answers(200, SystemHealthView))
 def get_health(systemId: SystemId) -> dict:
     return health_read.system_health(collaborators(), systemId)
 
 
-@router.post("/health/batch", middlewares=PUBLIC_READER)
+@router.post(
+    "/health/batch",
+    middlewares=PUBLIC_READER,
+    responses=answers(200, HealthBatchView, errors=(*READ_ERRORS, 413)),
+)
 def post_health_batch(request: HealthBatchRequest) -> dict:
     if len(request.system_ids) > HEALTH_BATCH_LIMIT:
         raise PayloadTooLargeError(
@@ -36,7 +48,9 @@ def post_health_batch(request: HealthBatchRequest) -> dict:
     return health_read.health_batch(collaborators(), request.system_ids)
 
 
-@router.get("/systems/<systemId>/checks/<configurationId>/runs", middlewares=READER)
+@router.get(
+    "/systems/<systemId>/checks/<configurationId>/runs", middlewares=READER, responses=answers(200, RunPage)
+)
 def list_runs(
     systemId: SystemId,
     configurationId: ConfigurationId,
@@ -62,7 +76,11 @@ def list_runs(
     )
 
 
-@router.get("/systems/<systemId>/checks/<configurationId>/history", middlewares=READER)
+@router.get(
+    "/systems/<systemId>/checks/<configurationId>/history",
+    middlewares=READER,
+    responses=answers(200, HistoryView),
+)
 def get_history(
     systemId: SystemId,
     configurationId: ConfigurationId,
@@ -76,7 +94,7 @@ def get_history(
     ).to_wire()
 
 
-@router.get("/systems/<systemId>/transitions", middlewares=READER)
+@router.get("/systems/<systemId>/transitions", middlewares=READER, responses=answers(200, TransitionPage))
 def list_transitions(
     systemId: SystemId, from_: From = None, to: Moment = None, limit: Limit = 100, cursor: Cursor = None
 ) -> dict:
@@ -85,14 +103,14 @@ def list_transitions(
     )
 
 
-@router.get("/systems/<systemId>/availability", middlewares=READER)
+@router.get("/systems/<systemId>/availability", middlewares=READER, responses=answers(200, AvailabilityView))
 def get_availability(
     systemId: SystemId, from_: From = None, to: Moment = None, window: Window = None
 ) -> dict:
     return history.availability(collaborators(), systemId, start=from_, end=to, window=window).to_wire()
 
 
-@router.get("/analysis/runs", middlewares=SERVICE)
+@router.get("/analysis/runs", middlewares=SERVICE, responses=answers(200, AnalysisRunsView))
 def get_analysis_runs(
     since: Moment = None,
     limitPerAssignment: Annotated[int, Query(ge=1, le=1000)] = 200,

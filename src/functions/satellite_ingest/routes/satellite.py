@@ -7,6 +7,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.errors import PayloadTooLargeError
+from shared.domain.views import IngestReportView, SatelliteAssignmentList
+from shared.http.answers import SATELLITE_ERRORS, answers
 from shared.http.app import json_response, no_content
 from shared.http.auth import SATELLITE
 from shared.services import satellite_ingest
@@ -37,7 +39,11 @@ def _entity_tags(header: str | None) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in (header or "").split(",")}
 
 
-@router.get("/satellite/assignments", middlewares=SATELLITE)
+@router.get(
+    "/satellite/assignments",
+    middlewares=SATELLITE,
+    responses=answers(200, SatelliteAssignmentList, errors=SATELLITE_ERRORS) | answers(304, errors=()),
+)
 def get_assignments() -> Response[dict | None]:  # None: 304 Not Modified
     items, etag = satellite_ingest.assignments_for(collaborators(), _satellite())
     if etag in _entity_tags(router.current_event.headers.get("if-none-match")):
@@ -45,7 +51,11 @@ def get_assignments() -> Response[dict | None]:  # None: 304 Not Modified
     return json_response({"items": items}, headers={"ETag": etag})
 
 
-@router.post("/satellite/results", middlewares=SATELLITE)
+@router.post(
+    "/satellite/results",
+    middlewares=SATELLITE,
+    responses=answers(200, IngestReportView, errors=SATELLITE_ERRORS),
+)
 def post_results(request: ResultsPost) -> dict:
     if len(request.results) > MAX_RESULTS:
         raise PayloadTooLargeError(
@@ -55,7 +65,7 @@ def post_results(request: ResultsPost) -> dict:
     return satellite_ingest.ingest_results(collaborators(), _satellite(), request.results).to_wire()
 
 
-@router.post("/satellite/heartbeat", middlewares=SATELLITE)
+@router.post("/satellite/heartbeat", middlewares=SATELLITE, responses=answers(204, errors=SATELLITE_ERRORS))
 def post_heartbeat(request: HeartbeatPost) -> Response[None]:
     satellite_ingest.heartbeat(collaborators(), _satellite())
     return no_content()
