@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
 from shared.domain.secret_fields import secret_field
 from shared.strategies.schema import StrategyConfig, StrategyResult, chart, latency_field
@@ -99,6 +99,12 @@ class HttpConfig(StrategyConfig):
             if "\r" in value or "\n" in value:
                 raise ValueError(f"header {name!r} must not contain line breaks")
         return headers
+
+    @model_validator(mode="after")
+    def _one_authorization(self) -> HttpConfig:
+        if self.basic_auth is not None and any(name.lower() == "authorization" for name in self.headers):
+            raise ValueError("give basicAuth or an Authorization header, not both")
+        return self
 
     def target_hosts(self) -> dict[str, str]:
         return {"url": urlsplit(self.url).hostname or ""}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import errno
 import socket
 import ssl
@@ -128,8 +129,8 @@ def _with_basic_auth(config: HttpConfig) -> dict[str, str]:
     # As a header, so that a cross-origin redirect drops it like any other credential.
     if config.basic_auth is None:
         return config.headers
-    auth = aiohttp.BasicAuth(config.basic_auth.username, config.basic_auth.password or "")
-    return {**config.headers, "Authorization": auth.encode()}
+    credentials = f"{config.basic_auth.username}:{config.basic_auth.password or ''}".encode()
+    return {**config.headers, "Authorization": "Basic " + base64.b64encode(credentials).decode("ascii")}
 
 
 def _without_credentials(headers: dict[str, str]) -> dict[str, str]:

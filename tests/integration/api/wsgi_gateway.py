@@ -32,7 +32,11 @@ class WsgiGateway:
             headers.append(("content-type", environ["CONTENT_TYPE"]))
         matched = self._stack.routes.match(method, raw_path)
         if matched is None:
-            status, answer_headers, payload = 404, [("Content-Type", "application/json")], b'{"message":"Not Found"}'
+            status, answer_headers, payload = (
+                404,
+                [("Content-Type", "application/json")],
+                b'{"message":"Not Found"}',
+            )
         else:
             route, parameters = matched
             event = http_api_event(
