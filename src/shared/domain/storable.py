@@ -23,8 +23,9 @@ def check_storable_number(number: Decimal) -> None:
         raise StorableNumberError("NaN and Infinity are not numbers DynamoDB can store")
     if number.is_zero():
         return
-    digits = len(number.normalize().as_tuple().digits)
-    if digits > MAX_DIGITS:
+    # Significant digits without rounding (normalize() would round to the context's 28 digits).
+    digits = "".join(map(str, number.as_tuple().digits)).strip("0")
+    if len(digits) > MAX_DIGITS:
         raise StorableNumberError(f"more than {MAX_DIGITS} significant digits")
     if not _SMALLEST <= abs(number) <= _LARGEST:
         raise StorableNumberError("out of the range DynamoDB can store (1E-130 to 1E+126)")
