@@ -35,11 +35,9 @@ def is_json_content_type(headers: dict[str, str]) -> bool:
     return content_type in JSON_CONTENT_TYPES or content_type.endswith("+json")
 
 
-def check_json_body(
-    raw: bytes, headers: dict[str, str], *, required: bool, strict_numbers: bool = True
-) -> Any:
-    """The parsed body, or BadRequestError naming what is wrong with it. Without `strict_numbers`,
-    NaN, Infinity and unstorable numbers are left for the route's own per-item validation."""
+def check_json_body(raw: bytes, headers: dict[str, str], *, required: bool, strict: bool = True) -> Any:
+    """The parsed body, or BadRequestError naming what is wrong with it. Without `strict`, NaN,
+    Infinity, unstorable numbers and deep nesting are left for the route's own per-item validation."""
     if not raw.strip():
         if required:
             raise BadRequestError("the body is empty; this route needs a JSON object")
@@ -53,7 +51,7 @@ def check_json_body(
     try:
         document = (
             json.loads(text, parse_constant=_refuse_constant, parse_float=_number, parse_int=_number)
-            if strict_numbers
+            if strict
             else json.loads(text)
         )
     except RecursionError:
@@ -62,7 +60,7 @@ def check_json_body(
         raise BadRequestError(f"the body holds a number that cannot be stored: {refused}") from None
     except ValueError:
         raise BadRequestError("the body is not valid JSON") from None
-    if nesting_depth(document) > MAX_NESTING:
+    if strict and nesting_depth(document) > MAX_NESTING:
         raise _too_deep()
     return document
 

@@ -13,7 +13,8 @@ from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
 
 from shared.http.body import body_bytes, check_json_body
 
-# Satellite batches are validated result by result: a NaN in one result rejects that result only.
+# Satellite batches are validated result by result: a NaN or a too deep document in one result
+# rejects that result only.
 ONE_BY_ONE_PREFIX = "/satellite/"
 
 
@@ -32,7 +33,7 @@ class GuardsThenValidation(OpenAPIRequestValidationMiddleware):
             body_bytes(event),
             headers,
             required=bool(route.dependant.body_params),
-            strict_numbers=not route.path.startswith(ONE_BY_ONE_PREFIX),
+            strict=not route.path.startswith(ONE_BY_ONE_PREFIX),
         )
         return super().handler(app, next_middleware)
 
