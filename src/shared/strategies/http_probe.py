@@ -4,66 +4,23 @@ from __future__ import annotations
 
 import base64
 import errno
-import socket
 import ssl
 import time
 from typing import TYPE_CHECKING
 
 import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 from shared.strategies.http_check import BODY_READ_CAP_BYTES, MAX_REDIRECTS, REPORTED_HEADERS, HttpConfig
 from shared.strategies.probing import ProbeFailure, ProbeResult, failure_from_exception
-from shared.strategies.targets import TargetForbiddenError, check_literal_host, check_resolved_addresses
+from shared.strategies.targets import TargetForbiddenError, check_literal_host
 
 if TYPE_CHECKING:
     from shared.strategies.probing import ProbeContext
 
-USER_AGENT = "serverless-healthcheck/1"
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _READ_CHUNK_BYTES = 64 * 1024
 _CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
-
-
-class GuardedResolver(AbstractResolver):
-    """Resolves with aiohttp's default resolver, then refuses forbidden addresses before any connect.
-
-    aiohttp connects to exactly the addresses returned here, so a rebinding answer cannot slip in
-    between the check and the connection.
-    """
-
-    def __init__(self, *, allow_private_targets: bool, resolver: AbstractResolver | None = None):
-        self._allow_private_targets = allow_private_targets
-        self._resolver = resolver or DefaultResolver()
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        resolved = await self._resolver.resolve(host, port, family)
-        check_resolved_addresses(
-            host, [entry["host"] for entry in resolved], allow_private_targets=self._allow_private_targets
-        )
-        return resolved
-
-    async def close(self) -> None:
-        await self._resolver.close()
-
-
-def open_guarded_session(context: ProbeContext) -> aiohttp.ClientSession:
-    connector = aiohttp.TCPConnector(
-        resolver=GuardedResolver(allow_private_targets=context.allow_private_targets),
-        limit=context.http_connection_limit,
-    )
-    return aiohttp.ClientSession(
-        connector=connector,
-        timeout=aiohttp.ClientTimeout(total=None),
-        auto_decompress=True,
-        trust_env=False,
-        cookie_jar=aiohttp.DummyCookieJar(),
-        headers={"User-Agent": USER_AGENT},
-    )
 
 
 async def probe_http(config: HttpConfig, context: ProbeContext, *, timeout_seconds: float) -> ProbeResult:

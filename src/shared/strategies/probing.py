@@ -64,7 +64,7 @@ class ProbeContext:
 
     def http_session(self) -> aiohttp.ClientSession:
         if self._http_session is None:
-            from shared.strategies.http_probe import open_guarded_session
+            from shared.strategies.http_session import open_guarded_session
 
             self._http_session = open_guarded_session(self)
         return self._http_session
