@@ -112,3 +112,34 @@ def test_describing_the_api_leaves_every_function_s_routes_bound_to_their_own_ap
     heartbeat = stack.call("POST", "/satellite/heartbeat", {}, key=token)
     # then
     assert heartbeat.status == 204, heartbeat.body
+
+
+def test_every_operation_documents_its_answer_model_and_the_real_error_shape(stack):
+    # given
+    document = stack.call("GET", "/openapi.json", key=None).body
+    # when
+    operations = [
+        (f"{method.upper()} {path}", operation["responses"])
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    ]
+    # then
+    untyped = [
+        name
+        for name, responses in operations
+        for status, answer in responses.items()
+        if status not in ("204", "304")
+        and not answer.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
+    ]
+    assert untyped == []
+    wrong_errors = [
+        (name, status)
+        for name, responses in operations
+        for status, answer in responses.items()
+        if int(status) >= 400
+        and answer["content"]["application/json"]["schema"] != {"$ref": "#/components/schemas/ErrorView"}
+    ]
+    assert wrong_errors == []
+    assert all({"401", "422", "500"} <= set(responses) for _, responses in operations)
+    assert not {"HTTPValidationError", "ValidationError"} & set(document["components"]["schemas"])
+    assert "405" in document["info"]["description"]

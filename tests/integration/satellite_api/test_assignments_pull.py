@@ -112,3 +112,17 @@ def test_etag_among_several_or_weak_tags_is_not_modified(fleet):
     answer = pulled(stack, satellites["eu-1"], **{"If-None-Match": f'"older", W/{etag}'})
     # then
     assert answer.status == 304
+
+
+def test_the_assigned_satellite_pulls_secret_headers_that_readers_only_see_starred(stack):
+    # given
+    eu = add_satellite(stack, "eu-1")
+    add_system(stack, "shop")
+    add_configuration(stack, "web", config={"url": "https://shop.test/", "headers": {"X-Api-Key": "s3cret"}})
+    assign(stack, "shop", "web", {"satelliteIds": ["eu-1"]})
+    # when
+    item = pulled(stack, eu).body["items"][0]
+    read = stack.call("GET", "/configurations/web").body
+    # then
+    assert item["config"]["headers"] == {"X-Api-Key": "s3cret"}
+    assert read["config"]["headers"] == {"X-Api-Key": "***"}
