@@ -44,20 +44,19 @@ def secret_paths(model: type[BaseModel]) -> list[tuple[tuple[str, ...], bool]]:
     return paths
 
 
-def _get(document: Any, path: tuple[str, ...]) -> Any:
+_ABSENT = object()
+
+
+def _get(document: Any, path: tuple[str, ...], default: Any = None) -> Any:
     for part in path:
         if not isinstance(document, dict) or part not in document:
-            return None
+            return default
         document = document[part]
     return document
 
 
 def _has(document: Any, path: tuple[str, ...]) -> bool:
-    for part in path:
-        if not isinstance(document, dict) or part not in document:
-            return False
-        document = document[part]
-    return True
+    return _get(document, path, _ABSENT) is not _ABSENT
 
 
 def _put(document: dict, path: tuple[str, ...], value: Any) -> None:
