@@ -51,6 +51,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
+@pytest.mark.timeout(600)  # a couple of minutes alone; more on a machine shared with other runs
 @settings(
     max_examples=EXAMPLES_PER_OPERATION,
     deadline=None,
