@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from shared import aws
-from shared.domain.secret_fields import redact_secrets, seal_secrets, unseal_secrets
+from shared.domain.secret_fields import REDACTED, redact_secrets, seal_secrets, unseal_secrets
 from shared.observability import logger
 from shared.settings import get_settings
 
@@ -108,8 +108,19 @@ def seal_config_secrets(
 
 
 def unsealed_config(config: dict[str, Any]) -> dict[str, Any]:
-    """A stored config with its secrets decrypted: for the executor and satellite assignment pulls only."""
-    return unseal_secrets(config, default_encryptor().decrypt)
+    """A stored config with its secrets decrypted: for the executor and satellite assignment pulls only.
+    A value this process cannot decrypt (another key) goes out as `***`: that check fails at its
+    target, visibly, instead of failing the whole batch it is in."""
+    encryptor = default_encryptor()
+
+    def decrypt(token: str) -> str:
+        try:
+            return encryptor.decrypt(token)
+        except Exception:  # cryptography's InvalidToken/InvalidTag, a malformed token, KMS refusing
+            logger.warning("secret config field could not be decrypted")
+            return REDACTED
+
+    return unseal_secrets(config, decrypt)
 
 
 def redacted_config(config: dict[str, Any]) -> dict[str, Any]:
