@@ -183,6 +183,7 @@ def start_emulation(template: Template, settings: LocalRuntimeSettings) -> Emula
         _create_tables(emulation)
         _create_queues(emulation)
         _create_event_buses(emulation)
+        _declare_kms_keys(emulation)
         emulation.event_log_queue_url = _create_event_log(emulation)
     except Exception:
         server.stop()
@@ -249,6 +250,13 @@ def _create_event_buses(emulation: Emulation) -> None:
         emulation.references.refs[logical_id] = bus_name
         emulation.references.attributes[(logical_id, "Arn")] = arn
         emulation.references.attributes[(logical_id, "Name")] = bus_name
+
+
+def _declare_kms_keys(emulation: Emulation) -> None:
+    """No KMS locally: an empty key id makes the functions seal secrets with HC_SECRETS_KEY instead."""
+    for logical_id in emulation.template.resources_of_type("AWS::KMS::Key"):
+        emulation.references.refs[logical_id] = ""
+        emulation.references.attributes[(logical_id, "Arn")] = ""
 
 
 def _create_event_log(emulation: Emulation) -> str:

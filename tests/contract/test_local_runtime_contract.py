@@ -196,6 +196,7 @@ def test_environment_resolves_refs_conditions_and_parameter_overrides():
             "ChecksQueue": "http://queue",
             "SchedulerQueue": "http://scheduler-queue",
             "HealthcheckEventBus": "bus",
+            "SecretsKey": "key-id",
         }
     )
     # when a function's environment is resolved

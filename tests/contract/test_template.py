@@ -240,6 +240,18 @@ def test_only_the_scheduler_and_the_mutations_may_enqueue(transformed):
     }
 
 
+def test_only_writers_seal_and_only_probes_unseal_secret_config_fields(transformed):
+    # given every action each role may be granted
+    actions = _actions_by_role(transformed)
+    # then the mutations seal under a KMS data key, and only the executor and satellite pulls decrypt
+    sealers = {role for role, granted in actions.items() if "kms:GenerateDataKey" in granted}
+    unsealers = {role for role, granted in actions.items() if "kms:Decrypt" in granted}
+    assert sealers == {"ApiMutationsFunctionRole"}
+    assert unsealers == {"ExecutorFunctionRole", "SatelliteIngestFunctionRole"}
+    environment = transformed["Resources"]["ExecutorFunction"]["Properties"]["Environment"]["Variables"]
+    assert environment["HC_SECRETS_KMS_KEY_ID"] == {"Ref": "SecretsKey"}
+
+
 def test_reads_cannot_write_the_main_table(transformed):
     # given the reads role
     reads_policies = transformed["Resources"]["ApiReadsFunctionRole"]["Properties"]["Policies"]
@@ -298,6 +310,7 @@ def test_elasticache_switches_the_cache_backend_and_drops_the_cache_table():
             "ChecksQueue": "q",
             "SchedulerQueue": "s",
             "HealthcheckEventBus": "b",
+            "SecretsKey": "key-id",
         },
         attributes={
             ("StatusCache", "Endpoint.Address"): "cache.example",
