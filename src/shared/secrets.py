@@ -2,7 +2,8 @@
 key from `HC_SECRETS_KEY`) for the twin and tests, and a KMS one for AWS (`HC_SECRETS_KMS_KEY_ID`,
 envelope encryption so values over KMS's 4 KB limit fit and a warm process decrypts without a call).
 
-Services call `seal_config_secrets`, `unsealed_config` and `redacted_config`; nothing else sees a key.
+The composition root hands `default_encryptor()` to services as a collaborator
+(`services/secret_config.py` seals, unseals and redacts with it); nothing else sees a key.
 """
 
 from __future__ import annotations
@@ -10,17 +11,11 @@ from __future__ import annotations
 import base64
 import os
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 from shared import aws
-from shared.domain.secret_fields import REDACTED, redact_secrets, seal_secrets, unseal_secrets
 from shared.observability import logger
 from shared.settings import get_settings
-
-
-class Encryptor(Protocol):
-    def encrypt(self, plaintext: str) -> str: ...
-    def decrypt(self, token: str) -> str: ...
 
 
 class LocalKeyEncryptor:
@@ -80,7 +75,7 @@ def _b64(data: bytes) -> str:
 
 
 @lru_cache(maxsize=1)
-def default_encryptor() -> Encryptor:
+def default_encryptor() -> LocalKeyEncryptor | KmsEncryptor:
     """KMS when a key id is set, else the local key; without either, a key for this process only."""
     settings = get_settings()
     if settings.secrets_kms_key_id:
@@ -95,34 +90,3 @@ def default_encryptor() -> Encryptor:
 
 def reset_encryptor() -> None:
     default_encryptor.cache_clear()
-
-
-def seal_config_secrets(
-    strategy_id: str, given: dict[str, Any], validated: dict[str, Any], previous: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """A validated config ready to store: its secret fields encrypted, omitted or `***` ones kept."""
-    from shared.strategies import get_strategy
-
-    model = get_strategy(strategy_id).config_model
-    return seal_secrets(model, given, validated, previous, default_encryptor().encrypt)
-
-
-def unsealed_config(config: dict[str, Any]) -> dict[str, Any]:
-    """A stored config with its secrets decrypted: for the executor and satellite assignment pulls only.
-    A value this process cannot decrypt (another key) goes out as `***`: that check fails at its
-    target, visibly, instead of failing the whole batch it is in."""
-    encryptor = default_encryptor()
-
-    def decrypt(token: str) -> str:
-        try:
-            return encryptor.decrypt(token)
-        except Exception:  # cryptography's InvalidToken/InvalidTag, a malformed token, KMS refusing
-            logger.warning("secret config field could not be decrypted")
-            return REDACTED
-
-    return unseal_secrets(config, decrypt)
-
-
-def redacted_config(config: dict[str, Any]) -> dict[str, Any]:
-    """A stored config with its secrets shown as `***`."""
-    return redact_secrets(config)

@@ -81,11 +81,10 @@ def test_kms_envelope_seals_values_over_4_kb_with_one_data_key_per_process():
 
 def test_a_secret_sealed_under_another_key_is_sent_starred_not_raised(monkeypatch):
     # given
-    from shared import secrets
+    from shared.services.secret_config import unsealed_config
 
     stored = sealed({"url": "https://a.test/", "headers": {"X-Key": "k1"}})
-    monkeypatch.setattr(secrets, "default_encryptor", lambda: LocalKeyEncryptor(Fernet.generate_key()))
     # when
-    opened = secrets.unsealed_config(stored)
+    opened = unsealed_config(LocalKeyEncryptor(Fernet.generate_key()), stored)
     # then
     assert opened["headers"] == {"X-Key": REDACTED}

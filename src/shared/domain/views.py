@@ -7,6 +7,10 @@ from typing import Any
 
 from pydantic import Field
 
+from shared.domain.health_views import (
+    SystemHealthView,
+    TransitionView,
+)
 from shared.domain.models import (
     ApiKeyView,
     AssertionView,
@@ -18,9 +22,7 @@ from shared.domain.models import (
     RunStatus,
     RunView,
     SatelliteView,
-    SystemHealthView,
     SystemView,
-    TransitionView,
     _Model,
 )
 

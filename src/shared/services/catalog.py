@@ -24,10 +24,10 @@ from shared.domain.models import (
 from shared.domain.records import Page
 from shared.domain.wire import format_timestamp
 from shared.events import ASSIGNMENT_CHANGED, Event
-from shared.secrets import seal_config_secrets
 from shared.services import outbox
 from shared.services.context import Collaborators
 from shared.services.health_state import initial_state, reevaluate_systems
+from shared.services.secret_config import seal_config_secrets
 from shared.strategies import validate_config
 
 CREATE_FIELDS = ("name", "strategyId", "config", "intervalSeconds", "timeoutSeconds", "assertions")
@@ -105,7 +105,7 @@ def create_configuration(c: Collaborators, request: ConfigurationCreate) -> Conf
     config = validate_config(
         request.strategy_id, request.config, allow_private_targets=c.settings.allow_private_targets
     )
-    config = seal_config_secrets(request.strategy_id, request.config, config)
+    config = seal_config_secrets(c.encryptor, request.strategy_id, request.config, config)
     configuration = {
         "id": request.id or str(uuid.uuid4()),
         "name": request.name,
@@ -150,7 +150,9 @@ def update_configuration(
         )
         # Secret fields sent as `***` or left out keep the stored (sealed) value of the same strategy.
         previous = stored["config"] if rules.strategy_id == stored["strategyId"] else None
-        return merged | {"config": seal_config_secrets(rules.strategy_id, rules.config, config, previous)}
+        return merged | {
+            "config": seal_config_secrets(c.encryptor, rules.strategy_id, rules.config, config, previous)
+        }
 
     return _change_configuration(c, configuration_id, changes, expected_version, checked)
 

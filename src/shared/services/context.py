@@ -3,14 +3,15 @@ across warm invocations. Tests build their own `Collaborators` with fakes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from shared import aws
 from shared.clock import utc_now
 from shared.events import EventBridgePublisher
 from shared.retry import CONFLICTS, RetryPolicy
-from shared.services.ports import Clock, EventPublisher, RunQueue, StatusCache, Store
+from shared.secrets import default_encryptor
+from shared.services.ports import Clock, Encryptor, EventPublisher, RunQueue, StatusCache, Store
 from shared.settings import Settings, get_settings
 
 
@@ -23,6 +24,7 @@ class Collaborators:
     clock: Clock = utc_now
     queue: RunQueue | None = None
     conflicts: RetryPolicy = CONFLICTS
+    encryptor: Encryptor = field(default_factory=default_encryptor)
 
 
 @lru_cache(maxsize=1)

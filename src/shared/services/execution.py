@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from shared.domain.wire import LOCAL_SOURCE_ID, LOCAL_SOURCE_LABEL, ResourceId, format_timestamp
 from shared.observability import logger
-from shared.secrets import unsealed_config
 from shared.services.context import Collaborators
 from shared.services.recording import RecordOutcome, RunInput, record_run
+from shared.services.secret_config import unsealed_config
 from shared.strategies.runner import CheckSpec, run_checks_sync
 
 
@@ -75,7 +75,7 @@ def probe_batch(
             CheckSpec(
                 key=message_id,
                 strategy_id=configuration["strategyId"],
-                config=unsealed_config(configuration["config"]),
+                config=unsealed_config(c.encryptor, configuration["config"]),
                 timeout_seconds=configuration["timeoutSeconds"],
                 assertions=configuration.get("assertions", []),
             )

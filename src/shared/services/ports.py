@@ -148,3 +148,10 @@ class EventPublisher(Protocol):
 
 class RunQueue(Protocol):
     def send(self, requests: list[Any]) -> list[Any]: ...
+
+
+class Encryptor(Protocol):
+    """Seals and opens secret config fields (a local key in the twin, KMS in AWS)."""
+
+    def encrypt(self, plaintext: str) -> str: ...
+    def decrypt(self, token: str) -> str: ...

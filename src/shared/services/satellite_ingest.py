@@ -16,12 +16,12 @@ from typing import Any
 from shared.domain.errors import ThrottledError
 from shared.domain.wire import format_timestamp
 from shared.observability import metrics
-from shared.secrets import unsealed_config
 from shared.services import outbox
 from shared.services.bulk_recording import record_system_runs
 from shared.services.context import Collaborators
 from shared.services.recording import RunInput
 from shared.services.satellite_results import IngestReport, authorised_runs, parse_results, result_id
+from shared.services.secret_config import unsealed_config
 
 REQUESTS_PER_MINUTE = 120
 
@@ -58,7 +58,7 @@ def assignments_for(c: Collaborators, satellite: dict) -> tuple[list[dict], str]
                 "systemId": a["systemId"],
                 "configurationId": a["configurationId"],
                 "strategyId": configuration["strategyId"],
-                "config": unsealed_config(configuration["config"]),
+                "config": unsealed_config(c.encryptor, configuration["config"]),
                 "assertions": configuration.get("assertions", []),
                 "intervalSeconds": configuration["intervalSeconds"],
                 "timeoutSeconds": configuration["timeoutSeconds"],

@@ -12,9 +12,9 @@ from pydantic import ValidationError
 
 from shared.domain.satellite_results import SatelliteResult
 from shared.domain.wire import format_timestamp
-from shared.secrets import redacted_config
 from shared.services.context import Collaborators
 from shared.services.recording import RunInput
+from shared.services.secret_config import redacted_config
 from shared.strategies.runner import evaluate_raw_result
 
 MAX_FUTURE_SKEW = timedelta(minutes=5)

@@ -5,8 +5,6 @@ import gzip
 import re
 from pathlib import Path
 
-import pytest
-
 from functions.api_reads.api_document import openapi_document
 
 API_MD = Path(__file__).resolve().parents[3] / "docs" / "api.md"  # the project's copy of the contract

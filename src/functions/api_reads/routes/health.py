@@ -6,12 +6,14 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.domain.errors import PayloadTooLargeError
-from shared.domain.models import (
-    HEALTH_BATCH_LIMIT,
+from shared.domain.health_views import (
     AvailabilityView,
-    HealthBatchRequest,
     HistoryView,
     SystemHealthView,
+)
+from shared.domain.models import (
+    HEALTH_BATCH_LIMIT,
+    HealthBatchRequest,
 )
 from shared.domain.views import AnalysisRunsView, HealthBatchView, RunPage, TransitionPage
 from shared.http.answers import READ_ERRORS, answers
