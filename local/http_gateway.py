@@ -236,7 +236,8 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+    # Every method reaches the routes, as through API Gateway: a wrong one gets the API's own 405.
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_TRACE = _handle
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug(format, *args)

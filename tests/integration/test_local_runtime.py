@@ -97,6 +97,14 @@ def test_an_unknown_route_answers_404_in_the_error_shape(stack):
     assert json.loads(payload)["error"]["code"] == "NOT_FOUND"
 
 
+def test_trace_gets_the_apis_405_not_an_html_501(stack):
+    # when a method no route has is sent through the gateway
+    status, payload = _request(stack, "TRACE", "/systems")
+    # then the functions answer it in the error shape
+    assert status == 405
+    assert json.loads(payload)["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
 def test_the_root_path_is_answered_by_the_gateway_itself(stack):
     status, payload = _request(stack, "GET", "/")
     assert status == 404
