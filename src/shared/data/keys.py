@@ -13,6 +13,10 @@ Partitions:
   TOMBSTONES            SYSTEM#<id> (deleted systems whose history retention still has to purge)
   RATE#<owner>          <window> (request counter of a satellite, expires)
   SWEEP#<name>          META (checkpoint of a paginated background sweep)
+  CHANNEL#<id>          META (an alert channel; its secrets sealed)
+  POLICY#<id>           META (an alert policy)
+  ALERT#<systemId>      STATE (recent transitions, flapping, the open incident)
+  INCIDENT#<id>         META, TL#<at>#<entryId> (timeline), DLV#<step>#<channelId> (deliveries)
 Index ByType (gsi1pk = TYPE#<kind>, gsi1sk = id) lists resources; index ByNextDue
 (dueShard, nextDueAt) holds only assignments the scheduler must run, spread over `due_shard`s.
 """
@@ -145,3 +149,40 @@ def all_due_shards(shards: int = DEFAULT_DUE_SHARDS) -> list[str]:
 
 def sweep_checkpoint_key(sweep: str) -> dict:
     return _key(f"SWEEP#{sweep}", META)
+
+
+def channel_key(channel_id: str) -> dict:
+    return _key(f"CHANNEL#{channel_id}", META)
+
+
+def alert_policy_key(policy_id: str) -> dict:
+    return _key(f"POLICY#{policy_id}", META)
+
+
+def alert_state_key(system_id: str) -> dict:
+    return _key(f"ALERT#{system_id}", STATE)
+
+
+def incident_partition(incident_id: str) -> str:
+    return f"INCIDENT#{incident_id}"
+
+
+def incident_key(incident_id: str) -> dict:
+    return _key(incident_partition(incident_id), META)
+
+
+def incident_index(opened_at: str, incident_id: str) -> dict:
+    """Incidents are listed newest first: the index sort key starts with the opening time."""
+    return type_index("incident", f"{opened_at}#{incident_id}")
+
+
+TIMELINE_PREFIX = "TL#"
+DELIVERY_PREFIX = "DLV#"
+
+
+def timeline_entry_key(incident_id: str, at: str, entry_id: str) -> dict:
+    return _key(incident_partition(incident_id), f"{TIMELINE_PREFIX}{at}#{entry_id}")
+
+
+def delivery_key(incident_id: str, step: str, channel_id: str) -> dict:
+    return _key(incident_partition(incident_id), f"{DELIVERY_PREFIX}{step}#{channel_id}")
