@@ -16,7 +16,7 @@ import boto3
 
 from local.aws_server import EmulationProcess
 from local.settings import LocalRuntimeSettings
-from local.template import LambdaFunction, ResourceReferences, Template
+from local.template import LOCAL_ACCOUNT_ID, LambdaFunction, ResourceReferences, Template
 
 EVENT_LOG_NAME = "healthcheck-local-event-log"
 
@@ -184,6 +184,7 @@ def start_emulation(template: Template, settings: LocalRuntimeSettings) -> Emula
         _create_queues(emulation)
         _create_event_buses(emulation)
         _declare_kms_keys(emulation)
+        _create_alerting_resources(emulation)
         emulation.event_log_queue_url = _create_event_log(emulation)
     except Exception:
         server.stop()
@@ -257,6 +258,40 @@ def _declare_kms_keys(emulation: Emulation) -> None:
     for logical_id in emulation.template.resources_of_type("AWS::KMS::Key"):
         emulation.references.refs[logical_id] = ""
         emulation.references.attributes[(logical_id, "Arn")] = ""
+
+
+def _create_alerting_resources(emulation: Emulation) -> None:
+    """Rules that feed queues, the wake-up schedule group, and local names for the scheduler's role."""
+    for logical_id in emulation.template.resources_of_type("AWS::IAM::Role"):
+        emulation.references.attributes[(logical_id, "Arn")] = (
+            f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:role/{logical_id}"
+        )
+    scheduler = emulation.client("scheduler")
+    for logical_id, properties in emulation.template.resources_of_type(
+        "AWS::Scheduler::ScheduleGroup"
+    ).items():
+        name = emulation.template.resolve(properties.get("Name", logical_id), emulation.references)
+        scheduler.create_schedule_group(Name=name)
+        emulation.references.refs[logical_id] = name
+    events = emulation.client("events")
+    queues = emulation.template.resources_of_type("AWS::SQS::Queue")
+    for logical_id, properties in emulation.template.resources_of_type("AWS::Events::Rule").items():
+        targets = [
+            t
+            for t in properties.get("Targets", [])
+            if t.get("Arn", {}).get("Fn::GetAtt", [None])[0] in queues
+        ]
+        if not targets:
+            continue
+        bus = emulation.template.resolve(properties.get("EventBusName", "default"), emulation.references)
+        events.put_rule(
+            Name=logical_id, EventBusName=bus, EventPattern=json.dumps(properties["EventPattern"])
+        )
+        resolved = [
+            {"Id": t["Id"], "Arn": emulation.template.resolve(t["Arn"], emulation.references)}
+            for t in targets
+        ]
+        events.put_targets(Rule=logical_id, EventBusName=bus, Targets=resolved)
 
 
 def _create_event_log(emulation: Emulation) -> str:

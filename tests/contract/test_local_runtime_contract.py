@@ -197,7 +197,10 @@ def test_environment_resolves_refs_conditions_and_parameter_overrides():
             "SchedulerQueue": "http://scheduler-queue",
             "HealthcheckEventBus": "bus",
             "SecretsKey": "key-id",
-        }
+            "NotificationsQueue": "http://notifications",
+            "AlertScheduleGroup": "alerts",
+        },
+        attributes={("NotificationsQueue", "Arn"): "arn:n", ("AlertSchedulerRole", "Arn"): "arn:r"},
     )
     # when a function's environment is resolved
     environment = template.function_environment(template.function("api_reads"), references)

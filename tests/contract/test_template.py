@@ -57,6 +57,21 @@ EXPECTED_ROUTES = {
     "GET /satellite/assignments": SATELLITE,
     "POST /satellite/results": SATELLITE,
     "POST /satellite/heartbeat": SATELLITE,
+    "GET /channels": READS,
+    "GET /channels/{channelId}": READS,
+    "GET /alert-policies": READS,
+    "GET /alert-policies/{policyId}": READS,
+    "GET /incidents": READS,
+    "GET /incidents/{incidentId}": READS,
+    "GET /incidents/{incidentId}/deliveries": READS,
+    "POST /channels": MUTATIONS,
+    "PATCH /channels/{channelId}": MUTATIONS,
+    "DELETE /channels/{channelId}": MUTATIONS,
+    "POST /channels/{channelId}/test": MUTATIONS,
+    "POST /alert-policies": MUTATIONS,
+    "PATCH /alert-policies/{policyId}": MUTATIONS,
+    "DELETE /alert-policies/{policyId}": MUTATIONS,
+    "POST /incidents/{incidentId}/acknowledge": MUTATIONS,
 }
 EXPECTED_FUNCTIONS = {
     READS,
@@ -67,6 +82,7 @@ EXPECTED_FUNCTIONS = {
     "SatelliteSweepFunction",
     "ExecutorFunction",
     "RetentionFunction",
+    "NotifierFunction",
 }
 
 ELASTICACHE_PARAMETERS = {
@@ -159,9 +175,10 @@ def test_sam_transform_produces_every_function_schedule_and_queue_mapping(transf
     assert len(schedules) == 3
     assert all("Name" not in schedule["Properties"] for schedule in schedules.values())
     by_function = {m["Properties"]["FunctionName"]["Ref"]: m["Properties"] for m in mappings.values()}
-    assert set(by_function) == {"ExecutorFunction", "SchedulerShardFunction"}
-    assert by_function["ExecutorFunction"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert by_function["ExecutorFunction"]["BatchSize"] == 10
+    assert set(by_function) == {"ExecutorFunction", "SchedulerShardFunction", "NotifierFunction"}
+    for queue_consumer in ("ExecutorFunction", "NotifierFunction"):
+        assert by_function[queue_consumer]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert by_function[queue_consumer]["BatchSize"] == 10
     # one shard per worker, and every shard of a tick at once
     assert by_function["SchedulerShardFunction"]["BatchSize"] == 1
     assert by_function["SchedulerShardFunction"]["ScalingConfig"]["MaximumConcurrency"] == 64
@@ -230,7 +247,13 @@ def test_only_the_scheduler_and_the_mutations_may_enqueue(transformed):
         role for role, granted in actions.items() if any(a.startswith("sqs:SendMessage") for a in granted)
     }
     publishers = {role for role, granted in actions.items() if "events:PutEvents" in granted}
-    assert senders == {"SchedulerFunctionRole", "SchedulerShardFunctionRole", "ApiMutationsFunctionRole"}
+    assert senders == {
+        "SchedulerFunctionRole",
+        "SchedulerShardFunctionRole",
+        "ApiMutationsFunctionRole",
+        "NotifierFunctionRole",
+        "AlertSchedulerRole",
+    }
     assert publishers == {
         "ApiMutationsFunctionRole",
         "ExecutorFunctionRole",
@@ -311,8 +334,12 @@ def test_elasticache_switches_the_cache_backend_and_drops_the_cache_table():
             "SchedulerQueue": "s",
             "HealthcheckEventBus": "b",
             "SecretsKey": "key-id",
+            "NotificationsQueue": "n",
+            "AlertScheduleGroup": "g",
         },
         attributes={
+            ("NotificationsQueue", "Arn"): "arn:n",
+            ("AlertSchedulerRole", "Arn"): "arn:r",
             ("StatusCache", "Endpoint.Address"): "cache.example",
             ("StatusCache", "Endpoint.Port"): "6379",
         },

@@ -106,7 +106,9 @@ class AlertingStore(TableBase):
             item = _plain(keys.alert_state_key(state["systemId"])) | state
             operations.append(self._versioned_put(item))
         if incident is not None:
-            item = _plain(keys.incident_key(incident["id"]) | keys.incident_index(incident["openedAt"], incident["id"]))
+            item = _plain(
+                keys.incident_key(incident["id"]) | keys.incident_index(incident["openedAt"], incident["id"])
+            )
             operations.append(self._versioned_put(item | incident))
         for entry in timeline:
             key = keys.timeline_entry_key(entry["incidentId"], entry["at"], uuid.uuid4().hex[:12])
@@ -144,4 +146,3 @@ class AlertingStore(TableBase):
     def deliveries(self, incident_id: str) -> list[dict]:
         items = self._query_all(keys.incident_partition(incident_id), sk_prefix=keys.DELIVERY_PREFIX)
         return [strip_keys(i) for i in items]
-

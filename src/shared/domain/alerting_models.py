@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic.alias_generators import to_camel
 
 from shared.domain.models import Name, ResourceId, Tag, Timestamp, _Model, _Request
 
@@ -162,6 +163,8 @@ class AlertPolicyPatch(_Request):
 
 
 class AlertPolicyView(AlertPolicyCreate):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
     id: str
     created_at: Timestamp
     updated_at: Timestamp

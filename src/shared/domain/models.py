@@ -59,12 +59,14 @@ class SystemCreate(_Request):
     name: Name
     description: Description = ""
     tags: list[Tag] = Field(default_factory=list, max_length=50)
+    depends_on: list[ResourceId] = Field(default_factory=list, max_length=20)
 
 
 class SystemPatch(_Request):
     name: Name | None = None
     description: Description | None = None
     tags: list[Tag] | None = Field(None, max_length=50)
+    depends_on: list[ResourceId] | None = Field(None, max_length=20)
 
 
 class SystemView(_Model):
@@ -72,6 +74,7 @@ class SystemView(_Model):
     name: str
     description: str
     tags: list[str]
+    depends_on: list[str] = Field(default_factory=list)
     created_at: Timestamp
     updated_at: Timestamp
     version: int

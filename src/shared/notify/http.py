@@ -18,28 +18,39 @@ RETRYABLE_STATUSES = frozenset({408, 425, 429})
 
 
 def post_json(
-    url: str, body: bytes, headers: dict[str, str], *, allow_private_targets: bool, timeout_seconds: float = TIMEOUT_SECONDS
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    allow_private_targets: bool,
+    timeout_seconds: float = TIMEOUT_SECONDS,
 ) -> SendResult:
     """POST `body` as JSON; 2xx is delivered, 408/429/5xx and network failures are worth a retry."""
     return asyncio.run(_post(url, body, headers, allow_private_targets, timeout_seconds))
 
 
-async def _post(url: str, body: bytes, headers: dict, allow_private_targets: bool, timeout: float) -> SendResult:
+async def _post(
+    url: str, body: bytes, headers: dict, allow_private_targets: bool, timeout: float
+) -> SendResult:
     started = time.perf_counter()
     try:
         check_literal_host(urlsplit(url).hostname or "", allow_private_targets=allow_private_targets)
-        connector = aiohttp.TCPConnector(resolver=GuardedResolver(allow_private_targets=allow_private_targets))
-        async with aiohttp.ClientSession(
-            connector=connector, trust_env=False, timeout=aiohttp.ClientTimeout(total=timeout)
-        ) as session:
-            async with session.post(
+        connector = aiohttp.TCPConnector(
+            resolver=GuardedResolver(allow_private_targets=allow_private_targets)
+        )
+        async with (
+            aiohttp.ClientSession(
+                connector=connector, trust_env=False, timeout=aiohttp.ClientTimeout(total=timeout)
+            ) as session,
+            session.post(
                 url,
                 data=body,
                 headers={"Content-Type": "application/json", "User-Agent": USER_AGENT} | headers,
                 allow_redirects=False,
-            ) as response:
-                await response.read()
-                status = response.status
+            ) as response,
+        ):
+            await response.read()
+            status = response.status
     except TargetForbiddenError as error:
         return SendResult(False, None, _ms(started), str(error), retryable=False)
     except TimeoutError:

@@ -107,14 +107,19 @@ class EmailSender:
         started = time.perf_counter()
         try:
             if config["via"] == "sns":
-                self._sns().publish(TopicArn=config["topicArn"], Subject=subject, Message=text_body(notification))
+                self._sns().publish(
+                    TopicArn=config["topicArn"], Subject=subject, Message=text_body(notification)
+                )
             else:
                 self._ses().send_email(
                     Source=config["fromAddress"],
                     Destination={"ToAddresses": config["toAddresses"]},
-                    Message={"Subject": {"Data": subject}, "Body": {"Text": {"Data": text_body(notification)}}},
+                    Message={
+                        "Subject": {"Data": subject},
+                        "Body": {"Text": {"Data": text_body(notification)}},
+                    },
                 )
-        except Exception as error:  # noqa: BLE001 - any AWS failure is a failed, retryable delivery
+        except Exception as error:
             return SendResult(False, None, _ms(started), f"{type(error).__name__}: {error}"[:300])
         return SendResult(True, None, _ms(started))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from shared.domain.errors import NotFoundError, ValidationFailedError
 from shared.domain.models import (
     AssignmentPut,
     AssignmentView,
@@ -49,17 +50,35 @@ def create_system(c: Collaborators, request: SystemCreate) -> SystemView:
     """Create a system with an unknown initial health state."""
     now, _ = _now(c)
     system_id = request.id or str(uuid.uuid4())
+    _require_dependencies(c, system_id, request.depends_on)
     system = {
         "id": system_id,
         "name": request.name,
         "description": request.description,
         "tags": request.tags,
+        "dependsOn": request.depends_on,
         "createdAt": now,
         "updatedAt": now,
         "version": 1,
     }
     c.repository.create_system(system, initial_state(system_id, now))
     return SystemView.model_validate(system)
+
+
+def _require_dependencies(c: Collaborators, system_id: str, depends_on: list[str]) -> None:
+    """A system may depend on existing other systems only (alerting holds dependents back on them)."""
+    problems = (
+        [{"field": "body.dependsOn", "message": "a system cannot depend on itself"}]
+        if system_id in depends_on
+        else []
+    )
+    for dependency in dict.fromkeys(d for d in depends_on if d != system_id):
+        try:
+            c.repository.get_system(dependency)
+        except NotFoundError:
+            problems.append({"field": "body.dependsOn", "message": f"unknown system {dependency}"})
+    if problems:
+        raise ValidationFailedError("dependsOn names systems that cannot be dependencies", problems)
 
 
 def get_system(c: Collaborators, system_id: str) -> SystemView:
@@ -78,6 +97,8 @@ def update_system(
     """Apply a patch to a system (compare-and-set on its version)."""
     now, _ = _now(c)
     changes = patch.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
+    if "dependsOn" in changes:
+        _require_dependencies(c, system_id, changes["dependsOn"])
     return SystemView.model_validate(
         c.repository.update_system(system_id, changes, expected_version=expected_version, now=now)
     )

@@ -66,7 +66,9 @@ class MemoryAlertingStore:
             if item is not None:
                 current = stored.get(item[key])
                 expected = item["version"] - 1
-                if (current is None and item["version"] != 1) or (current is not None and current["version"] != expected):
+                if (current is None and item["version"] != 1) or (
+                    current is not None and current["version"] != expected
+                ):
                     raise StaleWriteError("ConditionalCheckFailed")
         if state is not None:
             self.states[state["systemId"]] = copy.deepcopy(state)
@@ -86,7 +88,9 @@ class MemoryAlertingStore:
         return copy.deepcopy(self.delivery_items.get((incident_id, step, channel_id)))
 
     def put_delivery(self, delivery):
-        self.delivery_items[(delivery["incidentId"], delivery["step"], delivery["channelId"])] = copy.deepcopy(delivery)
+        self.delivery_items[(delivery["incidentId"], delivery["step"], delivery["channelId"])] = (
+            copy.deepcopy(delivery)
+        )
 
     def deliveries(self, incident_id):
         return [copy.deepcopy(v) for k, v in sorted(self.delivery_items.items()) if k[0] == incident_id]

@@ -8,15 +8,35 @@ from tests.unit.alerting.fakes import world
 
 
 def channel(w, channel_id="ops", channel_type="webhook"):
-    item = {"id": channel_id, "name": channel_id, "type": channel_type, "config": {"url": "https://hooks.example.com/x"},
-            "signingSecret": "sealed:terces", "createdAt": "x", "updatedAt": "x", "version": 1}
+    item = {
+        "id": channel_id,
+        "name": channel_id,
+        "type": channel_type,
+        "config": {"url": "https://hooks.example.com/x"},
+        "signingSecret": "sealed:terces",
+        "createdAt": "x",
+        "updatedAt": "x",
+        "version": 1,
+    }
     w.store.create_resource("channel", item)
 
 
 def policy(w, policy_id="p", **fields):
-    item = {"id": policy_id, "name": policy_id, "systemIds": [], "tags": [], "checkIds": [], "channelIds": ["ops"],
-            "notifyOn": ["unhealthy"], "forSeconds": 0, "sendOnRecovery": True, "remindEverySeconds": None,
-            "escalations": [], "flapping": {"transitions": 5, "windowSeconds": 600}, "version": 1} | fields
+    item = {
+        "id": policy_id,
+        "name": policy_id,
+        "systemIds": [],
+        "tags": [],
+        "checkIds": [],
+        "channelIds": ["ops"],
+        "notifyOn": ["unhealthy"],
+        "forSeconds": 0,
+        "sendOnRecovery": True,
+        "remindEverySeconds": None,
+        "escalations": [],
+        "flapping": {"transitions": 5, "windowSeconds": 600},
+        "version": 1,
+    } | fields
     w.store.create_resource("alertPolicy", item)
 
 
@@ -41,7 +61,12 @@ def test_a_transition_to_unhealthy_notifies_once_and_recovery_once(w):
     assert w.sent_kinds() == ["open", "resolve"]
     (incident,) = w.store.incidents.values()
     assert incident["status"] == "resolved"
-    assert [e["kind"] for e in w.store.timeline(incident["id"])] == ["opened", "delivered", "resolved", "delivered"]
+    assert [e["kind"] for e in w.store.timeline(incident["id"])] == [
+        "opened",
+        "delivered",
+        "resolved",
+        "delivered",
+    ]
     assert w.scheduler.wakeups == {}
 
 
@@ -125,8 +150,16 @@ def test_reminders_and_escalation_on_schedule_and_none_after_acknowledge(w):
 
 def test_a_suppressing_maintenance_holds_the_page_until_it_ends(w):
     # given
-    w.systems.add("web", maintenances=[{"suppressNotifications": True, "startsAt": "2026-01-05T11:00:00.000Z",
-                                        "endsAt": "2026-01-05T12:10:00.000Z"}])
+    w.systems.add(
+        "web",
+        maintenances=[
+            {
+                "suppressNotifications": True,
+                "startsAt": "2026-01-05T11:00:00.000Z",
+                "endsAt": "2026-01-05T12:10:00.000Z",
+            }
+        ],
+    )
     policy(w)
     # when
     w.transition("web", "unhealthy")
@@ -176,7 +209,9 @@ def test_a_dependent_notified_before_its_root_failed_still_sends_its_recovery(w)
     w.drain()
     # then
     assert [(n["systemId"], n["stepKind"]) for _, n in w.sender.sent] == [
-        ("app", "open"), ("db", "open"), ("app", "resolve")
+        ("app", "open"),
+        ("db", "open"),
+        ("app", "resolve"),
     ]
 
 
@@ -194,7 +229,9 @@ def test_a_dependent_still_down_after_its_root_recovers_is_paged(w):
     w.run_until(120)
     # then
     assert [(n["systemId"], n["stepKind"]) for _, n in w.sender.sent] == [
-        ("db", "open"), ("db", "resolve"), ("app", "open")
+        ("db", "open"),
+        ("db", "resolve"),
+        ("app", "open"),
     ]
 
 

@@ -95,7 +95,7 @@ def test_a_held_back_open_notice_is_looked_at_again_soon():
 def test_more_than_five_transitions_in_ten_minutes_is_flapping_and_settles_after_a_quiet_window():
     # given
     five = [format_timestamp(at(60 * i)) for i in range(5)]
-    six = five + [format_timestamp(at(300))]
+    six = [*five, format_timestamp(at(300))]
     # then
     assert not is_flapping(five, at(300), threshold=5, window_seconds=600)
     assert is_flapping(six, at(300), threshold=5, window_seconds=600)
@@ -111,11 +111,19 @@ def test_only_unhealthy_dependencies_hold_a_dependent_back():
 
 def test_suppressing_maintenance_covers_its_window_only():
     # given
-    windows = [{"suppressNotifications": True, "startsAt": "2026-01-05T12:00:00.000Z", "endsAt": "2026-01-05T13:00:00.000Z"}]
+    windows = [
+        {
+            "suppressNotifications": True,
+            "startsAt": "2026-01-05T12:00:00.000Z",
+            "endsAt": "2026-01-05T13:00:00.000Z",
+        }
+    ]
     # then
     assert in_suppressing_maintenance(windows, "2026-01-05T12:30:00.000Z")
     assert not in_suppressing_maintenance(windows, "2026-01-05T13:00:00.000Z")
-    assert not in_suppressing_maintenance([windows[0] | {"suppressNotifications": False}], "2026-01-05T12:30:00.000Z")
+    assert not in_suppressing_maintenance(
+        [windows[0] | {"suppressNotifications": False}], "2026-01-05T12:30:00.000Z"
+    )
 
 
 def test_back_off_doubles_up_to_its_cap():

@@ -1,3 +1,3 @@
-from functions.api_mutations.routes import access, catalog, checks
+from functions.api_mutations.routes import access, alerting, catalog, checks
 
-ROUTERS = (catalog.router, checks.router, access.router)
+ROUTERS = (catalog.router, checks.router, access.router, alerting.router)

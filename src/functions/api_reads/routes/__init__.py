@@ -1,3 +1,3 @@
-from functions.api_reads.routes import access, catalog, health
+from functions.api_reads.routes import access, alerting, catalog, health
 
-ROUTERS = (catalog.router, health.router, access.router)
+ROUTERS = (catalog.router, health.router, access.router, alerting.router)

@@ -56,7 +56,9 @@ def list_channels(a: Alerting, *, limit: int, cursor: str | None) -> dict:
     return {"items": [channel_view(i) for i in page.items], "next_cursor": page.next_cursor}
 
 
-def update_channel(a: Alerting, channel_id: str, patch: ChannelPatch, *, expected_version: int | None) -> ChannelView:
+def update_channel(
+    a: Alerting, channel_id: str, patch: ChannelPatch, *, expected_version: int | None
+) -> ChannelView:
     """Change a channel's name or config; omitted or `***` secret fields keep their stored value."""
     current = a.store.get_resource(CHANNEL, channel_id)
     if expected_version is not None and current["version"] != expected_version:
@@ -109,7 +111,10 @@ def test_channel(a: Alerting, channel_id: str) -> ChannelTestResult:
 
 
 def channel_view(item: dict) -> ChannelView:
-    shown = {k: SECRET_SHOWN if k in SECRET_CONFIG_FIELDS.get(item["type"], ()) else v for k, v in item["config"].items()}
+    shown = {
+        k: SECRET_SHOWN if k in SECRET_CONFIG_FIELDS.get(item["type"], ()) else v
+        for k, v in item["config"].items()
+    }
     return ChannelView.model_validate(item | {"config": shown})
 
 

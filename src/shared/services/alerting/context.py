@@ -38,7 +38,12 @@ def default_alerting() -> Alerting:
     from shared import aws
     from shared.data.alerting import AlertingStore as DynamoAlertingStore
     from shared.data.repository import Repository
-    from shared.notify.adapters import RepositorySystems, SchedulerWakeups, SqsDeliveryQueue, default_encryptor
+    from shared.notify.adapters import (
+        RepositorySystems,
+        SchedulerWakeups,
+        SqsDeliveryQueue,
+        default_encryptor,
+    )
     from shared.notify.senders import default_senders
     from shared.settings import get_settings
 

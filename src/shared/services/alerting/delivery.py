@@ -57,7 +57,9 @@ def deliver(a: Alerting, message: dict, *, attempt: int) -> DeliveryOutcome:
     channel = a.store.get_channels([channel_id]).get(channel_id)
     if channel is None:
         _log(a, incident_id, step, channel_id, delivery, attempt, at, None, "channel deleted", "failed")
-        a.store.save_alerting(timeline=[_timeline(incident_id, at, step, channel_id, "not sent: channel deleted")])
+        a.store.save_alerting(
+            timeline=[_timeline(incident_id, at, step, channel_id, "not sent: channel deleted")]
+        )
         return DeliveryOutcome("dropped")
     if message["stepKind"] == "acknowledge" and channel["type"] != "pagerduty":
         return DeliveryOutcome("skipped")
@@ -68,12 +70,16 @@ def deliver(a: Alerting, message: dict, *, attempt: int) -> DeliveryOutcome:
     _log(a, incident_id, step, channel_id, delivery, attempt, at, result, result.error, status)
     if result.delivered:
         verb = STEP_VERBS.get(message["stepKind"], "sent")
-        a.store.save_alerting(timeline=[_timeline(incident_id, at, step, channel_id, f"{verb} on {channel['name']}")])
+        a.store.save_alerting(
+            timeline=[_timeline(incident_id, at, step, channel_id, f"{verb} on {channel['name']}")]
+        )
         return DeliveryOutcome("sent")
     logger.warning("delivery failed", incident_id=incident_id, channel_id=channel_id, attempt=attempt)
     if final:
         text = f"delivery to {channel['name']} failed after {attempt} attempts: {result.error}"
-        a.store.save_alerting(timeline=[_timeline(incident_id, at, step, channel_id, text, kind="deliveryFailed")])
+        a.store.save_alerting(
+            timeline=[_timeline(incident_id, at, step, channel_id, text, kind="deliveryFailed")]
+        )
         if not result.retryable:
             return DeliveryOutcome("failed")
     raise DeliveryRetry(result.error or "delivery failed", rules.retry_delay_seconds(attempt), final=final)
@@ -94,13 +100,22 @@ def _log(a, incident_id, step, channel_id, delivery, attempt, at, result, error,
             "step": step,
             "channelId": channel_id,
             "status": status,
-            "attempts": previous + [entry],
+            "attempts": [*previous, entry],
         }
     )
 
 
-def _timeline(incident_id: str, at: str, step: str, channel_id: str, message: str, kind: str = "delivered") -> dict:
-    return {"incidentId": incident_id, "at": at, "kind": kind, "message": message, "channelId": channel_id, "step": step}
+def _timeline(
+    incident_id: str, at: str, step: str, channel_id: str, message: str, kind: str = "delivered"
+) -> dict:
+    return {
+        "incidentId": incident_id,
+        "at": at,
+        "kind": kind,
+        "message": message,
+        "channelId": channel_id,
+        "step": step,
+    }
 
 
 def deliveries_of(a: Alerting, incident_id: str) -> list[dict]:
@@ -108,4 +123,3 @@ def deliveries_of(a: Alerting, incident_id: str) -> list[dict]:
     if a.store.get_incident(incident_id) is None:
         raise NotFoundError(f"incident {incident_id} not found")
     return a.store.deliveries(incident_id)
-

@@ -88,7 +88,13 @@ def handle_transition(a: Alerting, detail: dict) -> str | None:
 def _apply_transition(a: Alerting, detail: dict) -> str | None:
     system_id, at, status = detail["systemId"], detail["timestamp"], detail["newStatus"]
     previous = a.store.get_alert_state(system_id)
-    state = previous or {"systemId": system_id, "version": 0, "lastAt": "", "transitions": [], "flapping": False}
+    state = previous or {
+        "systemId": system_id,
+        "version": 0,
+        "lastAt": "",
+        "transitions": [],
+        "flapping": False,
+    }
     if state["lastAt"] and at <= state["lastAt"]:
         logger.info("transition already handled", system_id=system_id, at=at)
         return None
@@ -98,12 +104,18 @@ def _apply_transition(a: Alerting, detail: dict) -> str | None:
     covering = [
         p
         for p in _policies(a).values()
-        if rules.policy_covers(p, system_id, facts.tags, facts.check_ids) and (p.on_unhealthy or p.on_degraded)
+        if rules.policy_covers(p, system_id, facts.tags, facts.check_ids)
+        and (p.on_unhealthy or p.on_degraded)
     ]
     flap = min(covering, key=lambda p: p.flap_transitions / p.flap_window_seconds, default=DEFAULT_FLAP)
     moment = parse_timestamp(at)
     transitions = rules.transitions_in_window(state["transitions"] + [at], moment, flap.flap_window_seconds)
-    state = state | {"version": state["version"] + 1, "lastAt": at, "transitions": transitions, "status": status}
+    state = state | {
+        "version": state["version"] + 1,
+        "lastAt": at,
+        "transitions": transitions,
+        "status": status,
+    }
     incident = a.store.get_incident(state["incidentId"]) if state.get("incidentId") else None
     timeline: list[dict] = []
     notifying = [p for p in covering if rules.notifies_on(p, status)]
@@ -215,7 +227,9 @@ def _advance_once(a: Alerting, incident_id: str) -> list[Step]:
                 # The settled notice says it recovered: no separate recovery notice.
                 done |= {f"{p.id}:{rules.RESOLVE_STEP}" for p in policies}
             done |= opened
-            timeline.append(_entry(incident_id, at, "settled", f"no longer flapping: {incident['healthStatus']}"))
+            timeline.append(
+                _entry(incident_id, at, "settled", f"no longer flapping: {incident['healthStatus']}")
+            )
             state = state and state | {"version": state["version"] + 1, "flapping": False}
             if state and not still_down:
                 state["incidentId"] = None
@@ -226,7 +240,9 @@ def _advance_once(a: Alerting, incident_id: str) -> list[Step]:
         acknowledged = incident["status"] == "acknowledged"
         opened = any(f"{p.id}:{rules.OPEN_STEP}" in done for p in policies)
         for p in policies:
-            steps += rules.due_steps(p, parse_timestamp(incident["openedAt"]), now, acknowledged=acknowledged, done=done)
+            steps += rules.due_steps(
+                p, parse_timestamp(incident["openedAt"]), now, acknowledged=acknowledged, done=done
+            )
         quiet = [] if opened or not steps else _quiet_reasons(a, incident, at)
         if quiet:
             steps = []
@@ -235,7 +251,9 @@ def _advance_once(a: Alerting, incident_id: str) -> list[Step]:
                 timeline.append(_entry(incident_id, at, "suppressed", "held back: " + ", ".join(quiet)))
         done_after = done | {s.key for s in steps}
         wakes = [
-            rules.next_wakeup(p, parse_timestamp(incident["openedAt"]), now, acknowledged=acknowledged, done=done_after)
+            rules.next_wakeup(
+                p, parse_timestamp(incident["openedAt"]), now, acknowledged=acknowledged, done=done_after
+            )
             for p in policies
         ]
         wake = min((w for w in wakes if w), default=None)
@@ -255,7 +273,9 @@ def _advance_once(a: Alerting, incident_id: str) -> list[Step]:
 def _reached(policy: rules.PolicyRule, done: set[str]) -> tuple[str, ...]:
     """The channels a policy has notified about this incident: its own and those escalated to."""
     escalated = [
-        c for k, (_, channels) in enumerate(policy.escalations, start=1) if f"{policy.id}:escalate:{k}" in done
+        c
+        for k, (_, channels) in enumerate(policy.escalations, start=1)
+        if f"{policy.id}:escalate:{k}" in done
         for c in channels
     ]
     return tuple(dict.fromkeys(policy.channel_ids + tuple(escalated)))
@@ -276,9 +296,12 @@ def _quiet_reasons(a: Alerting, incident: dict, at: str) -> list[str]:
     facts = a.systems.facts(incident["systemId"])
     if facts is None:
         return []
-    reasons = [f"dependency {d} is unhealthy" for d in rules.blocking_dependencies(
-        facts.depends_on, a.systems.statuses(facts.depends_on) if facts.depends_on else {}
-    )]
+    reasons = [
+        f"dependency {d} is unhealthy"
+        for d in rules.blocking_dependencies(
+            facts.depends_on, a.systems.statuses(facts.depends_on) if facts.depends_on else {}
+        )
+    ]
     if rules.in_suppressing_maintenance(facts.maintenances, at):
         reasons.append("maintenance with suppressNotifications")
     return reasons
@@ -286,7 +309,13 @@ def _quiet_reasons(a: Alerting, incident: dict, at: str) -> list[str]:
 
 def _queue_deliveries(a: Alerting, incident_id: str, steps: list[Step]) -> None:
     messages = [
-        {"kind": "deliver", "incidentId": incident_id, "step": s.key, "stepKind": s.kind, "channelId": channel_id}
+        {
+            "kind": "deliver",
+            "incidentId": incident_id,
+            "step": s.key,
+            "stepKind": s.kind,
+            "channelId": channel_id,
+        }
         for s in steps
         for channel_id in dict.fromkeys(s.channel_ids)
     ]
@@ -296,7 +325,7 @@ def _queue_deliveries(a: Alerting, incident_id: str, steps: list[Step]) -> None:
 
 def _set_wakeup(a: Alerting, incident: dict, wake: datetime | None) -> None:
     name = wakeup_name(incident["id"])
-    if wake is None or incident["status"] in ("resolved", "acknowledged") and not incident["flapping"]:
+    if wake is None or (incident["status"] in ("resolved", "acknowledged") and not incident["flapping"]):
         a.scheduler.cancel(name)
     else:
         a.scheduler.wake_at(name, wake, {"kind": "wake", "incidentId": incident["id"]})
@@ -334,7 +363,9 @@ def acknowledge(a: Alerting, incident_id: str, *, by: str) -> dict:
             stepsDone=sorted(done | {s.key for s in steps}),
         )
         _queue_deliveries(a, incident_id, steps)
-        a.store.save_alerting(incident=updated, timeline=[_entry(incident_id, at, "acknowledged", f"by {by}")])
+        a.store.save_alerting(
+            incident=updated, timeline=[_entry(incident_id, at, "acknowledged", f"by {by}")]
+        )
         result[:] = [updated]
 
     _retrying(write)
@@ -352,3 +383,11 @@ def incident_detail(a: Alerting, incident_id: str) -> dict:
 def list_incidents(a: Alerting, *, limit: int, cursor: str | None):
     return a.store.list_incidents(limit=limit, cursor=cursor)
 
+
+def actor_name(c, principal) -> str:
+    """Who acknowledged: the API key's name, or the kind of caller for the bootstrap key."""
+    if principal.kind == "api-key":
+        key = c.repository.get_api_key(principal.id)
+        if key:
+            return key["name"]
+    return principal.id

@@ -21,7 +21,11 @@ def handle_message(a: Alerting, body: dict, *, attempt: int) -> str:
         return f"wake:{len(steps)}"
     if body.get("kind") == "deliver":
         outcome = deliver(a, body, attempt=attempt).outcome
-        metrics.add_metric(name="NotificationDelivered" if outcome == "sent" else "NotificationSkipped", unit="Count", value=1)
+        metrics.add_metric(
+            name="NotificationDelivered" if outcome == "sent" else "NotificationSkipped",
+            unit="Count",
+            value=1,
+        )
         return f"deliver:{outcome}"
     logger.warning("unknown notification message", keys=sorted(body))
     return "ignored"

@@ -59,4 +59,3 @@ def _require_channels(a: Alerting, policy: dict) -> None:
             "the policy names channels that do not exist",
             [{"field": "body.channelIds", "message": f"unknown channel {m}"} for m in missing],
         )
-

@@ -1,0 +1,51 @@
+"""Reading alert channels (secrets redacted), policies, incidents with their timeline and deliveries."""
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from shared.domain.alerting_models import DeliveryView, IncidentView
+from shared.http.app import page_view
+from shared.http.auth import READER
+from shared.http.params import Cursor, Limit, ResourceId
+from shared.services.alerting import channels, delivery, incidents, policies
+from shared.services.alerting.context import default_alerting as alerting
+
+router = Router()
+
+
+@router.get("/channels", middlewares=READER)
+def list_channels(limit: Limit = 100, cursor: Cursor = None) -> dict:
+    return page_view(channels.list_channels(alerting(), limit=limit, cursor=cursor))
+
+
+@router.get("/channels/<channelId>", middlewares=READER)
+def get_channel(channelId: ResourceId) -> dict:
+    return channels.get_channel(alerting(), channelId).to_wire()
+
+
+@router.get("/alert-policies", middlewares=READER)
+def list_alert_policies(limit: Limit = 100, cursor: Cursor = None) -> dict:
+    return page_view(policies.list_policies(alerting(), limit=limit, cursor=cursor))
+
+
+@router.get("/alert-policies/<policyId>", middlewares=READER)
+def get_alert_policy(policyId: ResourceId) -> dict:
+    return policies.get_policy(alerting(), policyId).to_wire()
+
+
+@router.get("/incidents", middlewares=READER)
+def list_incidents(limit: Limit = 100, cursor: Cursor = None) -> dict:
+    page = incidents.list_incidents(alerting(), limit=limit, cursor=cursor)
+    return page_view(
+        {"items": [IncidentView.model_validate(i) for i in page.items], "next_cursor": page.next_cursor}
+    )
+
+
+@router.get("/incidents/<incidentId>", middlewares=READER)
+def get_incident(incidentId: ResourceId) -> dict:
+    return IncidentView.model_validate(incidents.incident_detail(alerting(), incidentId)).to_wire()
+
+
+@router.get("/incidents/<incidentId>/deliveries", middlewares=READER)
+def list_deliveries(incidentId: ResourceId) -> dict:
+    items = delivery.deliveries_of(alerting(), incidentId)
+    return {"items": [DeliveryView.model_validate(d).to_wire() for d in items], "nextCursor": None}
