@@ -55,7 +55,7 @@ def transition_event(system_id: str, new_status: str, at: str) -> dict:
 
 def notify(stack, bodies: list[dict], messages: list[dict] | None = None) -> dict:
     """Invoke the notifier with these bodies (or the queue's own received messages)."""
-    url, arn = stack.notifications
+    _, arn = stack.notifications
     messages = messages or [
         {
             "MessageId": f"m{i}",
