@@ -260,6 +260,13 @@ def _declare_kms_keys(emulation: Emulation) -> None:
         emulation.references.attributes[(logical_id, "Arn")] = ""
 
 
+def schedule_groups(emulation: Emulation) -> list[str]:
+    return [
+        emulation.references.refs[logical_id]
+        for logical_id in emulation.template.resources_of_type("AWS::Scheduler::ScheduleGroup")
+    ]
+
+
 def _create_alerting_resources(emulation: Emulation) -> None:
     """Rules that feed queues, the wake-up schedule group, and local names for the scheduler's role."""
     for logical_id in emulation.template.resources_of_type("AWS::IAM::Role"):

@@ -15,13 +15,14 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from local.emulation import Emulation, start_emulation
+from local.emulation import Emulation, schedule_groups, start_emulation
 from local.event_sources import EventLogDrainer, Housekeeping, QueuePoller, ScheduleLoop
 from local.http_gateway import LocalHttpGateway
 from local.sandboxes import SandboxPool
 from local.settings import LocalRuntimeSettings
 from local.state_store import DataDirectory
 from local.template import Template
+from local.wakeups import OneTimeScheduleLoop
 
 log = logging.getLogger("local.run")
 
@@ -118,6 +119,9 @@ def start_local_stack(
         ScheduleLoop(emulation, invoke, settings.scheduler_tick_seconds, stop_event),
         EventLogDrainer(emulation, stop_event, event_printer),
         Housekeeping(emulation, stop_event, settings.save_interval_seconds, save),
+        OneTimeScheduleLoop(
+            emulation.client("scheduler"), emulation.client("sqs"), schedule_groups(emulation), stop_event
+        ),
         *(
             QueuePoller(emulation, subscription, invoke, stop_event)
             for subscription in template.queue_subscriptions
