@@ -36,6 +36,7 @@ FUNCTION_EVENTS = {
     "SatelliteSweepFunction": "satellite-sweep-scheduled.json",
     "ExecutorFunction": "executor-sqs-batch.json",
     "RetentionFunction": "retention-daily.json",
+    "NotifierFunction": "notifier-sqs-transition.json",
 }
 
 
