@@ -30,7 +30,7 @@ def _latencies() -> list[float]:
 
     from local.event_sources import sqs_event
     from shared.services.alerting import context as alerting_context
-    from tests.integration.alerting.receiver import WebhookReceiver
+    from tests.integration.alerting.receiver import WebhookReceiver, sqs_messages
 
     with in_process_stack(CACHE_BACKEND="memory") as (stack, _), WebhookReceiver() as receiver:
         sqs = boto3.client("sqs")
@@ -49,17 +49,7 @@ def _latencies() -> list[float]:
             stack.call("POST", "/systems", {"id": system_id, "name": system_id})
 
         def hand_over(bodies: list[dict]) -> None:
-            messages = [
-                {
-                    "MessageId": f"m{i}",
-                    "ReceiptHandle": f"r{i}",
-                    "Body": json.dumps(b),
-                    "MD5OfBody": "x",
-                    "Attributes": {"ApproximateReceiveCount": "1"},
-                }
-                for i, b in enumerate(bodies)
-            ]
-            stack.invoke("NotifierFunction", sqs_event(messages, arn, "us-east-1"))
+            stack.invoke("NotifierFunction", sqs_event(sqs_messages(bodies), arn, "us-east-1"))
 
         start = datetime.now(UTC)
         seconds: list[float] = []

@@ -22,12 +22,13 @@ def process(record: SQSRecord) -> str:
     try:
         return handle_message(default_alerting(), json.loads(record.body), attempt=attempt)
     except DeliveryRetry as retry:
-        if not retry.final:
-            aws.sqs().change_message_visibility(
-                QueueUrl=default_alerting().queue_url,
-                ReceiptHandle=record.receipt_handle,
-                VisibilityTimeout=retry.delay_seconds,
-            )
+        # The back-off is the message's visibility; after the last attempt it is visible at once, so
+        # the queue's redrive moves it to the dead-letter queue on its next receive.
+        aws.sqs().change_message_visibility(
+            QueueUrl=default_alerting().queue_url,
+            ReceiptHandle=record.receipt_handle,
+            VisibilityTimeout=0 if retry.final else retry.delay_seconds,
+        )
         raise
 
 

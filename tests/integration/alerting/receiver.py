@@ -3,6 +3,7 @@ documented code, so the documentation cannot drift from what the notifier sends.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from dataclasses import dataclass, field
@@ -61,3 +62,17 @@ class WebhookReceiver:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def sqs_messages(bodies: list[dict]) -> list[dict]:
+    """Received-message shapes for bodies that never went through a queue (first receive)."""
+    return [
+        {
+            "MessageId": f"m{i}",
+            "ReceiptHandle": f"r{i}",
+            "Body": json.dumps(body),
+            "MD5OfBody": "x",
+            "Attributes": {"ApproximateReceiveCount": "1"},
+        }
+        for i, body in enumerate(bodies)
+    ]

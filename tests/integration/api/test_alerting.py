@@ -8,7 +8,7 @@ import pytest
 
 from local.event_sources import sqs_event
 from shared.services.alerting import context as alerting_context
-from tests.integration.alerting.receiver import WebhookReceiver, documented_receiver
+from tests.integration.alerting.receiver import WebhookReceiver, documented_receiver, sqs_messages
 from tests.integration.api.stack import add_system, created, reconfigure
 
 VERIFY = documented_receiver()["verify"]
@@ -56,16 +56,7 @@ def transition_event(system_id: str, new_status: str, at: str) -> dict:
 def notify(stack, bodies: list[dict], messages: list[dict] | None = None) -> dict:
     """Invoke the notifier with these bodies (or the queue's own received messages)."""
     _, arn = stack.notifications
-    messages = messages or [
-        {
-            "MessageId": f"m{i}",
-            "ReceiptHandle": f"r{i}",
-            "Body": json.dumps(b),
-            "MD5OfBody": "x",
-            "Attributes": {"ApproximateReceiveCount": "1"},
-        }
-        for i, b in enumerate(bodies)
-    ]
+    messages = messages or sqs_messages(bodies)
     return stack.invoke("NotifierFunction", sqs_event(messages, arn, "us-east-1"))
 
 
@@ -245,3 +236,34 @@ def test_systems_declare_existing_dependencies_only(alerting_stack):
     assert good.status == 201 and good.body["dependsOn"] == ["db"]
     assert unknown.status == 422 and itself.status == 422
     assert alerting_stack.call("GET", "/systems/app").body["dependsOn"] == ["db"]
+
+
+def test_the_last_failed_attempt_is_dead_lettered_and_written_on_the_timeline(alerting_stack, receiver):
+    # given: one attempt allowed, and a queue that dead-letters after one receive
+    sqs = boto3.client("sqs")
+    url, _ = alerting_stack.notifications
+    dlq_url = sqs.create_queue(QueueName="notifications-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": redrive})
+    reconfigure(alerting_stack, HC_ALERT_DELIVERY_ATTEMPTS="1")
+    alerting_context.reset_alerting()
+    receiver.statuses = [503]
+    webhook(alerting_stack, receiver)
+    created(alerting_stack.call("POST", "/alert-policies", {"name": "p", "channelIds": ["ops"]}))
+    add_system(alerting_stack, "web")
+    notify(alerting_stack, [transition_event("web", "unhealthy", "2026-01-05T12:00:00.000Z")])
+    (message,) = sqs.receive_message(QueueUrl=url, AttributeNames=["All"])["Messages"]
+    # when
+    result = notify(alerting_stack, [], [message])
+    # then
+    assert len(result["batchItemFailures"]) == 1
+    assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+    (dead,) = sqs.receive_message(QueueUrl=dlq_url)["Messages"]
+    assert json.loads(dead["Body"])["kind"] == "deliver"
+    (incident,) = alerting_stack.call("GET", "/incidents").body["items"]
+    timeline = alerting_stack.call("GET", f"/incidents/{incident['id']}").body["timeline"]
+    assert timeline[-1]["kind"] == "deliveryFailed"
+    assert "answered 503" in timeline[-1]["message"]
