@@ -242,9 +242,7 @@ def bucket_width(start: datetime, end: datetime, points: int, tier_seconds: int)
     if points < 1:
         raise ValueError("points must be at least 1")
     return next(
-        width
-        for width in _candidate_widths(tier_seconds)
-        if _bucket_count(start, end, width) <= points
+        width for width in _candidate_widths(tier_seconds) if _bucket_count(start, end, width) <= points
     )
 
 

@@ -249,3 +249,18 @@ def test_an_out_of_order_older_event_is_ignored(w):
     w.drain()
     # then
     assert w.sent_kinds() == ["open", "resolve"]
+
+
+def test_an_incident_of_a_deleted_system_resolves_quietly_at_its_next_wakeup(w):
+    # given
+    policy(w, remindEverySeconds=300)
+    w.transition("web", "unhealthy")
+    w.drain()
+    # when
+    del w.systems.systems["web"]
+    w.run_until(900)
+    # then
+    assert w.sent_kinds() == ["open"]
+    (incident,) = w.store.incidents.values()
+    assert incident["status"] == "resolved"
+    assert w.scheduler.wakeups == {}

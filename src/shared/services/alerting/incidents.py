@@ -117,6 +117,8 @@ def _apply_transition(a: Alerting, detail: dict) -> str | None:
         "status": status,
     }
     incident = a.store.get_incident(state["incidentId"]) if state.get("incidentId") else None
+    if incident is not None and incident["status"] == "resolved":
+        incident = None  # closed without a transition (its system was deleted): the next one opens anew
     timeline: list[dict] = []
     notifying = [p for p in covering if rules.notifies_on(p, status)]
 
@@ -201,7 +203,11 @@ def _advance_once(a: Alerting, incident_id: str) -> list[Step]:
     steps: list[Step] = []
     changes: dict = {}
 
-    if incident["status"] == "resolved":
+    if incident["status"] != "resolved" and a.systems.facts(incident["systemId"]) is None:
+        # The system was deleted: nothing more to say about it, and no wake-up left behind.
+        changes = {"status": "resolved", "resolvedAt": at}
+        timeline.append(_entry(incident_id, at, "resolved", "the system was deleted"))
+    elif incident["status"] == "resolved":
         steps = _recovery_steps(policies, done, now)
     elif incident["flapping"]:
         steps = [
