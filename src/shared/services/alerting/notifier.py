@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shared.events import SYSTEM_HEALTH_CHANGED
 from shared.observability import logger, metrics
-from shared.services.alerting import incidents
+from shared.services.alerting import incidents, steps
 from shared.services.alerting.context import Alerting
 from shared.services.alerting.delivery import DeliveryRetry, deliver
 
@@ -17,8 +17,8 @@ def handle_message(a: Alerting, body: dict, *, attempt: int) -> str:
         incident_id = incidents.handle_transition(a, body["detail"])
         return f"transition:{incident_id or 'none'}"
     if body.get("kind") == "wake":
-        steps = incidents.advance(a, body["incidentId"])
-        return f"wake:{len(steps)}"
+        done = steps.advance(a, body["incidentId"])
+        return f"wake:{len(done)}"
     if body.get("kind") == "deliver":
         outcome = deliver(a, body, attempt=attempt).outcome
         metrics.add_metric(
