@@ -46,6 +46,7 @@ _RESET_HOOKS = (
     ("shared.cache.factory", "reset_memory_backend"),
     ("shared.http.auth", "bootstrap_key.cache_clear"),
     ("shared.secrets", "reset_encryptor"),
+    ("shared.services.alerting.context", "reset_alerting"),
 )
 
 
