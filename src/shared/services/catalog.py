@@ -46,6 +46,9 @@ def _page(page: Page, view: type) -> dict:
 # --- systems -----------------------------------------------------------------------------------
 
 
+MAX_DEPENDENCY_WALK = 500
+
+
 def create_system(c: Collaborators, request: SystemCreate) -> SystemView:
     """Create a system with an unknown initial health state."""
     now, _ = _now(c)
@@ -66,17 +69,24 @@ def create_system(c: Collaborators, request: SystemCreate) -> SystemView:
 
 
 def _require_dependencies(c: Collaborators, system_id: str, depends_on: list[str]) -> None:
-    """A system may depend on existing other systems only (alerting holds dependents back on them)."""
-    problems = (
-        [{"field": "body.dependsOn", "message": "a system cannot depend on itself"}]
-        if system_id in depends_on
-        else []
-    )
-    for dependency in dict.fromkeys(d for d in depends_on if d != system_id):
+    """A system may depend on existing other systems only, and never on itself through others: in a
+    cycle of unhealthy systems each would hold the others' alerts back and nobody would be paged."""
+    problems = []
+    pending, seen = list(dict.fromkeys(depends_on)), set()
+    direct = set(depends_on)
+    while pending and len(seen) < MAX_DEPENDENCY_WALK:
+        dependency = pending.pop()
+        if dependency in seen:
+            continue
+        seen.add(dependency)
+        if dependency == system_id:
+            problems.append({"field": "body.dependsOn", "message": f"{system_id} would depend on itself"})
+            break
         try:
-            c.repository.get_system(dependency)
+            pending.extend(c.repository.get_system(dependency).get("dependsOn", []))
         except NotFoundError:
-            problems.append({"field": "body.dependsOn", "message": f"unknown system {dependency}"})
+            if dependency in direct:
+                problems.append({"field": "body.dependsOn", "message": f"unknown system {dependency}"})
     if problems:
         raise ValidationFailedError("dependsOn names systems that cannot be dependencies", problems)
 

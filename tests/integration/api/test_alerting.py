@@ -232,9 +232,11 @@ def test_systems_declare_existing_dependencies_only(alerting_stack):
     good = alerting_stack.call("POST", "/systems", {"id": "app", "name": "App", "dependsOn": ["db"]})
     unknown = alerting_stack.call("POST", "/systems", {"id": "api", "name": "Api", "dependsOn": ["nope"]})
     itself = alerting_stack.call("PATCH", "/systems/app", {"dependsOn": ["app"]})
+    cycle = alerting_stack.call("PATCH", "/systems/db", {"dependsOn": ["app"]})
     # then
     assert good.status == 201 and good.body["dependsOn"] == ["db"]
     assert unknown.status == 422 and itself.status == 422
+    assert cycle.status == 422 and "would depend on itself" in json.dumps(cycle.body)
     assert alerting_stack.call("GET", "/systems/app").body["dependsOn"] == ["db"]
 
 
