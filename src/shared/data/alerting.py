@@ -5,20 +5,12 @@ from __future__ import annotations
 
 import uuid
 
-from botocore.exceptions import ClientError
-
 from shared.data import keys
 from shared.data.base import Page, TableBase, TransactionConflict, strip_keys
-from shared.data.table import error_code
+from shared.domain.alerting import CHANNEL, INCIDENT, StaleWriteError
 from shared.domain.errors import ConflictError, NotFoundError, VersionMismatchError
 
-CHANNEL = "channel"
-POLICY = "alertPolicy"
-INCIDENT = "incident"
-
-
-class StaleWriteError(Exception):
-    """A versioned alerting item changed since it was read: read again and retry."""
+__all__ = ["CHANNEL", "AlertingStore", "StaleWriteError"]
 
 
 def _plain(key: dict) -> dict:
@@ -32,12 +24,8 @@ class AlertingStore(TableBase):
         """Store a new channel or policy; a taken id is a ConflictError."""
         key = self._resource_key(kind, item["id"])
         stored = _plain(key | keys.type_index(kind, item["id"])) | item
-        try:
-            self._put(stored, condition="attribute_not_exists(pk)")
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                raise ConflictError(f"{kind} {item['id']} already exists") from error
-            raise
+        if not self._put(stored, condition="attribute_not_exists(pk)"):
+            raise ConflictError(f"{kind} {item['id']} already exists")
 
     def get_resource(self, kind: str, resource_id: str) -> dict:
         item = self._get(self._resource_key(kind, resource_id))
@@ -49,12 +37,8 @@ class AlertingStore(TableBase):
         """Write a changed channel or policy whose stored version is still `expected_version`."""
         key = self._resource_key(kind, item["id"])
         stored = _plain(key | keys.type_index(kind, item["id"])) | item
-        try:
-            self._put(stored, condition="version = :v", values={":v": expected_version})
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                raise VersionMismatchError(f"{kind} {item['id']} changed since you read it") from error
-            raise
+        if not self._put(stored, condition="version = :v", values={":v": expected_version}):
+            raise VersionMismatchError(f"{kind} {item['id']} changed since you read it")
 
     def delete_resource(self, kind: str, resource_id: str) -> None:
         if self._delete(self._resource_key(kind, resource_id), condition="attribute_exists(pk)") is None:

@@ -11,11 +11,41 @@ from datetime import datetime, timedelta
 
 from shared.domain.models import parse_timestamp
 
+CHANNEL = "channel"
+POLICY = "alertPolicy"
+INCIDENT = "incident"
 RECHECK_SUPPRESSED_SECONDS = 60
 OPEN_STEP = "open"
 RESOLVE_STEP = "resolve"
 FLAPPING_STEP = "flapping"
 SETTLED_STEP = "settled"
+
+
+class StaleWriteError(Exception):
+    """A versioned alerting item changed since it was read: read again and retry."""
+
+
+@dataclass(frozen=True)
+class SystemFacts:
+    """What alerting needs to know about a system when it changes."""
+
+    id: str
+    name: str
+    tags: list[str]
+    depends_on: list[str]
+    check_ids: list[str]
+    maintenances: list[dict]
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What a channel said to one delivery attempt."""
+
+    delivered: bool
+    status_code: int | None = None
+    latency_ms: float | None = None
+    error: str | None = None
+    retryable: bool = True
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.data.table import error_code
-from shared.services.alerting.ports import Encryptor, SystemFacts
+from shared.domain.alerting import SystemFacts
 
 SEND_BATCH_LIMIT = 10
 
@@ -85,7 +85,7 @@ class SchedulerWakeups:
                 raise
 
 
-def default_encryptor() -> Encryptor:
+def default_encryptor() -> _FernetEncryptor:
     """Fernet under `HC_SECRETS_KEY` (to be replaced by the shared encryptor port when it lands)."""
     from cryptography.fernet import Fernet
 

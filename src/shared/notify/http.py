@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from shared.services.alerting.ports import SendResult
+from shared.domain.alerting import SendResult
 from shared.strategies.http_probe import USER_AGENT, GuardedResolver
 from shared.strategies.targets import TargetForbiddenError, check_literal_host
 

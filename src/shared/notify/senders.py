@@ -9,9 +9,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from shared.domain.alerting import SendResult
+from shared.domain.alerting_messages import text_body
 from shared.notify.http import post_json
-from shared.notify.messages import text_body
-from shared.services.alerting.ports import ChannelSender, SendResult
 
 SIGNATURE_HEADER = "X-Healthcheck-Signature"
 DELIVERY_HEADER = "X-Healthcheck-Delivery"
@@ -128,7 +128,7 @@ def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
 
 
-def default_senders(*, allow_private_targets: bool, post: Post = post_json) -> dict[str, ChannelSender]:
+def default_senders(*, allow_private_targets: bool, post: Post = post_json) -> dict[str, object]:
     from shared import aws
 
     return {

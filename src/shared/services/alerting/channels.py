@@ -7,7 +7,8 @@ import secrets
 import uuid
 from urllib.parse import urlsplit
 
-from shared.data.alerting import CHANNEL
+from shared.domain.alerting import CHANNEL
+from shared.domain.alerting_messages import notification_for
 from shared.domain.alerting_models import (
     CHANNEL_CONFIGS,
     SECRET_CONFIG_FIELDS,
@@ -20,7 +21,6 @@ from shared.domain.alerting_models import (
 )
 from shared.domain.errors import ValidationFailedError, VersionMismatchError
 from shared.domain.models import format_timestamp
-from shared.notify.messages import notification_for
 from shared.services.alerting.context import Alerting
 from shared.strategies.targets import forbidden_literal_reason
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.domain import alerting as rules
+from shared.domain.alerting_messages import notification_for
 from shared.domain.errors import NotFoundError
 from shared.domain.models import format_timestamp
-from shared.notify.messages import notification_for
 from shared.observability import logger
 from shared.services.alerting.channels import unsealed_channel
 from shared.services.alerting.context import Alerting

@@ -4,12 +4,13 @@ and the retry of a write that lost to a concurrent one."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
-from shared.data.alerting import POLICY, StaleWriteError
 from shared.domain import alerting as rules
+from shared.domain.alerting import POLICY, StaleWriteError
+from shared.retry import retry
 from shared.services.alerting.context import Alerting
 
-WRITE_TRIES = 8
 DEFAULT_FLAP = rules.PolicyRule(id="default")
 
 
@@ -49,13 +50,9 @@ def entry(incident_id: str, at: str, kind: str, message: str, **extra) -> dict:
     return {"incidentId": incident_id, "at": at, "kind": kind, "message": message} | extra
 
 
-def retrying(write) -> None:
-    for _ in range(WRITE_TRIES - 1):
-        try:
-            return write()
-        except StaleWriteError:
-            continue
-    return write()
+def retrying(write: Callable[[], None]) -> None:
+    """Run a read-modify-write again when a concurrent writer moved the versions it read."""
+    retry(write, on=StaleWriteError)
 
 
 def next_version(incident: dict, **changes) -> dict:

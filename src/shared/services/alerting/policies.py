@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from shared.data.alerting import POLICY
+from shared.domain.alerting import POLICY
 from shared.domain.alerting_models import AlertPolicyCreate, AlertPolicyPatch, AlertPolicyView
 from shared.domain.errors import ValidationFailedError, VersionMismatchError
 from shared.domain.models import format_timestamp

@@ -3,11 +3,13 @@ AWS adapters implement them; tests hold in-memory fakes to the same contract."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from shared.data.base import Page
+from shared.domain.alerting import SendResult, SystemFacts
+from shared.domain.records import Page
+
+__all__ = ["AlertingStore", "ChannelSender", "SendResult", "SystemFacts"]
 
 
 class AlertingStore(Protocol):
@@ -30,30 +32,9 @@ class AlertingStore(Protocol):
     def deliveries(self, incident_id: str) -> list[dict]: ...
 
 
-@dataclass(frozen=True)
-class SystemFacts:
-    """What alerting needs to know about a system when it changes."""
-
-    id: str
-    name: str
-    tags: list[str]
-    depends_on: list[str]
-    check_ids: list[str]
-    maintenances: list[dict]
-
-
 class SystemDirectory(Protocol):
     def facts(self, system_id: str) -> SystemFacts | None: ...
     def statuses(self, system_ids: list[str]) -> dict[str, str]: ...
-
-
-@dataclass(frozen=True)
-class SendResult:
-    delivered: bool
-    status_code: int | None = None
-    latency_ms: float | None = None
-    error: str | None = None
-    retryable: bool = True
 
 
 class ChannelSender(Protocol):
