@@ -6,21 +6,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from shared.notify.senders import EmailSender
-
-NOTIFICATION = {
-    "event": "incident.opened",
-    "deliveryId": "inc-1:p:open:mail",
-    "incidentId": "inc-1",
-    "systemId": "web",
-    "systemName": "Web",
-    "status": "unhealthy",
-    "incidentStatus": "open",
-    "since": "2026-01-05T12:00:00.000Z",
-    "checks": "1 of 1 checks not healthy",
-    "headline": "Web is unhealthy",
-    "link": None,
-    "stepKind": "open",
-}
+from tests.integration.alerting.test_senders import NOTIFICATION
 
 
 def test_email_via_ses_sends_subject_and_text_to_every_address():
