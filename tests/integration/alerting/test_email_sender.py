@@ -24,7 +24,7 @@ def test_email_via_ses_sends_subject_and_text_to_every_address():
         assert result.delivered
         (message,) = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
         assert message.subject == "Web is unhealthy"
-        assert "1 of 1 checks not healthy" in message.body and message.destinations["ToAddresses"] == [
+        assert "1 of 2 checks not healthy" in message.body and message.destinations["ToAddresses"] == [
             "a@example.com"
         ]
 
