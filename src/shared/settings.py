@@ -29,7 +29,6 @@ class Settings(BaseSettings):
     # Only ever raised: assignments stay in their shard until the scheduler next advances them.
     due_shards: int = Field(DEFAULT_DUE_SHARDS, alias="HC_DUE_SHARDS", ge=DEFAULT_DUE_SHARDS, le=1024)
     run_events: bool = Field(True, alias="HC_RUN_EVENTS")
-    secrets_key: str = Field("", alias="HC_SECRETS_KEY")
     notifications_queue_url: str = Field("", alias="NOTIFICATIONS_QUEUE_URL")
     notifications_queue_arn: str = Field("", alias="NOTIFICATIONS_QUEUE_ARN")
     scheduler_role_arn: str = Field("", alias="HC_SCHEDULER_ROLE_ARN")

@@ -266,11 +266,17 @@ def test_only_the_scheduler_and_the_mutations_may_enqueue(transformed):
 def test_only_writers_seal_and_only_probes_unseal_secret_config_fields(transformed):
     # given every action each role may be granted
     actions = _actions_by_role(transformed)
-    # then the mutations seal under a KMS data key, and only the executor and satellite pulls decrypt
+    # then the mutations seal under a KMS data key; only the executor and satellite pulls (check
+    # secrets), the notifier and a channel test (channel secrets) decrypt
     sealers = {role for role, granted in actions.items() if "kms:GenerateDataKey" in granted}
     unsealers = {role for role, granted in actions.items() if "kms:Decrypt" in granted}
     assert sealers == {"ApiMutationsFunctionRole"}
-    assert unsealers == {"ExecutorFunctionRole", "SatelliteIngestFunctionRole"}
+    assert unsealers == {
+        "ExecutorFunctionRole",
+        "SatelliteIngestFunctionRole",
+        "NotifierFunctionRole",
+        "ApiMutationsFunctionRole",
+    }
     environment = transformed["Resources"]["ExecutorFunction"]["Properties"]["Environment"]["Variables"]
     assert environment["HC_SECRETS_KMS_KEY_ID"] == {"Ref": "SecretsKey"}
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from shared.domain.models import Name, ResourceId, Tag, Timestamp, _Model, _Request
+from shared.domain.models import Name, Page, ResourceId, Tag, Timestamp, _Model, _Request
 
 ChannelType = Literal["webhook", "slack", "email", "pagerduty"]
 IncidentStatus = Literal["pending", "open", "acknowledged", "resolved"]
@@ -209,3 +209,19 @@ class DeliveryView(_Model):
     channel_id: str
     status: Literal["pending", "sent", "failed"]
     attempts: list[DeliveryAttempt]
+
+
+class ChannelPage(Page[ChannelView]):
+    pass
+
+
+class AlertPolicyPage(Page[AlertPolicyView]):
+    pass
+
+
+class IncidentPage(Page[IncidentView]):
+    pass
+
+
+class DeliveryList(Page[DeliveryView]):
+    pass

@@ -1,5 +1,5 @@
 """AWS and repository adapters for the alerting ports: the system directory, the delivery queue,
-one-time EventBridge Scheduler wake-ups, and the encryptor of channel secrets."""
+one-time EventBridge Scheduler wake-ups."""
 
 from __future__ import annotations
 
@@ -83,24 +83,3 @@ class SchedulerWakeups:
         except ClientError as error:
             if error_code(error) != "ResourceNotFoundException":
                 raise
-
-
-def default_encryptor() -> _FernetEncryptor:
-    """Fernet under `HC_SECRETS_KEY` (to be replaced by the shared encryptor port when it lands)."""
-    from cryptography.fernet import Fernet
-
-    from shared.settings import get_settings
-
-    key = get_settings().secrets_key or Fernet.generate_key().decode()
-    return _FernetEncryptor(Fernet(key))
-
-
-class _FernetEncryptor:
-    def __init__(self, fernet: Any):
-        self._fernet = fernet
-
-    def encrypt(self, plaintext: str) -> str:
-        return self._fernet.encrypt(plaintext.encode()).decode()
-
-    def decrypt(self, token: str) -> str:
-        return self._fernet.decrypt(token.encode()).decode()

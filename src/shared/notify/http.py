@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from shared.domain.alerting import SendResult
-from shared.strategies.http_probe import USER_AGENT, GuardedResolver
+from shared.strategies.http_session import USER_AGENT, GuardedResolver
 from shared.strategies.targets import TargetForbiddenError, check_literal_host
 
 TIMEOUT_SECONDS = 10.0

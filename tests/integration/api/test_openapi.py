@@ -37,6 +37,15 @@ DOCUMENTED_PATHS = sorted(
         "/satellite/assignments",
         "/satellite/results",
         "/satellite/heartbeat",
+        "/channels",
+        "/channels/{channelId}",
+        "/channels/{channelId}/test",
+        "/alert-policies",
+        "/alert-policies/{policyId}",
+        "/incidents",
+        "/incidents/{incidentId}",
+        "/incidents/{incidentId}/acknowledge",
+        "/incidents/{incidentId}/deliveries",
     }
 )
 

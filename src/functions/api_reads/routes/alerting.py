@@ -2,7 +2,17 @@
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from shared.domain.alerting_models import DeliveryView, IncidentView
+from shared.domain.alerting_models import (
+    AlertPolicyPage,
+    AlertPolicyView,
+    ChannelPage,
+    ChannelView,
+    DeliveryList,
+    DeliveryView,
+    IncidentPage,
+    IncidentView,
+)
+from shared.http.answers import answers
 from shared.http.app import page_view
 from shared.http.auth import READER
 from shared.http.params import Cursor, Limit, ResourceId
@@ -12,27 +22,27 @@ from shared.services.alerting.context import default_alerting as alerting
 router = Router()
 
 
-@router.get("/channels", middlewares=READER)
+@router.get("/channels", middlewares=READER, responses=answers(200, ChannelPage))
 def list_channels(limit: Limit = 100, cursor: Cursor = None) -> dict:
     return page_view(channels.list_channels(alerting(), limit=limit, cursor=cursor))
 
 
-@router.get("/channels/<channelId>", middlewares=READER)
+@router.get("/channels/<channelId>", middlewares=READER, responses=answers(200, ChannelView))
 def get_channel(channelId: ResourceId) -> dict:
     return channels.get_channel(alerting(), channelId).to_wire()
 
 
-@router.get("/alert-policies", middlewares=READER)
+@router.get("/alert-policies", middlewares=READER, responses=answers(200, AlertPolicyPage))
 def list_alert_policies(limit: Limit = 100, cursor: Cursor = None) -> dict:
     return page_view(policies.list_policies(alerting(), limit=limit, cursor=cursor))
 
 
-@router.get("/alert-policies/<policyId>", middlewares=READER)
+@router.get("/alert-policies/<policyId>", middlewares=READER, responses=answers(200, AlertPolicyView))
 def get_alert_policy(policyId: ResourceId) -> dict:
     return policies.get_policy(alerting(), policyId).to_wire()
 
 
-@router.get("/incidents", middlewares=READER)
+@router.get("/incidents", middlewares=READER, responses=answers(200, IncidentPage))
 def list_incidents(limit: Limit = 100, cursor: Cursor = None) -> dict:
     page = incidents.list_incidents(alerting(), limit=limit, cursor=cursor)
     return page_view(
@@ -40,12 +50,12 @@ def list_incidents(limit: Limit = 100, cursor: Cursor = None) -> dict:
     )
 
 
-@router.get("/incidents/<incidentId>", middlewares=READER)
+@router.get("/incidents/<incidentId>", middlewares=READER, responses=answers(200, IncidentView))
 def get_incident(incidentId: ResourceId) -> dict:
     return IncidentView.model_validate(incidents.incident_detail(alerting(), incidentId)).to_wire()
 
 
-@router.get("/incidents/<incidentId>/deliveries", middlewares=READER)
+@router.get("/incidents/<incidentId>/deliveries", middlewares=READER, responses=answers(200, DeliveryList))
 def list_deliveries(incidentId: ResourceId) -> dict:
     items = delivery.deliveries_of(alerting(), incidentId)
     return {"items": [DeliveryView.model_validate(d).to_wire() for d in items], "nextCursor": None}

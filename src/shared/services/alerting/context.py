@@ -10,10 +10,10 @@ from shared.services.alerting.ports import (
     AlertingStore,
     ChannelSender,
     DeliveryQueue,
-    Encryptor,
     SystemDirectory,
     WakeupScheduler,
 )
+from shared.services.ports import Encryptor
 
 MAX_DELIVERY_ATTEMPTS = 5
 
@@ -38,13 +38,9 @@ def default_alerting() -> Alerting:
     from shared import aws
     from shared.data.alerting import AlertingStore as DynamoAlertingStore
     from shared.data.repository import Repository
-    from shared.notify.adapters import (
-        RepositorySystems,
-        SchedulerWakeups,
-        SqsDeliveryQueue,
-        default_encryptor,
-    )
+    from shared.notify.adapters import RepositorySystems, SchedulerWakeups, SqsDeliveryQueue
     from shared.notify.senders import default_senders
+    from shared.secrets import default_encryptor
     from shared.settings import get_settings
 
     settings = get_settings()
