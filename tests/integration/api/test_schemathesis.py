@@ -38,6 +38,10 @@ def fleet(stack):
     add_configuration(stack, "web")
     token = stack.call("POST", "/satellites", {"id": "eu-1", "name": "EU"}).body["token"]
     assign(stack, "shop", "web", {"satelliteIds": ["eu-1"]})
+    channel = {"id": "ops", "name": "Ops", "type": "webhook", "config": {"url": "https://example.com/hook"}}
+    assert stack.call("POST", "/channels", channel).status == 201
+    policy = {"id": "on-call", "name": "On call", "channelIds": ["ops"]}
+    assert stack.call("POST", "/alert-policies", policy).status == 201
     return {"manager": ADMIN_KEY, "satellite": token}
 
 
