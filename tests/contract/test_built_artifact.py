@@ -36,6 +36,8 @@ FUNCTION_EVENTS = {
     "SatelliteSweepFunction": "satellite-sweep-scheduled.json",
     "ExecutorFunction": "executor-sqs-batch.json",
     "RetentionFunction": "retention-daily.json",
+    "StatusPagesFunction": "status-page-get.json",
+    "PingFunction": "ping-success.json",
 }
 
 

@@ -27,9 +27,11 @@ def http_apps() -> list[APIGatewayHttpResolver]:
     """The resolver of every HTTP function (their modules are the ones the functions run)."""
     from functions.api_mutations.app import app as mutations
     from functions.api_reads.app import app as reads
+    from functions.ping.app import app as ping
     from functions.satellite_ingest.app import app as satellite
+    from functions.status_pages.app import app as pages
 
-    return [reads, mutations, satellite]
+    return [reads, mutations, satellite, pages, ping]
 
 
 @lru_cache(maxsize=1)
