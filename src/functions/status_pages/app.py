@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.domain.errors import NotFoundError
-from shared.domain.models import ID_PATTERN
+from shared.domain.wire import ID_PATTERN
 from shared.http.app import new_resolver
 from shared.http.auth import bearer_token, bootstrap_key
 from shared.http.params import SystemId

@@ -3,15 +3,9 @@ assignment's place in the due index that makes the scheduler look at that deadli
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
-
 from shared.data import keys
 from shared.data.base import TableBase, strip_keys
-from shared.data.table import error_code, serialize, translated_errors
-
-
-def _plain(key: dict) -> dict:
-    return {name: value["S"] for name, value in key.items()}
+from shared.data.table import plain_key
 
 
 class HeartbeatStore(TableBase):
@@ -20,7 +14,7 @@ class HeartbeatStore(TableBase):
     ) -> None:
         """Point a new token hash at a heartbeat and forget the previous one, atomically."""
         target = {"systemId": system_id, "configurationId": configuration_id}
-        operations = [self.put_op(_plain(keys.ping_token_key(token_hash)) | target)]
+        operations = [self.put_op(plain_key(keys.ping_token_key(token_hash)) | target)]
         if previous_hash and previous_hash != token_hash:
             operations.append(self.delete_op(keys.ping_token_key(previous_hash)))
         operations.append(
@@ -52,44 +46,33 @@ class HeartbeatStore(TableBase):
         else:
             expression += ", startedAt = :started"
             values[":started"] = started_at
-        self._update(keys.heartbeat_key(system_id, configuration_id), expression, values)
+        self._update(keys.heartbeat_key(system_id, configuration_id), expression, values=values)
 
     def move_missed_deadline(
         self, system_id: str, configuration_id: str, *, missed: int, deadline: int
     ) -> bool:
         """After a missed deadline: the next one, only if no ping moved it meanwhile."""
-        try:
-            self._update(
-                keys.heartbeat_key(system_id, configuration_id),
-                "SET deadline = :next REMOVE startedAt",
-                {":next": deadline, ":missed": missed},
-                condition="deadline = :missed",
-            )
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._update(
+            keys.heartbeat_key(system_id, configuration_id),
+            "SET deadline = :next REMOVE startedAt",
+            condition="deadline = :missed",
+            values={":next": deadline, ":missed": missed},
+        )
 
-    def _update(self, key: dict, expression: str, values: dict, *, condition: str | None = None) -> None:
-        request = {
-            "TableName": self._table,
-            "Key": key,
-            "UpdateExpression": expression,
-            "ExpressionAttributeValues": serialize(values),
-        }
-        if condition:
-            request["ConditionExpression"] = condition
-        with translated_errors():
-            self._client.update_item(**request)
+    def take_ping_slot(self, token_hash: str, window: str, *, limit: int, expires_at: int) -> bool:
+        """Count one ping of a token in a fixed window; False once the window holds `limit` pings."""
+        return self.take_request_slot(
+            keys.ping_rate_owner(token_hash), window, limit=limit, expires_at=expires_at
+        )
 
-    def schedule_deadline(self, system_id: str, configuration_id: str, *, deadline: int, shard: str) -> None:
+    def schedule_deadline(
+        self, system_id: str, configuration_id: str, *, deadline: int, due_shards: int
+    ) -> None:
         """Put a heartbeat's deadline into the due index (its assignment's nextDueAt)."""
-        with translated_errors():
-            self._client.update_item(
-                TableName=self._table,
-                Key=keys.assignment_key(system_id, configuration_id),
-                UpdateExpression="SET nextDueAt = :due, dueShard = :shard",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":due": {"N": str(deadline)}, ":shard": {"S": shard}},
-            )
+        shard = keys.due_shard(system_id, configuration_id, due_shards)
+        self._update(
+            keys.assignment_key(system_id, configuration_id),
+            "SET nextDueAt = :due, dueShard = :shard",
+            condition="attribute_exists(pk)",
+            values={":due": deadline, ":shard": shard},
+        )

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from shared.data import keys
-from shared.data.base import Page, TableBase, TransactionConflict, strip_keys
+from shared.data.base import TableBase, TransactionConflict, strip_keys
+from shared.data.table import plain_key
 from shared.domain.errors import ConflictError, NotFoundError, VersionMismatchError
+from shared.domain.records import Page
 
 KIND = "STATUSPAGE"
-
-
-def _plain(key: dict) -> dict:
-    return {name: value["S"] for name, value in key.items()}
 
 
 class StatusPageStore(TableBase):
     def create_status_page(self, page: dict) -> dict:
         """Store a new page; a taken slug is a ConflictError."""
-        item = _plain(keys.status_page_key(page["slug"]) | keys.type_index(KIND, page["slug"])) | page
+        item = plain_key(keys.status_page_key(page["slug"]) | keys.type_index(KIND, page["slug"])) | page
         try:
             self._transact([self.put_op(item, "attribute_not_exists(pk)")])
         except TransactionConflict as conflict:
@@ -34,7 +32,7 @@ class StatusPageStore(TableBase):
 
     def replace_status_page(self, page: dict, *, expected_version: int) -> dict:
         """Write a changed page if its version is still `expected_version`."""
-        item = _plain(keys.status_page_key(page["slug"]) | keys.type_index(KIND, page["slug"])) | page
+        item = plain_key(keys.status_page_key(page["slug"]) | keys.type_index(KIND, page["slug"])) | page
         before = self.get_status_page(page["slug"])
         try:
             self._transact([self.put_op(item, "version = :v", {":v": expected_version})])
@@ -59,7 +57,7 @@ class StatusPageStore(TableBase):
     def _sync_markers(self, slug: str, *, before: set[str], after: set[str]) -> None:
         marker = lambda system_id: keys.public_page_marker_key(system_id, slug)  # noqa: E731
         self._batch_write(
-            puts=[_plain(marker(s)) | {"slug": slug} for s in sorted(after - before)],
+            puts=[plain_key(marker(s)) | {"slug": slug} for s in sorted(after - before)],
             deletes=[marker(s) for s in sorted(before - after)],
         )
 

@@ -6,7 +6,9 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
-from shared.domain.models import HealthStatus, Name, ResourceId, Timestamp, _Model, _Request
+from shared.domain.wire import HealthStatus, Name, ResourceId, Timestamp
+from shared.domain.wire import RequestModel as _Request
+from shared.domain.wire import WireModel as _Model
 
 STATUS_PAGE_SYSTEM_LIMIT = 200
 BAR_DAYS = 90

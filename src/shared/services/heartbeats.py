@@ -11,10 +11,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Protocol
 
-from shared.data import keys
 from shared.domain import heartbeat as hb
 from shared.domain.errors import NotFoundError, ThrottledError, ValidationFailedError
-from shared.domain.models import LOCAL_SOURCE_ID, format_timestamp
+from shared.domain.wire import LOCAL_SOURCE_ID, format_timestamp
 from shared.services.context import Collaborators
 from shared.services.recording import RecordOutcome, RunInput, record_run
 from shared.strategies.heartbeat_check import heartbeat_schedule
@@ -36,9 +35,9 @@ class HeartbeatPort(Protocol):
         self, system_id: str, configuration_id: str, *, missed: int, deadline: int
     ) -> bool: ...
     def schedule_deadline(
-        self, system_id: str, configuration_id: str, *, deadline: int, shard: str
+        self, system_id: str, configuration_id: str, *, deadline: int, due_shards: int
     ) -> None: ...
-    def take_request_slot(self, owner: str, window: str, *, limit: int, expires_at: int) -> bool: ...
+    def take_ping_slot(self, token_hash: str, window: str, *, limit: int, expires_at: int) -> bool: ...
 
 
 def issue_ping_token(c: Collaborators, system_id: str, configuration_id: str) -> dict:
@@ -151,8 +150,8 @@ def _ping_run(
 
 def _admit(c: Collaborators, token_hash: str, now: datetime) -> None:
     window = now.strftime("%Y%m%dT%H%M")
-    if not c.repository.take_request_slot(
-        keys.ping_rate_owner(token_hash),
+    if not c.repository.take_ping_slot(
+        token_hash,
         window,
         limit=PINGS_PER_MINUTE,
         expires_at=int(now.timestamp()) + 120,
@@ -161,5 +160,6 @@ def _admit(c: Collaborators, token_hash: str, now: datetime) -> None:
 
 
 def _schedule(c: Collaborators, system_id: str, configuration_id: str, deadline: int) -> None:
-    shard = keys.due_shard(system_id, configuration_id, c.settings.due_shards)
-    c.repository.schedule_deadline(system_id, configuration_id, deadline=deadline, shard=shard)
+    c.repository.schedule_deadline(
+        system_id, configuration_id, deadline=deadline, due_shards=c.settings.due_shards
+    )

@@ -11,7 +11,6 @@ from typing import Protocol
 
 from shared.domain import aggregates
 from shared.domain.errors import NotFoundError
-from shared.domain.models import format_timestamp, parse_timestamp
 from shared.domain.status_pages import (
     BAR_DAYS,
     StatusPageRendered,
@@ -19,6 +18,7 @@ from shared.domain.status_pages import (
     day_availability,
     overall_status,
 )
+from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.services import health_read
 from shared.services.context import Collaborators
 from shared.services.status_page_cache import card_key, page_cache, page_key, render_key
@@ -138,7 +138,7 @@ def _card(c: Collaborators, system_id: str, now: datetime) -> dict:
     hourly: dict[str, dict] = {}
     for assignment in snapshot["assignments"]:
         configuration_id = assignment["configurationId"]
-        for tier, start, into in (("D", first_day, daily), ("H", first_hour, hourly)):
+        for tier, start, into in (("daily", first_day, daily), ("hourly", first_hour, hourly)):
             for item in c.repository.list_aggregates(
                 tier,
                 system_id,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from shared.data.base import Page
 from shared.domain.errors import NotFoundError, ValidationFailedError
-from shared.domain.models import format_timestamp
+from shared.domain.records import Page
 from shared.domain.status_pages import StatusPageCreate, StatusPagePatch, StatusPageView
+from shared.domain.wire import format_timestamp
 from shared.services.context import Collaborators
 from shared.services.status_page_cache import page_cache, page_key
 
