@@ -64,7 +64,8 @@ def heartbeat_system(base: str, system_id: str, ping: str, thresholds: dict) -> 
 @pytest.fixture(scope="module")
 def served_page():
     stack = start_local_stack(
-        tick_seconds=3600, settings=LocalRuntimeSettings(HC_PORT=0, HC_ADMIN_API_KEY=ADMIN_KEY)
+        tick_seconds=3600,
+        settings=LocalRuntimeSettings(HC_PORT=0, HC_ADMIN_API_KEY=ADMIN_KEY, HC_DATA_DIR=None),
     )
     try:
         base = stack.base_url
