@@ -8,12 +8,22 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.domain import heartbeat
 from shared.domain.errors import NotFoundError
+from shared.domain.views import PingAnswer
+from shared.http.answers import READ_ERRORS, answers
 from shared.http.app import new_resolver
+from shared.http.auth import PUBLIC
+from shared.http.body import ANY_BODY
 from shared.observability import logger, metrics
 from shared.services import heartbeats
 from shared.services.context import default_collaborators as collaborators
 
 router = Router()
+# The token is the secret, and cron jobs send whatever their output is: plain text, binary, nothing.
+PING_ROUTE = {
+    "method": ["GET", "POST"],
+    "middlewares": [*PUBLIC, ANY_BODY],
+    "responses": answers(200, PingAnswer, errors=(*READ_ERRORS, 413)),
+}
 
 
 def _body() -> bytes:
@@ -30,12 +40,12 @@ def _ping(token: str, suffix: str | None) -> dict:
     return heartbeats.receive_ping(collaborators(), token, ping, _body())
 
 
-@router.route("/ping/<token>", method=["GET", "POST"])
+@router.route("/ping/<token>", **PING_ROUTE)
 def ping(token: str) -> dict:
     return _ping(token, None)
 
 
-@router.route("/ping/<token>/<suffix>", method=["GET", "POST"])
+@router.route("/ping/<token>/<suffix>", **PING_ROUTE)
 def ping_with(token: str, suffix: str) -> dict:
     return _ping(token, suffix)
 

@@ -14,9 +14,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.domain.errors import NotFoundError
+from shared.domain.status_pages import StatusPageRendered
 from shared.domain.wire import ID_PATTERN
+from shared.http.answers import answers
 from shared.http.app import new_resolver
-from shared.http.auth import bearer_token, bootstrap_key
+from shared.http.auth import PUBLIC, bearer_token, bootstrap_key
 from shared.http.params import SystemId
 from shared.observability import logger, metrics
 from shared.services import access, badges, status_page_view
@@ -29,6 +31,11 @@ ASSETS = Path(__file__).resolve().parents[2] / "shared" / "web" / "assets"
 ASSET_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 PAGE_CACHE = "public, max-age=15"
 BADGE_CACHE = "public, max-age=60, s-maxage=60"
+HTML = "text/html; charset=utf-8"
+SVG = "image/svg+xml"
+# Public by design; a page that is not public still asks for a reader key in the route itself.
+PAGE = {"middlewares": PUBLIC, "responses": answers(200, StatusPageRendered, text=(HTML,))}
+BADGE = {"middlewares": PUBLIC, "responses": answers(200, text=(SVG,))}
 BadgeWindow = Annotated[str, Query(pattern=r"^(24h|7d|30d|90d|365d)$")]
 
 
@@ -38,7 +45,7 @@ def _authorised(public: bool) -> None:
         access.require_role(principal, "reader")
 
 
-@router.get("/status/<slug>", compress=True)
+@router.get("/status/<slug>", compress=True, **PAGE)
 def get_status_page(slug: str) -> Response[str]:
     as_json = slug.endswith(".json")
     slug = slug.removesuffix(".json")
@@ -47,9 +54,7 @@ def get_status_page(slug: str) -> Response[str]:
     page = status_page_view.load_page(collaborators(), slug)
     _authorised(page.public)
     kind, content_type, render = (
-        ("json", "application/json", _as_json)
-        if as_json
-        else ("html", "text/html; charset=utf-8", render_status_page)
+        ("json", "application/json", _as_json) if as_json else ("html", HTML, render_status_page)
     )
     body = status_page_view.rendered_page(
         collaborators(), page, render, kind=kind, incidents=incidents_reader()
@@ -62,27 +67,29 @@ def _as_json(model: status_page_view.StatusPageRendered) -> str:
     return model.model_dump_json(by_alias=True)
 
 
-@router.get("/badges/<systemId>/status.svg")
+@router.get("/badges/<systemId>/status.svg", **BADGE)
 def get_status_badge(systemId: SystemId) -> Response[str]:
     return _svg(badges.status_badge(collaborators(), systemId))
 
 
-@router.get("/badges/<systemId>/uptime.svg")
+@router.get("/badges/<systemId>/uptime.svg", **BADGE)
 def get_uptime_badge(systemId: SystemId, window: BadgeWindow = "30d") -> Response[str]:
     return _svg(badges.uptime_badge(collaborators(), systemId, window))
 
 
-@router.get("/badges/<systemId>/latency.svg")
+@router.get("/badges/<systemId>/latency.svg", **BADGE)
 def get_latency_badge(systemId: SystemId) -> Response[str]:
     return _svg(badges.latency_badge(collaborators(), systemId))
 
 
-@router.get("/ui")
+@router.get("/ui", middlewares=PUBLIC, responses=answers(200, text=(HTML,)))
 def get_dashboard() -> Response[str]:
-    return _asset("dashboard.html", "text/html; charset=utf-8")
+    return _asset("dashboard.html", HTML)
 
 
-@router.get("/status-assets/<name>")
+@router.get(
+    "/status-assets/<name>", middlewares=PUBLIC, responses=answers(200, text=tuple(ASSET_TYPES.values()))
+)
 def get_asset(name: str) -> Response[str]:
     suffix = Path(name).suffix
     if suffix not in ASSET_TYPES or "/" in name or name.startswith("."):
@@ -98,9 +105,7 @@ def _asset(name: str, content_type: str) -> Response[str]:
 
 
 def _svg(text: badges.BadgeText) -> Response[str]:
-    return Response(
-        200, "image/svg+xml", badge(text.label, text.value, text.colour), {"Cache-Control": BADGE_CACHE}
-    )
+    return Response(200, SVG, badge(text.label, text.value, text.colour), {"Cache-Control": BADGE_CACHE})
 
 
 def incidents_reader() -> status_page_view.IncidentsReader | None:
