@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 LOCAL_STAMP := $(VENV)/.installed-local
 export PYTHONPATH := src:.
 
-.PHONY: run run-fresh soak test invoke bench lint redis-server clean
+.PHONY: run run-fresh soak test invoke bench lint redis-server chromium clean
 
 $(LOCAL_STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ run-fresh: $(LOCAL_STAMP)
 soak: $(LOCAL_STAMP)
 	@SOAK_MINUTES=$${SOAK_MINUTES:-30} $(PY) -m bench.soak
 
-test: $(STAMP) redis-server
+test: $(STAMP) redis-server chromium
 	@$(VENV)/bin/ruff check src local tests bench
 	@$(PY) -m pytest
 
@@ -82,6 +82,13 @@ redis-server:
 	  echo "installing redis-server"; \
 	  (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null) || \
 	  (sudo apt-get update -qq && sudo apt-get install -y -qq redis-server >/dev/null); }
+
+# The browser tests drive Debian's chromium through Playwright (never `playwright install`).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+	  (sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null); }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

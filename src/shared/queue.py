@@ -19,9 +19,10 @@ class CheckRequest:
     system_id: str
     configuration_id: str
     requested_at: str
-    trigger: str  # "schedule" | "manual"
+    trigger: str  # "schedule" | "manual" | "deadline"
     delay_seconds: int = 0
     run_id: str | None = None  # scheduled runs name their slot; others take the message id
+    deadline: int | None = None  # a heartbeat's deadline to check (epoch seconds) instead of a probe
 
     def body(self) -> str:
         body = {
@@ -30,6 +31,8 @@ class CheckRequest:
             "requestedAt": self.requested_at,
             "trigger": self.trigger,
         }
+        if self.deadline is not None:
+            body["deadline"] = self.deadline
         return json.dumps(body | ({"runId": self.run_id} if self.run_id else {}))
 
 

@@ -37,6 +37,8 @@ FUNCTION_EVENTS = {
     "ExecutorFunction": "executor-sqs-batch.json",
     "RetentionFunction": "retention-daily.json",
     "NotifierFunction": "notifier-sqs-transition.json",
+    "StatusPagesFunction": "status-page-get.json",
+    "PingFunction": "ping-success.json",
 }
 
 

@@ -15,6 +15,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_FILE = REPO_ROOT / "template.yaml"
 
 READS, MUTATIONS, SATELLITE = "ApiReadsFunction", "ApiMutationsFunction", "SatelliteIngestFunction"
+PAGES, PING = "StatusPagesFunction", "PingFunction"
 # API.md's routes and the function ARCHITECTURE.md gives each; kept here so the test needs no ../shared.
 EXPECTED_ROUTES = {
     "POST /api-keys": MUTATIONS,
@@ -72,11 +73,29 @@ EXPECTED_ROUTES = {
     "PATCH /alert-policies/{policyId}": MUTATIONS,
     "DELETE /alert-policies/{policyId}": MUTATIONS,
     "POST /incidents/{incidentId}/acknowledge": MUTATIONS,
+    "GET /status-pages": READS,
+    "GET /status-pages/{slug}": READS,
+    "POST /status-pages": MUTATIONS,
+    "PATCH /status-pages/{slug}": MUTATIONS,
+    "DELETE /status-pages/{slug}": MUTATIONS,
+    "POST /systems/{systemId}/checks/{configurationId}/ping-token": MUTATIONS,
+    "GET /status/{slug}": PAGES,
+    "GET /status-assets/{name}": PAGES,
+    "GET /badges/{systemId}/status.svg": PAGES,
+    "GET /badges/{systemId}/uptime.svg": PAGES,
+    "GET /badges/{systemId}/latency.svg": PAGES,
+    "GET /ui": PAGES,
+    "GET /ping/{token}": PING,
+    "POST /ping/{token}": PING,
+    "GET /ping/{token}/{suffix}": PING,
+    "POST /ping/{token}/{suffix}": PING,
 }
 EXPECTED_FUNCTIONS = {
     READS,
     MUTATIONS,
     SATELLITE,
+    PAGES,
+    PING,
     "SchedulerFunction",
     "SchedulerShardFunction",
     "SatelliteSweepFunction",
@@ -239,7 +258,7 @@ def test_every_setting_the_code_reads_is_declared_for_every_function(template):
         )
 
 
-def test_only_the_scheduler_and_the_mutations_may_enqueue(transformed):
+def test_only_the_scheduler_and_the_mutations_may_enqueue_and_only_recorders_publish(transformed):
     # given every action each role may be granted
     actions = _actions_by_role(transformed)
     # then SQS sends and event publishing are limited to the functions that need them
@@ -260,6 +279,7 @@ def test_only_the_scheduler_and_the_mutations_may_enqueue(transformed):
         "SatelliteIngestFunctionRole",
         "SatelliteSweepFunctionRole",
         "RetentionFunctionRole",
+        "PingFunctionRole",
     }
 
 

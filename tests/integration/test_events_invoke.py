@@ -36,6 +36,8 @@ EXPECTED_ANSWERS = {
     "api-create-system-bad-body.json": (400, "BAD_REQUEST"),
     "api-create-system-missing-key.json": (401, "UNAUTHENTICATED"),
     "api-unknown-route.json": (404, "NOT_FOUND"),
+    "status-page-get.json": (404, "NOT_FOUND"),
+    "ping-success.json": (404, "NOT_FOUND"),
 }
 
 

@@ -11,6 +11,8 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
+from shared.http.auth import public
+
 TITLE = "Serverless Healthcheck"
 VERSION = "1.0.0"
 DESCRIPTION = (
@@ -27,9 +29,11 @@ def http_apps() -> list[APIGatewayHttpResolver]:
     """The resolver of every HTTP function (their modules are the ones the functions run)."""
     from functions.api_mutations.app import app as mutations
     from functions.api_reads.app import app as reads
+    from functions.ping.app import app as ping
     from functions.satellite_ingest.app import app as satellite
+    from functions.status_pages.app import app as pages
 
-    return [reads, mutations, satellite]
+    return [reads, mutations, satellite, pages, ping]
 
 
 @lru_cache(maxsize=1)
@@ -44,7 +48,27 @@ def openapi_document() -> str:
     )
     for app in http_apps():
         merge.add_schema(app.get_openapi_schema(title=TITLE, version=VERSION))
-    return json.dumps(with_api_errors(json.loads(merge.get_openapi_json_schema())))
+    document = with_api_errors(json.loads(merge.get_openapi_json_schema()))
+    return json.dumps(without_security(document, public_operations()))
+
+
+def public_operations() -> set[tuple[str, str]]:
+    """(method, OpenAPI path) of the routes declared public (see `shared.http.auth.PUBLIC`)."""
+    return {
+        (route.method.lower(), route.openapi_path)
+        for app in http_apps()
+        for route in app._static_routes + app._dynamic_routes
+        if public in route.middlewares
+    }
+
+
+def without_security(document: dict[str, Any], operations: set[tuple[str, str]]) -> dict[str, Any]:
+    """Public operations ask for no key (Powertools leaves an empty `security` out, so it is set here)."""
+    for path, methods in document.get("paths", {}).items():
+        for method, operation in methods.items():
+            if (method, path) in operations:
+                operation["security"] = []
+    return document
 
 
 def with_api_errors(document: dict[str, Any]) -> dict[str, Any]:

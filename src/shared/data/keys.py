@@ -2,7 +2,11 @@
 
 Partitions:
   SYSTEM#<id>           META, STATE (the precomputed SystemHealth), CHECK#<configurationId>, MAINT#<id>,
-                        OUTBOX#<entryId> (events committed with a change, deleted once published)
+                        OUTBOX#<entryId> (events committed with a change, deleted once published),
+                        HEARTBEAT#<configurationId> (a heartbeat check's deadline and open start),
+                        PUBLICPAGE#<slug> (the system is listed on that public status page: badges)
+  PING#<tokenHash>      META (which heartbeat a ping token belongs to)
+  STATUSPAGE#<slug>     META (a status page)
   CONFIG#<id>           META, ASSIGN#<systemId> (links for cascades and propagation)
   SATELLITE#<id>        META, ASSIGN#<systemId>#<configurationId>
   APIKEY#<id>           META
@@ -129,6 +133,29 @@ def tombstone_key(system_id: str) -> dict:
 
 
 TOMBSTONES = "TOMBSTONES"
+
+
+def heartbeat_key(system_id: str, configuration_id: str) -> dict:
+    return _key(f"SYSTEM#{system_id}", f"HEARTBEAT#{configuration_id}")
+
+
+def ping_token_key(token_hash: str) -> dict:
+    return _key(f"PING#{token_hash}", META)
+
+
+def ping_rate_owner(token_hash: str) -> str:
+    return f"PING-{token_hash[:32]}"
+
+
+def status_page_key(slug: str) -> dict:
+    return _key(f"STATUSPAGE#{slug}", META)
+
+
+PUBLIC_PAGE_PREFIX = "PUBLICPAGE#"
+
+
+def public_page_marker_key(system_id: str, slug: str) -> dict:
+    return _key(f"SYSTEM#{system_id}", f"{PUBLIC_PAGE_PREFIX}{slug}")
 
 
 def type_index(kind: str, resource_id: str) -> dict:

@@ -2,9 +2,12 @@
 
 from shared.data.access import AccessStore
 from shared.data.catalog import CatalogStore
+from shared.data.heartbeats import HeartbeatStore
 from shared.data.history import HistoryStore
 from shared.data.outbox import OutboxStore
+from shared.data.status_pages import StatusPageStore
 
 
-class Repository(CatalogStore, AccessStore, HistoryStore, OutboxStore):
-    """Systems, configurations, assignments, maintenance, credentials, runs, health state, outbox."""
+class Repository(CatalogStore, AccessStore, HistoryStore, OutboxStore, HeartbeatStore, StatusPageStore):
+    """Systems, configurations, assignments, maintenance, credentials, runs, health state, outbox,
+    heartbeats and status pages."""

@@ -25,6 +25,7 @@ from shared.domain.models import (
     SystemView,
     _Model,
 )
+from shared.domain.status_pages import StatusPageView
 
 
 class ErrorDetail(_Model):
@@ -138,3 +139,19 @@ class IngestReportView(_Model):
     accepted: list[str]
     duplicates: list[str]
     rejected: list[RejectedResult]
+
+
+class PingAnswer(_Model):
+    ok: bool
+    recorded: str
+    deadline: str
+
+
+class StatusPageList(Page[StatusPageView]):
+    pass
+
+
+class PingTokenIssued(_Model):
+    system_id: str
+    configuration_id: str
+    token: str

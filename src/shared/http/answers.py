@@ -16,17 +16,25 @@ SATELLITE_ERRORS = (400, 401, 403, 413, 422, 429, 500, 503)
 
 
 def answers(
-    status: int, model: type | None = None, *, errors: tuple[int, ...] = READ_ERRORS
+    status: int,
+    model: type | None = None,
+    *,
+    errors: tuple[int, ...] = READ_ERRORS,
+    text: tuple[str, ...] = (),
 ) -> dict[int, Any]:
-    """Powertools `responses=` for a route answering `model` with `status`, or one of `errors`."""
-    documented: dict[int, Any] = {status: _answer(status, model)}
+    """Powertools `responses=` for a route answering `model` (JSON) or a document of one of the
+    `text` media types (HTML, SVG, CSS...) with `status`, or one of `errors`."""
+    documented: dict[int, Any] = {status: _answer(status, model, text)}
     for code in errors:
         documented[code] = _answer(code, ErrorView)
     return documented
 
 
-def _answer(status: int, model: type | None) -> dict[str, Any]:
+def _answer(status: int, model: type | None, text: tuple[str, ...] = ()) -> dict[str, Any]:
     answer: dict[str, Any] = {"description": HTTPStatus(status).phrase}
+    content: dict[str, Any] = {media_type: {"schema": {"type": "string"}} for media_type in text}
     if model is not None:
-        answer["content"] = {"application/json": {"model": model}}
+        content["application/json"] = {"model": model}
+    if content:
+        answer["content"] = content
     return answer

@@ -67,8 +67,16 @@ def _authorize_satellite(app: APIGatewayHttpResolver) -> None:
 
 satellite_only = AccessGuard("satellite_only", _authorize_satellite)
 
+
+def _admit_anyone(app: APIGatewayHttpResolver) -> None:
+    """Public by design (status pages, badges, the dashboard shell, pings): no key is asked for."""
+
+
+public = AccessGuard("public", _admit_anyone)
+
 READER = [requires("reader")]
 PUBLIC_READER = [requires("reader", public_status=True)]
 SERVICE = [requires("service")]
 MANAGER = [requires("manager")]
 SATELLITE = [satellite_only]
+PUBLIC = [public]

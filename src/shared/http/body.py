@@ -19,6 +19,23 @@ from shared.domain.storable import MAX_NESTING, StorableNumberError, check_stora
 JSON_CONTENT_TYPES = ("application/json",)
 
 
+class AnyBody:
+    """A route middleware declaring that the route takes any body (plain text, binary): the JSON
+    checks below skip it, and the route bounds what it keeps itself."""
+
+    __name__ = "any_body"
+
+    def __call__(self, app: Any, next_middleware: Any) -> Any:
+        return next_middleware(app)
+
+
+ANY_BODY = AnyBody()
+
+
+def takes_any_body(middlewares: list) -> bool:
+    return any(isinstance(middleware, AnyBody) for middleware in middlewares)
+
+
 def body_bytes(event: dict) -> bytes:
     """The raw body of an API Gateway (HTTP API) event."""
     body = event.get("body") or ""

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
     OpenAPIRequestValidationMiddleware,
 )
 
-from shared.http.body import body_bytes, check_json_body
+from shared.http.body import body_bytes, check_json_body, takes_any_body
 
 # Satellite batches are validated result by result: a NaN or a too deep document in one result
 # rejects that result only.
@@ -19,7 +19,8 @@ ONE_BY_ONE_PREFIX = "/satellite/"
 
 
 class GuardsThenValidation(OpenAPIRequestValidationMiddleware):
-    """Runs the route's access guards, then the body checks, then Powertools' request validation."""
+    """Runs the route's access guards, then the body checks (unless the route takes any body),
+    then Powertools' request validation."""
 
     def handler(self, app: APIGatewayHttpResolver, next_middleware: Any) -> Response:
         route = app.context["_route"]
@@ -27,6 +28,8 @@ class GuardsThenValidation(OpenAPIRequestValidationMiddleware):
             authorize = getattr(guard, "authorize", None)
             if authorize is not None:
                 authorize(app)
+        if takes_any_body(route.middlewares):
+            return super().handler(app, next_middleware)
         event = app.current_event.raw_event
         headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
         check_json_body(

@@ -26,12 +26,14 @@ class CheckMessage(BaseModel):
     systemId: ResourceId
     configurationId: ResourceId
     runId: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,128}$")] | None = Field(None)
+    deadline: int | None = None
 
 
 @dataclass(frozen=True)
 class PreparedRun:
     run: RunInput | None = None
     problem: Exception | None = None
+    deadline_check: CheckMessage | None = None  # a heartbeat deadline: checked when recorded, not probed
 
 
 def parse_message(body: str) -> CheckMessage:
@@ -59,6 +61,9 @@ def probe_batch(
     configurations = c.repository.get_configurations([m.configurationId for m in parsed.values()])
     specs, runnable = [], {}
     for message_id, message in parsed.items():
+        if message.deadline is not None:
+            prepared[message_id] = PreparedRun(deadline_check=message)
+            continue
         assignment = assignments.get((message.systemId, message.configurationId))
         configuration = configurations.get(message.configurationId)
         reason = _not_runnable(assignment, configuration)
@@ -120,6 +125,11 @@ def record_prepared(c: Collaborators, prepared: PreparedRun) -> RecordOutcome:
     """Record a probed run through `record_run`."""
     if prepared.problem is not None:
         raise prepared.problem
+    if prepared.deadline_check is not None:
+        from shared.services.heartbeats import check_deadline
+
+        message = prepared.deadline_check
+        return check_deadline(c, message.systemId, message.configurationId, message.deadline)
     if prepared.run is None:
         return RecordOutcome("dropped")
     return record_run(c, prepared.run)

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from shared.data import keys
 from shared.domain.errors import ConflictError
+from shared.domain.heartbeat import DEADLINE_RECHECK_SECONDS, HEARTBEAT_STRATEGY_ID, deadline_run_id
 from shared.domain.models import format_timestamp
 from shared.domain.schedule import plan_runs
 from shared.observability import logger
@@ -145,6 +146,12 @@ def _enqueue_chunk(
         ):
             clears.append((*pair, seen_due))
             continue
+        if assignment.get("strategyId") == HEARTBEAT_STRATEGY_ID:
+            # The due time is the heartbeat's deadline: check it then; look again later only as a
+            # safety net (a lost check), since every ping and every missed deadline re-index it.
+            check = _deadline_request(c, pair, seen_due)
+            due.append(_Due(*pair, seen_due, seen_due + DEADLINE_RECHECK_SECONDS, [check]))
+            continue
         runs, next_due = plan_runs(*pair, seen_due, assignment["intervalSeconds"], tick_start, tick_end)
         due.append(_Due(*pair, seen_due, next_due, _requests(c, pair, runs)))
     parallel(lambda clear: c.repository.clear_schedule(clear[0], clear[1], seen_due=clear[2]), clears)
@@ -171,6 +178,18 @@ def _requests(c: Collaborators, pair: tuple[str, str], runs: list) -> list[Check
         )
         for run in runs
     ]
+
+
+def _deadline_request(c: Collaborators, pair: tuple[str, str], deadline: int) -> CheckRequest:
+    now = c.clock()
+    return CheckRequest(
+        *pair,
+        format_timestamp(now),
+        "deadline",
+        delay_seconds=max(0, deadline - int(now.timestamp())),
+        run_id=deadline_run_id(*pair, deadline),
+        deadline=deadline,
+    )
 
 
 def _advance(c: Collaborators, due: _Due) -> bool:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from shared.domain.errors import ValidationFailedError
 from shared.strategies.dns_check import DNS_STRATEGY
+from shared.strategies.heartbeat_check import HEARTBEAT_STRATEGY
 from shared.strategies.http_check import HTTP_STRATEGY
 from shared.strategies.strategy import Strategy
 from shared.strategies.targets import forbidden_literal_reason
@@ -28,7 +29,8 @@ __all__ = [
 ]
 
 _STRATEGIES: dict[str, Strategy] = {
-    strategy.id: strategy for strategy in (HTTP_STRATEGY, TCP_STRATEGY, DNS_STRATEGY, TLS_STRATEGY)
+    strategy.id: strategy
+    for strategy in (HTTP_STRATEGY, TCP_STRATEGY, DNS_STRATEGY, TLS_STRATEGY, HEARTBEAT_STRATEGY)
 }
 
 

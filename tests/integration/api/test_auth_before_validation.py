@@ -13,23 +13,58 @@ MALFORMED_BODY = b'{"name": "\xb2", "deep": ' + b"[" * 100 + b"]" * 100 + b", Na
 BAD_QUERY = {"limit": "-1", "points": "x", "window": "1y", "from": "yesterday"}
 
 
+# Public by design, each with its reason: people look at status pages, badges and the dashboard
+# shell (its data comes from keyed routes), and cron jobs ping with the token as their secret.
+PUBLIC_ROUTES = {
+    ("GET", "/status/<slug>"),
+    ("GET", "/badges/<systemId>/status.svg"),
+    ("GET", "/badges/<systemId>/uptime.svg"),
+    ("GET", "/badges/<systemId>/latency.svg"),
+    ("GET", "/ui"),
+    ("GET", "/status-assets/<name>"),
+    ("GET", "/ping/<token>"),
+    ("POST", "/ping/<token>"),
+    ("GET", "/ping/<token>/<suffix>"),
+    ("POST", "/ping/<token>/<suffix>"),
+}
+API_DOCUMENTS = {("GET", "/openapi.json"), ("GET", "/docs")}
+
+
+def every_route() -> list[tuple[str, str, tuple[str, ...]]]:
+    """(method, path, guard names) of every route of every HTTP function."""
+    return sorted(
+        {
+            (
+                route.method,
+                route.path,
+                tuple(m.__name__ for m in route.middlewares if isinstance(m, AccessGuard)),
+            )
+            for app in http_apps()
+            for route in app._static_routes + app._dynamic_routes
+        }
+    )
+
+
 def guarded_routes() -> list[tuple[str, str, str]]:
-    """(method, path with placeholder ids, guard name) of every route of every HTTP function."""
-    found = set()
-    for app in http_apps():
-        for route in app._static_routes + app._dynamic_routes:
-            guards = [m.__name__ for m in route.middlewares if isinstance(m, AccessGuard)]
-            if guards:
-                found.add((route.method, re.sub(r"<\w+>", "Not_An_Id!", route.path), guards[0]))
-    return sorted(found)
+    """(method, path with placeholder ids, guard name) of every route that asks for a key."""
+    return sorted(
+        (method, re.sub(r"<\w+>", "Not_An_Id!", path), guards[0])
+        for method, path, guards in every_route()
+        if guards and guards[0] != "public"
+    )
 
 
 ROUTES = guarded_routes()
 
 
 def test_every_route_of_every_function_is_guarded():
-    # the HTTP functions' routes, less the API's own documents: 37, and 15 of alerting
-    assert len(ROUTES) == 52
+    # given
+    routes = every_route()
+    # then: one guard each, except the API's own documents
+    assert [(m, p) for m, p, guards in routes if len(guards) != 1] == sorted(API_DOCUMENTS)
+    assert {(m, p) for m, p, guards in routes if guards == ("public",)} == PUBLIC_ROUTES
+    # the keyed routes: 37 of the core API, 15 of alerting, 6 of status pages and heartbeats
+    assert len(ROUTES) == 58
     assert {guard for _, _, guard in ROUTES} == {
         "requires_reader",
         "requires_manager",

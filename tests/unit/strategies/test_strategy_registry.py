@@ -10,8 +10,8 @@ from shared.strategies import describe, get_strategy, list_strategies, validate_
 SRC = Path(__file__).resolve().parents[3] / "src"
 
 
-def test_the_four_strategies_are_registered():
-    assert [strategy.id for strategy in list_strategies()] == ["http", "tcp", "dns", "tls"]
+def test_the_four_probes_and_the_heartbeat_are_registered():
+    assert [strategy.id for strategy in list_strategies()] == ["http", "tcp", "dns", "tls", "heartbeat"]
 
 
 def test_an_unknown_strategy_is_a_validation_error_on_strategy_id():

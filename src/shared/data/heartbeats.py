@@ -1,0 +1,78 @@
+"""Heartbeat checks in the single table: ping tokens (by hash), each heartbeat's deadline, and the
+assignment's place in the due index that makes the scheduler look at that deadline."""
+
+from __future__ import annotations
+
+from shared.data import keys
+from shared.data.base import TableBase, strip_keys
+from shared.data.table import plain_key
+
+
+class HeartbeatStore(TableBase):
+    def replace_ping_token(
+        self, system_id: str, configuration_id: str, token_hash: str, *, previous_hash: str | None
+    ) -> None:
+        """Point a new token hash at a heartbeat and forget the previous one, atomically."""
+        target = {"systemId": system_id, "configurationId": configuration_id}
+        operations = [self.put_op(plain_key(keys.ping_token_key(token_hash)) | target)]
+        if previous_hash and previous_hash != token_hash:
+            operations.append(self.delete_op(keys.ping_token_key(previous_hash)))
+        operations.append(
+            self.update_op(
+                keys.heartbeat_key(system_id, configuration_id),
+                "SET tokenHash = :hash",
+                {":hash": token_hash},
+            )
+        )
+        self._transact(operations)
+
+    def ping_target(self, token_hash: str) -> dict | None:
+        """{systemId, configurationId} of a token hash, or None."""
+        item = self._get(keys.ping_token_key(token_hash))
+        return strip_keys(item) if item else None
+
+    def get_heartbeat(self, system_id: str, configuration_id: str) -> dict | None:
+        item = self._get(keys.heartbeat_key(system_id, configuration_id))
+        return strip_keys(item) if item else None
+
+    def save_heartbeat(
+        self, system_id: str, configuration_id: str, *, deadline: int, started_at: int | None, last_ping: int
+    ) -> None:
+        """Record a ping's effect: the new deadline and the open start (if any)."""
+        expression = "SET deadline = :deadline, lastPingAt = :ping"
+        values: dict = {":deadline": deadline, ":ping": last_ping}
+        if started_at is None:
+            expression += " REMOVE startedAt"
+        else:
+            expression += ", startedAt = :started"
+            values[":started"] = started_at
+        self._update(keys.heartbeat_key(system_id, configuration_id), expression, values=values)
+
+    def move_missed_deadline(
+        self, system_id: str, configuration_id: str, *, missed: int, deadline: int
+    ) -> bool:
+        """After a missed deadline: the next one, only if no ping moved it meanwhile."""
+        return self._update(
+            keys.heartbeat_key(system_id, configuration_id),
+            "SET deadline = :next REMOVE startedAt",
+            condition="deadline = :missed",
+            values={":next": deadline, ":missed": missed},
+        )
+
+    def take_ping_slot(self, token_hash: str, window: str, *, limit: int, expires_at: int) -> bool:
+        """Count one ping of a token in a fixed window; False once the window holds `limit` pings."""
+        return self.take_request_slot(
+            keys.ping_rate_owner(token_hash), window, limit=limit, expires_at=expires_at
+        )
+
+    def schedule_deadline(
+        self, system_id: str, configuration_id: str, *, deadline: int, due_shards: int
+    ) -> None:
+        """Put a heartbeat's deadline into the due index (its assignment's nextDueAt)."""
+        shard = keys.due_shard(system_id, configuration_id, due_shards)
+        self._update(
+            keys.assignment_key(system_id, configuration_id),
+            "SET nextDueAt = :due, dueShard = :shard",
+            condition="attribute_exists(pk)",
+            values={":due": deadline, ":shard": shard},
+        )

@@ -1,0 +1,185 @@
+"""Building what a status page shows: the page's settings, each system's health through the status
+cache, and per system a card (90 daily bars, 24 h of hourly latency, maintenance windows)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from shared.domain import aggregates
+from shared.domain.errors import NotFoundError
+from shared.domain.status_pages import (
+    BAR_DAYS,
+    StatusPageRendered,
+    StatusPageView,
+    day_availability,
+    overall_status,
+)
+from shared.domain.wire import format_timestamp, parse_timestamp
+from shared.services import health_read
+from shared.services.context import Collaborators
+from shared.services.status_page_cache import card_key, page_cache, page_key, render_key
+
+MAINTENANCE_HORIZON = timedelta(days=7)
+RECENT_INCIDENTS = timedelta(days=7)
+
+
+class IncidentsReader(Protocol):
+    """Open and recent incidents of some systems (the alerting feature, when deployed)."""
+
+    def incidents_for(self, system_ids: list[str], since: datetime) -> list[dict]: ...
+
+
+def load_page(c: Collaborators, slug: str) -> StatusPageView:
+    """A page's settings through the cache; NotFoundError when there is no such page."""
+    page = page_cache(c).wrap(page_key(slug), lambda: c.repository.get_status_page(slug))
+    if page is None:
+        raise NotFoundError(f"status page {slug} not found")
+    return StatusPageView.model_validate(page)
+
+
+def rendered_page(
+    c: Collaborators,
+    page: StatusPageView,
+    render: Callable[[StatusPageRendered], str],
+    *,
+    kind: str,
+    incidents: IncidentsReader | None = None,
+) -> str:
+    """The page rendered by `render`, cached under a key naming everything it shows: the page's
+    version, each system's health evaluation and the minute (maintenance windows, day rollover).
+    With an incidents reader the render is not cached: incidents change on their own."""
+    now = c.clock()
+    health = health_read.health_batch(c, [s.system_id for s in page.systems])["statuses"]
+    if incidents is not None and page.show.incidents:
+        return render(render_model(c, page, incidents, health=health))
+    shown = [page.version, page.updated_at.isoformat(), now.strftime("%Y%m%d%H%M")]
+    shown += [(s, health[s]["evaluatedAt"]) for s in sorted(health)]
+    digest = hashlib.sha256(json.dumps(shown).encode()).hexdigest()[:32]
+    return page_cache(c).wrap(
+        render_key(page.slug, kind, digest), lambda: render(render_model(c, page, None, health=health))
+    )
+
+
+def render_model(
+    c: Collaborators,
+    page: StatusPageView,
+    incidents: IncidentsReader | None = None,
+    *,
+    health: dict[str, dict] | None = None,
+) -> StatusPageRendered:
+    """Everything the page shows, as one model (the JSON twin and the HTML's input)."""
+    now = c.clock()
+    ids = [s.system_id for s in page.systems]
+    if health is None:
+        health = health_read.health_batch(c, ids)["statuses"]
+    wanted = {card_key(s, health[s]["evaluatedAt"]): s for s in ids if s in health}
+
+    def load_cards(missing: list[str]) -> dict[str, dict]:
+        return {key: _card(c, wanted[key], now) for key in missing}
+
+    cards = page_cache(c).wrap_many(list(wanted), load_cards)
+    by_system = {wanted[key]: card for key, card in cards.items()}
+    systems = []
+    for listed in page.systems:
+        card = by_system.get(listed.system_id)
+        if card is None:
+            continue  # deleted since the page was saved
+        view = health[listed.system_id]
+        systems.append(
+            card
+            | {
+                "group": listed.group,
+                "name": listed.label or card["name"],
+                "status": view["status"],
+                "since": view["since"],
+                "checks": [{"name": k["configurationName"], "status": k["status"]} for k in view["checks"]],
+                "maintenances": _current(card["maintenances"], now),
+            }
+        )
+    found = None
+    if incidents is not None and page.show.incidents:
+        found = incidents.incidents_for(ids, now - RECENT_INCIDENTS)
+    return StatusPageRendered.model_validate(
+        {
+            "slug": page.slug,
+            "title": page.title,
+            "status": overall_status([s["status"] for s in systems]),
+            "generatedAt": format_timestamp(now),
+            "show": page.show.to_wire(),
+            "systems": systems,
+            "incidents": found,
+        }
+    )
+
+
+def system_card(c: Collaborators, system_id: str, evaluated_at: str) -> dict:
+    """One system's card through the cache (keyed by the health evaluation it goes with)."""
+    return page_cache(c).wrap(card_key(system_id, evaluated_at), lambda: _card(c, system_id, c.clock()))
+
+
+def _current(maintenances: list[dict], now: datetime) -> list[dict]:
+    shown = []
+    for m in maintenances:
+        starts, ends = parse_timestamp(m["startsAt"]), parse_timestamp(m["endsAt"])
+        if ends > now and starts < now + MAINTENANCE_HORIZON:
+            shown.append(m | {"active": starts <= now})
+    return shown
+
+
+def _card(c: Collaborators, system_id: str, now: datetime) -> dict:
+    snapshot = c.repository.system_snapshot(system_id)
+    first_day = aggregates.day_start(now) - timedelta(days=BAR_DAYS - 1)
+    first_hour = aggregates.hour_start(now) - timedelta(hours=23)
+    daily: dict[str, dict] = {}
+    hourly: dict[str, dict] = {}
+    for assignment in snapshot["assignments"]:
+        configuration_id = assignment["configurationId"]
+        for tier, start, into in (("daily", first_day, daily), ("hourly", first_hour, hourly)):
+            for item in c.repository.list_aggregates(
+                tier,
+                system_id,
+                configuration_id,
+                start=aggregates.bucket_key(start),
+                end=format_timestamp(now),
+                source=None,
+            ):
+                into[item["start"]] = aggregates.merge_items([into.get(item["start"], {}), item])
+    days = []
+    totals = [0, 0, 0]
+    for n in range(BAR_DAYS):
+        day = first_day + timedelta(days=n)
+        item = daily.get(aggregates.bucket_key(day), {})
+        counts = [int(item.get(k, 0)) for k in ("healthyCount", "degradedCount", "unhealthyCount")]
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
+        days.append(
+            {
+                "day": day.date().isoformat(),
+                "availability": day_availability(*counts),
+                "runCount": int(item.get("runCount", 0)),
+                "unhealthyCount": counts[2],
+            }
+        )
+    latency = []
+    for n in range(24):
+        hour = first_hour + timedelta(hours=n)
+        summary = aggregates.latency_summary(hourly.get(aggregates.bucket_key(hour), {}))
+        latency.append({"hour": format_timestamp(hour), "avgMs": summary["avg"], "p95Ms": summary["p95"]})
+    system = snapshot["system"] or {"name": system_id}
+    return {
+        "systemId": system_id,
+        "name": system["name"],
+        "days": days,
+        "availability90d": day_availability(*totals),
+        "latency24h": latency,
+        "maintenances": [
+            {"title": m["title"], "startsAt": m["startsAt"], "endsAt": m["endsAt"]}
+            for m in sorted(snapshot["maintenances"], key=lambda m: m["startsAt"])
+        ],
+        "status": "unknown",
+        "since": None,
+        "group": None,
+    }
