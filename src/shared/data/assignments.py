@@ -108,10 +108,29 @@ class AssignmentStore(TableBase):
                 self.delete_op(keys.satellite_link_key(s, system_id, configuration_id))
                 for s in existing["satelliteIds"]
             ]
+            operations += self._heartbeat_deletes(system_id, configuration_id)
             self._transact(operations)
             return existing
 
         return self._retry_conflicts(attempt)
+
+    def _heartbeat_deletes(self, system_id: str, configuration_id: str) -> list[dict]:
+        """A heartbeat's state and its ping token go with its assignment: a token must not come back
+        to life when the check is assigned again. Guarded by the token read, so a token issued meanwhile
+        makes the transaction retry rather than survive."""
+        heartbeat = self._get(keys.heartbeat_key(system_id, configuration_id))
+        if heartbeat is None:
+            return []
+        token_hash = heartbeat.get("tokenHash")
+        if token_hash is None:
+            return [
+                self.delete_op(
+                    keys.heartbeat_key(system_id, configuration_id), "attribute_not_exists(tokenHash)"
+                )
+            ]
+        guarded = self.delete_op(keys.heartbeat_key(system_id, configuration_id), "tokenHash = :hash")
+        guarded["Delete"]["ExpressionAttributeValues"] = {":hash": {"S": token_hash}}
+        return [guarded, self.delete_op(keys.ping_token_key(token_hash))]
 
     def _require_satellites(self, satellite_ids: list[str]) -> None:
         if not satellite_ids:

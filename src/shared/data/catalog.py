@@ -57,6 +57,7 @@ class CatalogStore(AssignmentStore):
             raise NotFoundError(f"system {system_id} not found")
         assignments = [strip_keys(i) for i in items if i["sk"].startswith(ASSIGNMENT_PREFIX)]
         doomed = [{"pk": {"S": i["pk"]}, "sk": {"S": i["sk"]}} for i in items if i["sk"] != keys.META]
+        doomed += [keys.ping_token_key(i["tokenHash"]) for i in items if i.get("tokenHash")]
         for assignment in assignments:
             doomed.append(keys.configuration_link_key(assignment["configurationId"], system_id))
             doomed.extend(

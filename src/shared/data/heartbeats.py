@@ -4,8 +4,9 @@ assignment's place in the due index that makes the scheduler look at that deadli
 from __future__ import annotations
 
 from shared.data import keys
-from shared.data.base import TableBase, strip_keys
+from shared.data.base import TableBase, TransactionConflict, strip_keys
 from shared.data.table import plain_key
+from shared.domain.errors import NotFoundError
 
 
 class HeartbeatStore(TableBase):
@@ -14,7 +15,12 @@ class HeartbeatStore(TableBase):
     ) -> None:
         """Point a new token hash at a heartbeat and forget the previous one, atomically."""
         target = {"systemId": system_id, "configurationId": configuration_id}
-        operations = [self.put_op(plain_key(keys.ping_token_key(token_hash)) | target)]
+        operations = [
+            # An unassign in between would otherwise leave a token pointing at nothing, and alive again
+            # once the check is assigned anew.
+            self.check_op(keys.assignment_key(system_id, configuration_id), "attribute_exists(pk)"),
+            self.put_op(plain_key(keys.ping_token_key(token_hash)) | target),
+        ]
         if previous_hash and previous_hash != token_hash:
             operations.append(self.delete_op(keys.ping_token_key(previous_hash)))
         operations.append(
@@ -24,7 +30,10 @@ class HeartbeatStore(TableBase):
                 {":hash": token_hash},
             )
         )
-        self._transact(operations)
+        try:
+            self._transact(operations)
+        except TransactionConflict as conflict:
+            raise NotFoundError(f"check {configuration_id} is not assigned to {system_id}") from conflict
 
     def ping_target(self, token_hash: str) -> dict | None:
         """{systemId, configurationId} of a token hash, or None."""

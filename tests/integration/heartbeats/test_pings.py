@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from shared.services import heartbeats
 from tests.integration.api.stack import store_items
-from tests.integration.heartbeats.conftest import health, heartbeat_check, ping
+from tests.integration.heartbeats.conftest import IMMEDIATE, health, heartbeat_check, ping
 
 
 def runs(stack) -> list[dict]:
@@ -125,3 +125,34 @@ def test_a_binary_body_is_kept_with_replacement_characters(stack, clock):
     # then
     assert answer.status == 200
     assert runs(stack)[0]["result"]["body"] == "exit \ufffd\ufffd done"
+
+
+def ping_items() -> list[dict]:
+    return [i for i in store_items() if i["pk"]["S"].startswith("PING#") or "HEARTBEAT#" in i["sk"]["S"]]
+
+
+def test_unassigning_a_heartbeat_deletes_its_token_for_good(stack, clock):
+    # given a pinged heartbeat
+    token = heartbeat_check(stack)
+    assert ping(stack, token).status == 200
+    # when it is unassigned, then assigned again
+    assert stack.call("DELETE", "/systems/nightly/checks/nightly-beat").status == 204
+    assert ping_items() == []
+    stack.call("PUT", "/systems/nightly/checks/nightly-beat", {"stateThresholds": IMMEDIATE})
+    # then the old token stays dead
+    assert ping(stack, token).status == 404
+
+
+def test_deleting_the_configuration_or_the_system_deletes_the_token(stack, clock):
+    # given two pinged heartbeats
+    first = heartbeat_check(stack, system_id="first")
+    second = heartbeat_check(stack, system_id="second")
+    ping(stack, first)
+    ping(stack, second)
+    # when one configuration and the other system are deleted
+    assert stack.call("DELETE", "/configurations/first-beat").status == 204
+    assert stack.call("DELETE", "/systems/second").status == 204
+    # then no token nor heartbeat state is left, and neither token answers
+    assert ping_items() == []
+    assert ping(stack, first).status == 404
+    assert ping(stack, second).status == 404
