@@ -4,11 +4,13 @@ their timeline and deliveries. Implements `shared.services.alerting.ports.Alerti
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from shared.data import keys
 from shared.data.base import Page, TableBase, TransactionConflict, strip_keys
 from shared.domain.alerting import CHANNEL, INCIDENT, StaleWriteError
 from shared.domain.errors import ConflictError, NotFoundError, VersionMismatchError
+from shared.domain.wire import format_timestamp
 
 __all__ = ["CHANNEL", "AlertingStore", "StaleWriteError"]
 
@@ -106,6 +108,21 @@ class AlertingStore(TableBase):
         if item["version"] == 1:
             return self.put_op(item, "attribute_not_exists(pk)")
         return self.put_op(item, "version = :v", {":v": item["version"] - 1})
+
+    def incidents_for(self, system_ids: list[str], since: datetime) -> list[dict]:
+        """Open incidents of these systems and those resolved since `since`, newest first: the alert
+        states name them (current and recent ids), so it is two batched reads whatever the history."""
+        states = self._batch_get([keys.alert_state_key(s) for s in dict.fromkeys(system_ids)])
+        named = [
+            i for state in states for i in [state.get("incidentId"), *state.get("recentIncidentIds", [])]
+        ]
+        incident_ids = [i for i in dict.fromkeys(named) if i]
+        if not incident_ids:
+            return []
+        found = [strip_keys(i) for i in self._batch_get([keys.incident_key(i) for i in incident_ids])]
+        cutoff = format_timestamp(since)
+        kept = [i for i in found if i["status"] != "resolved" or (i.get("resolvedAt") or "") >= cutoff]
+        return sorted(kept, key=lambda i: i["openedAt"], reverse=True)
 
     def list_incidents(self, *, limit: int, cursor: str | None) -> Page:
         page = self._query_page(

@@ -101,6 +101,7 @@ class PageCheck(_Model):
 
 
 class PageIncident(_Model):
+    system_id: str
     title: str
     status: str
     started_at: Timestamp

@@ -29,6 +29,7 @@ from shared.services import outbox
 from shared.services.context import Collaborators
 from shared.services.health_state import initial_state, reevaluate_systems
 from shared.services.secret_config import seal_config_secrets
+from shared.services.status_page_cache import page_cache
 from shared.strategies import validate_config
 
 CREATE_FIELDS = ("name", "strategyId", "config", "intervalSeconds", "timeoutSeconds", "assertions")
@@ -317,6 +318,7 @@ def create_maintenance(c: Collaborators, system_id: str, request: MaintenanceCre
         "createdAt": now,
     }
     c.repository.create_maintenance(maintenance)
+    _maintenance_changed(c)
     return MaintenanceView.model_validate(maintenance)
 
 
@@ -333,3 +335,10 @@ def list_maintenances(c: Collaborators, system_id: str) -> list[MaintenanceView]
 def delete_maintenance(c: Collaborators, system_id: str, maintenance_id: str) -> None:
     """Delete a maintenance window."""
     c.repository.delete_maintenance(system_id, maintenance_id)
+    _maintenance_changed(c)
+
+
+def _maintenance_changed(c: Collaborators) -> None:
+    # Status pages show maintenance banners from cached cards and renders: drop them all at once
+    # (one family bump, rare) so a banner is never late. Start and end are each render's own expiry.
+    page_cache(c).invalidate_family()

@@ -11,7 +11,15 @@ from shared.clock import utc_now
 from shared.events import EventBridgePublisher
 from shared.retry import CONFLICTS, RetryPolicy
 from shared.secrets import default_encryptor
-from shared.services.ports import Clock, Encryptor, EventPublisher, RunQueue, StatusCache, Store
+from shared.services.ports import (
+    Clock,
+    Encryptor,
+    EventPublisher,
+    IncidentsReader,
+    RunQueue,
+    StatusCache,
+    Store,
+)
 from shared.settings import Settings, get_settings
 
 
@@ -25,12 +33,15 @@ class Collaborators:
     queue: RunQueue | None = None
     conflicts: RetryPolicy = CONFLICTS
     encryptor: Encryptor = field(default_factory=default_encryptor)
+    # What status pages show of alerting; None leaves their incidents section out.
+    incidents: IncidentsReader | None = None
 
 
 @lru_cache(maxsize=1)
 def default_collaborators() -> Collaborators:
     """The process-wide collaborators built from settings (the composition root)."""
     from shared.cache.factory import build_cache
+    from shared.data.alerting import AlertingStore
     from shared.data.repository import Repository
     from shared.queue import ChecksQueue
 
@@ -41,6 +52,7 @@ def default_collaborators() -> Collaborators:
         publisher=EventBridgePublisher(aws.events(), settings.event_bus_name, run_events=settings.run_events),
         settings=settings,
         queue=ChecksQueue(aws.sqs(), settings.checks_queue_url),
+        incidents=AlertingStore(aws.dynamodb(), settings.table_name),
     )
 
 

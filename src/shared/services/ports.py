@@ -155,3 +155,9 @@ class Encryptor(Protocol):
 
     def encrypt(self, plaintext: str) -> str: ...
     def decrypt(self, token: str) -> str: ...
+
+
+class IncidentsReader(Protocol):
+    """Open incidents of some systems and those resolved since a moment (the alerting store)."""
+
+    def incidents_for(self, system_ids: list[str], since: datetime) -> list[dict]: ...

@@ -1,5 +1,6 @@
 """Building what a status page shows: the page's settings, each system's health through the status
-cache, and per system a card (90 daily bars, 24 h of hourly latency, maintenance windows)."""
+cache, per system a card (90 daily bars, 24 h of hourly latency, maintenance windows), and open and
+recent incidents from the alerting store."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from shared.domain import aggregates
 from shared.domain.errors import NotFoundError
@@ -19,18 +19,14 @@ from shared.domain.status_pages import (
     overall_status,
 )
 from shared.domain.wire import format_timestamp, parse_timestamp
+from shared.observability import logger
 from shared.services import health_read
 from shared.services.context import Collaborators
+from shared.services.ports import IncidentsReader
 from shared.services.status_page_cache import card_key, page_cache, page_key, render_key
 
 MAINTENANCE_HORIZON = timedelta(days=7)
 RECENT_INCIDENTS = timedelta(days=7)
-
-
-class IncidentsReader(Protocol):
-    """Open and recent incidents of some systems (the alerting feature, when deployed)."""
-
-    def incidents_for(self, system_ids: list[str], since: datetime) -> list[dict]: ...
 
 
 def load_page(c: Collaborators, slug: str) -> StatusPageView:
@@ -50,18 +46,25 @@ def rendered_page(
     incidents: IncidentsReader | None = None,
 ) -> str:
     """The page rendered by `render`, cached under a key naming everything it shows: the page's
-    version, each system's health evaluation and the minute (maintenance windows, day rollover).
-    With an incidents reader the render is not cached: incidents change on their own."""
+    version, each system's health evaluation, the incidents shown and the minute. A render also
+    keeps the next moment a maintenance window it knows of starts, ends or comes into view, and is
+    not served past it; a maintenance change drops every cached page (`catalog`)."""
     now = c.clock()
     health = health_read.health_batch(c, [s.system_id for s in page.systems])["statuses"]
-    if incidents is not None and page.show.incidents:
-        return render(render_model(c, page, incidents, health=health))
-    shown = [page.version, page.updated_at.isoformat(), now.strftime("%Y%m%d%H%M")]
+    found = _read_incidents(incidents, page, now)
+    shown = [page.version, page.updated_at.isoformat(), now.strftime("%Y%m%d%H%M"), found]
     shown += [(s, health[s]["evaluatedAt"]) for s in sorted(health)]
-    digest = hashlib.sha256(json.dumps(shown).encode()).hexdigest()[:32]
-    return page_cache(c).wrap(
-        render_key(page.slug, kind, digest), lambda: render(render_model(c, page, None, health=health))
-    )
+    key = render_key(page.slug, kind, hashlib.sha256(json.dumps(shown).encode()).hexdigest()[:32])
+
+    def build() -> dict:
+        model, fresh_until = _build(c, page, found, health, now)
+        return {"body": render(model), "freshUntil": fresh_until}
+
+    cached = page_cache(c).wrap(key, build)
+    if cached["freshUntil"] and now >= parse_timestamp(cached["freshUntil"]):
+        page_cache(c).invalidate(key)
+        return build()["body"]
+    return cached["body"]
 
 
 def render_model(
@@ -73,9 +76,20 @@ def render_model(
 ) -> StatusPageRendered:
     """Everything the page shows, as one model (the JSON twin and the HTML's input)."""
     now = c.clock()
-    ids = [s.system_id for s in page.systems]
     if health is None:
-        health = health_read.health_batch(c, ids)["statuses"]
+        health = health_read.health_batch(c, [s.system_id for s in page.systems])["statuses"]
+    return _build(c, page, _read_incidents(incidents, page, now), health, now)[0]
+
+
+def _build(
+    c: Collaborators,
+    page: StatusPageView,
+    incidents: list[dict] | None,
+    health: dict[str, dict],
+    now: datetime,
+) -> tuple[StatusPageRendered, str | None]:
+    """The model, and when what it shows of maintenance windows next changes (None: never)."""
+    ids = [s.system_id for s in page.systems]
     wanted = {card_key(s, health[s]["evaluatedAt"]): s for s in ids if s in health}
 
     def load_cards(missing: list[str]) -> dict[str, dict]:
@@ -100,10 +114,7 @@ def render_model(
                 "maintenances": _current(card["maintenances"], now),
             }
         )
-    found = None
-    if incidents is not None and page.show.incidents:
-        found = incidents.incidents_for(ids, now - RECENT_INCIDENTS)
-    return StatusPageRendered.model_validate(
+    model = StatusPageRendered.model_validate(
         {
             "slug": page.slug,
             "title": page.title,
@@ -111,8 +122,55 @@ def render_model(
             "generatedAt": format_timestamp(now),
             "show": page.show.to_wire(),
             "systems": systems,
-            "incidents": found,
+            "incidents": incidents,
         }
+    )
+    boundary = next_maintenance_change([m for card in cards.values() for m in card["maintenances"]], now)
+    return model, format_timestamp(boundary) if boundary else None
+
+
+def next_maintenance_change(maintenances: list[dict], now: datetime) -> datetime | None:
+    """The next moment a window comes into view (7 days ahead), starts or ends."""
+    moments = []
+    for m in maintenances:
+        starts, ends = parse_timestamp(m["startsAt"]), parse_timestamp(m["endsAt"])
+        moments += [starts - MAINTENANCE_HORIZON, starts, ends]
+    return min((t for t in moments if t > now), default=None)
+
+
+def _read_incidents(reader: IncidentsReader | None, page: StatusPageView, now: datetime) -> list[dict] | None:
+    """Open and recent incidents as the page shows them; None (no section) without a reader, when the
+    page hides them, or when they cannot be read: a page never fails because of them."""
+    if reader is None or not page.show.incidents:
+        return None
+    try:
+        found = reader.incidents_for([s.system_id for s in page.systems], now - RECENT_INCIDENTS)
+    except Exception as error:
+        logger.warning("incidents not shown", slug=page.slug, error=type(error).__name__)
+        return None
+    labels = {s.system_id: s.label for s in page.systems}
+    shown = []
+    for incident in found:
+        if not _was_announced(incident):
+            continue
+        name = labels.get(incident["systemId"]) or incident["systemName"]
+        resolved = incident["status"] == "resolved"
+        shown.append(
+            {
+                "systemId": incident["systemId"],
+                "title": f"{name} recovered" if resolved else f"{name} is {incident['healthStatus']}",
+                "status": incident["status"],
+                "startedAt": incident["openedAt"],
+                "resolvedAt": incident.get("resolvedAt"),
+            }
+        )
+    return shown
+
+
+def _was_announced(incident: dict) -> bool:
+    """Pending incidents (within `forSeconds`, or held back) were never announced: not shown."""
+    return incident["status"] != "pending" and any(
+        step.endswith((":open", ":flapping")) for step in incident.get("stepsDone", [])
     )
 
 

@@ -22,6 +22,8 @@ from shared.services.alerting.incident_items import (
 )
 from shared.services.alerting.steps import advance, queue_deliveries, reached
 
+RECENT_INCIDENTS_KEPT = 10
+
 # --- transitions ---------------------------------------------------------------------------
 
 
@@ -101,6 +103,10 @@ def _apply_transition(a: Alerting, detail: dict) -> str | None:
         timeline.append(entry(incident["id"], at, "resolved", f"{facts.name} is {status}"))
 
     state["incidentId"] = incident["id"] if incident and incident["status"] != "resolved" else None
+    if incident is not None:
+        # Status pages show open and recent incidents of their systems from here, without a scan.
+        recent = [i for i in state.get("recentIncidentIds", []) if i != incident["id"]]
+        state["recentIncidentIds"] = [incident["id"], *recent][:RECENT_INCIDENTS_KEPT]
     a.store.save_alerting(state=state, incident=incident, timeline=timeline)
     return incident["id"] if incident else None
 
