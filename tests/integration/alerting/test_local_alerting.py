@@ -211,15 +211,19 @@ def test_alerting_scenario_on_the_local_twin(stack):
         ok(call(stack, "POST", f"/incidents/{billing['id']}/acknowledge"))
         # web stays down until it was reminded and escalated
         assert wait_for(
-            lambda: deliveries.has("web", "incident.reminder")
-            and deliveries.has("web", "incident.escalated", "pager")
+            lambda: (
+                deliveries.has("web", "incident.reminder")
+                and deliveries.has("web", "incident.escalated", "pager")
+            )
         ), deliveries.all()
         for system_id in ("web", "billing"):
             flip(stack, targets, system_id, "healthy")
         assert wait_for(
-            lambda: deliveries.has("web", "incident.resolved", "pager")
-            and deliveries.has("web", "incident.resolved")
-            and deliveries.has("billing", "incident.resolved")
+            lambda: (
+                deliveries.has("web", "incident.resolved", "pager")
+                and deliveries.has("web", "incident.resolved")
+                and deliveries.has("billing", "incident.resolved")
+            )
         ), deliveries.all()
         time.sleep(2)  # anything owed but not yet sent would arrive now
         received = deliveries.all()

@@ -269,3 +269,21 @@ def test_the_last_failed_attempt_is_dead_lettered_and_written_on_the_timeline(al
     timeline = alerting_stack.call("GET", f"/incidents/{incident['id']}").body["timeline"]
     assert timeline[-1]["kind"] == "deliveryFailed"
     assert "answered 503" in timeline[-1]["message"]
+
+
+def test_a_policy_whose_channel_was_deleted_sends_nothing_and_logs_why(alerting_stack, receiver):
+    # given a policy naming a channel that is then deleted
+    webhook(alerting_stack, receiver)
+    created(alerting_stack.call("POST", "/alert-policies", {"name": "p", "channelIds": ["ops"]}))
+    assert alerting_stack.call("DELETE", "/channels/ops").status == 204
+    add_system(alerting_stack, "web")
+    # when a transition is handled and its delivery drained
+    notify(alerting_stack, [transition_event("web", "unhealthy", "2026-01-05T12:00:00.000Z")])
+    drain(alerting_stack)
+    # then nothing was sent, the delivery says why, and the incident's timeline too
+    (incident,) = alerting_stack.call("GET", "/incidents").body["items"]
+    (delivery,) = alerting_stack.call("GET", f"/incidents/{incident['id']}/deliveries").body["items"]
+    timeline = alerting_stack.call("GET", f"/incidents/{incident['id']}").body["timeline"]
+    assert receiver.received == []
+    assert delivery["attempts"][-1]["error"] == "channel deleted"
+    assert "channel deleted" in timeline[-1]["message"]

@@ -65,7 +65,9 @@ def test_incidents_show_only_when_an_incidents_reader_answered():
     without = render_status_page(rendered())
     empty = render_status_page(rendered(incidents=[]))
     one = render_status_page(
-        rendered(incidents=[{"title": "DB down", "status": "open", "startedAt": NOW.isoformat()}])
+        rendered(
+            incidents=[{"systemId": "db", "title": "DB down", "status": "open", "startedAt": NOW.isoformat()}]
+        )
     )
     # then
     assert "Incidents" not in without
