@@ -9,8 +9,6 @@ flappy flaps, and db goes down under five dependents."""
 import json
 import threading
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -19,9 +17,10 @@ import pytest
 from local.run import start_local_stack
 from local.settings import LocalRuntimeSettings
 from tests.integration.alerting.receiver import WebhookReceiver, documented_receiver
+from tests.integration.twin_http import call as http_call
+from tests.integration.twin_http import ok
 
 ADMIN_KEY = "alerting-local-key"
-REQUEST_SECONDS = 30
 WAIT_SECONDS = 150
 REMIND_SECONDS = 60
 ESCALATE_SECONDS = 60
@@ -68,23 +67,7 @@ def stack():
 
 
 def call(stack, method, path, body=None):
-    request = urllib.request.Request(
-        stack.base_url + path,
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {ADMIN_KEY}"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=REQUEST_SECONDS) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
-def ok(answer):
-    status, body = answer
-    assert status < 300, body
-    return body
+    return http_call(stack.base_url, method, path, body, key=ADMIN_KEY)
 
 
 def wait_for(condition, seconds: float = WAIT_SECONDS) -> bool:

@@ -6,16 +6,15 @@ deadline, and the system goes unhealthy with a transition recorded."""
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime
 
 import pytest
 
 from local.run import start_local_stack
 from local.settings import LocalRuntimeSettings
+from tests.integration.twin_http import call as http_call
+from tests.integration.twin_http import ok
 
 ADMIN_KEY = "heartbeat-local-key"
 TICK_SECONDS = 10
@@ -35,20 +34,7 @@ def stack():
 
 
 def call(stack, method: str, path: str, body=None, *, key: str | None = ADMIN_KEY):
-    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {key}"} if key else {})
-    data = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(stack.base_url + path, method=method, data=data, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
-def ok(answer):
-    status, body = answer
-    assert status < 300, body
-    return body
+    return http_call(stack.base_url, method, path, body, key=key)
 
 
 def epoch(timestamp: str) -> float:
