@@ -28,6 +28,7 @@ DOCUMENTED_PATHS = sorted(
         "/systems/{systemId}/checks/{configurationId}/history",
         "/systems/{systemId}/transitions",
         "/systems/{systemId}/availability",
+        "/systems/{systemId}/sla",
         "/systems/{systemId}/maintenances",
         "/systems/{systemId}/maintenances/{maintenanceId}",
         "/satellites",

@@ -48,11 +48,18 @@ def build_year() -> World:
         base = YEAR_START + timedelta(seconds=step * INTERVAL)
         moments += [
             (base, "web", "local", web_status(base)),
-            (base + timedelta(seconds=600), "api", "local", "unhealthy" if within(base, (day(150), day(150, 10))) else "healthy"),
+            (
+                base + timedelta(seconds=600),
+                "api",
+                "local",
+                "unhealthy" if within(base, (day(150), day(150, 10))) else "healthy",
+            ),
         ]
         if not within(base, (day(180), day(183))):
             failing = within(base, (day(150), day(152)), (day(250), day(251)))
-            moments.append((base + timedelta(seconds=900), "api", "eu", "unhealthy" if failing else "healthy"))
+            moments.append(
+                (base + timedelta(seconds=900), "api", "eu", "unhealthy" if failing else "healthy")
+            )
         if not within(base, (day(60), day(63))):
             moments.append((base + timedelta(seconds=1200), "db", "local", "healthy"))
     for at, configuration_id, source_id, status in sorted(moments):
@@ -85,7 +92,9 @@ def test_availability_matches_the_brute_force_to_the_second(year, start, end):
     again = range_stats(year.c, year.store.system_snapshot("shop"), start, end)
     # then
     for name, got in [("system", stats.system), *stats.checks.items()]:
-        expected = brute_force_seconds(truth, year.maintenances, start, end, None if name == "system" else name)
+        expected = brute_force_seconds(
+            truth, year.maintenances, start, end, None if name == "system" else name
+        )
         assert got.up == pytest.approx(expected["up"], abs=1e-3), name
         assert got.down == pytest.approx(expected["down"], abs=1e-3), name
         assert got.unknown == pytest.approx(expected["unknown"], abs=1e-3), name
@@ -99,7 +108,11 @@ def test_a_gap_with_no_runs_is_unknown_not_up(year):
     # when: days 59-63, the db check had no runs from day 60 to day 63
     stats = range_stats(year.c, year.store.system_snapshot("shop"), day(59), day(64))
     # then: unknown from three intervals after its last run until its next one
-    gap = (day(63, 1200 / 3600) - (day(60) - timedelta(seconds=INTERVAL - 1200)) - 3 * timedelta(seconds=INTERVAL))
+    gap = (
+        day(63, 1200 / 3600)
+        - (day(60) - timedelta(seconds=INTERVAL - 1200))
+        - 3 * timedelta(seconds=INTERVAL)
+    )
     assert stats.checks["db"].unknown == gap.total_seconds()
     assert stats.checks["db"].up == 5 * 86400 - gap.total_seconds()
 

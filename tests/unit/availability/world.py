@@ -45,7 +45,9 @@ class World:
     maintenances: list[tuple[datetime, datetime]] = field(default_factory=list)
     quorum: dict[str, str] = field(default_factory=dict)
 
-    def record(self, configuration_id: str, source_id: str, status: str, at: datetime, latency_ms=20.0) -> None:
+    def record(
+        self, configuration_id: str, source_id: str, status: str, at: datetime, latency_ms=20.0
+    ) -> None:
         """A run recorded live: the clock reads a second after it ran."""
         self.clock.now = at + timedelta(seconds=1)
         run = RunInput(
@@ -101,7 +103,9 @@ def new_world(checks: dict[str, dict]) -> World:
                 "quorum": {"mode": spec.get("quorum", "any")},
             }
         ).model_dump(mode="json", by_alias=True)
-        store.put_assignment("shop", configuration_id, settings, expected_version=None, now=seeded, now_epoch=0)
+        store.put_assignment(
+            "shop", configuration_id, settings, expected_version=None, now=seeded, now_epoch=0
+        )
     clock = Clock(YEAR_START)
     cache = CachedScope(MemoryBackend(), "status", ttl_seconds=15)
     c = Collaborators(
@@ -171,7 +175,9 @@ def brute_force_seconds(
     """Seconds per class, incidents and the longest outage over [start, end), instant by instant
     between consecutive change points (the system: the worst known check status)."""
     selected = {k: v for k, v in changes.items() if only in (None, k)}
-    edges = {start, end} | {at for v in selected.values() for at, _ in v} | {t for m in maintenances for t in m}
+    edges = (
+        {start, end} | {at for v in selected.values() for at, _ in v} | {t for m in maintenances for t in m}
+    )
     points = sorted(t for t in edges if start <= t <= end)
 
     def kind(moment: datetime, before: bool = False) -> str:
