@@ -4,6 +4,7 @@ fake clock, and a brute-force availability computed from the raw runs alone."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -193,7 +194,7 @@ def brute_force_seconds(
     totals = {"up": 0.0, "down": 0.0, "unknown": 0.0, "maintenance": 0.0}
     previous = kind(start, before=True)
     incidents, running, longest = 0, 0.0, 0.0
-    for a, b in zip(points, points[1:], strict=False):
+    for a, b in pairwise(points):
         current = kind(a)
         seconds = (b - a).total_seconds()
         totals[current] += seconds
