@@ -4,8 +4,8 @@ fake clock, and a brute-force availability computed from the raw runs alone."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import pairwise
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from types import SimpleNamespace
 
 from pydantic import TypeAdapter
