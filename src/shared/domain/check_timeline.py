@@ -11,7 +11,8 @@ ran*, not when it was recorded, so a satellite delivering hours of results at on
   `newest run + that span` until the next run; the next run records that gap afterwards, and a
   reader treats a still-open gap the same way;
 - a disabled assignment or a paused configuration is unknown (left out of the system) from the
-  moment of the change; re-enabling it re-derives its status then;
+  moment of the change, and stays so once re-enabled until its next run (no data meanwhile); other
+  changes without a run (a new quorum, thresholds) take effect at the check's next run;
 - a run older than its own slice's newest run changes no slice (health_state) and so no timeline;
   a batch older than *another* source's runs is evaluated against that source's newest state.
 A transition on a UTC day before today's marks that day's stored availability summary stale.
@@ -90,26 +91,20 @@ def after_run(
 
 
 def after_reevaluation(
-    previous: dict, assignments: dict[str, dict], slices: dict, *, system_id: str, now: datetime
+    previous: dict, assignments: dict[str, dict], *, system_id: str, now: datetime
 ) -> TimelineChange:
-    """The timeline after a change without a run (assignment, pause, quorum), at `now`."""
+    """The timeline after a change without a run: a check no longer counted is unknown from `now`."""
     timeline: dict = {}
     transitions: list[dict] = []
     stale_days: set[str] = set()
-    at = format_timestamp(now)
     for configuration_id, assignment in sorted(assignments.items()):
-        entry = previous.get(configuration_id, {})
-        if counted(assignment):
-            # Every slice counts here: staleness is measured between runs (after_run), not at a change.
-            status = check_status_at(
-                slices.get(configuration_id, {}), assignment["quorum"]["mode"], now, timedelta.max, None
+        entry = previous.get(configuration_id, {"status": "unknown"})
+        timeline[configuration_id] = entry
+        if not counted(assignment) and entry["status"] != "unknown":
+            timeline[configuration_id] = entry | {"status": "unknown"}
+            change = _change(
+                {}, previous, system_id, configuration_id, [(format_timestamp(now), "unknown")], now
             )
-        else:
-            status = "unknown"
-        current = entry.get("status", "unknown")
-        timeline[configuration_id] = entry | {"status": status}
-        if status != current:
-            change = _change({}, previous, system_id, configuration_id, [(at, status)], now)
             transitions += change.transitions
             stale_days.update(change.stale_days)
     return TimelineChange(timeline, transitions, sorted(stale_days))

@@ -33,13 +33,10 @@ def _scope(c: Collaborators, system_id: str) -> CachedScope | None:
         return scope
 
 
-def cached(c: Collaborators, system_id: str, key: str, load: Callable[[], dict]) -> dict:
-    """The cached answer for one range of one system, loaded on a miss."""
+def cached(c: Collaborators, system_id: str, key: str, load: Callable[[], dict | None]) -> dict | None:
+    """The cached answer for one range of one system, loaded on a miss (None: no such system)."""
     scope = _scope(c, system_id)
-    if scope is None:
-        return load()
-    found = scope.wrap(key, load)
-    return found if found is not None else load()
+    return load() if scope is None else scope.wrap(key, load)
 
 
 def forget(c: Collaborators, system_id: str) -> bool:

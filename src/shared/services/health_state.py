@@ -175,7 +175,7 @@ def _timeline_change(
     """When a check's evaluated status changes, the check transitions to add to the commit."""
     before = previous.get("timeline", {})
     if run is None:
-        return check_timeline.after_reevaluation(before, assignments, slices, system_id=system_id, now=now)
+        return check_timeline.after_reevaluation(before, assignments, system_id=system_id, now=now)
     if late or run.configuration_id not in assignments:
         return check_timeline.TimelineChange(before)
     return check_timeline.after_run(
