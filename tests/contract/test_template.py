@@ -44,6 +44,7 @@ EXPECTED_ROUTES = {
     "GET /systems/{systemId}/checks/{configurationId}/history": READS,
     "GET /systems/{systemId}/transitions": READS,
     "GET /systems/{systemId}/availability": READS,
+    "GET /systems/{systemId}/sla": READS,
     "GET /systems/{systemId}/maintenances": READS,
     "POST /systems/{systemId}/maintenances": MUTATIONS,
     "DELETE /systems/{systemId}/maintenances/{maintenanceId}": MUTATIONS,

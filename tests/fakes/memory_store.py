@@ -1,13 +1,14 @@
 """The store ports of shared/services/ports.py in memory, for fast unit tests of service rules.
 
-It covers the ports the recording and outbox rules use (systems, configurations, assignments, the
-snapshot, runs, state, outbox) and is held to the DynamoDB repository's behaviour by
+It covers the ports the recording, outbox and availability rules use (systems, configurations,
+assignments, maintenance, the snapshot, runs, aggregates, state, check transitions, daily availability
+summaries, outbox) and is held to the DynamoDB repository's behaviour by
 tests/integration/test_store_contract.py; a method it lacks raises AttributeError, never guesses.
 """
 
 from __future__ import annotations
 
-import copy
+import pickle
 from dataclasses import replace
 from typing import Any
 
@@ -21,6 +22,11 @@ from shared.domain.records import (
 )
 
 
+def _copy(value: Any) -> Any:
+    """A deep copy of plain data (a pickle round trip: several times faster than copy.deepcopy)."""
+    return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+
+
 class MemoryStore:
     def __init__(self) -> None:
         self.systems: dict[str, dict] = {}
@@ -32,31 +38,35 @@ class MemoryStore:
         self.runs: dict[str, dict] = {}
         self.outbox: dict[tuple[str, str], OutboxEntry] = {}
         self.transitions: list[dict] = []
+        self.maintenances: dict[tuple[str, str], dict] = {}
+        self.aggregates: dict[tuple[str, str, str, str, str], dict] = {}
+        self.check_transitions: dict[tuple[str, str], dict[str, dict]] = {}
+        self.availability_days: dict[tuple[str, str], dict] = {}
 
     # --- catalog ---------------------------------------------------------------------------
 
     def create_system(self, system: dict, initial_state: dict) -> dict:
         if system["id"] in self.systems:
             raise ConflictError(f"system {system['id']} already exists")
-        self.systems[system["id"]] = copy.deepcopy(system)
-        self.states[system["id"]] = copy.deepcopy(initial_state)
+        self.systems[system["id"]] = _copy(system)
+        self.states[system["id"]] = _copy(initial_state)
         return system
 
     def get_system(self, system_id: str) -> dict:
         if system_id not in self.systems:
             raise NotFoundError(f"system {system_id} not found")
-        return copy.deepcopy(self.systems[system_id])
+        return _copy(self.systems[system_id])
 
     def create_configuration(self, configuration: dict) -> dict:
         if configuration["id"] in self.configurations:
             raise ConflictError(f"configuration {configuration['id']} already exists")
-        self.configurations[configuration["id"]] = copy.deepcopy(configuration)
+        self.configurations[configuration["id"]] = _copy(configuration)
         return configuration
 
     def get_configuration(self, configuration_id: str) -> dict:
         if configuration_id not in self.configurations:
             raise NotFoundError(f"configuration {configuration_id} not found")
-        return copy.deepcopy(self.configurations[configuration_id])
+        return _copy(self.configurations[configuration_id])
 
     def put_assignment(
         self, system_id: str, configuration_id: str, settings: dict, *, expected_version, now, now_epoch
@@ -69,47 +79,151 @@ class MemoryStore:
         missing = [s for s in settings["satelliteIds"] if s not in self.satellites]
         if missing:
             raise NotFoundError(f"satellite {missing[0]} not found")
-        assignment = assignment_record(system_id, configuration, copy.deepcopy(settings), existing, now)
+        assignment = assignment_record(system_id, configuration, _copy(settings), existing, now)
         self.assignments[(system_id, configuration_id)] = assignment
-        return copy.deepcopy(assignment), existing is None
+        return _copy(assignment), existing is None
 
     def system_snapshot(self, system_id: str) -> dict[str, Any]:
-        return copy.deepcopy(
+        return _copy(
             {
                 "system": self.systems.get(system_id),
                 "state": self.states.get(system_id),
                 "assignments": [a for (s, _), a in sorted(self.assignments.items()) if s == system_id],
-                "maintenances": [],
+                "maintenances": [m for (s, _), m in sorted(self.maintenances.items()) if s == system_id],
                 "outbox": self.outbox_of(system_id),
             }
         )
 
+    def create_maintenance(self, maintenance: dict) -> dict:
+        self.get_system(maintenance["systemId"])
+        key = (maintenance["systemId"], maintenance["id"])
+        if key in self.maintenances:
+            raise ConflictError("maintenance already exists")
+        self.maintenances[key] = _copy(maintenance)
+        return maintenance
+
     # --- credentials -------------------------------------------------------------------------
 
     def get_satellites(self, satellite_ids: list[str]) -> dict[str, dict]:
-        return {s: copy.deepcopy(self.satellites[s]) for s in satellite_ids if s in self.satellites}
+        return {s: _copy(self.satellites[s]) for s in satellite_ids if s in self.satellites}
 
     # --- history -----------------------------------------------------------------------------
 
     def commit_run(self, commit: RunCommit) -> None:
         run = commit.run
         if run["runId"] in self.markers:
-            raise DuplicateRunError(copy.deepcopy(self.markers[run["runId"]]))
+            raise DuplicateRunError(_copy(self.markers[run["runId"]]))
         system_id = run["systemId"]
         self._check_state_version(system_id, commit.expected_state_version)
-        self.markers[run["runId"]] = copy.deepcopy(commit.marker)
-        self.runs[run["runId"]] = copy.deepcopy(run)
-        self.states[system_id] = copy.deepcopy(commit.state)
+        self.markers[run["runId"]] = _copy(commit.marker)
+        self.runs[run["runId"]] = _copy(run)
+        self.states[system_id] = _copy(commit.state)
         if commit.transition:
-            self.transitions.append(copy.deepcopy(commit.transition))
+            self.transitions.append(_copy(commit.transition))
+        for aggregate in commit.aggregates:
+            self._add_aggregate(run, aggregate)
+        self._timeline(system_id, commit.state["version"], commit.check_transitions, commit.stale_days)
         if commit.outbox:
             self.outbox[(commit.outbox.system_id, commit.outbox.entry_id)] = commit.outbox
 
-    def store_state(self, system_id: str, state: dict, *, expected_version, transition=None) -> None:
+    def store_state(
+        self,
+        system_id: str,
+        state: dict,
+        *,
+        expected_version,
+        transition=None,
+        check_transitions=(),
+        stale_days=(),
+    ) -> None:
         self._check_state_version(system_id, expected_version)
-        self.states[system_id] = copy.deepcopy(state)
+        self.states[system_id] = _copy(state)
         if transition:
-            self.transitions.append(copy.deepcopy(transition))
+            self.transitions.append(_copy(transition))
+        self._timeline(system_id, state["version"], check_transitions, stale_days)
+
+    def commit_run_batch(
+        self,
+        system_id: str,
+        *,
+        run_ids,
+        markers,
+        aggregates,
+        state,
+        expected_state_version,
+        transitions,
+        outbox,
+        check_transitions=(),
+        stale_days=(),
+    ) -> None:
+        if any(r in self.markers for r in run_ids):
+            raise DuplicateRunError(None)
+        self._check_state_version(system_id, expected_state_version)
+        for run_id in run_ids:
+            self.markers[run_id] = _copy(markers) | {"runId": run_id}
+        for run, aggregate in aggregates:
+            self._add_aggregate(run, aggregate)
+        self.states[system_id] = _copy(state)
+        self.transitions += [_copy(t) for t in transitions]
+        self._timeline(system_id, state["version"], check_transitions, stale_days)
+        self.outbox[(outbox.system_id, outbox.entry_id)] = outbox
+
+    def put_runs(self, runs: list[dict]) -> int:
+        for run in runs:
+            self.runs.setdefault(run["runId"], _copy(run))
+        return len(runs)
+
+    def _add_aggregate(self, run: dict, aggregate) -> None:
+        key = (aggregate.tier, run["systemId"], run["configurationId"], aggregate.start, aggregate.source_id)
+        item = self.aggregates.setdefault(key, {"start": aggregate.start, "sourceId": aggregate.source_id})
+        for name, value in aggregate.increments.items():
+            item[name] = item.get(name, 0) + value
+        item["expiresAt"] = aggregate.expires_at
+
+    def list_aggregates(self, tier, system_id, configuration_id, *, start, end, source) -> list[dict]:
+        return [
+            _copy(item)
+            for (t, s, c, bucket, src), item in sorted(self.aggregates.items())
+            if (t, s, c) == (tier, system_id, configuration_id)
+            and start <= bucket <= end + "~"
+            and source in (None, src)
+        ]
+
+    def _timeline(self, system_id: str, version: int, check_transitions, stale_days) -> None:
+        for t in check_transitions:
+            stamp = t.get("stateVersion", version)
+            partition = self.check_transitions.setdefault((system_id, t["configurationId"]), {})
+            partition[f"{t['at']}#{stamp:012d}"] = {k: v for k, v in t.items() if k != "stateVersion"}
+        for day in dict.fromkeys(stale_days):
+            item = self.availability_days.setdefault((system_id, day), {"version": 0})
+            item.update(version=item["version"] + 1, dirty=True)
+
+    def list_check_transitions(
+        self, system_id: str, configuration_id: str, *, start: str, end: str
+    ) -> list[dict]:
+        partition = self.check_transitions.get((system_id, configuration_id), {})
+        return [_copy(partition[k]) for k in sorted(partition) if start <= partition[k]["at"] < end]
+
+    def last_check_transition_before(self, system_id: str, configuration_id: str, moment: str) -> dict | None:
+        partition = self.check_transitions.get((system_id, configuration_id), {})
+        earlier = [k for k in sorted(partition) if partition[k]["at"] < moment]
+        return _copy(partition[earlier[-1]]) if earlier else None
+
+    def get_availability_days(self, system_id: str, days: list[str]) -> dict[str, dict]:
+        return {
+            d: _copy(self.availability_days[(system_id, d)])
+            for d in days
+            if (system_id, d) in self.availability_days
+        }
+
+    def put_availability_day(self, system_id: str, day: str, summary: dict, *, expected_version) -> bool:
+        current = self.availability_days.get((system_id, day))
+        if (current is None) != (expected_version is None) or (
+            current and current["version"] != expected_version
+        ):
+            return False
+        self.availability_days[(system_id, day)] = _copy(summary) | {"version": expected_version or 0}
+        return True
 
     def _check_state_version(self, system_id: str, expected_version: int | None) -> None:
         current = self.states.get(system_id)
@@ -122,7 +236,7 @@ class MemoryStore:
         return {r for r in run_ids if r in self.markers}
 
     def get_state(self, system_id: str) -> dict | None:
-        return copy.deepcopy(self.states.get(system_id))
+        return _copy(self.states.get(system_id))
 
     # --- outbox ------------------------------------------------------------------------------
 

@@ -135,3 +135,51 @@ def test_outbox_entries_are_held_earlier_never_later_and_never_brought_back(shop
     shop.hold_outbox([second], until="2030-01-01T00:00:18.000Z")
     # then
     assert [(e.entry_id, e.held_until) for e in shop.outbox_of("shop")] == [("a", "2030-01-01T00:00:18.000Z")]
+
+
+def check_transition(at: str, status: str) -> dict:
+    return {
+        "systemId": "shop",
+        "configurationId": "web",
+        "previousStatus": "unknown",
+        "newStatus": status,
+        "at": at,
+    }
+
+
+def test_check_transitions_are_listed_by_run_time_within_the_range(shop):
+    # given: committed out of order, as a late satellite batch does
+    commit = run_commit("run-1", 1)
+    commit.check_transitions = [check_transition("2030-01-01T05:00:00.000Z", "healthy")]
+    shop.commit_run(commit)
+    shop.store_state(
+        "shop",
+        state(3),
+        expected_version=2,
+        check_transitions=[check_transition("2030-01-01T02:00:00.000Z", "unhealthy")],
+    )
+    # when
+    listed = shop.list_check_transitions(
+        "shop", "web", start="2030-01-01T02:00:00.000Z", end="2030-01-01T05:00:00.000Z"
+    )
+    before = shop.last_check_transition_before("shop", "web", "2030-01-01T05:00:00.001Z")
+    # then
+    assert [t["newStatus"] for t in listed] == ["unhealthy"]
+    assert before["newStatus"] == "healthy"
+    assert shop.last_check_transition_before("shop", "web", "2030-01-01T02:00:00.000Z") is None
+
+
+def test_a_day_summary_is_stored_only_on_the_version_it_was_computed_from(shop):
+    # given
+    summary = {"day": "2030-01-01", "digest": "d", "dirty": False, "system": {}, "checks": {}}
+    assert shop.put_availability_day("shop", "2030-01-01", summary, expected_version=None) is True
+    assert shop.put_availability_day("shop", "2030-01-01", summary, expected_version=None) is False
+    # when: a late transition of that day marks it stale
+    shop.store_state("shop", state(2), expected_version=1, stale_days=["2030-01-01"])
+    marked = shop.get_availability_days("shop", ["2030-01-01", "2030-01-02"])
+    # then
+    assert list(marked) == ["2030-01-01"]
+    assert marked["2030-01-01"]["dirty"] is True
+    assert shop.put_availability_day("shop", "2030-01-01", summary, expected_version=0) is False
+    assert shop.put_availability_day("shop", "2030-01-01", summary, expected_version=1) is True
+    assert shop.get_availability_days("shop", ["2030-01-01"])["2030-01-01"]["dirty"] is False

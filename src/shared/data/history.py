@@ -48,6 +48,9 @@ class HistoryStore(TableBase):
                     | transition
                 )
             )
+        operations += self.timeline_ops(
+            run["systemId"], commit.state["version"], commit.check_transitions, commit.stale_days
+        )
         if commit.outbox:
             operations.append(self.put_op(outbox_item(commit.outbox)))
         try:
@@ -58,10 +61,18 @@ class HistoryStore(TableBase):
             raise StateVersionConflict() from conflict
 
     def store_state(
-        self, system_id: str, state: dict, *, expected_version: int | None, transition: dict | None = None
+        self,
+        system_id: str,
+        state: dict,
+        *,
+        expected_version: int | None,
+        transition: dict | None = None,
+        check_transitions: list[dict] = (),
+        stale_days: list[str] = (),
     ) -> None:
         """Write a re-evaluated state without a run (assignment or configuration changed)."""
         operations = [self._state_op(system_id, state, expected_version)]
+        operations += self.timeline_ops(system_id, state["version"], check_transitions, stale_days)
         if transition:
             operations.append(
                 self.put_op(
@@ -72,6 +83,32 @@ class HistoryStore(TableBase):
             self._transact(operations)
         except TransactionConflict as conflict:
             raise StateVersionConflict() from conflict
+
+    def timeline_ops(
+        self, system_id: str, state_version: int, check_transitions: list[dict], stale_days: list[str]
+    ) -> list[dict]:
+        """Check transitions (each stamped with the state version that made it, unless it carries
+        its own) and a version bump marking each past day's availability summary stale."""
+        operations = [
+            self.put_op(
+                plain_key(
+                    keys.check_transition_key(
+                        system_id, t["configurationId"], t["at"], t.get("stateVersion", state_version)
+                    )
+                )
+                | {k: v for k, v in t.items() if k != "stateVersion"}
+            )
+            for t in check_transitions
+        ]
+        operations += [
+            self.update_op(
+                keys.availability_day_key(system_id, day),
+                "ADD version :one SET dirty = :yes",
+                {":one": 1, ":yes": True},
+            )
+            for day in dict.fromkeys(stale_days)
+        ]
+        return operations
 
     def _state_op(self, system_id: str, state: dict, expected_version: int | None) -> dict:
         item = plain_key(keys.system_state_key(system_id)) | state
@@ -121,6 +158,8 @@ class HistoryStore(TableBase):
         expected_state_version: int | None,
         transitions: list[dict],
         outbox: OutboxEntry,
+        check_transitions: list[dict] = (),
+        stale_days: list[str] = (),
     ) -> None:
         """Many runs of one system in one transaction: their markers (each conditional on absence),
         summed aggregate counters, the state (conditional on its version), transitions and an outbox
@@ -140,6 +179,7 @@ class HistoryStore(TableBase):
             )
             for t in transitions
         ]
+        operations += self.timeline_ops(system_id, state["version"], check_transitions, stale_days)
         operations.append(self.put_op(outbox_item(outbox)))
         try:
             self._transact(operations)
@@ -255,7 +295,9 @@ class HistoryStore(TableBase):
             self._delete_partition_range(keys.runs_partition(system_id, configuration_id))
             for tier in keys.TIER_CODES:
                 self._delete_partition_range(keys.aggregate_partition(tier, system_id, configuration_id))
+            self._delete_partition_range(keys.check_transitions_partition(system_id, configuration_id))
         self._delete_partition_range(keys.transitions_partition(system_id))
+        self._delete_partition_range(keys.availability_days_partition(system_id))
 
     def _delete_partition_range(self, partition: str, *, before: str | None = None) -> int:
         """Delete a partition's items (those sorting before `before` only, when given); returns the count."""

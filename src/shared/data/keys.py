@@ -14,6 +14,8 @@ Partitions:
   RUNS#<sys>#<cfg>      <timestamp>#<runId>
   AGG#H#<sys>#<cfg>     <hourStart>#<sourceId>   (AGG#D# for daily)
   TRANS#<sys>           <at>#<stateVersion>
+  CTRANS#<sys>#<cfg>    <at>#<stateVersion> (a check's evaluated-status changes, at run time)
+  AVAILDAY#<sys>        <YYYY-MM-DD> (seconds per status of the system and its checks on a UTC day)
   TOMBSTONES            SYSTEM#<id> (deleted systems whose history retention still has to purge)
   RATE#<owner>          <window> (request counter of a satellite, expires)
   SWEEP#<name>          META (checkpoint of a paginated background sweep)
@@ -115,6 +117,22 @@ def transitions_partition(system_id: str) -> str:
 
 def transition_key(system_id: str, at: str, state_version: int) -> dict:
     return _key(transitions_partition(system_id), f"{at}#{state_version:012d}")
+
+
+def check_transitions_partition(system_id: str, configuration_id: str) -> str:
+    return f"CTRANS#{system_id}#{configuration_id}"
+
+
+def check_transition_key(system_id: str, configuration_id: str, at: str, state_version: int) -> dict:
+    return _key(check_transitions_partition(system_id, configuration_id), f"{at}#{state_version:012d}")
+
+
+def availability_days_partition(system_id: str) -> str:
+    return f"AVAILDAY#{system_id}"
+
+
+def availability_day_key(system_id: str, day: str) -> dict:
+    return _key(availability_days_partition(system_id), day)
 
 
 OUTBOX_PREFIX = "OUTBOX#"

@@ -1,6 +1,7 @@
 """The one repository of the single table. Services receive it; nothing else talks to DynamoDB."""
 
 from shared.data.access import AccessStore
+from shared.data.availability import AvailabilityStore
 from shared.data.catalog import CatalogStore
 from shared.data.heartbeats import HeartbeatStore
 from shared.data.history import HistoryStore
@@ -8,6 +9,8 @@ from shared.data.outbox import OutboxStore
 from shared.data.status_pages import StatusPageStore
 
 
-class Repository(CatalogStore, AccessStore, HistoryStore, OutboxStore, HeartbeatStore, StatusPageStore):
+class Repository(
+    CatalogStore, AccessStore, HistoryStore, OutboxStore, HeartbeatStore, StatusPageStore, AvailabilityStore
+):
     """Systems, configurations, assignments, maintenance, credentials, runs, health state, outbox,
     heartbeats and status pages."""

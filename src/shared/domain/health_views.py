@@ -1,8 +1,7 @@
-"""What the API answers about health and history: SystemHealth, transitions, chart buckets, availability."""
+"""What the API answers about health and history: SystemHealth, transitions, chart buckets
+(availability: availability_views.py)."""
 
 from __future__ import annotations
-
-from pydantic import Field
 
 from shared.domain.wire import HealthStatus, Timestamp, WireModel
 
@@ -61,20 +60,3 @@ class BucketView(WireModel):
 class HistoryView(WireModel):
     bucket_seconds: int
     buckets: list[BucketView]
-
-
-class CheckAvailability(WireModel):
-    configuration_id: str
-    availability: float | None
-
-
-class AvailabilityView(WireModel):
-    system_id: str
-    from_: Timestamp = Field(alias="from")
-    to: Timestamp
-    availability: float | None
-    uptime_seconds: float
-    downtime_seconds: float
-    unknown_seconds: float
-    maintenance_seconds: float
-    checks: list[CheckAvailability]

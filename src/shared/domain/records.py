@@ -52,6 +52,8 @@ class RunCommit:
     aggregates: list[AggregateIncrement] = field(default_factory=list)
     transition: dict | None = None
     outbox: OutboxEntry | None = None
+    check_transitions: list[dict] = field(default_factory=list)
+    stale_days: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.domain.errors import NotFoundError
-from shared.services import health_read, history
+from shared.services import availability, health_read
 from shared.services.context import Collaborators
 from shared.services.status_page_view import system_card
 from shared.web.colours import NO_DATA, STATUS_COLOURS, STATUS_LABELS, availability_colour
@@ -34,7 +34,7 @@ def status_badge(c: Collaborators, system_id: str) -> BadgeText:
 def uptime_badge(c: Collaborators, system_id: str, window: str) -> BadgeText:
     """Availability over `window` (24h, 7d, 30d, 90d, 365d), from the system's transitions."""
     _require_public(c, system_id)
-    share = history.availability(c, system_id, start=None, end=None, window=window).availability
+    share = availability.availability(c, system_id, start=None, end=None, window=window).availability
     value = "no data" if share is None else f"{share * 100:.2f}%".replace(".00%", "%")
     return BadgeText(f"uptime {window}", value, availability_colour(share))
 

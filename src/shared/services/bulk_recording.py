@@ -19,7 +19,7 @@ from shared.domain.records import (
 )
 from shared.domain.wire import parse_timestamp
 from shared.events import Event
-from shared.services import outbox
+from shared.services import availability_cache, outbox
 from shared.services.context import Collaborators
 from shared.services.health_state import SliceRun, next_state, offline_sources, satellites_of
 from shared.services.recording import RunInput, run_events
@@ -84,6 +84,8 @@ def _commit_chunk(
     working = dict(snapshot)
     events: list[Event] = []
     transitions: list[dict] = []
+    check_transitions: list[dict] = []
+    stale_days: set[str] = set()
     summed: dict[tuple, AggregateIncrement] = {}
     chunk: list[RunInput] = []
     first_version = snapshot["state"]["version"] if snapshot["state"] else None
@@ -110,6 +112,9 @@ def _commit_chunk(
             + new_aggregates
             + len(transitions)
             + (1 if step is not None and step.transition else 0)
+            + len(check_transitions)
+            + len(stale_days)
+            + (2 * len(step.timeline.transitions) if step is not None else 0)
             + 2
         )
         if chunk and needed > TRANSACTION_ITEMS:
@@ -122,6 +127,9 @@ def _commit_chunk(
         if step is None:
             continue
         working = working | {"state": step.item}
+        # When a check's evaluated status changes, its CheckTransition item joins the commit.
+        check_transitions += [t | {"stateVersion": step.item["version"]} for t in step.timeline.transitions]
+        stale_days.update(step.timeline.stale_days)
         if step.transition:
             transitions.append(step.transition | {"stateVersion": step.item["version"]})
             events.append(step.event)
@@ -138,7 +146,11 @@ def _commit_chunk(
         expected_state_version=first_version,
         transitions=transitions,
         outbox=entry,
+        check_transitions=check_transitions,
+        stale_days=sorted(stale_days),
     )
+    if check_transitions:
+        availability_cache.forget(c, system_id)
     return len(chunk), working["state"], entry
 
 

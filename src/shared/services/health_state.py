@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 
 from pydantic import TypeAdapter
 
-from shared.domain import health
+from shared.domain import check_timeline, health
 from shared.domain.models import StateThresholds
 from shared.domain.records import StateVersionConflict
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import SYSTEM_HEALTH_CHANGED, Event
+from shared.services import availability_cache
 
 _thresholds = TypeAdapter(StateThresholds)
 DEFAULT_HEARTBEAT_SECONDS = 30
@@ -40,6 +41,7 @@ class NextState:
     transition: dict | None
     event: Event | None
     changed: bool
+    timeline: check_timeline.TimelineChange | None = None
 
 
 def initial_state(system_id: str, now: str) -> dict:
@@ -112,6 +114,7 @@ def next_state(
             )
         )
     slices = {k: v for k, v in slices.items() if k in assignments}
+    timeline = _timeline_change(previous, assignments, slices, system["id"], run, late, now)
 
     health_view = health.build_health_view(
         system_id=system["id"],
@@ -123,7 +126,11 @@ def next_state(
     )
     view = health_view.to_wire()
     status, since = health_view.status, view["since"]
-    changed = slices != previous.get("slices") or _comparable(view) != _comparable(previous.get("view") or {})
+    changed = (
+        slices != previous.get("slices")
+        or _comparable(view) != _comparable(previous.get("view") or {})
+        or timeline.timeline != previous.get("timeline", {})
+    )
     item = {
         "systemId": system["id"],
         "version": previous["version"] + 1,
@@ -131,9 +138,10 @@ def next_state(
         "since": since,
         "slices": slices,
         "view": view,
+        "timeline": timeline.timeline,
     }
     if status == previous["status"]:
-        return NextState(item, None, None, changed)
+        return NextState(item, None, None, changed, timeline)
 
     suppressed = any(
         m["suppressNotifications"] and m["startsAt"] <= at < m["endsAt"] for m in snapshot["maintenances"]
@@ -158,7 +166,27 @@ def next_state(
             "timestamp": at,
         },
     )
-    return NextState(item, transition, event, True)
+    return NextState(item, transition, event, True, timeline)
+
+
+def _timeline_change(
+    previous: dict, assignments: dict, slices: dict, system_id: str, run: SliceRun | None, late: bool, now
+) -> check_timeline.TimelineChange:
+    """When a check's evaluated status changes, the check transitions to add to the commit."""
+    before = previous.get("timeline", {})
+    if run is None:
+        return check_timeline.after_reevaluation(before, assignments, system_id=system_id, now=now)
+    if late or run.configuration_id not in assignments:
+        return check_timeline.TimelineChange(before)
+    return check_timeline.after_run(
+        before,
+        assignments[run.configuration_id],
+        slices.get(run.configuration_id, {}),
+        system_id=system_id,
+        source_id=run.source_id,
+        run_at=run.at,
+        now=now,
+    )
 
 
 def _comparable(view: dict) -> dict:
@@ -182,10 +210,17 @@ def reevaluate_systems(c, system_ids: list[str]) -> list[Event]:
             expected = snapshot["state"]["version"] if snapshot["state"] else None
             try:
                 c.repository.store_state(
-                    system_id, outcome.item, expected_version=expected, transition=outcome.transition
+                    system_id,
+                    outcome.item,
+                    expected_version=expected,
+                    transition=outcome.transition,
+                    check_transitions=outcome.timeline.transitions,
+                    stale_days=outcome.timeline.stale_days,
                 )
             except StateVersionConflict:
                 continue
+            if outcome.timeline.transitions:
+                availability_cache.forget(c, system_id)
             if outcome.event:
                 events.append(outcome.event)
             break

@@ -1,14 +1,13 @@
-"""Reading what happened: runs, chart history, transitions, availability and analysis feeds."""
+"""Reading what happened: runs, chart history, transitions and analysis feeds (availability:
+services/availability.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from shared.domain import aggregates
-from shared.domain.availability import availability as availability_of
-from shared.domain.availability import window_bounds
-from shared.domain.errors import NotFoundError, ValidationFailedError
-from shared.domain.health_views import AvailabilityView, HistoryView, TransitionView
+from shared.domain.errors import ValidationFailedError
+from shared.domain.health_views import HistoryView, TransitionView
 from shared.domain.models import RunView
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.services.context import Collaborators
@@ -122,54 +121,6 @@ def list_transitions(
         system_id, start=format_timestamp(since), end=format_timestamp(until), limit=limit, cursor=cursor
     )
     return {"items": [TransitionView.model_validate(i) for i in page.items], "next_cursor": page.next_cursor}
-
-
-def availability(
-    c: Collaborators, system_id: str, *, start: str | None, end: str | None, window: str | None
-) -> AvailabilityView:
-    """Uptime from the system's transitions (maintenance counted apart) and per-check success rates."""
-    snapshot = c.repository.system_snapshot(system_id)
-    if snapshot["system"] is None:
-        raise NotFoundError(f"system {system_id} not found")
-    if window:
-        since, until = window_bounds(window, c.clock())
-    else:
-        since, until = time_range(c, start, end, default=timedelta(days=30))
-    since_text, until_text = format_timestamp(since), format_timestamp(until)
-    before = c.repository.last_transition_before(system_id, since_text)
-    transitions = []
-    cursor = None
-    while True:
-        page = c.repository.list_transitions(
-            system_id, start=since_text, end=until_text, limit=500, cursor=cursor, newest_first=False
-        )
-        transitions += [(parse_timestamp(t["at"]), t["newStatus"]) for t in page.items]
-        if not page.next_cursor:
-            break
-        cursor = page.next_cursor
-    maintenances = [
-        (parse_timestamp(m["startsAt"]), parse_timestamp(m["endsAt"])) for m in snapshot["maintenances"]
-    ]
-    totals = availability_of(
-        transitions, before["newStatus"] if before else "unknown", maintenances, since, until
-    )
-    tier = "hourly" if until - since <= HOURLY_TIER_LIMIT else "daily"
-    checks = []
-    for assignment in snapshot["assignments"]:
-        items = c.repository.list_aggregates(
-            tier, system_id, assignment["configurationId"], start=since_text[:13], end=until_text, source=None
-        )
-        merged = aggregates.merge_items(items)
-        runs = merged.get("runCount", 0)
-        checks.append(
-            {
-                "configurationId": assignment["configurationId"],
-                "availability": merged.get("healthyCount", 0) / runs if runs else None,
-            }
-        )
-    return AvailabilityView.model_validate(
-        totals | {"systemId": system_id, "from": since, "to": until, "checks": checks}
-    )
 
 
 def analysis_runs(

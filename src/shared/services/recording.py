@@ -23,7 +23,7 @@ from shared.domain.records import (
 from shared.domain.wire import parse_timestamp
 from shared.events import CHECK_COMPLETED, RUN_COMPLETED, Event
 from shared.observability import logger, metrics
-from shared.services import outbox
+from shared.services import availability_cache, outbox
 from shared.services.context import Collaborators
 from shared.services.health_state import SliceRun, next_state, offline_sources, satellites_of
 
@@ -98,6 +98,8 @@ def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
             return _finish_duplicate(c, run, snapshot)
         except StateVersionConflict:
             continue
+        if state.timeline.transitions:
+            availability_cache.forget(c, run.system_id)
         metrics.add_metric(name="RunRecorded", unit="Count", value=1)
         if is_failing(run.status):
             metrics.add_metric(name="RunFailed", unit="Count", value=1)
@@ -124,6 +126,9 @@ def _commit(run: RunInput, assignment: dict, snapshot: dict, state, entry: Outbo
         aggregates=run_aggregates(moment, run.source_id, run.status, run.latency_ms, retention),
         transition=state.transition,
         outbox=entry,
+        # When a check's evaluated status changes, its CheckTransition item joins the commit.
+        check_transitions=state.timeline.transitions,
+        stale_days=state.timeline.stale_days,
     )
 
 

@@ -27,6 +27,7 @@ READS = [
     ("GET", "/systems/shop/checks/web/history", None),
     ("GET", "/systems/shop/transitions", None),
     ("GET", "/systems/shop/availability", None),
+    ("GET", "/systems/shop/sla", None),
     ("GET", "/systems/shop/maintenances", None),
 ]
 SERVICE_ONLY = [("GET", "/analysis/runs", None)]

@@ -28,6 +28,7 @@ DOCUMENTED_PATHS = sorted(
         "/systems/{systemId}/checks/{configurationId}/history",
         "/systems/{systemId}/transitions",
         "/systems/{systemId}/availability",
+        "/systems/{systemId}/sla",
         "/systems/{systemId}/maintenances",
         "/systems/{systemId}/maintenances/{maintenanceId}",
         "/satellites",
@@ -121,9 +122,11 @@ def test_describing_the_api_leaves_every_function_s_routes_bound_to_their_own_ap
     assert heartbeat.status == 204, heartbeat.body
 
 
-# Pages, badges and their assets answer documents, not JSON: their media type is what is documented.
+# Pages, badges, their assets and the SLA report as CSV answer documents, not JSON: their media type
+# is what is documented.
 TEXT_MEDIA_TYPES = {
     "text/html; charset=utf-8",
+    "text/csv; charset=utf-8",
     "image/svg+xml",
     "text/css; charset=utf-8",
     "text/javascript; charset=utf-8",

@@ -4,10 +4,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.domain.availability import availability, merge_intervals, window_bounds
+from shared.domain.availability import merge_intervals, window_bounds
+from shared.domain.status_timeline import changes_within, span_stats
 
 START = datetime(2024, 5, 1, tzinfo=UTC)
 END = START + timedelta(hours=10)
+
+
+def availability(transitions, initial, maintenances, start, end) -> dict:
+    """The four durations and the ratio of a timeline, as the availability answer gives them."""
+    if end < start:
+        raise ValueError("end must not be before start")
+    stats = span_stats(changes_within(transitions, initial, start, end), initial, maintenances, start, end)
+    return {
+        "uptimeSeconds": stats.up,
+        "downtimeSeconds": stats.down,
+        "unknownSeconds": stats.unknown,
+        "maintenanceSeconds": stats.maintenance,
+        "availability": stats.availability,
+    }
 
 
 def hours(n: float) -> datetime:
@@ -99,8 +114,13 @@ def test_merge_intervals_joins_touching_windows_and_drops_empty_ones():
 
 @pytest.mark.parametrize(
     ("window", "span"),
-    [("24h", timedelta(hours=24)), ("7d", timedelta(days=7)), ("30d", timedelta(days=30)),
-     ("90d", timedelta(days=90)), ("365d", timedelta(days=365))],
+    [
+        ("24h", timedelta(hours=24)),
+        ("7d", timedelta(days=7)),
+        ("30d", timedelta(days=30)),
+        ("90d", timedelta(days=90)),
+        ("365d", timedelta(days=365)),
+    ],
 )
 def test_window_bounds_end_now(window, span):
     now = datetime(2024, 5, 1, 12, tzinfo=timezone(timedelta(hours=2)))

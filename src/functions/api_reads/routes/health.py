@@ -7,7 +7,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.domain.errors import PayloadTooLargeError
 from shared.domain.health_views import (
-    AvailabilityView,
     HistoryView,
     SystemHealthView,
 )
@@ -27,7 +26,6 @@ router = Router()
 
 Source = Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 RunStatusFilter = Annotated[str | None, Query(pattern=r"^(healthy|degraded|unhealthy)$")]
-Window = Annotated[str | None, Query(pattern=r"^(24h|7d|30d|90d|365d)$")]
 From = Annotated[str | None, Query(alias="from", max_length=40)]
 
 
@@ -103,13 +101,6 @@ def list_transitions(
     return page_view(
         history.list_transitions(collaborators(), systemId, start=from_, end=to, limit=limit, cursor=cursor)
     )
-
-
-@router.get("/systems/<systemId>/availability", middlewares=READER, responses=answers(200, AvailabilityView))
-def get_availability(
-    systemId: SystemId, from_: From = None, to: Moment = None, window: Window = None
-) -> dict:
-    return history.availability(collaborators(), systemId, start=from_, end=to, window=window).to_wire()
 
 
 @router.get("/analysis/runs", middlewares=SERVICE, responses=answers(200, AnalysisRunsView))

@@ -1,0 +1,137 @@
+"""Each check's evaluated status over time, as availability counts it (pure).
+
+The state item keeps, per check, the status its timeline is in and the time of its newest run
+(`timeline`); when a change moves it, a check transition is recorded, keyed by *when the run
+ran*, not when it was recorded, so a satellite delivering hours of results at once lands in time:
+
+- at a run at time t, the check's status is the quorum over its sources' slices, leaving out
+  sources whose newest run is older than `STALE_INTERVALS` intervals before t (the run's own
+  source always counts);
+- when no source ran for `STALE_INTERVALS` intervals, the check was unknown from
+  `newest run + that span` until the next run; the next run records that gap afterwards, and a
+  reader treats a still-open gap the same way;
+- a disabled assignment or a paused configuration is unknown (left out of the system) from the
+  moment of the change, and stays so once re-enabled until its next run (no data meanwhile); other
+  changes without a run (a new quorum, thresholds) take effect at the check's next run;
+- a run older than its own slice's newest run changes no slice (health_state) and so no timeline;
+  a batch older than *another* source's runs is evaluated against that source's newest state.
+A transition on a UTC day before today's marks that day's stored availability summary stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from shared.domain.health import QuorumMode, SliceState, quorum_status
+from shared.domain.wire import HealthStatus, format_timestamp, parse_timestamp
+
+STALE_INTERVALS = 3
+
+
+@dataclass(frozen=True)
+class TimelineChange:
+    timeline: dict
+    transitions: list[dict] = field(default_factory=list)
+    stale_days: list[str] = field(default_factory=list)
+
+
+def stale_after(assignment: dict) -> timedelta:
+    """How long a check's last run stands for it before its time counts as unknown."""
+    return timedelta(seconds=STALE_INTERVALS * int(assignment.get("intervalSeconds", 60)))
+
+
+def counted(assignment: dict) -> bool:
+    return bool(assignment["enabled"]) and not assignment.get("configurationPaused")
+
+
+def check_status_at(
+    slices: dict[str, dict], quorum_mode: QuorumMode, at: datetime, stale: timedelta, source_id: str | None
+) -> HealthStatus:
+    """The check's status at a run at `at`: its fresh sources under the quorum."""
+    statuses = []
+    for slice_source, item in slices.items():
+        last = item.get("lastRunAt")
+        fresh = slice_source == source_id or (last is not None and at - parse_timestamp(last) <= stale)
+        if fresh:
+            statuses.append(SliceState.from_item(item).status)
+    return quorum_status(statuses, quorum_mode)
+
+
+def after_run(
+    previous: dict,
+    assignment: dict,
+    slices: dict[str, dict],
+    *,
+    system_id: str,
+    source_id: str,
+    run_at: str,
+    now: datetime,
+) -> TimelineChange:
+    """The timeline after a run that changed the check's slices (see the module docstring)."""
+    configuration_id = assignment["configurationId"]
+    entry = previous.get(configuration_id, {})
+    if not counted(assignment):
+        return TimelineChange(previous)
+    at = parse_timestamp(run_at)
+    stale = stale_after(assignment)
+    status = check_status_at(slices, assignment["quorum"]["mode"], at, stale, source_id)
+    changes: list[tuple[str, HealthStatus]] = []
+    current = entry.get("status", "unknown")
+    last = entry.get("lastRunAt")
+    if last and at - parse_timestamp(last) > stale:
+        if current != "unknown":
+            changes.append((format_timestamp(parse_timestamp(last) + stale), "unknown"))
+        current = "unknown"
+    if status != current:
+        changes.append((run_at, status))
+    newest = max(filter(None, [last, run_at]))
+    timeline = previous | {configuration_id: {"status": status, "lastRunAt": newest}}
+    return _change(timeline, previous, system_id, configuration_id, changes, now)
+
+
+def after_reevaluation(
+    previous: dict, assignments: dict[str, dict], *, system_id: str, now: datetime
+) -> TimelineChange:
+    """The timeline after a change without a run: a check no longer counted is unknown from `now`."""
+    timeline: dict = {}
+    transitions: list[dict] = []
+    stale_days: set[str] = set()
+    for configuration_id, assignment in sorted(assignments.items()):
+        entry = previous.get(configuration_id, {"status": "unknown"})
+        timeline[configuration_id] = entry
+        if not counted(assignment) and entry["status"] != "unknown":
+            timeline[configuration_id] = entry | {"status": "unknown"}
+            change = _change(
+                {}, previous, system_id, configuration_id, [(format_timestamp(now), "unknown")], now
+            )
+            transitions += change.transitions
+            stale_days.update(change.stale_days)
+    return TimelineChange(timeline, transitions, sorted(stale_days))
+
+
+def _change(
+    timeline: dict,
+    previous: dict,
+    system_id: str,
+    configuration_id: str,
+    changes: list[tuple[str, HealthStatus]],
+    now: datetime,
+) -> TimelineChange:
+    before = previous.get(configuration_id, {}).get("status", "unknown")
+    transitions = []
+    for at, status in changes:
+        transitions.append(
+            {
+                "systemId": system_id,
+                "configurationId": configuration_id,
+                "previousStatus": before,
+                "newStatus": status,
+                "at": at,
+            }
+        )
+        before = status
+    today = format_timestamp(now)[:10]
+    return TimelineChange(
+        timeline, transitions, sorted({t["at"][:10] for t in transitions if t["at"][:10] < today})
+    )
