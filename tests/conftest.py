@@ -21,3 +21,9 @@ os.environ.update(
 )
 for ambient in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(ambient, None)
+
+# Property tests judge correctness, never speed: a loaded CI machine must not fail them on time.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("no-deadline", deadline=None)
+settings.load_profile("no-deadline")
