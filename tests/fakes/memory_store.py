@@ -25,6 +25,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self.systems: dict[str, dict] = {}
         self.states: dict[str, dict] = {}
+        self.check_states: dict[tuple[str, str], dict] = {}
         self.configurations: dict[str, dict] = {}
         self.assignments: dict[tuple[str, str], dict] = {}
         self.satellites: dict[str, dict] = {}
@@ -79,6 +80,7 @@ class MemoryStore:
                 "system": self.systems.get(system_id),
                 "state": self.states.get(system_id),
                 "assignments": [a for (s, _), a in sorted(self.assignments.items()) if s == system_id],
+                "check_states": {c: i for (s, c), i in sorted(self.check_states.items()) if s == system_id},
                 "maintenances": [],
                 "outbox": self.outbox_of(system_id),
             }
@@ -91,25 +93,39 @@ class MemoryStore:
 
     # --- history -----------------------------------------------------------------------------
 
+    def run_context(self, system_id: str, configuration_id: str) -> dict[str, Any]:
+        return copy.deepcopy(
+            {
+                "system": self.systems.get(system_id),
+                "assignment": self.assignments.get((system_id, configuration_id)),
+                "check_state": self.check_states.get((system_id, configuration_id)),
+                "outbox": self.outbox_of(system_id),
+            }
+        )
+
     def commit_run(self, commit: RunCommit) -> None:
         run = commit.run
         if run["runId"] in self.markers:
             raise DuplicateRunError(copy.deepcopy(self.markers[run["runId"]]))
-        system_id = run["systemId"]
-        self._check_state_version(system_id, commit.expected_state_version)
+        key = (commit.check_state["systemId"], commit.check_state["configurationId"])
+        current = self.check_states.get(key)
+        if (current["version"] if current else None) != commit.expected_check_version:
+            raise StateVersionConflict()
         self.markers[run["runId"]] = copy.deepcopy(commit.marker)
         self.runs[run["runId"]] = copy.deepcopy(run)
-        self.states[system_id] = copy.deepcopy(commit.state)
-        if commit.transition:
-            self.transitions.append(copy.deepcopy(commit.transition))
+        self.check_states[key] = copy.deepcopy(commit.check_state)
         if commit.outbox:
             self.outbox[(commit.outbox.system_id, commit.outbox.entry_id)] = commit.outbox
 
-    def store_state(self, system_id: str, state: dict, *, expected_version, transition=None) -> None:
+    def store_state(
+        self, system_id: str, state: dict, *, expected_version, transition=None, outbox=None
+    ) -> None:
         self._check_state_version(system_id, expected_version)
         self.states[system_id] = copy.deepcopy(state)
         if transition:
             self.transitions.append(copy.deepcopy(transition))
+        if outbox:
+            self.outbox[(outbox.system_id, outbox.entry_id)] = outbox
 
     def _check_state_version(self, system_id: str, expected_version: int | None) -> None:
         current = self.states.get(system_id)

@@ -40,9 +40,14 @@ def state(version: int) -> dict:
         "version": version,
         "status": "unknown",
         "since": NOW,
-        "slices": {},
+        "checkVersions": {},
         "view": {},
     }
+
+
+def check_state(version: int) -> dict:
+    slices = {"local": {"sourceId": "local", "sourceLabel": "Local", "status": "healthy", "recent": "h"}}
+    return {"systemId": "shop", "configurationId": "web", "version": version, "slices": slices}
 
 
 def entry(entry_id: str, held_until: str = "2030-01-01T00:05:00.000Z", owner: str = "api") -> OutboxEntry:
@@ -61,8 +66,8 @@ def run_commit(run_id: str, expected_version: int | None, outbox: OutboxEntry | 
     return RunCommit(
         run=run,
         marker={"runId": run_id, "systemId": "shop", "configurationId": "web"},
-        state=state((expected_version or 0) + 1),
-        expected_state_version=expected_version,
+        check_state=check_state((expected_version or 0) + 1),
+        expected_check_version=expected_version,
         outbox=outbox,
     )
 
@@ -94,27 +99,51 @@ def test_an_assignment_needs_its_system_and_is_seen_in_the_snapshot(shop):
     assert snapshot["outbox"] == []
 
 
-def test_a_run_commits_its_state_and_outbox_entry_once(shop):
+def test_a_run_commits_its_check_state_and_outbox_entry_once_and_leaves_the_system_state(shop):
     # given
+    shop.put_assignment("shop", "web", SETTINGS, expected_version=None, now=NOW, now_epoch=0)
     committed = entry("run-1", owner="run-1")
     # when
-    shop.commit_run(run_commit("run-1", 1, committed))
+    shop.commit_run(run_commit("run-1", None, committed))
     # then
-    assert shop.get_state("shop")["version"] == 2
+    assert shop.get_state("shop")["version"] == 1
     assert shop.known_run_ids(["run-1", "run-2"]) == {"run-1"}
-    assert shop.system_snapshot("shop")["outbox"] == [committed]
+    snapshot = shop.system_snapshot("shop")
+    assert snapshot["outbox"] == [committed]
+    assert snapshot["check_states"] == {"web": check_state(1)}
+    context = shop.run_context("shop", "web")
+    assert (context["system"]["id"], context["assignment"]["configurationId"]) == ("shop", "web")
+    assert (context["check_state"], context["outbox"]) == (check_state(1), [committed])
     with pytest.raises(DuplicateRunError):
-        shop.commit_run(run_commit("run-1", 2))
+        shop.commit_run(run_commit("run-1", 1))
 
 
-def test_a_run_on_a_stale_state_version_writes_nothing(shop):
+def test_a_run_on_a_stale_check_state_version_writes_nothing(shop):
+    # given
+    shop.commit_run(run_commit("run-0", None))
     # when
     with pytest.raises(StateVersionConflict):
         shop.commit_run(run_commit("run-1", 7, entry("run-1")))
+    with pytest.raises(StateVersionConflict):
+        shop.commit_run(run_commit("run-2", None, entry("run-2")))
     # then
-    assert shop.known_run_ids(["run-1"]) == set()
-    assert shop.get_state("shop")["version"] == 1
+    assert shop.known_run_ids(["run-1", "run-2"]) == set()
+    assert shop.run_context("shop", "web")["check_state"]["version"] == 1
     assert shop.outbox_of("shop") == []
+
+
+def test_a_state_stored_with_its_transition_event_commits_both_or_neither(shop):
+    # given
+    held = entry("run-1#view#2", owner="run-1")
+    transition = {"systemId": "shop", "previousStatus": "unknown", "newStatus": "healthy", "at": NOW}
+    # when
+    with pytest.raises(StateVersionConflict):
+        shop.store_state("shop", state(2), expected_version=5, transition=transition, outbox=held)
+    assert shop.outbox_of("shop") == []
+    shop.store_state("shop", state(2), expected_version=1, transition=transition, outbox=held)
+    # then
+    assert shop.get_state("shop")["version"] == 2
+    assert shop.outbox_of("shop") == [held]
 
 
 def test_a_state_written_as_new_over_an_existing_one_conflicts(shop):

@@ -1,8 +1,9 @@
 """Runs, health state, aggregates and transitions.
 
 A recorded run is one transaction: the idempotency marker (conditional on absence), the run
-item, the hourly and daily aggregate counters (atomic ADD, so never double counted), the system
-state (conditional on its version) and, when the system status changed, the transition.
+item, the hourly and daily aggregate counters (atomic ADD, so never double counted) and its
+check's state item (conditional on its version). The system state is stored apart, only when its
+view changes (conditional on its version), with the transition when its status changed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,18 @@ from shared.domain.records import (
 class HistoryStore(TableBase):
     # --- recording -----------------------------------------------------------------------
 
+    def run_context(self, system_id: str, configuration_id: str) -> dict:
+        """What recording one run reads: the system, the assignment and the check's state item (one
+        consistent BatchGetItem), and the system's outbox entries (one Query, usually empty)."""
+        wanted = {
+            "system": keys.system_key(system_id),
+            "assignment": keys.assignment_key(system_id, configuration_id),
+            "check_state": keys.check_state_key(system_id, configuration_id),
+        }
+        found = {(i["pk"], i["sk"]): strip_keys(i) for i in self._batch_get(list(wanted.values()))}
+        context = {name: found.get((k["pk"]["S"], k["sk"]["S"])) for name, k in wanted.items()}
+        return context | {"outbox": self.outbox_of(system_id)}
+
     def commit_run(self, commit: RunCommit) -> None:
         """Write a run and everything it changes in one transaction (see module docstring)."""
         run = commit.run
@@ -39,15 +52,7 @@ class HistoryStore(TableBase):
             ),
         ]
         operations += [self._aggregate_op(run, a) for a in commit.aggregates]
-        operations.append(self._state_op(run["systemId"], commit.state, commit.expected_state_version))
-        if commit.transition:
-            transition = commit.transition
-            operations.append(
-                self.put_op(
-                    plain_key(keys.transition_key(run["systemId"], transition["at"], commit.state["version"]))
-                    | transition
-                )
-            )
+        operations.append(self._check_state_op(commit.check_state, commit.expected_check_version))
         if commit.outbox:
             operations.append(self.put_op(outbox_item(commit.outbox)))
         try:
@@ -58,9 +63,15 @@ class HistoryStore(TableBase):
             raise StateVersionConflict() from conflict
 
     def store_state(
-        self, system_id: str, state: dict, *, expected_version: int | None, transition: dict | None = None
+        self,
+        system_id: str,
+        state: dict,
+        *,
+        expected_version: int | None,
+        transition: dict | None = None,
+        outbox: OutboxEntry | None = None,
     ) -> None:
-        """Write a re-evaluated state without a run (assignment or configuration changed)."""
+        """Write a recomputed system state, its transition and the outbox entry of its event."""
         operations = [self._state_op(system_id, state, expected_version)]
         if transition:
             operations.append(
@@ -68,6 +79,18 @@ class HistoryStore(TableBase):
                     plain_key(keys.transition_key(system_id, transition["at"], state["version"])) | transition
                 )
             )
+        if outbox:
+            operations.append(self.put_op(outbox_item(outbox)))
+        if len(operations) == 1:
+            # Alone, a conditional put costs half the write units of a one-item transaction.
+            item = plain_key(keys.system_state_key(system_id)) | state
+            if expected_version is None:
+                written = self._put(item, condition="attribute_not_exists(pk)")
+            else:
+                written = self._put(item, condition="version = :v", values={":v": expected_version})
+            if not written:
+                raise StateVersionConflict()
+            return
         try:
             self._transact(operations)
         except TransactionConflict as conflict:
@@ -79,6 +102,12 @@ class HistoryStore(TableBase):
             return self.put_op(item, "attribute_not_exists(pk)")
         # The system must still exist: a run for a deleted system must not resurrect its state.
         return self.put_op(item, "version = :v", {":v": expected_version})
+
+    def _check_state_op(self, check_state: dict, expected_version: int | None) -> dict:
+        item = plain_key(keys.check_state_key(check_state["systemId"], check_state["configurationId"]))
+        if expected_version is None:
+            return self.put_op(item | check_state, "attribute_not_exists(pk)")
+        return self.put_op(item | check_state, "version = :v", {":v": expected_version})
 
     def _aggregate_op(self, run: dict, aggregate: AggregateIncrement) -> dict:
         key = keys.aggregate_key(
@@ -117,13 +146,15 @@ class HistoryStore(TableBase):
         run_ids: list[str],
         markers: dict,
         aggregates: list[tuple[dict, AggregateIncrement]],
-        state: dict,
+        check_states: list[tuple[dict, int | None]],
+        state: dict | None,
         expected_state_version: int | None,
         transitions: list[dict],
         outbox: OutboxEntry,
     ) -> None:
         """Many runs of one system in one transaction: their markers (each conditional on absence),
-        summed aggregate counters, the state (conditional on its version), transitions and an outbox
+        summed aggregate counters, the check items they changed (each conditional on its version),
+        the state when its view changed (conditional on its version), transitions and an outbox
         entry holding the events to publish. Any failed condition cancels all of it."""
         operations = [
             self.put_op(
@@ -132,7 +163,9 @@ class HistoryStore(TableBase):
             for r in run_ids
         ]
         operations += [self._aggregate_op(run, a) for run, a in aggregates]
-        operations.append(self._state_op(system_id, state, expected_state_version))
+        operations += [self._check_state_op(item, expected) for item, expected in check_states]
+        if state is not None:
+            operations.append(self._state_op(system_id, state, expected_state_version))
         operations += [
             self.put_op(
                 plain_key(keys.transition_key(system_id, t["at"], t["stateVersion"]))

@@ -1,7 +1,9 @@
 """Every key format of the single table lives here, built by small named functions.
 
 Partitions:
-  SYSTEM#<id>           META, STATE (the precomputed SystemHealth), CHECK#<configurationId>, MAINT#<id>,
+  SYSTEM#<id>           META, STATE (the precomputed SystemHealth, rewritten only when it changes),
+                        CHECK#<configurationId>, SLICE#<configurationId> (one check's source slices,
+                        written by every run of that check), MAINT#<id>,
                         OUTBOX#<entryId> (events committed with a change, deleted once published),
                         HEARTBEAT#<configurationId> (a heartbeat check's deadline and open start),
                         PUBLICPAGE#<slug> (the system is listed on that public status page: badges)
@@ -47,6 +49,13 @@ def system_partition(system_id: str) -> str:
 
 def system_state_key(system_id: str) -> dict:
     return _key(f"SYSTEM#{system_id}", STATE)
+
+
+CHECK_STATE_PREFIX = "SLICE#"
+
+
+def check_state_key(system_id: str, configuration_id: str) -> dict:
+    return _key(f"SYSTEM#{system_id}", f"{CHECK_STATE_PREFIX}{configuration_id}")
 
 
 def assignment_key(system_id: str, configuration_id: str) -> dict:

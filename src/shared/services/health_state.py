@@ -1,37 +1,29 @@
-"""The precomputed health state of a system: its slices, its SystemHealth view, its transitions.
+"""The precomputed health view of a system, recomputed from its checks' items only when it changes.
 
-`next_state` is the one place a state is derived (pure); `reevaluate_systems` stores it for
-changes that carry no run (assignments, pauses), `record_run` for runs. The state item is
-written conditionally on its version, so the single winner of a change emits its transition.
+`next_state` is the one place a system's state is derived (pure), from the check items
+(services/check_state.py). `settle_view` stores it: after a run changed what the view shows of its
+check, and (through `reevaluate_systems`) after changes that carry no run (assignments, pauses,
+satellites gone silent). The state item is written conditionally on its version, so the single
+winner of a change emits its transition; it records the version of every check item it was built
+from (`checkVersions`), so a writer whose check is already reflected stops without writing, and
+one whose check is not forces a write, making a concurrent writer that read older check items
+lose the race and recompute.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pydantic import TypeAdapter
-
 from shared.domain import health
-from shared.domain.models import StateThresholds
-from shared.domain.records import StateVersionConflict
+from shared.domain.records import OutboxEntry, StateVersionConflict
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import SYSTEM_HEALTH_CHANGED, Event
+from shared.services import outbox
+from shared.services.check_state import SliceRun, assigned_sources
 
-_thresholds = TypeAdapter(StateThresholds)
+__all__ = ["SliceRun", "next_state", "settle_view", "reevaluate_systems", "initial_state"]
 DEFAULT_HEARTBEAT_SECONDS = 30
-
-
-@dataclass(frozen=True)
-class SliceRun:
-    """A run as far as health evaluation cares."""
-
-    configuration_id: str
-    source_id: str
-    source_label: str
-    status: str
-    at: str
 
 
 @dataclass(frozen=True)
@@ -42,6 +34,14 @@ class NextState:
     changed: bool
 
 
+@dataclass(frozen=True)
+class ViewWrite:
+    """A stored view change: its transition event (if the status moved) and the outbox entry holding it."""
+
+    event: Event | None
+    entry: OutboxEntry | None
+
+
 def initial_state(system_id: str, now: str) -> dict:
     """The state of a system nobody has checked yet."""
     view = {"systemId": system_id, "status": "unknown", "evaluatedAt": now, "since": now, "checks": []}
@@ -50,7 +50,7 @@ def initial_state(system_id: str, now: str) -> dict:
         "version": 1,
         "status": "unknown",
         "since": now,
-        "slices": {},
+        "checkVersions": {},
         "view": view,
     }
 
@@ -66,52 +66,33 @@ def offline_sources(satellites: dict[str, dict], now: datetime) -> set[str]:
     return offline
 
 
-def next_state(
-    snapshot: dict,
-    now: datetime,
-    *,
-    run: SliceRun | None = None,
-    offline: frozenset[str] | set[str] = frozenset(),
-) -> NextState:
-    """Derive a system's next state from its snapshot and, optionally, one new run (pure)."""
+def next_state(snapshot: dict, now: datetime, *, offline: frozenset[str] | set[str] = frozenset()) -> NextState:
+    """Derive a system's next state from its snapshot: its assignments and its check items (pure)."""
     system = snapshot["system"]
     previous = snapshot["state"] or initial_state(system["id"], format_timestamp(now))
     at = format_timestamp(now)
-    slices: dict = copy.deepcopy(previous.get("slices", {}))
     assignments = {a["configurationId"]: a for a in snapshot["assignments"]}
-
-    prior = slices.get(run.configuration_id, {}).get(run.source_id) if run else None
-    # A late delivery (a satellite spool drained out of order) is history, not news: it is stored
-    # and counted by the caller, but it must not override the newer run that decided its slice.
-    late = bool(prior and prior.get("lastRunAt") and run.at < prior["lastRunAt"])
-    if run is not None and run.configuration_id in assignments and not late:
-        assignment = assignments[run.configuration_id]
-        updated = health.apply_run(
-            health.SliceState.from_item(prior) if prior else None,
-            run_status=run.status,
-            at=run.at,
-            thresholds=_thresholds.validate_python(assignment["stateThresholds"]),
-            source_id=run.source_id,
-            source_label=run.source_label,
-        )
-        slices.setdefault(run.configuration_id, {})[run.source_id] = updated.to_item()
+    check_states = snapshot.get("check_states", {})
 
     checks = []
     for configuration_id, assignment in sorted(assignments.items()):
-        sources = set(assignment["satelliteIds"]) | ({"local"} if assignment["includeLocal"] else set())
-        kept = {s: item for s, item in slices.get(configuration_id, {}).items() if s in sources}
-        slices[configuration_id] = kept
         if not assignment["enabled"] or assignment.get("configurationPaused"):
             continue
+        sources = assigned_sources(assignment)
+        slices = (check_states.get(configuration_id) or {}).get("slices", {})
         checks.append(
             health.CheckSlices(
                 configuration_id=configuration_id,
                 configuration_name=assignment["configurationName"],
                 quorum_mode=assignment["quorum"]["mode"],
-                slices=tuple(health.SliceState.from_item(item) for item in kept.values()),
+                slices=tuple(health.SliceState.from_item(item) for s, item in slices.items() if s in sources),
             )
         )
-    slices = {k: v for k, v in slices.items() if k in assignments}
+    versions = {
+        configuration_id: int(check_states[configuration_id]["version"])
+        for configuration_id in assignments
+        if configuration_id in check_states
+    }
 
     health_view = health.build_health_view(
         system_id=system["id"],
@@ -123,13 +104,13 @@ def next_state(
     )
     view = health_view.to_wire()
     status, since = health_view.status, view["since"]
-    changed = slices != previous.get("slices") or _comparable(view) != _comparable(previous.get("view") or {})
+    changed = _comparable(view) != _comparable(previous.get("view") or {})
     item = {
         "systemId": system["id"],
         "version": previous["version"] + 1,
         "status": status,
         "since": since,
-        "slices": slices,
+        "checkVersions": versions,
         "view": view,
     }
     if status == previous["status"]:
@@ -165,30 +146,57 @@ def _comparable(view: dict) -> dict:
     return {k: v for k, v in view.items() if k != "evaluatedAt"}
 
 
+def reflects(state: dict | None, check_versions: dict[str, int]) -> bool:
+    """The stored view was built from these check items or newer ones."""
+    stored = (state or {}).get("checkVersions", {})
+    return bool(check_versions) and all(int(stored.get(k, 0)) >= v for k, v in check_versions.items())
+
+
+def settle_view(
+    c, system_id: str, *, reflect: dict[str, int] | None = None, owner: str | None = None
+) -> ViewWrite | None:
+    """Recompute and store a system's view. With `reflect` (check id -> the version a run just
+    wrote), store it unless the stored view already reflects those versions; without, only when
+    the view changed. With an `owner`, the transition event is committed as that owner's outbox
+    entry with the state; without, the caller publishes it. None when nothing was stored."""
+    for _ in c.conflicts.tries():
+        # The state is read before the check items, so a view built from older check items than the
+        # stored view reflects can only be written over a version that has moved on: it conflicts.
+        state = c.repository.get_state(system_id)
+        if reflect and reflects(state, reflect):
+            return None
+        snapshot = c.repository.system_snapshot(system_id) | {"state": state}
+        if snapshot["system"] is None:
+            return None
+        now = c.clock()
+        outcome = next_state(snapshot, now, offline=offline_sources(satellites_of(c, snapshot), now))
+        if not reflect and not outcome.changed:
+            return None
+        entry = None
+        if owner is not None and outcome.event is not None:
+            entry = outbox.new_entry(c, system_id, owner, [outcome.event], entry_id=f"{owner}#view#{outcome.item['version']}")
+        try:
+            c.repository.store_state(
+                system_id,
+                outcome.item,
+                expected_version=state["version"] if state else None,
+                transition=outcome.transition,
+                outbox=entry,
+            )
+        except StateVersionConflict:
+            continue
+        return ViewWrite(outcome.event, entry)
+    raise StateVersionConflict()
+
+
 def reevaluate_systems(c, system_ids: list[str]) -> list[Event]:
     """Re-derive and store the state of each system after a change without a run; returns the
     transition events still to publish (after the caller's cache invalidation)."""
     events: list[Event] = []
     for system_id in dict.fromkeys(system_ids):
-        for _ in c.conflicts.tries():
-            snapshot = c.repository.system_snapshot(system_id)
-            if snapshot["system"] is None:
-                break
-            now = c.clock()
-            satellites = satellites_of(c, snapshot)
-            outcome = next_state(snapshot, now, offline=offline_sources(satellites, now))
-            if not outcome.changed:
-                break
-            expected = snapshot["state"]["version"] if snapshot["state"] else None
-            try:
-                c.repository.store_state(
-                    system_id, outcome.item, expected_version=expected, transition=outcome.transition
-                )
-            except StateVersionConflict:
-                continue
-            if outcome.event:
-                events.append(outcome.event)
-            break
+        written = settle_view(c, system_id)
+        if written and written.event:
+            events.append(written.event)
     return events
 
 
