@@ -33,7 +33,7 @@ def item_size(item: dict) -> int:
 
 
 def _value_size(value: dict) -> int:
-    (kind, data), = value.items()
+    ((kind, data),) = value.items()
     if kind == "S":
         return len(data.encode())
     if kind == "N":
@@ -126,7 +126,7 @@ class CapacityMeter:
                     size = 0
                 self.write_units += 2 * write_units(size)
         elif name == "BatchWriteItem":
-            for table, requests in params["RequestItems"].items():
+            for requests in params["RequestItems"].values():
                 for request in requests:
                     if "PutRequest" in request:
                         self.write_units += write_units(item_size(request["PutRequest"]["Item"]))
@@ -134,7 +134,9 @@ class CapacityMeter:
                         self.write_units += 1
         elif name == "GetItem":
             found = parsed.get("Item")
-            self.read_units += read_units(item_size(found) if found else 0, params.get("ConsistentRead", False))
+            self.read_units += read_units(
+                item_size(found) if found else 0, params.get("ConsistentRead", False)
+            )
         elif name == "BatchGetItem":
             for table, items in parsed.get("Responses", {}).items():
                 consistent = params["RequestItems"][table].get("ConsistentRead", False)

@@ -18,6 +18,7 @@ from bench.latency import TYPICAL_LATENCY_MS
 from shared.data import keys
 from shared.data.outbox import outbox_item
 from shared.data.table import plain_key, serialize
+from shared.domain.records import DuplicateRunError
 
 
 def _size(key: dict, item: dict | None) -> int:
@@ -72,7 +73,9 @@ class MeteredStore:
         return context
 
     def _outbox_query(self, entries: list) -> None:
-        self._call("Query", reads=read_units(sum(item_size(serialize(outbox_item(e))) for e in entries), True))
+        self._call(
+            "Query", reads=read_units(sum(item_size(serialize(outbox_item(e))) for e in entries), True)
+        )
 
     def get_state(self, system_id: str) -> dict | None:
         with self._lock:
@@ -85,7 +88,9 @@ class MeteredStore:
             snapshot = self._store.system_snapshot(system_id)
         sizes = [_size(keys.system_key(system_id), snapshot["system"])]
         sizes.append(_size(keys.system_state_key(system_id), snapshot["state"]))
-        sizes += [_size(keys.assignment_key(system_id, a["configurationId"]), a) for a in snapshot["assignments"]]
+        sizes += [
+            _size(keys.assignment_key(system_id, a["configurationId"]), a) for a in snapshot["assignments"]
+        ]
         sizes += [_size(keys.check_state_key(system_id, k), v) for k, v in snapshot["check_states"].items()]
         sizes += [item_size(serialize(outbox_item(e))) for e in snapshot["outbox"]]
         self._call("Query", reads=read_units(sum(sizes), True))
@@ -109,6 +114,10 @@ class MeteredStore:
         try:
             with self._lock:
                 self._store.commit_run(commit)
+        except DuplicateRunError:
+            self._call("TransactWriteItems")
+            self._call("GetItem", reads=1)  # the repository reads the marker it found
+            raise
         except Exception:
             self._call("TransactWriteItems")
             raise
@@ -133,7 +142,9 @@ class MeteredStore:
         )
 
     def delete_outbox(self, entries: list) -> None:
-        self._call("BatchWriteItem", writes=sum(write_units(item_size(serialize(outbox_item(e)))) for e in entries))
+        self._call(
+            "BatchWriteItem", writes=sum(write_units(item_size(serialize(outbox_item(e)))) for e in entries)
+        )
         with self._lock:
             self._store.delete_outbox(entries)
 

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-from bench.table import REPORT_ONLY, row
+from bench.table import row
 
 GOAL_WRITE_UNITS = 6
 GOAL_USD = 5.0
@@ -46,17 +46,27 @@ def world(system_id: str, checks: int, *, thresholds: dict | None = None, run_ev
     from tests.fakes.memory_store import MemoryStore
 
     store = MemoryStore()
-    store.create_system({"id": system_id, "name": system_id.title(), "version": 1}, initial_state(system_id, SEEDED_AT))
+    store.create_system(
+        {"id": system_id, "name": system_id.title(), "version": 1}, initial_state(system_id, SEEDED_AT)
+    )
     put = AssignmentPut.model_validate({"stateThresholds": thresholds} if thresholds else {})
     settings = put.model_dump(mode="json", by_alias=True)
     ids = []
     for n in range(checks):
         configuration_id = f"check-{n:04d}"
         store.create_configuration(
-            {"id": configuration_id, "name": f"Check {n}", "strategyId": "http", "paused": False,
-             "intervalSeconds": 10, "version": 1}
+            {
+                "id": configuration_id,
+                "name": f"Check {n}",
+                "strategyId": "http",
+                "paused": False,
+                "intervalSeconds": 10,
+                "version": 1,
+            }
         )
-        store.put_assignment(system_id, configuration_id, settings, expected_version=None, now=SEEDED_AT, now_epoch=0)
+        store.put_assignment(
+            system_id, configuration_id, settings, expected_version=None, now=SEEDED_AT, now_epoch=0
+        )
         ids.append(configuration_id)
     metered = MeteredStore(store)
     c = Collaborators(
@@ -94,20 +104,24 @@ def _failed_runs_row() -> dict:
     from shared.services.recording import record_run
 
     checks, rounds = 200, 6
-    c, metered, ids = world("busy", checks, thresholds={"mode": "consecutive", "degradedAfter": 1, "recoverAfter": 1})
+    c, metered, ids = world(
+        "busy", checks, thresholds={"mode": "consecutive", "degradedAfter": 1, "recoverAfter": 1}
+    )
     failed: list[str] = []
     lock = threading.Lock()
 
     def record(run) -> None:
         try:
             record_run(c, run)
-        except Exception as error:  # noqa: BLE001 (a failed run is what this row counts)
+        except Exception as error:
             with lock:
                 failed.append(repr(error))
 
     total = 0
     for r in range(rounds):
-        runs = [a_run("busy", k, r, "unhealthy" if (n + r) % 4 == 0 else "healthy") for n, k in enumerate(ids)]
+        runs = [
+            a_run("busy", k, r, "unhealthy" if (n + r) % 4 == 0 else "healthy") for n, k in enumerate(ids)
+        ]
         total += len(runs)
         with ThreadPoolExecutor(THREADS) as pool:
             list(pool.map(record, runs))
@@ -122,9 +136,9 @@ def _failed_runs_row() -> dict:
         "0",
         not failed,
         f"{total} runs ({rounds} rounds of {checks} checks; every round a quarter of the checks fail or"
-        f" recover), {THREADS} threads, each store call atomic; failed {len(failed)} {sorted(set(failed))[:2]}; view writes and"
-        f" conflicts {views}; System Health Changed {changes}; the view shows"
-        f" {len(state['view']['checks'])} checks ({_state_bytes(state)} B)",
+        f" recover), {THREADS} threads, each store call atomic; failed {len(failed)}"
+        f" {sorted(set(failed))[:2]}; view writes and conflicts {views}; System Health Changed"
+        f" {changes}; the view shows {len(state['view']['checks'])} checks ({_state_bytes(state)} B)",
     )
 
 
@@ -173,7 +187,7 @@ def cost_model(run_events: bool = True) -> tuple[float, dict, dict]:
     """USD per million steady runs of 10 checks per system at 60 s, by service, and the counted inputs."""
     from bench.capacity import PRICES, write_units
 
-    _, units, metered = steady_units(10, rounds=6, run_events=run_events)
+    _, _, metered = steady_units(10, rounds=6, run_events=run_events)
     runs = 60
     recording_wru = metered.write_units / runs
     recording_rru = metered.read_units / runs

@@ -21,8 +21,8 @@ from shared.domain.records import (
 from shared.domain.wire import parse_timestamp
 from shared.events import Event
 from shared.services import outbox
-from shared.services.context import Collaborators
 from shared.services.check_state import SliceRun, apply_check_run
+from shared.services.context import Collaborators
 from shared.services.health_state import next_state, offline_sources, satellites_of
 from shared.services.recording import RunInput, run_events, wants_run_events
 from shared.services.satellite_results import IngestReport, result_id

@@ -22,7 +22,7 @@ from shared.events import SYSTEM_HEALTH_CHANGED, Event
 from shared.services import outbox
 from shared.services.check_state import SliceRun, assigned_sources
 
-__all__ = ["SliceRun", "next_state", "settle_view", "reevaluate_systems", "initial_state"]
+__all__ = ["SliceRun", "initial_state", "next_state", "reevaluate_systems", "settle_view"]
 DEFAULT_HEARTBEAT_SECONDS = 30
 
 
@@ -66,7 +66,9 @@ def offline_sources(satellites: dict[str, dict], now: datetime) -> set[str]:
     return offline
 
 
-def next_state(snapshot: dict, now: datetime, *, offline: frozenset[str] | set[str] = frozenset()) -> NextState:
+def next_state(
+    snapshot: dict, now: datetime, *, offline: frozenset[str] | set[str] = frozenset()
+) -> NextState:
     """Derive a system's next state from its snapshot: its assignments and its check items (pure)."""
     system = snapshot["system"]
     previous = snapshot["state"] or initial_state(system["id"], format_timestamp(now))
@@ -174,7 +176,9 @@ def settle_view(
             return None
         entry = None
         if owner is not None and outcome.event is not None:
-            entry = outbox.new_entry(c, system_id, owner, [outcome.event], entry_id=f"{owner}#view#{outcome.item['version']}")
+            entry = outbox.new_entry(
+                c, system_id, owner, [outcome.event], entry_id=f"{owner}#view#{outcome.item['version']}"
+            )
         try:
             c.repository.store_state(
                 system_id,

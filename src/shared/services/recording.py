@@ -27,8 +27,8 @@ from shared.domain.wire import parse_timestamp
 from shared.events import CHECK_COMPLETED, RUN_COMPLETED, Event
 from shared.observability import logger, metrics
 from shared.services import outbox
-from shared.services.context import Collaborators
 from shared.services.check_state import CheckStep, SliceRun, apply_check_run
+from shared.services.context import Collaborators
 from shared.services.health_state import ViewWrite, settle_view
 
 
@@ -89,7 +89,9 @@ def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
             SliceRun(run.configuration_id, run.source_id, run.source_label, run.status, run.timestamp),
         )
         events = run_events(context["system"], assignment, run) if wants_run_events(c) else []
-        entry = outbox.new_entry(c, run.system_id, run.run_id, events, entry_id=run.run_id) if events else None
+        entry = (
+            outbox.new_entry(c, run.system_id, run.run_id, events, entry_id=run.run_id) if events else None
+        )
         try:
             c.repository.commit_run(_commit(run, assignment, context["check_state"], step, entry))
         except DuplicateRunError:
@@ -181,7 +183,9 @@ def _finish_duplicate(c: Collaborators, run: RunInput, context: dict) -> RecordO
     metrics.add_metric(name="RunDuplicate", unit="Count", value=1)
     check_state = context["check_state"]
     view = (
-        settle_view(c, run.system_id, reflect={run.configuration_id: int(check_state["version"])}, owner=run.run_id)
+        settle_view(
+            c, run.system_id, reflect={run.configuration_id: int(check_state["version"])}, owner=run.run_id
+        )
         if check_state
         else None
     )

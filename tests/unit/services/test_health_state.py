@@ -80,7 +80,9 @@ def test_since_holds_while_the_status_holds():
 def test_a_run_that_keeps_every_shown_status_does_not_touch_the_system_view():
     # given a healthy local check
     web = assignment("web") | {"systemId": "shop"}
-    first = apply_check_run(None, web, SliceRun("web", "local", "Local", "healthy", "2024-05-01T11:59:00.000Z"))
+    first = apply_check_run(
+        None, web, SliceRun("web", "local", "Local", "healthy", "2024-05-01T11:59:00.000Z")
+    )
     # when another healthy run comes, then a failing one (degraded after one failure by default: 2)
     second = apply_check_run(
         first.item, web, SliceRun("web", "local", "Local", "healthy", "2024-05-01T11:59:10.000Z")
