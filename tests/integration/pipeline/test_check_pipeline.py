@@ -197,16 +197,9 @@ def test_a_transition_inside_a_maintenance_window_is_recorded_and_marked_suppres
     http_check(stack, target)
     run_once(stack)
     now = datetime.now(UTC)
-    window = stack.call(
-        "POST",
-        "/systems/shop/maintenances",
-        {
-            "title": "Upgrade",
-            "startsAt": (now - timedelta(minutes=5)).isoformat(),
-            "endsAt": (now + timedelta(hours=1)).isoformat(),
-            "suppressNotifications": True,
-        },
-    )
+    window = stack.call("POST", "/systems/shop/maintenances", {
+        "title": "Upgrade", "startsAt": (now - timedelta(minutes=5)).isoformat(),
+        "endsAt": (now + timedelta(hours=1)).isoformat(), "suppressNotifications": True})
     assert window.status == 201, window.body
     # when
     target.healthy = False

@@ -78,8 +78,7 @@ def test_a_naive_datetime_is_refused():
 
 @given(
     moment=st.datetimes(
-        min_value=datetime(1971, 1, 1),
-        max_value=datetime(2200, 1, 1),
+        min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1),
         timezones=st.just(timezone(timedelta(hours=-7))),
     )
 )
@@ -157,14 +156,8 @@ def test_merged_counters_equal_the_counters_of_all_runs_together(groups):
 def test_merge_drops_keys_and_reads_decimals():
     # given items as read from DynamoDB
     items = [
-        {
-            "pk": "a",
-            "runCount": Decimal(2),
-            "healthyCount": Decimal(2),
-            "latencySumMs": Decimal("10.5"),
-            "latencyCount": Decimal(2),
-            "b10": Decimal(2),
-        },
+        {"pk": "a", "runCount": Decimal(2), "healthyCount": Decimal(2), "latencySumMs": Decimal("10.5"),
+         "latencyCount": Decimal(2), "b10": Decimal(2)},
         {"pk": "b", "runCount": Decimal(1), "unhealthyCount": Decimal(1)},
     ]
 
@@ -173,19 +166,13 @@ def test_merge_drops_keys_and_reads_decimals():
 
     # then only counters remain, as Python numbers
     assert merged == {
-        "runCount": 3,
-        "healthyCount": 2,
-        "unhealthyCount": 1,
-        "latencySumMs": 10.5,
-        "latencyCount": 2,
-        "b10": 2,
+        "runCount": 3, "healthyCount": 2, "unhealthyCount": 1, "latencySumMs": 10.5,
+        "latencyCount": 2, "b10": 2,
     }
 
 
-@given(
-    groups=st.lists(st.lists(latencies, min_size=1, max_size=30), min_size=1, max_size=8),
-    q=st.sampled_from([0.0, 0.5, 0.95, 0.99, 1.0]),
-)
+@given(groups=st.lists(st.lists(latencies, min_size=1, max_size=30), min_size=1, max_size=8),
+       q=st.sampled_from([0.0, 0.5, 0.95, 0.99, 1.0]))
 def test_merged_quantiles_are_within_one_percent_of_the_exact_union(groups, q):
     # given hourly items with latencies
     hourlies = [item_of([("healthy", value) for value in group]) for group in groups]

@@ -99,13 +99,8 @@ def test_merge_intervals_joins_touching_windows_and_drops_empty_ones():
 
 @pytest.mark.parametrize(
     ("window", "span"),
-    [
-        ("24h", timedelta(hours=24)),
-        ("7d", timedelta(days=7)),
-        ("30d", timedelta(days=30)),
-        ("90d", timedelta(days=90)),
-        ("365d", timedelta(days=365)),
-    ],
+    [("24h", timedelta(hours=24)), ("7d", timedelta(days=7)), ("30d", timedelta(days=30)),
+     ("90d", timedelta(days=90)), ("365d", timedelta(days=365))],
 )
 def test_window_bounds_end_now(window, span):
     now = datetime(2024, 5, 1, 12, tzinfo=timezone(timedelta(hours=2)))
