@@ -3,12 +3,12 @@
 The real `record_run` on the in-memory store charged as DynamoDB charges the repository's calls
 (bench/metered_store.py: calls, request units from item sizes, typical latencies), held to the
 repository on moto by tests/integration/test_metered_store.py. Rows:
-- `runs failed, 200 checks at 10 s on one system (%)`: 200 checks of one system, 6 rounds (a
-  minute of runs), recorded by 32 concurrent threads, each call atomic as in DynamoDB. The first
+- `runs failed, 200 checks at 10 s on one system (%)`: 200 checks of one system, 4 rounds (40 s
+  of runs), recorded by 32 concurrent threads, each call atomic as in DynamoDB. The first
   round moves every check from unknown, and every round a quarter of the checks fail or recover
   (thresholds of 1), so the system view is rewritten often and writers race on it. A run failed
   when `record_run` raised after its retries.
-- `write units per run, 1 / 50 / 200 checks per system`: a first round, then 3 rounds of healthy
+- `write units per run, 1 / 50 / 200 checks per system`: a first round, then 2 rounds of healthy
   runs; write request units per run of the steady rounds, for each size.
 - `USD per million runs (list prices, counted calls)`: 10 checks per system at 60 s, steady
   healthy runs with the DynamoDB status cache; the model adds the scheduler's and the executor's
@@ -103,7 +103,7 @@ def _failed_runs_row() -> dict:
     from shared.events import SYSTEM_HEALTH_CHANGED
     from shared.services.recording import record_run
 
-    checks, rounds = 200, 6
+    checks, rounds = 200, 4
     c, metered, ids = world(
         "busy", checks, thresholds={"mode": "consecutive", "degradedAfter": 1, "recoverAfter": 1}
     )
@@ -149,7 +149,7 @@ def _state_bytes(state: dict) -> int:
     return item_size(serialize(state))
 
 
-def steady_units(checks: int, rounds: int = 3, run_events: bool = True) -> tuple[float, float, object]:
+def steady_units(checks: int, rounds: int = 2, run_events: bool = True) -> tuple[float, float, object]:
     """Write units per run of the first round and of `rounds` healthy rounds after it."""
     from shared.services.recording import record_run
 
@@ -187,8 +187,9 @@ def cost_model(run_events: bool = True) -> tuple[float, dict, dict]:
     """USD per million steady runs of 10 checks per system at 60 s, by service, and the counted inputs."""
     from bench.capacity import PRICES, write_units
 
-    _, _, metered = steady_units(10, rounds=6, run_events=run_events)
-    runs = 60
+    rounds = 3
+    _, _, metered = steady_units(10, rounds=rounds, run_events=run_events)
+    runs = 10 * rounds
     recording_wru = metered.write_units / runs
     recording_rru = metered.read_units / runs
     # the scheduler advances each due time (the assignment item, and its ByNextDue index entry moves:
