@@ -22,7 +22,7 @@ from bench.table import REPORT_ONLY, error_row, render, summary
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
-NOT_BENCHMARKS = {"__main__", "table", "soak_stack"}
+NOT_BENCHMARKS = {"__main__", "table", "soak_stack", "capacity", "metered_store"}
 # Cold start first, on a quiet machine; the rest in a stable order; modules added later run last.
 ORDER = ("cold_start", "status_cache", "pipeline", "probe_throughput", "ingest")
 MODULE_TIMEOUT_SECONDS = 240

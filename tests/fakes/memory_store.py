@@ -1,8 +1,8 @@
 """The store ports of shared/services/ports.py in memory, for fast unit tests of service rules.
 
 It covers the ports the recording, outbox and availability rules use (systems, configurations,
-assignments, maintenance, the snapshot, runs, aggregates, state, check transitions, daily availability
-summaries, outbox) and is held to the DynamoDB repository's behaviour by
+assignments, maintenance, the snapshot, runs, aggregates, state, check states, check transitions,
+daily availability summaries, outbox) and is held to the DynamoDB repository's behaviour by
 tests/integration/test_store_contract.py; a method it lacks raises AttributeError, never guesses.
 """
 
@@ -31,6 +31,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self.systems: dict[str, dict] = {}
         self.states: dict[str, dict] = {}
+        self.check_states: dict[tuple[str, str], dict] = {}
         self.configurations: dict[str, dict] = {}
         self.assignments: dict[tuple[str, str], dict] = {}
         self.satellites: dict[str, dict] = {}
@@ -89,6 +90,7 @@ class MemoryStore:
                 "system": self.systems.get(system_id),
                 "state": self.states.get(system_id),
                 "assignments": [a for (s, _), a in sorted(self.assignments.items()) if s == system_id],
+                "check_states": {c: i for (s, c), i in sorted(self.check_states.items()) if s == system_id},
                 "maintenances": [m for (s, _), m in sorted(self.maintenances.items()) if s == system_id],
                 "outbox": self.outbox_of(system_id),
             }
@@ -109,20 +111,28 @@ class MemoryStore:
 
     # --- history -----------------------------------------------------------------------------
 
+    def run_context(self, system_id: str, configuration_id: str) -> dict[str, Any]:
+        return _copy(
+            {
+                "system": self.systems.get(system_id),
+                "assignment": self.assignments.get((system_id, configuration_id)),
+                "check_state": self.check_states.get((system_id, configuration_id)),
+                "outbox": self.outbox_of(system_id),
+            }
+        )
+
     def commit_run(self, commit: RunCommit) -> None:
         run = commit.run
         if run["runId"] in self.markers:
             raise DuplicateRunError(_copy(self.markers[run["runId"]]))
         system_id = run["systemId"]
-        self._check_state_version(system_id, commit.expected_state_version)
+        self._check_item_versions([(commit.check_state, commit.expected_check_version)])
         self.markers[run["runId"]] = _copy(commit.marker)
         self.runs[run["runId"]] = _copy(run)
-        self.states[system_id] = _copy(commit.state)
-        if commit.transition:
-            self.transitions.append(_copy(commit.transition))
+        self._put_check_states([(commit.check_state, commit.expected_check_version)])
         for aggregate in commit.aggregates:
             self._add_aggregate(run, aggregate)
-        self._timeline(system_id, commit.state["version"], commit.check_transitions, commit.stale_days)
+        self._timeline(system_id, commit.check_transitions, commit.stale_days)
         if commit.outbox:
             self.outbox[(commit.outbox.system_id, commit.outbox.entry_id)] = commit.outbox
 
@@ -133,14 +143,20 @@ class MemoryStore:
         *,
         expected_version,
         transition=None,
+        outbox=None,
+        check_states=(),
         check_transitions=(),
         stale_days=(),
     ) -> None:
         self._check_state_version(system_id, expected_version)
+        self._check_item_versions(check_states)
         self.states[system_id] = _copy(state)
         if transition:
             self.transitions.append(_copy(transition))
-        self._timeline(system_id, state["version"], check_transitions, stale_days)
+        if outbox:
+            self.outbox[(outbox.system_id, outbox.entry_id)] = outbox
+        self._put_check_states(check_states)
+        self._timeline(system_id, check_transitions, stale_days)
 
     def commit_run_batch(
         self,
@@ -153,19 +169,24 @@ class MemoryStore:
         expected_state_version,
         transitions,
         outbox,
+        check_states=(),
         check_transitions=(),
         stale_days=(),
     ) -> None:
         if any(r in self.markers for r in run_ids):
             raise DuplicateRunError(None)
-        self._check_state_version(system_id, expected_state_version)
+        self._check_item_versions(check_states)
+        if state is not None:
+            self._check_state_version(system_id, expected_state_version)
         for run_id in run_ids:
             self.markers[run_id] = _copy(markers) | {"runId": run_id}
         for run, aggregate in aggregates:
             self._add_aggregate(run, aggregate)
-        self.states[system_id] = _copy(state)
+        self._put_check_states(check_states)
+        if state is not None:
+            self.states[system_id] = _copy(state)
         self.transitions += [_copy(t) for t in transitions]
-        self._timeline(system_id, state["version"], check_transitions, stale_days)
+        self._timeline(system_id, check_transitions, stale_days)
         self.outbox[(outbox.system_id, outbox.entry_id)] = outbox
 
     def put_runs(self, runs: list[dict]) -> int:
@@ -189,11 +210,21 @@ class MemoryStore:
             and source in (None, src)
         ]
 
-    def _timeline(self, system_id: str, version: int, check_transitions, stale_days) -> None:
+    def _check_item_versions(self, check_states) -> None:
+        for item, expected in check_states:
+            current = self.check_states.get((item["systemId"], item["configurationId"]))
+            if (current["version"] if current else None) != expected:
+                raise StateVersionConflict()
+
+    def _put_check_states(self, check_states) -> None:
+        for item, _ in check_states:
+            self.check_states[(item["systemId"], item["configurationId"])] = _copy(item)
+
+    def _timeline(self, system_id: str, check_transitions, stale_days) -> None:
         for t in check_transitions:
-            stamp = t.get("stateVersion", version)
             partition = self.check_transitions.setdefault((system_id, t["configurationId"]), {})
-            partition[f"{t['at']}#{stamp:012d}"] = {k: v for k, v in t.items() if k != "stateVersion"}
+            stamp = f"{t['at']}#{t['checkVersion']:012d}"
+            partition[stamp] = {k: v for k, v in t.items() if k != "checkVersion"}
         for day in dict.fromkeys(stale_days):
             item = self.availability_days.setdefault((system_id, day), {"version": 0})
             item.update(version=item["version"] + 1, dirty=True)

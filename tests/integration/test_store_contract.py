@@ -40,9 +40,14 @@ def state(version: int) -> dict:
         "version": version,
         "status": "unknown",
         "since": NOW,
-        "slices": {},
+        "checkVersions": {},
         "view": {},
     }
+
+
+def check_state(version: int) -> dict:
+    slices = {"local": {"sourceId": "local", "sourceLabel": "Local", "status": "healthy", "recent": "h"}}
+    return {"systemId": "shop", "configurationId": "web", "version": version, "slices": slices}
 
 
 def entry(entry_id: str, held_until: str = "2030-01-01T00:05:00.000Z", owner: str = "api") -> OutboxEntry:
@@ -61,8 +66,8 @@ def run_commit(run_id: str, expected_version: int | None, outbox: OutboxEntry | 
     return RunCommit(
         run=run,
         marker={"runId": run_id, "systemId": "shop", "configurationId": "web"},
-        state=state((expected_version or 0) + 1),
-        expected_state_version=expected_version,
+        check_state=check_state((expected_version or 0) + 1),
+        expected_check_version=expected_version,
         outbox=outbox,
     )
 
@@ -94,27 +99,51 @@ def test_an_assignment_needs_its_system_and_is_seen_in_the_snapshot(shop):
     assert snapshot["outbox"] == []
 
 
-def test_a_run_commits_its_state_and_outbox_entry_once(shop):
+def test_a_run_commits_its_check_state_and_outbox_entry_once_and_leaves_the_system_state(shop):
     # given
+    shop.put_assignment("shop", "web", SETTINGS, expected_version=None, now=NOW, now_epoch=0)
     committed = entry("run-1", owner="run-1")
     # when
-    shop.commit_run(run_commit("run-1", 1, committed))
+    shop.commit_run(run_commit("run-1", None, committed))
     # then
-    assert shop.get_state("shop")["version"] == 2
+    assert shop.get_state("shop")["version"] == 1
     assert shop.known_run_ids(["run-1", "run-2"]) == {"run-1"}
-    assert shop.system_snapshot("shop")["outbox"] == [committed]
+    snapshot = shop.system_snapshot("shop")
+    assert snapshot["outbox"] == [committed]
+    assert snapshot["check_states"] == {"web": check_state(1)}
+    context = shop.run_context("shop", "web")
+    assert (context["system"]["id"], context["assignment"]["configurationId"]) == ("shop", "web")
+    assert (context["check_state"], context["outbox"]) == (check_state(1), [committed])
     with pytest.raises(DuplicateRunError):
-        shop.commit_run(run_commit("run-1", 2))
+        shop.commit_run(run_commit("run-1", 1))
 
 
-def test_a_run_on_a_stale_state_version_writes_nothing(shop):
+def test_a_run_on_a_stale_check_state_version_writes_nothing(shop):
+    # given
+    shop.commit_run(run_commit("run-0", None))
     # when
     with pytest.raises(StateVersionConflict):
         shop.commit_run(run_commit("run-1", 7, entry("run-1")))
+    with pytest.raises(StateVersionConflict):
+        shop.commit_run(run_commit("run-2", None, entry("run-2")))
     # then
-    assert shop.known_run_ids(["run-1"]) == set()
-    assert shop.get_state("shop")["version"] == 1
+    assert shop.known_run_ids(["run-1", "run-2"]) == set()
+    assert shop.run_context("shop", "web")["check_state"]["version"] == 1
     assert shop.outbox_of("shop") == []
+
+
+def test_a_state_stored_with_its_transition_event_commits_both_or_neither(shop):
+    # given
+    held = entry("run-1#view#2", owner="run-1")
+    transition = {"systemId": "shop", "previousStatus": "unknown", "newStatus": "healthy", "at": NOW}
+    # when
+    with pytest.raises(StateVersionConflict):
+        shop.store_state("shop", state(2), expected_version=5, transition=transition, outbox=held)
+    assert shop.outbox_of("shop") == []
+    shop.store_state("shop", state(2), expected_version=1, transition=transition, outbox=held)
+    # then
+    assert shop.get_state("shop")["version"] == 2
+    assert shop.outbox_of("shop") == [held]
 
 
 def test_a_state_written_as_new_over_an_existing_one_conflicts(shop):
@@ -137,26 +166,28 @@ def test_outbox_entries_are_held_earlier_never_later_and_never_brought_back(shop
     assert [(e.entry_id, e.held_until) for e in shop.outbox_of("shop")] == [("a", "2030-01-01T00:00:18.000Z")]
 
 
-def check_transition(at: str, status: str) -> dict:
+def check_transition(at: str, status: str, check_version: int) -> dict:
     return {
         "systemId": "shop",
         "configurationId": "web",
         "previousStatus": "unknown",
         "newStatus": status,
         "at": at,
+        "checkVersion": check_version,
     }
 
 
 def test_check_transitions_are_listed_by_run_time_within_the_range(shop):
     # given: committed out of order, as a late satellite batch does
-    commit = run_commit("run-1", 1)
-    commit.check_transitions = [check_transition("2030-01-01T05:00:00.000Z", "healthy")]
+    commit = run_commit("run-1", None)
+    commit.check_transitions = [check_transition("2030-01-01T05:00:00.000Z", "healthy", 1)]
     shop.commit_run(commit)
     shop.store_state(
         "shop",
-        state(3),
-        expected_version=2,
-        check_transitions=[check_transition("2030-01-01T02:00:00.000Z", "unhealthy")],
+        state(2),
+        expected_version=1,
+        check_states=[(check_state(2), 1)],
+        check_transitions=[check_transition("2030-01-01T02:00:00.000Z", "unhealthy", 2)],
     )
     # when
     listed = shop.list_check_transitions(
@@ -167,6 +198,25 @@ def test_check_transitions_are_listed_by_run_time_within_the_range(shop):
     assert [t["newStatus"] for t in listed] == ["unhealthy"]
     assert before["newStatus"] == "healthy"
     assert shop.last_check_transition_before("shop", "web", "2030-01-01T02:00:00.000Z") is None
+    assert shop.run_context("shop", "web")["check_state"] == check_state(2)
+
+
+def test_a_state_stored_over_a_moved_check_item_writes_nothing(shop):
+    # given: the check item moved on (a run of that check) since the state was computed
+    shop.commit_run(run_commit("run-1", None))
+    shop.commit_run(run_commit("run-2", 1))
+    # when
+    with pytest.raises(StateVersionConflict):
+        shop.store_state(
+            "shop",
+            state(2),
+            expected_version=1,
+            check_states=[(check_state(2), 1)],
+            check_transitions=[check_transition("2030-01-01T02:00:00.000Z", "unknown", 2)],
+        )
+    # then
+    assert shop.get_state("shop")["version"] == 1
+    assert shop.list_check_transitions("shop", "web", start=NOW, end="2030-01-02T00:00:00.000Z") == []
 
 
 def test_a_day_summary_is_stored_only_on_the_version_it_was_computed_from(shop):

@@ -102,6 +102,8 @@ class AssignmentStore(TableBase):
             operations = [
                 self.delete_op(keys.assignment_key(system_id, configuration_id), "version = :v"),
                 self.delete_op(keys.configuration_link_key(configuration_id, system_id)),
+                # its slices go with it: a later assignment of the same check starts unknown
+                self.delete_op(keys.check_state_key(system_id, configuration_id)),
             ]
             operations[0]["Delete"]["ExpressionAttributeValues"] = {":v": {"N": str(existing["version"])}}
             operations += [

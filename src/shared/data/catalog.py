@@ -162,12 +162,14 @@ class CatalogStore(AssignmentStore):
         return removed
 
     def system_snapshot(self, system_id: str) -> dict[str, Any]:
-        """One consistent query of a system's partition: META, STATE, assignments, maintenance, outbox."""
+        """One consistent query of a system's partition: META, STATE, assignments, check states,
+        maintenance, outbox."""
         items = self._query_all(keys.system_partition(system_id))
         snapshot: dict[str, Any] = {
             "system": None,
             "state": None,
             "assignments": [],
+            "check_states": {},
             "maintenances": [],
             "outbox": [],
         }
@@ -179,6 +181,9 @@ class CatalogStore(AssignmentStore):
                 snapshot["state"] = strip_keys(item)
             elif sk.startswith(ASSIGNMENT_PREFIX):
                 snapshot["assignments"].append(strip_keys(item))
+            elif sk.startswith(keys.CHECK_STATE_PREFIX):
+                check_state = strip_keys(item)
+                snapshot["check_states"][check_state["configurationId"]] = check_state
             elif sk.startswith(MAINTENANCE_PREFIX):
                 snapshot["maintenances"].append(strip_keys(item))
             elif sk.startswith(keys.OUTBOX_PREFIX):

@@ -1,8 +1,10 @@
 """Runs, health state, aggregates and transitions.
 
 A recorded run is one transaction: the idempotency marker (conditional on absence), the run
-item, the hourly and daily aggregate counters (atomic ADD, so never double counted), the system
-state (conditional on its version) and, when the system status changed, the transition.
+item, the hourly and daily aggregate counters (atomic ADD, so never double counted), its
+check's state item (conditional on its version) and, when the check's evaluated status moved,
+its check transitions (at the run's time). The system state is stored apart, only when its
+view changes (conditional on its version), with the transition when its status changed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,18 @@ from shared.domain.records import (
 class HistoryStore(TableBase):
     # --- recording -----------------------------------------------------------------------
 
+    def run_context(self, system_id: str, configuration_id: str) -> dict:
+        """What recording one run reads: the system, the assignment and the check's state item (one
+        consistent BatchGetItem), and the system's outbox entries (one Query, usually empty)."""
+        wanted = {
+            "system": keys.system_key(system_id),
+            "assignment": keys.assignment_key(system_id, configuration_id),
+            "check_state": keys.check_state_key(system_id, configuration_id),
+        }
+        found = {(i["pk"], i["sk"]): strip_keys(i) for i in self._batch_get(list(wanted.values()))}
+        context = {name: found.get((k["pk"]["S"], k["sk"]["S"])) for name, k in wanted.items()}
+        return context | {"outbox": self.outbox_of(system_id)}
+
     def commit_run(self, commit: RunCommit) -> None:
         """Write a run and everything it changes in one transaction (see module docstring)."""
         run = commit.run
@@ -39,18 +53,8 @@ class HistoryStore(TableBase):
             ),
         ]
         operations += [self._aggregate_op(run, a) for a in commit.aggregates]
-        operations.append(self._state_op(run["systemId"], commit.state, commit.expected_state_version))
-        if commit.transition:
-            transition = commit.transition
-            operations.append(
-                self.put_op(
-                    plain_key(keys.transition_key(run["systemId"], transition["at"], commit.state["version"]))
-                    | transition
-                )
-            )
-        operations += self.timeline_ops(
-            run["systemId"], commit.state["version"], commit.check_transitions, commit.stale_days
-        )
+        operations.append(self._check_state_op(commit.check_state, commit.expected_check_version))
+        operations += self.timeline_ops(run["systemId"], commit.check_transitions, commit.stale_days)
         if commit.outbox:
             operations.append(self.put_op(outbox_item(commit.outbox)))
         try:
@@ -67,36 +71,50 @@ class HistoryStore(TableBase):
         *,
         expected_version: int | None,
         transition: dict | None = None,
+        outbox: OutboxEntry | None = None,
+        check_states: list[tuple[dict, int | None]] = (),
         check_transitions: list[dict] = (),
         stale_days: list[str] = (),
     ) -> None:
-        """Write a re-evaluated state without a run (assignment or configuration changed)."""
+        """Write a recomputed system state, its transition and the outbox entry of its event, with the
+        check items it moved (each conditional on its version) and their check transitions."""
         operations = [self._state_op(system_id, state, expected_version)]
-        operations += self.timeline_ops(system_id, state["version"], check_transitions, stale_days)
+        operations += [self._check_state_op(item, expected) for item, expected in check_states]
+        operations += self.timeline_ops(system_id, check_transitions, stale_days)
         if transition:
             operations.append(
                 self.put_op(
                     plain_key(keys.transition_key(system_id, transition["at"], state["version"])) | transition
                 )
             )
+        if outbox:
+            operations.append(self.put_op(outbox_item(outbox)))
+        if len(operations) == 1:
+            # Alone, a conditional put costs half the write units of a one-item transaction.
+            item = plain_key(keys.system_state_key(system_id)) | state
+            if expected_version is None:
+                written = self._put(item, condition="attribute_not_exists(pk)")
+            else:
+                written = self._put(item, condition="version = :v", values={":v": expected_version})
+            if not written:
+                raise StateVersionConflict()
+            return
         try:
             self._transact(operations)
         except TransactionConflict as conflict:
             raise StateVersionConflict() from conflict
 
     def timeline_ops(
-        self, system_id: str, state_version: int, check_transitions: list[dict], stale_days: list[str]
+        self, system_id: str, check_transitions: list[dict], stale_days: list[str]
     ) -> list[dict]:
-        """Check transitions (each stamped with the state version that made it, unless it carries
-        its own) and a version bump marking each past day's availability summary stale."""
+        """Check transitions (each stamped with the version of the check item that made it) and a
+        version bump marking each past day's availability summary stale."""
         operations = [
             self.put_op(
                 plain_key(
-                    keys.check_transition_key(
-                        system_id, t["configurationId"], t["at"], t.get("stateVersion", state_version)
-                    )
+                    keys.check_transition_key(system_id, t["configurationId"], t["at"], t["checkVersion"])
                 )
-                | {k: v for k, v in t.items() if k != "stateVersion"}
+                | {k: v for k, v in t.items() if k != "checkVersion"}
             )
             for t in check_transitions
         ]
@@ -116,6 +134,12 @@ class HistoryStore(TableBase):
             return self.put_op(item, "attribute_not_exists(pk)")
         # The system must still exist: a run for a deleted system must not resurrect its state.
         return self.put_op(item, "version = :v", {":v": expected_version})
+
+    def _check_state_op(self, check_state: dict, expected_version: int | None) -> dict:
+        item = plain_key(keys.check_state_key(check_state["systemId"], check_state["configurationId"]))
+        if expected_version is None:
+            return self.put_op(item | check_state, "attribute_not_exists(pk)")
+        return self.put_op(item | check_state, "version = :v", {":v": expected_version})
 
     def _aggregate_op(self, run: dict, aggregate: AggregateIncrement) -> dict:
         key = keys.aggregate_key(
@@ -154,7 +178,8 @@ class HistoryStore(TableBase):
         run_ids: list[str],
         markers: dict,
         aggregates: list[tuple[dict, AggregateIncrement]],
-        state: dict,
+        check_states: list[tuple[dict, int | None]],
+        state: dict | None,
         expected_state_version: int | None,
         transitions: list[dict],
         outbox: OutboxEntry,
@@ -162,8 +187,10 @@ class HistoryStore(TableBase):
         stale_days: list[str] = (),
     ) -> None:
         """Many runs of one system in one transaction: their markers (each conditional on absence),
-        summed aggregate counters, the state (conditional on its version), transitions and an outbox
-        entry holding the events to publish. Any failed condition cancels all of it."""
+        summed aggregate counters, the check items they changed (each conditional on its version),
+        the state when its view changed (conditional on its version), transitions, the check
+        transitions of the check items and an outbox entry holding the events to publish. Any failed
+        condition cancels all of it."""
         operations = [
             self.put_op(
                 plain_key(keys.run_marker_key(r)) | markers | {"runId": r}, "attribute_not_exists(pk)"
@@ -171,7 +198,9 @@ class HistoryStore(TableBase):
             for r in run_ids
         ]
         operations += [self._aggregate_op(run, a) for run, a in aggregates]
-        operations.append(self._state_op(system_id, state, expected_state_version))
+        operations += [self._check_state_op(item, expected) for item, expected in check_states]
+        if state is not None:
+            operations.append(self._state_op(system_id, state, expected_state_version))
         operations += [
             self.put_op(
                 plain_key(keys.transition_key(system_id, t["at"], t["stateVersion"]))
@@ -179,7 +208,7 @@ class HistoryStore(TableBase):
             )
             for t in transitions
         ]
-        operations += self.timeline_ops(system_id, state["version"], check_transitions, stale_days)
+        operations += self.timeline_ops(system_id, check_transitions, stale_days)
         operations.append(self.put_op(outbox_item(outbox)))
         try:
             self._transact(operations)

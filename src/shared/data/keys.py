@@ -1,7 +1,9 @@
 """Every key format of the single table lives here, built by small named functions.
 
 Partitions:
-  SYSTEM#<id>           META, STATE (the precomputed SystemHealth), CHECK#<configurationId>, MAINT#<id>,
+  SYSTEM#<id>           META, STATE (the precomputed SystemHealth, rewritten only when it changes),
+                        CHECK#<configurationId>, SLICE#<configurationId> (one check's source slices,
+                        written by every run of that check), MAINT#<id>,
                         OUTBOX#<entryId> (events committed with a change, deleted once published),
                         HEARTBEAT#<configurationId> (a heartbeat check's deadline and open start),
                         PUBLICPAGE#<slug> (the system is listed on that public status page: badges)
@@ -14,7 +16,7 @@ Partitions:
   RUNS#<sys>#<cfg>      <timestamp>#<runId>
   AGG#H#<sys>#<cfg>     <hourStart>#<sourceId>   (AGG#D# for daily)
   TRANS#<sys>           <at>#<stateVersion>
-  CTRANS#<sys>#<cfg>    <at>#<stateVersion> (a check's evaluated-status changes, at run time)
+  CTRANS#<sys>#<cfg>    <at>#<checkVersion> (a check's evaluated-status changes, at run time)
   AVAILDAY#<sys>        <YYYY-MM-DD> (seconds per status of the system and its checks on a UTC day)
   TOMBSTONES            SYSTEM#<id> (deleted systems whose history retention still has to purge)
   RATE#<owner>          <window> (request counter of a satellite, expires)
@@ -49,6 +51,13 @@ def system_partition(system_id: str) -> str:
 
 def system_state_key(system_id: str) -> dict:
     return _key(f"SYSTEM#{system_id}", STATE)
+
+
+CHECK_STATE_PREFIX = "SLICE#"
+
+
+def check_state_key(system_id: str, configuration_id: str) -> dict:
+    return _key(f"SYSTEM#{system_id}", f"{CHECK_STATE_PREFIX}{configuration_id}")
 
 
 def assignment_key(system_id: str, configuration_id: str) -> dict:
@@ -123,8 +132,8 @@ def check_transitions_partition(system_id: str, configuration_id: str) -> str:
     return f"CTRANS#{system_id}#{configuration_id}"
 
 
-def check_transition_key(system_id: str, configuration_id: str, at: str, state_version: int) -> dict:
-    return _key(check_transitions_partition(system_id, configuration_id), f"{at}#{state_version:012d}")
+def check_transition_key(system_id: str, configuration_id: str, at: str, check_version: int) -> dict:
+    return _key(check_transitions_partition(system_id, configuration_id), f"{at}#{check_version:012d}")
 
 
 def availability_days_partition(system_id: str) -> str:

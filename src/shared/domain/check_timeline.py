@@ -1,8 +1,9 @@
 """Each check's evaluated status over time, as availability counts it (pure).
 
-The state item keeps, per check, the status its timeline is in and the time of its newest run
-(`timeline`); when a change moves it, a check transition is recorded, keyed by *when the run
-ran*, not when it was recorded, so a satellite delivering hours of results at once lands in time:
+Each check's own state item (SLICE#, services/check_state.py) keeps the status its timeline is in
+and the time of its newest run (`timeline`); when a change moves it, a check transition is
+recorded with that item, keyed by *when the run ran*, not when it was recorded, so a satellite
+delivering hours of results at once lands in time:
 
 - at a run at time t, the check's status is the quorum over its sources' slices, leaving out
   sources whose newest run is older than `STALE_INTERVALS` intervals before t (the run's own
@@ -13,7 +14,7 @@ ran*, not when it was recorded, so a satellite delivering hours of results at on
 - a disabled assignment or a paused configuration is unknown (left out of the system) from the
   moment of the change, and stays so once re-enabled until its next run (no data meanwhile); other
   changes without a run (a new quorum, thresholds) take effect at the check's next run;
-- a run older than its own slice's newest run changes no slice (health_state) and so no timeline;
+- a run older than its own slice's newest run changes no slice (check_state) and so no timeline;
   a batch older than *another* source's runs is evaluated against that source's newest state.
 A transition on a UTC day before today's marks that day's stored availability summary stale.
 """
@@ -31,6 +32,8 @@ STALE_INTERVALS = 3
 
 @dataclass(frozen=True)
 class TimelineChange:
+    """One check's timeline entry after a change, its transitions and the past days they touch."""
+
     timeline: dict
     transitions: list[dict] = field(default_factory=list)
     stale_days: list[str] = field(default_factory=list)
@@ -59,20 +62,11 @@ def check_status_at(
 
 
 def after_run(
-    previous: dict,
-    assignment: dict,
-    slices: dict[str, dict],
-    *,
-    system_id: str,
-    source_id: str,
-    run_at: str,
-    now: datetime,
+    entry: dict, assignment: dict, slices: dict[str, dict], *, source_id: str, run_at: str, now: datetime
 ) -> TimelineChange:
-    """The timeline after a run that changed the check's slices (see the module docstring)."""
-    configuration_id = assignment["configurationId"]
-    entry = previous.get(configuration_id, {})
+    """A check's timeline entry after a run that changed its slices (see the module docstring)."""
     if not counted(assignment):
-        return TimelineChange(previous)
+        return TimelineChange(entry)
     at = parse_timestamp(run_at)
     stale = stale_after(assignment)
     status = check_status_at(slices, assignment["quorum"]["mode"], at, stale, source_id)
@@ -86,45 +80,33 @@ def after_run(
     if status != current:
         changes.append((run_at, status))
     newest = max(filter(None, [last, run_at]))
-    timeline = previous | {configuration_id: {"status": status, "lastRunAt": newest}}
-    return _change(timeline, previous, system_id, configuration_id, changes, now)
+    return _change({"status": status, "lastRunAt": newest}, entry, assignment, changes, now)
 
 
-def after_reevaluation(
-    previous: dict, assignments: dict[str, dict], *, system_id: str, now: datetime
-) -> TimelineChange:
-    """The timeline after a change without a run: a check no longer counted is unknown from `now`."""
-    timeline: dict = {}
-    transitions: list[dict] = []
-    stale_days: set[str] = set()
-    for configuration_id, assignment in sorted(assignments.items()):
-        entry = previous.get(configuration_id, {"status": "unknown"})
-        timeline[configuration_id] = entry
-        if not counted(assignment) and entry["status"] != "unknown":
-            timeline[configuration_id] = entry | {"status": "unknown"}
-            change = _change(
-                {}, previous, system_id, configuration_id, [(format_timestamp(now), "unknown")], now
-            )
-            transitions += change.transitions
-            stale_days.update(change.stale_days)
-    return TimelineChange(timeline, transitions, sorted(stale_days))
+def after_reevaluation(entry: dict, assignment: dict, *, now: datetime) -> TimelineChange:
+    """A check's timeline entry after a change without a run: no longer counted, it is unknown from
+    `now`."""
+    if counted(assignment) or entry.get("status", "unknown") == "unknown":
+        return TimelineChange(entry)
+    return _change(
+        entry | {"status": "unknown"}, entry, assignment, [(format_timestamp(now), "unknown")], now
+    )
 
 
 def _change(
     timeline: dict,
     previous: dict,
-    system_id: str,
-    configuration_id: str,
+    assignment: dict,
     changes: list[tuple[str, HealthStatus]],
     now: datetime,
 ) -> TimelineChange:
-    before = previous.get(configuration_id, {}).get("status", "unknown")
+    before = previous.get("status", "unknown")
     transitions = []
     for at, status in changes:
         transitions.append(
             {
-                "systemId": system_id,
-                "configurationId": configuration_id,
+                "systemId": assignment["systemId"],
+                "configurationId": assignment["configurationId"],
                 "previousStatus": before,
                 "newStatus": status,
                 "at": at,

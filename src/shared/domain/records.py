@@ -21,7 +21,7 @@ class DuplicateRunError(Exception):
 
 
 class StateVersionConflict(Exception):
-    """Another writer changed the system state since it was read."""
+    """Another writer changed the system state, or the check state, since it was read."""
 
 
 class CheckpointMovedError(Exception):
@@ -45,12 +45,13 @@ class AggregateIncrement:
 
 @dataclass
 class RunCommit:
+    """One run's writes: never the system state, so runs of different checks never conflict."""
+
     run: dict
     marker: dict
-    state: dict
-    expected_state_version: int | None
+    check_state: dict
+    expected_check_version: int | None
     aggregates: list[AggregateIncrement] = field(default_factory=list)
-    transition: dict | None = None
     outbox: OutboxEntry | None = None
     check_transitions: list[dict] = field(default_factory=list)
     stale_days: list[str] = field(default_factory=list)

@@ -160,7 +160,7 @@ def _computed(
     assignments = {a["configurationId"]: a for a in snapshot["assignments"]}
     start, end = pieces[0].start, pieces[-1].end
     timelines = {
-        cfg: _check_changes(c, system_id, assignment, snapshot.get("state") or {}, start, end, now)
+        cfg: _check_changes(c, system_id, assignment, snapshot["check_states"].get(cfg), start, end, now)
         for cfg, assignment in sorted(assignments.items())
     }
     parts = []
@@ -176,7 +176,7 @@ def _check_changes(
     c: Collaborators,
     system_id: str,
     assignment: dict,
-    state: dict,
+    check_state: dict | None,
     start: datetime,
     end: datetime,
     now: datetime,
@@ -189,7 +189,7 @@ def _check_changes(
         system_id, cfg, start=format_timestamp(start), end=format_timestamp(end)
     )
     changes = [(parse_timestamp(t["at"]), t["newStatus"]) for t in stored]
-    newest = (state.get("timeline") or {}).get(cfg, {}).get("lastRunAt")
+    newest = ((check_state or {}).get("timeline") or {}).get("lastRunAt")
     if newest:
         gap = parse_timestamp(newest) + stale_after(assignment)
         if gap < min(end, now) and all(at <= gap for at, _ in changes):

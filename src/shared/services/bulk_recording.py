@@ -2,7 +2,9 @@
 
 Run items go out in batch writes; up to CHUNK runs (fewer when their writes would pass DynamoDB's
 100 items per transaction) share one transaction: their markers (conditional on absence), summed
-aggregates, the state (conditional on its version), transitions and one outbox entry.
+aggregates, the check items they changed (conditional on their versions), the system state when its
+view changed (conditional on its version), transitions, the check transitions of runs that moved
+their check's evaluated status (at each run's time) and one outbox entry.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from shared.domain.records import (
 from shared.domain.wire import parse_timestamp
 from shared.events import Event
 from shared.services import availability_cache, outbox
+from shared.services.check_state import SliceRun, apply_check_run
 from shared.services.context import Collaborators
-from shared.services.health_state import SliceRun, next_state, offline_sources, satellites_of
-from shared.services.recording import RunInput, run_events
+from shared.services.health_state import next_state, offline_sources, satellites_of
+from shared.services.recording import RunInput, run_events, wants_run_events
 from shared.services.satellite_results import IngestReport, result_id
 
 CHUNK = 90
@@ -36,7 +39,7 @@ def record_system_runs(
     """Commit a system's runs chunk by chunk on one snapshot (re-read only after a conflict), then
     invalidate the system once and publish every chunk's events with those it may publish."""
     c.repository.put_runs([r.item() for r in runs])
-    snapshot = c.repository.system_snapshot(system_id)
+    snapshot = _evaluation_snapshot(c, system_id)
     waiting = outbox.publishable(snapshot["outbox"], satellite["id"], c.clock())
     satellites = satellites_of(c, snapshot)
     committed: list[OutboxEntry] = []
@@ -46,10 +49,10 @@ def record_system_runs(
             if snapshot["system"] is None:
                 raise StateVersionConflict()
             try:
-                taken, state, entry = _commit_chunk(c, satellite, snapshot, satellites, pending)
+                taken, after, entry = _commit_chunk(c, satellite, snapshot, satellites, pending)
                 break
             except StateVersionConflict:
-                snapshot = c.repository.system_snapshot(system_id)
+                snapshot = _evaluation_snapshot(c, system_id)
                 continue
             except DuplicateRunError:
                 # A concurrent delivery recorded some of them first: drop those and retry the rest.
@@ -59,59 +62,75 @@ def record_system_runs(
                         report.accepted.remove(result_id(run))
                         report.duplicates.append(result_id(run))
                 pending = [r for r in pending if r.run_id not in known]
-                snapshot = c.repository.system_snapshot(system_id)
+                snapshot = _evaluation_snapshot(c, system_id)
                 if not pending:
-                    taken, state, entry = 0, None, None
+                    taken, after, entry = 0, None, None
                     break
         else:
             raise StateVersionConflict()
         pending = pending[taken:]
         if entry is not None:
-            snapshot = snapshot | {"state": state}
+            snapshot = after
             committed.append(entry)
     outbox.deliver(c, system_id, [*waiting, *committed])
+
+
+def _evaluation_snapshot(c: Collaborators, system_id: str) -> dict:
+    """The snapshot with its state read first (see health_state.settle_view)."""
+    state = c.repository.get_state(system_id)
+    return c.repository.system_snapshot(system_id) | {"state": state}
 
 
 def _commit_chunk(
     c: Collaborators, satellite: dict, snapshot: dict, satellites: dict, runs: list[RunInput]
 ) -> tuple[int, dict, OutboxEntry]:
     """Commit the longest prefix of `runs` (at most CHUNK) whose writes fit in one transaction;
-    returns how many runs it took, the state it stored and the outbox entry to publish."""
+    returns how many runs it took, the snapshot after it and the outbox entry to publish."""
     system_id = snapshot["system"]["id"]
     now = c.clock()
     offline = offline_sources(satellites, now) - {satellite["id"]}
     assignments = {a["configurationId"]: a for a in snapshot["assignments"]}
-    working = dict(snapshot)
+    read_versions = {k: v["version"] for k, v in snapshot["check_states"].items()}
+    working = dict(snapshot) | {"check_states": dict(snapshot["check_states"])}
+    view_changed = False
     events: list[Event] = []
     transitions: list[dict] = []
     check_transitions: list[dict] = []
     stale_days: set[str] = set()
     summed: dict[tuple, AggregateIncrement] = {}
     chunk: list[RunInput] = []
-    first_version = snapshot["state"]["version"] if snapshot["state"] else None
     for run in runs[:CHUNK]:
         assignment = assignments.get(run.configuration_id)
         step = None
         if assignment is not None:
-            step = next_state(
-                working,
+            step = apply_check_run(
+                working["check_states"].get(run.configuration_id),
+                assignment,
+                SliceRun(run.configuration_id, run.source_id, run.source_label, run.status, run.timestamp),
+                now=now,
+            )
+        outcome = None
+        if step is not None and step.shown_changed:
+            outcome = next_state(
+                working | {"check_states": working["check_states"] | {run.configuration_id: step.item}},
                 now,
                 offline=offline,
-                run=SliceRun(
-                    run.configuration_id, run.source_id, run.source_label, run.status, run.timestamp
-                ),
             )
-        # Markers, aggregates and transitions, plus the state and the outbox entry, must stay
-        # within DynamoDB's limit of items per transaction: a flapping or hours-long backlog
+        # Markers, aggregates, check items and transitions, plus the state and the outbox entry, must
+        # stay within DynamoDB's limit of items per transaction: a flapping or hours-long backlog
         # adds a transition or aggregates per run.
         new_aggregates = len(_aggregate_keys(run) - summed.keys()) if assignment is not None else 0
+        touched = {r.configuration_id for r in chunk if r.configuration_id in assignments}
+        new_check = 1 if assignment is not None and run.configuration_id not in touched else 0
         needed = (
             len(chunk)
             + 1
             + len(summed)
             + new_aggregates
+            + len(touched)
+            + new_check
             + len(transitions)
-            + (1 if step is not None and step.transition else 0)
+            + (1 if outcome is not None and outcome.transition else 0)
             + len(check_transitions)
             + len(stale_days)
             + (2 * len(step.timeline.transitions) if step is not None else 0)
@@ -120,19 +139,25 @@ def _commit_chunk(
         if chunk and needed > TRANSACTION_ITEMS:
             break
         chunk.append(run)
-        if assignment is None:
+        if assignment is None or step is None:
             continue
-        events += run_events(snapshot["system"], assignment, run)
+        if wants_run_events(c):
+            events += run_events(snapshot["system"], assignment, run)
         _sum_aggregates(summed, run, assignment)
-        if step is None:
-            continue
-        working = working | {"state": step.item}
-        # When a check's evaluated status changes, its CheckTransition item joins the commit.
-        check_transitions += [t | {"stateVersion": step.item["version"]} for t in step.timeline.transitions]
+        working["check_states"] = working["check_states"] | {run.configuration_id: step.item}
+        check_transitions += step.timeline.transitions
         stale_days.update(step.timeline.stale_days)
-        if step.transition:
-            transitions.append(step.transition | {"stateVersion": step.item["version"]})
-            events.append(step.event)
+        if outcome is None:
+            continue
+        view_changed = True
+        working["state"] = outcome.item
+        if outcome.transition:
+            transitions.append(outcome.transition | {"stateVersion": outcome.item["version"]})
+            events.append(outcome.event)
+    if view_changed:
+        # the last runs may have moved only last-run times and check versions since the last evaluation
+        working["state"] = next_state(working, now, offline=offline).item
+    touched = {r.configuration_id for r in chunk if r.configuration_id in assignments}
     entry = outbox.new_entry(c, system_id, satellite["id"], events)
     c.repository.commit_run_batch(
         system_id,
@@ -142,8 +167,9 @@ def _commit_chunk(
             "expiresAt": int((now + timedelta(days=MARKERS_KEPT_DAYS)).timestamp()),
         },
         aggregates=list(summed.values()),
-        state=working["state"],
-        expected_state_version=first_version,
+        check_states=[(working["check_states"][k], read_versions.get(k)) for k in sorted(touched)],
+        state=working["state"] if view_changed else None,
+        expected_state_version=snapshot["state"]["version"] if snapshot["state"] else None,
         transitions=transitions,
         outbox=entry,
         check_transitions=check_transitions,
@@ -151,7 +177,7 @@ def _commit_chunk(
     )
     if check_transitions:
         availability_cache.forget(c, system_id)
-    return len(chunk), working["state"], entry
+    return len(chunk), working, entry
 
 
 def _aggregate_keys(run: RunInput) -> set[tuple]:

@@ -242,7 +242,19 @@ def assignment_views(c: Collaborators, system_id: str) -> list[AssignmentView]:
         check["configurationId"]: check
         for check in ((snapshot["state"] or {}).get("view") or {}).get("checks", [])
     }
-    return [_assignment_view(a, checks.get(a["configurationId"])) for a in snapshot["assignments"]]
+    return [
+        _assignment_view(a, _with_latest_run(checks.get(a["configurationId"]), snapshot, a))
+        for a in snapshot["assignments"]
+    ]
+
+
+def _with_latest_run(check: dict | None, snapshot: dict, assignment: dict) -> dict | None:
+    """The view's check with its latest run from the check item (the view is stored only on change)."""
+    slices = (snapshot["check_states"].get(assignment["configurationId"]) or {}).get("slices", {})
+    latest = max((s["lastRunAt"] for s in slices.values() if s.get("lastRunAt")), default=None)
+    if check is None or latest is None:
+        return check
+    return check | {"lastRunAt": max(latest, check.get("lastRunAt") or latest)}
 
 
 def _assignment_view(assignment: dict, check: dict | None) -> AssignmentView:

@@ -1,38 +1,31 @@
-"""The precomputed health state of a system: its slices, its SystemHealth view, its transitions.
+"""The precomputed health view of a system, recomputed from its checks' items only when it changes.
 
-`next_state` is the one place a state is derived (pure); `reevaluate_systems` stores it for
-changes that carry no run (assignments, pauses), `record_run` for runs. The state item is
-written conditionally on its version, so the single winner of a change emits its transition.
+`next_state` is the one place a system's state is derived (pure), from the check items
+(services/check_state.py). `settle_view` stores it: after a run changed what the view shows of its
+check, and (through `reevaluate_systems`) after changes that carry no run (assignments, pauses,
+satellites gone silent). The state item is written conditionally on its version, so the single
+winner of a change emits its transition; it records the version of every check item it was built
+from (`checkVersions`), so a writer whose check is already reflected stops without writing, and
+one whose check is not forces a write, making a concurrent writer that read older check items
+lose the race and recompute. A check that a change without a run stopped counting (a disabled
+assignment, a paused configuration) has its availability timeline moved to unknown in the same
+transaction (check_state.withdrawn), and the system's cached availability is then invalidated.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pydantic import TypeAdapter
-
-from shared.domain import check_timeline, health
-from shared.domain.models import StateThresholds
-from shared.domain.records import StateVersionConflict
+from shared.domain import health
+from shared.domain.records import OutboxEntry, StateVersionConflict
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import SYSTEM_HEALTH_CHANGED, Event
-from shared.services import availability_cache
+from shared.services import availability_cache, outbox
+from shared.services.check_state import CheckStep, SliceRun, assigned_sources, withdrawn
 
-_thresholds = TypeAdapter(StateThresholds)
+__all__ = ["SliceRun", "initial_state", "next_state", "reevaluate_systems", "settle_view"]
 DEFAULT_HEARTBEAT_SECONDS = 30
-
-
-@dataclass(frozen=True)
-class SliceRun:
-    """A run as far as health evaluation cares."""
-
-    configuration_id: str
-    source_id: str
-    source_label: str
-    status: str
-    at: str
 
 
 @dataclass(frozen=True)
@@ -41,7 +34,14 @@ class NextState:
     transition: dict | None
     event: Event | None
     changed: bool
-    timeline: check_timeline.TimelineChange | None = None
+
+
+@dataclass(frozen=True)
+class ViewWrite:
+    """A stored view change: its transition event (if the status moved) and the outbox entry holding it."""
+
+    event: Event | None
+    entry: OutboxEntry | None
 
 
 def initial_state(system_id: str, now: str) -> dict:
@@ -52,7 +52,7 @@ def initial_state(system_id: str, now: str) -> dict:
         "version": 1,
         "status": "unknown",
         "since": now,
-        "slices": {},
+        "checkVersions": {},
         "view": view,
     }
 
@@ -69,52 +69,34 @@ def offline_sources(satellites: dict[str, dict], now: datetime) -> set[str]:
 
 
 def next_state(
-    snapshot: dict,
-    now: datetime,
-    *,
-    run: SliceRun | None = None,
-    offline: frozenset[str] | set[str] = frozenset(),
+    snapshot: dict, now: datetime, *, offline: frozenset[str] | set[str] = frozenset()
 ) -> NextState:
-    """Derive a system's next state from its snapshot and, optionally, one new run (pure)."""
+    """Derive a system's next state from its snapshot: its assignments and its check items (pure)."""
     system = snapshot["system"]
     previous = snapshot["state"] or initial_state(system["id"], format_timestamp(now))
     at = format_timestamp(now)
-    slices: dict = copy.deepcopy(previous.get("slices", {}))
     assignments = {a["configurationId"]: a for a in snapshot["assignments"]}
-
-    prior = slices.get(run.configuration_id, {}).get(run.source_id) if run else None
-    # A late delivery (a satellite spool drained out of order) is history, not news: it is stored
-    # and counted by the caller, but it must not override the newer run that decided its slice.
-    late = bool(prior and prior.get("lastRunAt") and run.at < prior["lastRunAt"])
-    if run is not None and run.configuration_id in assignments and not late:
-        assignment = assignments[run.configuration_id]
-        updated = health.apply_run(
-            health.SliceState.from_item(prior) if prior else None,
-            run_status=run.status,
-            at=run.at,
-            thresholds=_thresholds.validate_python(assignment["stateThresholds"]),
-            source_id=run.source_id,
-            source_label=run.source_label,
-        )
-        slices.setdefault(run.configuration_id, {})[run.source_id] = updated.to_item()
+    check_states = snapshot.get("check_states", {})
 
     checks = []
     for configuration_id, assignment in sorted(assignments.items()):
-        sources = set(assignment["satelliteIds"]) | ({"local"} if assignment["includeLocal"] else set())
-        kept = {s: item for s, item in slices.get(configuration_id, {}).items() if s in sources}
-        slices[configuration_id] = kept
         if not assignment["enabled"] or assignment.get("configurationPaused"):
             continue
+        sources = assigned_sources(assignment)
+        slices = (check_states.get(configuration_id) or {}).get("slices", {})
         checks.append(
             health.CheckSlices(
                 configuration_id=configuration_id,
                 configuration_name=assignment["configurationName"],
                 quorum_mode=assignment["quorum"]["mode"],
-                slices=tuple(health.SliceState.from_item(item) for item in kept.values()),
+                slices=tuple(health.SliceState.from_item(item) for s, item in slices.items() if s in sources),
             )
         )
-    slices = {k: v for k, v in slices.items() if k in assignments}
-    timeline = _timeline_change(previous, assignments, slices, system["id"], run, late, now)
+    versions = {
+        configuration_id: int(check_states[configuration_id]["version"])
+        for configuration_id in assignments
+        if configuration_id in check_states
+    }
 
     health_view = health.build_health_view(
         system_id=system["id"],
@@ -126,22 +108,17 @@ def next_state(
     )
     view = health_view.to_wire()
     status, since = health_view.status, view["since"]
-    changed = (
-        slices != previous.get("slices")
-        or _comparable(view) != _comparable(previous.get("view") or {})
-        or timeline.timeline != previous.get("timeline", {})
-    )
+    changed = _comparable(view) != _comparable(previous.get("view") or {})
     item = {
         "systemId": system["id"],
         "version": previous["version"] + 1,
         "status": status,
         "since": since,
-        "slices": slices,
+        "checkVersions": versions,
         "view": view,
-        "timeline": timeline.timeline,
     }
     if status == previous["status"]:
-        return NextState(item, None, None, changed, timeline)
+        return NextState(item, None, None, changed)
 
     suppressed = any(
         m["suppressNotifications"] and m["startsAt"] <= at < m["endsAt"] for m in snapshot["maintenances"]
@@ -166,31 +143,74 @@ def next_state(
             "timestamp": at,
         },
     )
-    return NextState(item, transition, event, True, timeline)
-
-
-def _timeline_change(
-    previous: dict, assignments: dict, slices: dict, system_id: str, run: SliceRun | None, late: bool, now
-) -> check_timeline.TimelineChange:
-    """When a check's evaluated status changes, the check transitions to add to the commit."""
-    before = previous.get("timeline", {})
-    if run is None:
-        return check_timeline.after_reevaluation(before, assignments, system_id=system_id, now=now)
-    if late or run.configuration_id not in assignments:
-        return check_timeline.TimelineChange(before)
-    return check_timeline.after_run(
-        before,
-        assignments[run.configuration_id],
-        slices.get(run.configuration_id, {}),
-        system_id=system_id,
-        source_id=run.source_id,
-        run_at=run.at,
-        now=now,
-    )
+    return NextState(item, transition, event, True)
 
 
 def _comparable(view: dict) -> dict:
     return {k: v for k, v in view.items() if k != "evaluatedAt"}
+
+
+def reflects(state: dict | None, check_versions: dict[str, int]) -> bool:
+    """The stored view was built from these check items or newer ones."""
+    stored = (state or {}).get("checkVersions", {})
+    return bool(check_versions) and all(int(stored.get(k, 0)) >= v for k, v in check_versions.items())
+
+
+def settle_view(
+    c, system_id: str, *, reflect: dict[str, int] | None = None, owner: str | None = None
+) -> ViewWrite | None:
+    """Recompute and store a system's view. With `reflect` (check id -> the version a run just
+    wrote), store it unless the stored view already reflects those versions; without, only when
+    the view changed. With an `owner`, the transition event is committed as that owner's outbox
+    entry with the state; without, the caller publishes it. None when nothing was stored."""
+    for _ in c.conflicts.tries():
+        # The state is read before the check items, so a view built from older check items than the
+        # stored view reflects can only be written over a version that has moved on: it conflicts.
+        state = c.repository.get_state(system_id)
+        if reflect and reflects(state, reflect):
+            return None
+        snapshot = c.repository.system_snapshot(system_id) | {"state": state}
+        if snapshot["system"] is None:
+            return None
+        now = c.clock()
+        moved = _withdrawn_checks(snapshot, now)
+        snapshot["check_states"] = snapshot["check_states"] | {k: step.item for k, step in moved.items()}
+        outcome = next_state(snapshot, now, offline=offline_sources(satellites_of(c, snapshot), now))
+        if not reflect and not outcome.changed and not moved:
+            return None
+        entry = None
+        if owner is not None and outcome.event is not None:
+            entry = outbox.new_entry(
+                c, system_id, owner, [outcome.event], entry_id=f"{owner}#view#{outcome.item['version']}"
+            )
+        try:
+            c.repository.store_state(
+                system_id,
+                outcome.item,
+                expected_version=state["version"] if state else None,
+                transition=outcome.transition,
+                outbox=entry,
+                check_states=[(step.item, step.item["version"] - 1) for step in moved.values()],
+                check_transitions=[t for step in moved.values() for t in step.timeline.transitions],
+                stale_days=sorted({d for step in moved.values() for d in step.timeline.stale_days}),
+            )
+        except StateVersionConflict:
+            continue
+        if moved:
+            availability_cache.forget(c, system_id)
+        return ViewWrite(outcome.event, entry)
+    raise StateVersionConflict()
+
+
+def _withdrawn_checks(snapshot: dict, now: datetime) -> dict[str, CheckStep]:
+    """The check items whose timeline moves to unknown because they stopped counting."""
+    moved = {}
+    for assignment in snapshot["assignments"]:
+        configuration_id = assignment["configurationId"]
+        step = withdrawn(snapshot["check_states"].get(configuration_id), assignment, now=now)
+        if step is not None:
+            moved[configuration_id] = step
+    return moved
 
 
 def reevaluate_systems(c, system_ids: list[str]) -> list[Event]:
@@ -198,32 +218,9 @@ def reevaluate_systems(c, system_ids: list[str]) -> list[Event]:
     transition events still to publish (after the caller's cache invalidation)."""
     events: list[Event] = []
     for system_id in dict.fromkeys(system_ids):
-        for _ in c.conflicts.tries():
-            snapshot = c.repository.system_snapshot(system_id)
-            if snapshot["system"] is None:
-                break
-            now = c.clock()
-            satellites = satellites_of(c, snapshot)
-            outcome = next_state(snapshot, now, offline=offline_sources(satellites, now))
-            if not outcome.changed:
-                break
-            expected = snapshot["state"]["version"] if snapshot["state"] else None
-            try:
-                c.repository.store_state(
-                    system_id,
-                    outcome.item,
-                    expected_version=expected,
-                    transition=outcome.transition,
-                    check_transitions=outcome.timeline.transitions,
-                    stale_days=outcome.timeline.stale_days,
-                )
-            except StateVersionConflict:
-                continue
-            if outcome.timeline.transitions:
-                availability_cache.forget(c, system_id)
-            if outcome.event:
-                events.append(outcome.event)
-            break
+        written = settle_view(c, system_id)
+        if written and written.event:
+            events.append(written.event)
     return events
 
 

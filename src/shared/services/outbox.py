@@ -54,9 +54,12 @@ def publishable(entries: Iterable[OutboxEntry], owner: str, now: datetime) -> li
     return [e for e in entries if e.owner == owner or parse_timestamp(e.held_until) <= now]
 
 
-def deliver(c: Collaborators, system_id: str, entries: list[OutboxEntry]) -> None:
-    """Invalidate the system's cached health, then publish the entries (or hold them, see module doc)."""
-    if entries:
+def deliver(
+    c: Collaborators, system_id: str, entries: list[OutboxEntry], *, view_changed: bool = False
+) -> None:
+    """Invalidate the system's cached health, then publish the entries (or hold them, see module doc).
+    Nothing to publish and an unchanged view: the cache holds nothing stale, so no invalidation."""
+    if entries or view_changed:
         _settle(c, entries, c.cache.invalidate(system_id))
 
 

@@ -86,10 +86,20 @@ class CredentialStore(Protocol):
 class HistoryStore(Protocol):
     """Runs, the precomputed health state, aggregates and transitions."""
 
+    def run_context(self, system_id: str, configuration_id: str) -> dict[str, Any]: ...
     def commit_run(self, commit: RunCommit) -> None: ...
     def commit_run_batch(self, system_id: str, **parts: Any) -> None: ...
     def store_state(
-        self, system_id: str, state: dict, *, expected_version: int | None, transition: dict | None = None
+        self,
+        system_id: str,
+        state: dict,
+        *,
+        expected_version: int | None,
+        transition: dict | None = None,
+        outbox: OutboxEntry | None = None,
+        check_states: list[tuple[dict, int | None]] = (),
+        check_transitions: list[dict] = (),
+        stale_days: list[str] = (),
     ) -> None: ...
     def known_run_ids(self, run_ids: list[str]) -> set[str]: ...
     def put_runs(self, runs: list[dict]) -> int: ...

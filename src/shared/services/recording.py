@@ -1,9 +1,14 @@
 """Recording one run — local or from a satellite — with exactly-once effect.
 
-The run, its aggregates and the system's new state are committed in one transaction guarded
-by the run's idempotency marker and the state's version, with an outbox entry holding the events.
-Then the cache is invalidated, and only then are the events published (services/outbox.py), so a
-redelivery after a crash between commit and publish publishes them instead of losing them.
+The run, its aggregates and its check's new item are committed in one transaction guarded by the
+run's idempotency marker and the check item's version, with an outbox entry holding the run's
+events and, when the run moved the check's evaluated status, its check transitions (at the run's
+time, for availability); the system's state is not part of it, so runs of different checks never
+conflict. Only when the run changed what the system view shows of its check is the view recomputed
+and stored (health_state.settle_view, with its transition event in its own outbox entry). Then the
+caches are invalidated (the system's cached availability when check transitions were recorded), and
+only then are the events published (services/outbox.py), so a redelivery after a crash between
+commit and publish publishes them instead of losing them.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from shared.domain.wire import parse_timestamp
 from shared.events import CHECK_COMPLETED, RUN_COMPLETED, Event
 from shared.observability import logger, metrics
 from shared.services import availability_cache, outbox
+from shared.services.check_state import CheckStep, SliceRun, apply_check_run
 from shared.services.context import Collaborators
-from shared.services.health_state import SliceRun, next_state, offline_sources, satellites_of
+from shared.services.health_state import ViewWrite, settle_view
 
 
 @dataclass(frozen=True)
@@ -69,11 +75,9 @@ class RecordOutcome:
 def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
     """Store a run once, update aggregates and health, invalidate, then publish (see module doc)."""
     for _ in c.conflicts.tries():
-        snapshot = c.repository.system_snapshot(run.system_id)
-        assignment = next(
-            (a for a in snapshot["assignments"] if a["configurationId"] == run.configuration_id), None
-        )
-        if snapshot["system"] is None or assignment is None:
+        context = c.repository.run_context(run.system_id, run.configuration_id)
+        assignment = context["assignment"]
+        if context["system"] is None or assignment is None:
             logger.info(
                 "run dropped",
                 reason="system or assignment gone",
@@ -81,35 +85,51 @@ def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
                 configuration_id=run.configuration_id,
             )
             return RecordOutcome("dropped")
-        now = c.clock()
-        state = next_state(
-            snapshot,
-            now,
-            run=SliceRun(run.configuration_id, run.source_id, run.source_label, run.status, run.timestamp),
-            offline=offline_sources(satellites_of(c, snapshot), now) - {run.source_id},
+        step = apply_check_run(
+            context["check_state"],
+            assignment,
+            SliceRun(run.configuration_id, run.source_id, run.source_label, run.status, run.timestamp),
+            now=c.clock(),
         )
-        events = run_events(snapshot["system"], assignment, run)
-        if state.event:
-            events.append(state.event)
-        entry = outbox.new_entry(c, run.system_id, run.run_id, events, entry_id=run.run_id)
+        events = run_events(context["system"], assignment, run) if wants_run_events(c) else []
+        entry = (
+            outbox.new_entry(c, run.system_id, run.run_id, events, entry_id=run.run_id) if events else None
+        )
         try:
-            c.repository.commit_run(_commit(run, assignment, snapshot, state, entry))
+            c.repository.commit_run(_commit(run, assignment, context["check_state"], step, entry))
         except DuplicateRunError:
-            return _finish_duplicate(c, run, snapshot)
+            return _finish_duplicate(c, run, context)
         except StateVersionConflict:
             continue
-        if state.timeline.transitions:
-            availability_cache.forget(c, run.system_id)
         metrics.add_metric(name="RunRecorded", unit="Count", value=1)
         if is_failing(run.status):
             metrics.add_metric(name="RunFailed", unit="Count", value=1)
-        waiting = outbox.publishable(snapshot["outbox"], run.run_id, c.clock())
-        outbox.deliver(c, run.system_id, [*waiting, entry])
+        view = _settle_check_change(c, run, step)
+        if view and view.event:
+            events.append(view.event)
+        waiting = outbox.publishable(context["outbox"], run.run_id, c.clock())
+        entries = [*waiting, *([entry] if entry else []), *([view.entry] if view and view.entry else [])]
+        outbox.deliver(c, run.system_id, entries, view_changed=view is not None)
         return RecordOutcome("recorded", events)
     raise StateVersionConflict()
 
 
-def _commit(run: RunInput, assignment: dict, snapshot: dict, state, entry: OutboxEntry) -> RunCommit:
+def _settle_check_change(c: Collaborators, run: RunInput, step: CheckStep) -> ViewWrite | None:
+    """The one place a run's change of its check is acted on: check transitions (committed with the
+    run) make the system's cached availability stale, and the system view is recomputed when the
+    run changed what it shows of the check (the check's status or a source's status)."""
+    if step.timeline.transitions:
+        availability_cache.forget(c, run.system_id)
+    if not step.shown_changed:
+        return None
+    return settle_view(
+        c, run.system_id, reflect={run.configuration_id: step.item["version"]}, owner=run.run_id
+    )
+
+
+def _commit(
+    run: RunInput, assignment: dict, check_state: dict | None, step: CheckStep, entry: OutboxEntry | None
+) -> RunCommit:
     moment = parse_timestamp(run.timestamp)
     retention = assignment["retention"]
     expires = lambda days: int((moment + timedelta(days=days)).timestamp())  # noqa: E731
@@ -121,15 +141,19 @@ def _commit(run: RunInput, assignment: dict, snapshot: dict, state, entry: Outbo
             "configurationId": run.configuration_id,
             "expiresAt": expires(retention["rawDays"]),
         },
-        state=state.item,
-        expected_state_version=snapshot["state"]["version"] if snapshot["state"] else None,
+        check_state=step.item,
+        expected_check_version=check_state["version"] if check_state else None,
         aggregates=run_aggregates(moment, run.source_id, run.status, run.latency_ms, retention),
-        transition=state.transition,
         outbox=entry,
-        # When a check's evaluated status changes, its CheckTransition item joins the commit.
-        check_transitions=state.timeline.transitions,
-        stale_days=state.timeline.stale_days,
+        check_transitions=step.timeline.transitions,
+        stale_days=step.timeline.stale_days,
     )
+
+
+def wants_run_events(c: Collaborators) -> bool:
+    """Per-run events are committed and published only when HC_RUN_EVENTS is on (tests without
+    settings keep them): off, a run that changes no status writes no outbox entry at all."""
+    return c.settings is None or c.settings.run_events
 
 
 def run_events(system: dict, assignment: dict, run: RunInput) -> list[Event]:
@@ -161,11 +185,22 @@ def run_events(system: dict, assignment: dict, run: RunInput) -> list[Event]:
     ]
 
 
-def _finish_duplicate(c: Collaborators, run: RunInput, snapshot: dict) -> RecordOutcome:
-    """A redelivered run changes nothing; the entry a crashed first delivery left goes out now."""
+def _finish_duplicate(c: Collaborators, run: RunInput, context: dict) -> RecordOutcome:
+    """A redelivered run changes nothing; what a crashed first delivery left goes out now: the view it
+    may not have settled, and its outbox entries."""
     metrics.add_metric(name="RunDuplicate", unit="Count", value=1)
-    left = [e for e in snapshot["outbox"] if e.owner == run.run_id]
-    if not left:
+    check_state = context["check_state"]
+    view = (
+        settle_view(
+            c, run.system_id, reflect={run.configuration_id: int(check_state["version"])}, owner=run.run_id
+        )
+        if check_state
+        else None
+    )
+    left = [e for e in context["outbox"] if e.owner == run.run_id]
+    if view and view.entry:
+        left.append(view.entry)
+    if not left and view is None:
         return RecordOutcome("duplicate")
-    outbox.deliver(c, run.system_id, left)
+    outbox.deliver(c, run.system_id, left, view_changed=view is not None)
     return RecordOutcome("duplicate", [Event(e["detailType"], e["detail"]) for x in left for e in x.events])

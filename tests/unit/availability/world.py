@@ -113,7 +113,7 @@ def new_world(checks: dict[str, dict]) -> World:
         repository=store,
         cache=cache,
         publisher=RecordingPublisher(),
-        settings=SimpleNamespace(cache_ttl_seconds=15),
+        settings=SimpleNamespace(cache_ttl_seconds=15, run_events=True),
         clock=clock,
         conflicts=RetryPolicy(sleep=lambda _: None),
     )

@@ -8,9 +8,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.domain.models import AssignmentPut
-from shared.events import ASSIGNMENT_CHANGED, CHECK_COMPLETED, RUN_COMPLETED, Event, RecordingPublisher
+from shared.events import (
+    ASSIGNMENT_CHANGED,
+    CHECK_COMPLETED,
+    RUN_COMPLETED,
+    SYSTEM_HEALTH_CHANGED,
+    Event,
+    RecordingPublisher,
+)
 from shared.retry import RetryPolicy
-from shared.services import outbox
+from shared.services import outbox, recording
 from shared.services.context import Collaborators
 from shared.services.health_state import initial_state
 from shared.services.recording import RunInput, record_run
@@ -95,10 +102,12 @@ def test_an_unacknowledged_invalidation_holds_the_events_for_the_staleness_bound
     c.cache.reachable = False
     # when
     record_run(c, run(c, "r1"))
-    # then: nothing published, the entry is held exactly until no stale value can be served
+    # then: nothing published, the run's entry and its view change's entry are held exactly until
+    # no stale value can be served
     assert c.publisher.events == []
-    (held,) = c.repository.outbox_of("shop")
-    assert held.held_until == "2030-01-01T00:00:18.000Z"
+    held = c.repository.outbox_of("shop")
+    assert sorted(e.entry_id for e in held) == ["r1", "r1#view#2"]
+    assert {e.held_until for e in held} == {"2030-01-01T00:00:18.000Z"}
     # when: a second run comes before the bound, a third after it
     c.clock.now = START + timedelta(seconds=10)
     record_run(c, run(c, "r2"))
@@ -107,6 +116,7 @@ def test_an_unacknowledged_invalidation_holds_the_events_for_the_staleness_bound
     record_run(c, run(c, "r3"))
     # then: only the first run's events went out, marked invalidated
     assert len(c.publisher.of_type(RUN_COMPLETED)) == 1
+    assert len(c.publisher.of_type(SYSTEM_HEALTH_CHANGED)) == 1
     assert all(e.detail["cacheInvalidated"] is True for e in c.publisher.events)
     assert sorted(e.entry_id for e in c.repository.outbox_of("shop")) == ["r2", "r3"]
 
@@ -115,7 +125,7 @@ def test_a_redelivered_run_publishes_what_a_crashed_first_delivery_left(world, m
     # given: the first delivery commits, then dies before publishing
     c = world
     with monkeypatch.context() as crash:
-        crash.setattr(outbox, "deliver", lambda *_: (_ for _ in ()).throw(SystemError("crash")))
+        crash.setattr(outbox, "deliver", lambda *_, **__: (_ for _ in ()).throw(SystemError("crash")))
         with pytest.raises(SystemError):
             record_run(c, run(c, "r1"))
     assert c.publisher.events == []
@@ -124,6 +134,26 @@ def test_a_redelivered_run_publishes_what_a_crashed_first_delivery_left(world, m
     # then: nothing is recorded twice, and the left events go out once
     assert outcome.outcome == "duplicate"
     assert len(c.publisher.of_type(RUN_COMPLETED)) == 1
+    assert len(c.publisher.of_type(SYSTEM_HEALTH_CHANGED)) == 1
+    assert c.repository.outbox_of("shop") == []
+
+
+def test_a_redelivered_run_settles_the_view_a_crashed_first_delivery_never_stored(world, monkeypatch):
+    # given: the first delivery commits its run and check, then dies before storing the system view
+    c = world
+    with monkeypatch.context() as crash:
+        crash.setattr(recording, "settle_view", lambda *_, **__: (_ for _ in ()).throw(SystemError("crash")))
+        with pytest.raises(SystemError):
+            record_run(c, run(c, "r1"))
+    assert c.repository.get_state("shop")["status"] == "unknown"
+    # when: the same run is delivered again
+    outcome = record_run(c, run(c, "r1"))
+    # then: the view shows the run, and its transition is published once, after the invalidation
+    assert outcome.outcome == "duplicate"
+    assert c.repository.get_state("shop")["status"] == "healthy"
+    (change,) = c.publisher.of_type(SYSTEM_HEALTH_CHANGED)
+    assert (change["previousStatus"], change["newStatus"]) == ("unknown", "healthy")
+    assert c.cache.invalidated == ["shop"]
     assert c.repository.outbox_of("shop") == []
 
 

@@ -1,0 +1,206 @@
+"""The in-memory store of tests/fakes, charged as DynamoDB would charge the repository's calls.
+
+`MeteredStore` answers as `MemoryStore` does (each call atomic, as DynamoDB applies one call) and
+counts, for every port method the recording path uses, the DynamoDB calls the repository makes for
+it and the request units their item sizes cost (bench/capacity.py rules), and each call's typical
+latency (bench/latency.py). tests/integration/test_metered_store.py holds it to the repository on
+moto: the same work gives the same calls and units.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+from bench.capacity import item_size, read_units, write_units
+from bench.latency import TYPICAL_LATENCY_MS
+from shared.data import keys
+from shared.data.outbox import outbox_item
+from shared.data.table import plain_key, serialize
+from shared.domain.records import DuplicateRunError
+
+
+def _size(key: dict, item: dict | None) -> int:
+    return item_size(serialize(plain_key(key) | (item or {})))
+
+
+class MeteredStore:
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._stats = threading.Lock()
+        self.calls: Counter[str] = Counter()
+        self.write_units = 0.0
+        self.read_units = 0.0
+        self.simulated_seconds = 0.0
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.write_units = self.read_units = self.simulated_seconds = 0.0
+
+    def _call(self, name: str, *, writes: float = 0, reads: float = 0) -> None:
+        with self._stats:
+            self.calls[name] += 1
+            self.write_units += writes
+            self.read_units += reads
+            self.simulated_seconds += TYPICAL_LATENCY_MS[name] / 1000
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self._store, name)
+        if not callable(target):
+            return target
+
+        def atomic(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return target(*args, **kwargs)
+
+        return atomic
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    def run_context(self, system_id: str, configuration_id: str) -> dict:
+        with self._lock:
+            context = self._store.run_context(system_id, configuration_id)
+        sizes = [
+            _size(keys.system_key(system_id), context["system"]),
+            _size(keys.assignment_key(system_id, configuration_id), context["assignment"]),
+        ]
+        if context["check_state"]:
+            sizes.append(_size(keys.check_state_key(system_id, configuration_id), context["check_state"]))
+        self._call("BatchGetItem", reads=sum(read_units(s, True) for s in sizes))
+        self._outbox_query(context["outbox"])
+        return context
+
+    def _outbox_query(self, entries: list) -> None:
+        self._call(
+            "Query", reads=read_units(sum(item_size(serialize(outbox_item(e))) for e in entries), True)
+        )
+
+    def get_state(self, system_id: str) -> dict | None:
+        with self._lock:
+            state = self._store.get_state(system_id)
+        self._call("GetItem", reads=read_units(_size(keys.system_state_key(system_id), state), True))
+        return state
+
+    def system_snapshot(self, system_id: str) -> dict:
+        with self._lock:
+            snapshot = self._store.system_snapshot(system_id)
+        sizes = [_size(keys.system_key(system_id), snapshot["system"])]
+        sizes.append(_size(keys.system_state_key(system_id), snapshot["state"]))
+        sizes += [
+            _size(keys.assignment_key(system_id, a["configurationId"]), a) for a in snapshot["assignments"]
+        ]
+        sizes += [_size(keys.check_state_key(system_id, k), v) for k, v in snapshot["check_states"].items()]
+        sizes += [item_size(serialize(outbox_item(e))) for e in snapshot["outbox"]]
+        self._call("Query", reads=read_units(sum(sizes), True))
+        return snapshot
+
+    # --- writes --------------------------------------------------------------------------------
+
+    def commit_run(self, commit: Any) -> None:
+        run = commit.run
+        sizes = [
+            _size(keys.run_marker_key(run["runId"]), commit.marker),
+            _size(keys.run_key(run["systemId"], run["configurationId"], run["timestamp"], run["runId"]), run),
+            _size(
+                keys.check_state_key(run["systemId"], run["configurationId"]),
+                commit.check_state,
+            ),
+        ]
+        sizes += [_aggregate_size(run, a) for a in commit.aggregates]
+        sizes += _timeline_sizes(run["systemId"], commit.check_transitions, commit.stale_days)
+        if commit.outbox:
+            sizes.append(item_size(serialize(outbox_item(commit.outbox))))
+        try:
+            with self._lock:
+                self._store.commit_run(commit)
+        except DuplicateRunError:
+            self._call("TransactWriteItems")
+            self._call("GetItem", reads=1)  # the repository reads the marker it found
+            raise
+        except Exception:
+            self._call("TransactWriteItems")
+            raise
+        self._call("TransactWriteItems", writes=sum(2 * write_units(s) for s in sizes))
+
+    def store_state(self, system_id: str, state: dict, **parts: Any) -> None:
+        sizes = [_size(keys.system_state_key(system_id), state)]
+        if parts.get("transition"):
+            sizes.append(item_size(serialize(parts["transition"])) + 60)
+        if parts.get("outbox"):
+            sizes.append(item_size(serialize(outbox_item(parts["outbox"]))))
+        sizes += [
+            _size(keys.check_state_key(system_id, item["configurationId"]), item)
+            for item, _ in parts.get("check_states", ())
+        ]
+        sizes += _timeline_sizes(system_id, parts.get("check_transitions", ()), parts.get("stale_days", ()))
+        single = len(sizes) == 1
+        try:
+            with self._lock:
+                self._store.store_state(system_id, state, **parts)
+        except Exception:
+            self._call("PutItem" if single else "TransactWriteItems")
+            raise
+        self._call(
+            "PutItem" if single else "TransactWriteItems",
+            writes=sum((1 if single else 2) * write_units(s) for s in sizes),
+        )
+
+    def delete_outbox(self, entries: list) -> None:
+        self._call(
+            "BatchWriteItem", writes=sum(write_units(item_size(serialize(outbox_item(e)))) for e in entries)
+        )
+        with self._lock:
+            self._store.delete_outbox(entries)
+
+    def hold_outbox(self, entries: list, *, until: str) -> None:
+        for entry in entries:
+            self._call("UpdateItem", writes=write_units(item_size(serialize(outbox_item(entry)))))
+        with self._lock:
+            self._store.hold_outbox(entries, until=until)
+
+
+def _timeline_sizes(system_id: str, check_transitions: Any, stale_days: Any) -> list[int]:
+    """Check transition items as written, and each stale day's summary as its version bump (the
+    stored summary itself may be larger: DynamoDB charges an update by the larger of the two)."""
+    sizes = [
+        _size(
+            keys.check_transition_key(system_id, t["configurationId"], t["at"], t["checkVersion"]),
+            {k: v for k, v in t.items() if k != "checkVersion"},
+        )
+        for t in check_transitions
+    ]
+    sizes += [
+        _size(keys.availability_day_key(system_id, day), {"version": 1, "dirty": True})
+        for day in dict.fromkeys(stale_days)
+    ]
+    return sizes
+
+
+def _aggregate_size(run: dict, aggregate: Any) -> int:
+    key = keys.aggregate_key(
+        aggregate.tier, run["systemId"], run["configurationId"], aggregate.start, aggregate.source_id
+    )
+    attributes = dict(aggregate.increments) | {
+        "expiresAt": aggregate.expires_at,
+        "start": aggregate.start,
+        "sourceId": aggregate.source_id,
+    }
+    return _size(key, attributes)
+
+
+class MeteredCache:
+    """The DynamoDB-TTL status cache's invalidation as calls: one DeleteItem of a small item."""
+
+    max_staleness_seconds = 18.0
+
+    def __init__(self, store: MeteredStore) -> None:
+        self._store = store
+
+    def invalidate(self, key: str) -> bool:
+        self._store._call("DeleteItem", writes=1)
+        return True
+
+    def invalidate_family(self) -> bool:
+        return self.invalidate("*")

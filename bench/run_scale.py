@@ -1,0 +1,248 @@
+"""Recording at scale: runs of many checks of one system, write units per run, and what a run costs.
+
+The real `record_run` on the in-memory store charged as DynamoDB charges the repository's calls
+(bench/metered_store.py: calls, request units from item sizes, typical latencies), held to the
+repository on moto by tests/integration/test_metered_store.py. Rows:
+- `runs failed, 200 checks at 10 s on one system (%)`: 200 checks of one system, 4 rounds (40 s
+  of runs), recorded by 32 concurrent threads, each call atomic as in DynamoDB. The first
+  round moves every check from unknown, and every round a quarter of the checks fail or recover
+  (thresholds of 1), so the system view is rewritten often and writers race on it. A run failed
+  when `record_run` raised after its retries.
+- `write units per run, 1 / 50 / 200 checks per system`: a first round, then 2 rounds of healthy
+  runs; write request units per run of the steady rounds, for each size.
+- `USD per million runs (list prices, counted calls)`: 10 checks per system at 60 s, steady
+  healthy runs with the DynamoDB status cache; the model adds the scheduler's and the executor's
+  share per run and prices everything at the list prices of bench/capacity.py.
+Run: `PYTHONPATH=src:. python -m bench.run_scale` from the repository root.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+from bench.table import row
+
+GOAL_WRITE_UNITS = 6
+GOAL_USD = 5.0
+THREADS = 32
+BATCH = 10  # runs per executor invocation (the event source mapping's batch size)
+EXECUTOR_MEMORY_GB = 0.5  # Globals MemorySize in template.yaml
+PROBE_SECONDS = 0.3  # assumed wall time of a batch's concurrent HTTP probes
+ASSIGNMENT_BYTES = 600  # an assignment item with its schedule attributes (moto: 377-600 B)
+START = datetime(2030, 1, 1, tzinfo=UTC)
+SEEDED_AT = "2030-01-01T00:00:00.000Z"
+
+
+def world(system_id: str, checks: int, *, thresholds: dict | None = None, run_events: bool = True):
+    """A metered store with one system of `checks` local checks, and collaborators recording into it."""
+    from bench.metered_store import MeteredCache, MeteredStore
+    from shared.domain.models import AssignmentPut
+    from shared.events import RecordingPublisher
+    from shared.services.context import Collaborators
+    from shared.services.health_state import initial_state
+    from tests.fakes.memory_store import MemoryStore
+
+    store = MemoryStore()
+    store.create_system(
+        {"id": system_id, "name": system_id.title(), "version": 1}, initial_state(system_id, SEEDED_AT)
+    )
+    put = AssignmentPut.model_validate({"stateThresholds": thresholds} if thresholds else {})
+    settings = put.model_dump(mode="json", by_alias=True)
+    ids = []
+    for n in range(checks):
+        configuration_id = f"check-{n:04d}"
+        store.create_configuration(
+            {
+                "id": configuration_id,
+                "name": f"Check {n}",
+                "strategyId": "http",
+                "paused": False,
+                "intervalSeconds": 10,
+                "version": 1,
+            }
+        )
+        store.put_assignment(
+            system_id, configuration_id, settings, expected_version=None, now=SEEDED_AT, now_epoch=0
+        )
+        ids.append(configuration_id)
+    metered = MeteredStore(store)
+    c = Collaborators(
+        repository=metered,
+        cache=MeteredCache(metered),
+        publisher=RecordingPublisher(),
+        settings=SimpleNamespace(run_events=run_events),
+        encryptor=None,
+    )
+    return c, metered, ids
+
+
+def a_run(system_id: str, configuration_id: str, round_: int, status: str):
+    from shared.services.recording import RunInput
+
+    at = START + timedelta(seconds=10 * round_)
+    return RunInput(
+        run_id=f"{system_id}:{configuration_id}:{round_}",
+        system_id=system_id,
+        configuration_id=configuration_id,
+        source_id="local",
+        source_label="Local",
+        status=status,
+        latency_ms=42.0,
+        timestamp=at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        result={"statusCode": 200 if status == "healthy" else 503},
+        assertions=[
+            {"source": "result.statusCode", "operator": "eq", "value": 200, "passed": status == "healthy"}
+        ],
+    )
+
+
+def _failed_runs_row() -> dict:
+    from shared.events import SYSTEM_HEALTH_CHANGED
+    from shared.services.recording import record_run
+
+    checks, rounds = 200, 4
+    c, metered, ids = world(
+        "busy", checks, thresholds={"mode": "consecutive", "degradedAfter": 1, "recoverAfter": 1}
+    )
+    failed: list[str] = []
+    lock = threading.Lock()
+
+    def record(run) -> None:
+        try:
+            record_run(c, run)
+        except Exception as error:
+            with lock:
+                failed.append(repr(error))
+
+    total = 0
+    for r in range(rounds):
+        runs = [
+            a_run("busy", k, r, "unhealthy" if (n + r) % 4 == 0 else "healthy") for n, k in enumerate(ids)
+        ]
+        total += len(runs)
+        with ThreadPoolExecutor(THREADS) as pool:
+            list(pool.map(record, runs))
+    changes = len(c.publisher.of_type(SYSTEM_HEALTH_CHANGED))
+    state = c.repository.get_state("busy")
+    views = metered.calls["PutItem"] + metered.calls["TransactWriteItems"] - total
+    percent = 100 * len(failed) / total
+    return row(
+        "runs failed, 200 checks at 10 s on one system (%)",
+        round(percent, 2),
+        total,
+        "0",
+        not failed,
+        f"{total} runs ({rounds} rounds of {checks} checks; every round a quarter of the checks fail or"
+        f" recover), {THREADS} threads, each store call atomic; failed {len(failed)}"
+        f" {sorted(set(failed))[:2]}; view writes and conflicts {views}; System Health Changed"
+        f" {changes}; the view shows {len(state['view']['checks'])} checks ({_state_bytes(state)} B)",
+    )
+
+
+def _state_bytes(state: dict) -> int:
+    from bench.capacity import item_size
+    from shared.data.table import serialize
+
+    return item_size(serialize(state))
+
+
+def steady_units(checks: int, rounds: int = 2, run_events: bool = True) -> tuple[float, float, object]:
+    """Write units per run of the first round and of `rounds` healthy rounds after it."""
+    from shared.services.recording import record_run
+
+    c, metered, ids = world("steady", checks, run_events=run_events)
+    for k in ids:
+        record_run(c, a_run("steady", k, 0, "healthy"))
+    first = metered.write_units / len(ids)
+    metered.reset()
+    for r in range(1, rounds + 1):
+        for k in ids:
+            record_run(c, a_run("steady", k, r, "healthy"))
+    return first, metered.write_units / (rounds * len(ids)), metered
+
+
+def _write_units_row() -> dict:
+    figures = {n: steady_units(n) for n in (1, 50, 200)}
+    steady = [round(f[1], 2) for f in figures.values()]
+    first = [round(f[0], 2) for f in figures.values()]
+    quiet = round(steady_units(50, run_events=False)[1], 2)
+    flat = max(steady) - min(steady) <= 0.5
+    return row(
+        "write units per run, 1 / 50 / 200 checks per system",
+        max(steady),
+        min(steady),
+        f"<= {GOAL_WRITE_UNITS} each, flat",
+        max(steady) <= GOAL_WRITE_UNITS and flat,
+        f"steady runs {' / '.join(map(str, steady))} WRU (flat); first runs, each moving its check from"
+        f" unknown and so rewriting the view: {' / '.join(map(str, first))}; with HC_RUN_EVENTS=false"
+        f" {quiet}; per run: transaction of marker, run, hourly and daily aggregate, check item"
+        f" (2 WRU each, 1 KB or less) + outbox entry (2) and its delete (1) + cache invalidation (1)",
+    )
+
+
+def cost_model(run_events: bool = True) -> tuple[float, dict, dict]:
+    """USD per million steady runs of 10 checks per system at 60 s, by service, and the counted inputs."""
+    from bench.capacity import PRICES, write_units
+
+    rounds = 3
+    _, _, metered = steady_units(10, rounds=rounds, run_events=run_events)
+    runs = 10 * rounds
+    recording_wru = metered.write_units / runs
+    recording_rru = metered.read_units / runs
+    # the scheduler advances each due time (the assignment item, and its ByNextDue index entry moves:
+    # two index writes) and reads the assignment in a strongly consistent BatchGetItem; the executor
+    # reads the batch's assignments and configurations in two BatchGetItems (one unit per item)
+    scheduler_wru = write_units(ASSIGNMENT_BYTES) + 2
+    other_rru = 1 + 2
+    events = 2 if run_events else 0
+    lambda_seconds = PROBE_SECONDS / BATCH + metered.simulated_seconds / runs + 2 * 0.008 / BATCH
+    inputs = {
+        "recording WRU": round(recording_wru, 2),
+        "recording RRU": round(recording_rru, 2),
+        "scheduler WRU": scheduler_wru,
+        "scheduler + executor loads RRU": other_rru,
+        "SQS requests": 0.3,
+        "events": events,
+        "executor GB-s": round(lambda_seconds * EXECUTOR_MEMORY_GB, 4),
+        "calls per run": {k: round(v / runs, 2) for k, v in sorted(metered.calls.items())},
+    }
+    usd = {
+        "DynamoDB writes": (recording_wru + scheduler_wru) * PRICES["DynamoDB write request unit"],
+        "DynamoDB reads": (recording_rru + other_rru) * PRICES["DynamoDB read request unit"],
+        "SQS": 0.3 * PRICES["SQS request (64 KB)"],  # send (batched 10), receive and delete per 10
+        "EventBridge": events * PRICES["EventBridge custom event (64 KB)"],
+        "Lambda": PRICES["Lambda request"] / BATCH
+        + lambda_seconds * EXECUTOR_MEMORY_GB * PRICES["Lambda arm64 GB-second"],
+    }
+    usd = {k: round(v * 1e6, 2) for k, v in usd.items()}
+    return round(sum(usd.values()), 2), usd, inputs
+
+
+def _cost_row() -> dict:
+    total, usd, inputs = cost_model()
+    quiet, _, _ = cost_model(run_events=False)
+    return row(
+        "USD per million runs (list prices, counted calls)",
+        total,
+        GOAL_USD,
+        f"<= {GOAL_USD:g} (10 checks per system, 60 s)",
+        total <= GOAL_USD,
+        f"{', '.join(f'{k} ${v}' for k, v in usd.items())}; with HC_RUN_EVENTS=false ${quiet}; inputs"
+        f" per run {inputs}",
+    )
+
+
+def rows() -> list[dict]:
+    from bench import use_fake_aws
+
+    use_fake_aws()  # Powertools metrics need their namespace when a thread flushes 100 of them
+    return [_failed_runs_row(), _write_units_row(), _cost_row()]
+
+
+if __name__ == "__main__":
+    from bench.table import render
+
+    print(render(rows()))
