@@ -27,6 +27,7 @@ _UNIT_SECONDS = {"minute": 60, "hour": 3_600, "day": ONE_DAY_SECONDS}
 # pollers ask without waiting and pause themselves when a queue is empty.
 _EMPTY_QUEUE_PAUSE_SECONDS = 0.5
 _TTL_SWEEP_SECONDS = 60
+_REAP_SECONDS = 15
 
 
 def schedule_period_seconds(expression: str, tick_seconds: float) -> float:
@@ -219,16 +220,24 @@ class EventLogDrainer(_Loop):
         ).get("Messages", [])
         if not messages:
             self.stop_event.wait(_EMPTY_QUEUE_PAUSE_SECONDS)
+            return
         for message in messages:
             event = json.loads(message["Body"])
             self.printer(
                 f"event {event.get('detail-type')}: {json.dumps(event.get('detail'), sort_keys=True)}"
             )
-            self.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        self.sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[
+                {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+                for index, message in enumerate(messages)
+            ],
+        )
 
 
 class Housekeeping(_Loop):
-    """What AWS does in the background: expired items go (TTL); and the state is saved periodically."""
+    """What AWS does in the background: expired items go (TTL), idle sandboxes end; the state is saved
+    periodically."""
 
     def __init__(
         self,
@@ -236,20 +245,28 @@ class Housekeeping(_Loop):
         stop_event: threading.Event,
         save_interval_seconds: float,
         save: Callable[[], None] | None,
+        reap: Callable[[], list[str]] | None = None,
     ):
         super().__init__("housekeeping", stop_event)
         self.emulation = emulation
         self.save = save
+        self.reap = reap
         self.save_interval_seconds = save_interval_seconds
         now = time.monotonic()
         self.next_sweep = now
         self.next_save = now + save_interval_seconds
+        self.next_reap = now + _REAP_SECONDS
 
     def run_once(self) -> None:
-        due = min(self.next_sweep, self.next_save)
+        due = min(self.next_sweep, self.next_save, self.next_reap)
         if self.stop_event.wait(max(0.0, due - time.monotonic())):
             return
         now = time.monotonic()
+        if now >= self.next_reap:
+            self.next_reap = now + _REAP_SECONDS
+            reaped = self.reap() if self.reap else []
+            if reaped:
+                log.info("idle sandboxes ended: %s", ", ".join(reaped))
         if now >= self.next_sweep:
             self.next_sweep = now + _TTL_SWEEP_SECONDS
             deleted = self.emulation.sweep_expired_items()

@@ -118,7 +118,15 @@ def start_local_stack(
         ),
         ScheduleLoop(emulation, invoke, settings.scheduler_tick_seconds, stop_event),
         EventLogDrainer(emulation, stop_event, event_printer),
-        Housekeeping(emulation, stop_event, settings.save_interval_seconds, save),
+        Housekeeping(
+            emulation,
+            stop_event,
+            settings.save_interval_seconds,
+            save,
+            reap=(lambda: sandboxes.reap_idle(settings.sandbox_idle_seconds))
+            if settings.sandbox_idle_seconds
+            else None,
+        ),
         OneTimeScheduleLoop(
             emulation.client("scheduler"), emulation.client("sqs"), schedule_groups(emulation), stop_event
         ),
