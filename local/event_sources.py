@@ -26,6 +26,7 @@ _UNIT_SECONDS = {"minute": 60, "hour": 3_600, "day": ONE_DAY_SECONDS}
 # The emulation answers one call at a time, so a long poll would stall every other caller:
 # pollers ask without waiting and pause themselves when a queue is empty.
 _EMPTY_QUEUE_PAUSE_SECONDS = 0.5
+_BATCHING_PAUSE_SECONDS = 0.2
 _TTL_SWEEP_SECONDS = 60
 _REAP_SECONDS = 15
 
@@ -173,15 +174,29 @@ class QueuePoller(_Loop):
         self.invoke = invoke
         self.sqs = emulation.client("sqs")
 
-    def run_once(self) -> None:
-        queue_url = self.emulation.queue_url(self.subscription.queue)
-        messages = self.sqs.receive_message(
+    def _receive(self, queue_url: str, at_most: int) -> list[dict]:
+        return self.sqs.receive_message(
             QueueUrl=queue_url,
-            MaxNumberOfMessages=min(self.subscription.batch_size, 10),
+            MaxNumberOfMessages=min(at_most, 10),
             WaitTimeSeconds=0,
             MessageSystemAttributeNames=["All"],
             MessageAttributeNames=["All"],
         ).get("Messages", [])
+
+    def _batch(self, queue_url: str) -> list[dict]:
+        """Lambda's batching: once a message is in, gather up to BatchSize for at most the batching window."""
+        messages = self._receive(queue_url, self.subscription.batch_size)
+        deadline = time.monotonic() + self.subscription.batching_window_seconds
+        while messages and len(messages) < self.subscription.batch_size and time.monotonic() < deadline:
+            more = self._receive(queue_url, self.subscription.batch_size - len(messages))
+            if not more and self.stop_event.wait(min(_BATCHING_PAUSE_SECONDS, deadline - time.monotonic())):
+                break
+            messages += more
+        return messages
+
+    def run_once(self) -> None:
+        queue_url = self.emulation.queue_url(self.subscription.queue)
+        messages = self._batch(queue_url)
         if not messages:
             self.stop_event.wait(_EMPTY_QUEUE_PAUSE_SECONDS)
             return
