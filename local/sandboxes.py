@@ -24,11 +24,11 @@ from local.template import LambdaFunction
 
 log = logging.getLogger("local.sandboxes")
 
-_PRELOADED_LIBRARIES = ["boto3", "botocore.session", "pydantic", "aws_lambda_powertools", "aiohttp"]
+_PRELOADED_MODULES = ["local.sandbox_preload"]
 # How long past the function's Timeout a silent process is given before it is killed.
 _TIMEOUT_GRACE_SECONDS = 2
 _context = multiprocessing.get_context("forkserver")
-_context.set_forkserver_preload(_PRELOADED_LIBRARIES)
+_context.set_forkserver_preload(_PRELOADED_MODULES)
 
 
 def name_process(name: str) -> None:

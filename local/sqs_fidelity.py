@@ -9,6 +9,10 @@ moto also reads the queue's whole attribute dict (three counts over every messag
 it sends, only to ask whether content-based deduplication is on: with a thousand delayed checks in
 the queue, a batch of ten cost 30,000 message visits. The queue's attributes are computed when a
 caller reads one other than that flag.
+
+moto remembers the receipt handle of every message ever deleted (so deleting twice succeeds, as in
+SQS) in a set that only grows: a few hundred bytes per message, for ever. The local queues remember
+the last `_DELETED_REMEMBERED` only; a second delete comes within seconds of the first.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import datetime
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import moto.sqs.models as sqs_models
@@ -24,6 +28,8 @@ from moto.core.utils import unix_time as _moto_unix_time
 
 _installed = threading.Lock()
 _DEDUPLICATION = "ContentBasedDeduplication"
+_DELETED_REMEMBERED = 20_000
+_moto_queue_init = sqs_models.Queue.__init__
 _all_attributes = sqs_models.Queue.attributes
 
 
@@ -61,9 +67,32 @@ def _unix_time_millis(dt: datetime.datetime | None = None) -> float:
     return _unix_time(dt) * 1000.0
 
 
-def install_fast_sqs_clock() -> None:
-    """Point moto's SQS models at a clock that costs one system call (idempotent)."""
+class _RecentlyDeleted:
+    """The receipt handles of the last messages deleted, oldest forgotten first."""
+
+    def __init__(self, capacity: int = _DELETED_REMEMBERED):
+        self._capacity = capacity
+        self._handles: dict[str, None] = {}
+
+    def __contains__(self, handle: object) -> bool:
+        return handle in self._handles
+
+    def update(self, handles: Iterable[str]) -> None:
+        for handle in handles:
+            self._handles[handle] = None
+        while len(self._handles) > self._capacity:
+            del self._handles[next(iter(self._handles))]
+
+
+def _queue_init(self: sqs_models.Queue, *args: Any, **kwargs: Any) -> None:
+    _moto_queue_init(self, *args, **kwargs)
+    self.deleted_messages = _RecentlyDeleted()
+
+
+def install_flat_sqs_costs() -> None:
+    """The clock, the lazy attributes and the bounded memory of deletes above (idempotent)."""
     with _installed:
         sqs_models.unix_time = _unix_time
         sqs_models.unix_time_millis = _unix_time_millis
         sqs_models.Queue.attributes = property(_QueueAttributes)
+        sqs_models.Queue.__init__ = _queue_init
