@@ -159,7 +159,8 @@ class ScheduleLoop(_Loop):
 
 
 class QueuePoller(_Loop):
-    """Drains a queue into its function as the SQS event source mapping does."""
+    """Drains a queue into its function as the SQS event source mapping does; the mapping scales out
+    to as many pollers as the function has sandboxes."""
 
     def __init__(
         self,
@@ -167,8 +168,9 @@ class QueuePoller(_Loop):
         subscription: QueueSubscription,
         invoke: Invoke,
         stop_event: threading.Event,
+        number: int = 0,
     ):
-        super().__init__(f"poller-{subscription.queue}", stop_event)
+        super().__init__(f"poller-{subscription.queue}-{number}", stop_event)
         self.emulation = emulation
         self.subscription = subscription
         self.invoke = invoke

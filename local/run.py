@@ -131,8 +131,9 @@ def start_local_stack(
             emulation.client("scheduler"), emulation.client("sqs"), schedule_groups(emulation), stop_event
         ),
         *(
-            QueuePoller(emulation, subscription, invoke, stop_event)
+            QueuePoller(emulation, subscription, invoke, stop_event, number)
             for subscription in template.queue_subscriptions
+            for number in range(settings.function_concurrency)
         ),
     ]
     for thread in threads:
