@@ -15,6 +15,7 @@ from shared.domain.errors import ConflictError, NotFoundError, VersionMismatchEr
 from shared.domain.records import (
     DuplicateRunError,
     OutboxEntry,
+    Page,
     RunCommit,
     StateVersionConflict,
     assignment_record,
@@ -32,6 +33,7 @@ class MemoryStore:
         self.runs: dict[str, dict] = {}
         self.outbox: dict[tuple[str, str], OutboxEntry] = {}
         self.transitions: list[dict] = []
+        self.aggregates: dict[tuple[str, str, str, str, str], dict] = {}
 
     # --- catalog ---------------------------------------------------------------------------
 
@@ -73,6 +75,11 @@ class MemoryStore:
         self.assignments[(system_id, configuration_id)] = assignment
         return copy.deepcopy(assignment), existing is None
 
+    def get_assignment(self, system_id: str, configuration_id: str) -> dict:
+        if (system_id, configuration_id) not in self.assignments:
+            raise NotFoundError(f"check {configuration_id} is not assigned to system {system_id}")
+        return copy.deepcopy(self.assignments[(system_id, configuration_id)])
+
     def system_snapshot(self, system_id: str) -> dict[str, Any]:
         return copy.deepcopy(
             {
@@ -99,6 +106,12 @@ class MemoryStore:
         self._check_state_version(system_id, commit.expected_state_version)
         self.markers[run["runId"]] = copy.deepcopy(commit.marker)
         self.runs[run["runId"]] = copy.deepcopy(run)
+        for a in commit.aggregates:
+            key = (a.tier, system_id, run["configurationId"], a.start, a.source_id)
+            item = self.aggregates.setdefault(key, {"start": a.start, "sourceId": a.source_id})
+            for name, value in a.increments.items():
+                item[name] = item.get(name, 0) + value
+            item["expiresAt"] = a.expires_at
         self.states[system_id] = copy.deepcopy(commit.state)
         if commit.transition:
             self.transitions.append(copy.deepcopy(commit.transition))
@@ -123,6 +136,40 @@ class MemoryStore:
 
     def get_state(self, system_id: str) -> dict | None:
         return copy.deepcopy(self.states.get(system_id))
+
+    def list_runs(self, system_id, configuration_id, *, start, end, source, status, limit, cursor) -> Page:
+        """Newest first, `end` inclusive as the repository's key condition; the cursor is an offset."""
+        found = sorted(
+            (
+                r
+                for r in self.runs.values()
+                if (r["systemId"], r["configurationId"]) == (system_id, configuration_id)
+                and start <= r["timestamp"] <= end + "~"
+                and source in (None, r["sourceId"])
+                and status in (None, r["status"])
+            ),
+            key=lambda r: (r["timestamp"], r["runId"]),
+            reverse=True,
+        )
+        offset = int(cursor or 0)
+        more = offset + limit < len(found)
+        return Page(copy.deepcopy(found[offset : offset + limit]), str(offset + limit) if more else None)
+
+    def list_aggregates(self, tier, system_id, configuration_id, *, start, end, source) -> list[dict]:
+        return [
+            copy.deepcopy(item)
+            for (t, s, c, bucket, src), item in sorted(self.aggregates.items())
+            if (t, s, c) == (tier, system_id, configuration_id)
+            and start <= bucket <= end + "~"
+            and source in (None, src)
+        ]
+
+    def expire(self, now_epoch: int) -> None:
+        """Tests: what DynamoDB TTL eventually does to items whose expiresAt passed."""
+        self.runs = {k: r for k, r in self.runs.items() if r.get("expiresAt", now_epoch) >= now_epoch}
+        self.aggregates = {
+            k: i for k, i in self.aggregates.items() if i.get("expiresAt", now_epoch) >= now_epoch
+        }
 
     # --- outbox ------------------------------------------------------------------------------
 

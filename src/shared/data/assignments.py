@@ -96,12 +96,23 @@ class AssignmentStore(TableBase):
         page = self._list_type("ASSIGNMENT", limit=limit, cursor=cursor)
         return Page([strip_keys(i) for i in page.items], page.next_cursor)
 
-    def delete_assignment(self, system_id: str, configuration_id: str) -> dict:
+    def delete_assignment(self, system_id: str, configuration_id: str, *, deleted_at: str) -> dict:
+        """Delete an assignment and its links, leaving a tombstone for the retention pass."""
+
         def attempt() -> dict:
             existing = self.get_assignment(system_id, configuration_id)
             operations = [
                 self.delete_op(keys.assignment_key(system_id, configuration_id), "version = :v"),
                 self.delete_op(keys.configuration_link_key(configuration_id, system_id)),
+                self.put_op(
+                    plain_key(keys.check_tombstone_key(system_id, configuration_id, deleted_at))
+                    | {
+                        "kind": "check",
+                        "systemId": system_id,
+                        "configurationIds": [configuration_id],
+                        "deletedAt": deleted_at,
+                    }
+                ),
             ]
             operations[0]["Delete"]["ExpressionAttributeValues"] = {":v": {"N": str(existing["version"])}}
             operations += [

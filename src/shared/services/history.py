@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 
-from shared.domain import aggregates
+from shared.domain import aggregates, history_plan
 from shared.domain.availability import availability as availability_of
 from shared.domain.availability import window_bounds
 from shared.domain.errors import NotFoundError, ValidationFailedError
@@ -90,26 +91,75 @@ def history(
     points: int,
     source: str | None,
 ) -> HistoryView:
-    """Chart buckets merged from hourly aggregates (ranges up to 30 days) or daily ones, in UTC."""
+    """Chart buckets over exactly [from, to), each part read from the tier retention kept (UTC)."""
     _require_system(c, system_id)
     since, until = time_range(c, start, end, default=timedelta(days=1))
-    tier, tier_seconds = (
-        ("hourly", aggregates.HOUR_SECONDS)
-        if until - since <= HOURLY_TIER_LIMIT
-        else ("daily", aggregates.DAY_SECONDS)
+    now = c.clock()
+    try:
+        assignment = c.repository.get_assignment(system_id, configuration_id)
+    except NotFoundError:
+        assignment = None
+    width = history_plan.bucket_width(since, until, points)
+    edges = history_plan.bucket_edges(since, until, width)
+    spans = history_plan.plan_spans(
+        since, until, width, history_plan.coverage_of(assignment, now), open_ended=until >= now
     )
-    floor = aggregates.hour_start(since) if tier == "hourly" else aggregates.day_start(since)
-    items = c.repository.list_aggregates(
-        tier,
-        system_id,
-        configuration_id,
-        start=aggregates.bucket_key(floor),
-        end=format_timestamp(until),
-        source=source,
-    )
-    stored = [(aggregates.parse_bucket_key(item["start"]), item) for item in items]
-    bucket_seconds, buckets = aggregates.downsample(stored, since, until, points, tier_seconds)
-    return HistoryView.model_validate({"bucketSeconds": bucket_seconds, "buckets": buckets})
+    starts = [bucket_start for bucket_start, _ in edges]
+    totals: list[dict] = [{} for _ in edges]
+    for moment, counters in _stored_units(c, system_id, configuration_id, spans, source):
+        index = history_plan.bucket_index(starts, moment)
+        totals[index] = aggregates.merge_items((totals[index], counters))
+    buckets = [aggregates.summarize(t, s, e) for t, (s, e) in zip(totals, edges, strict=True)]
+    return HistoryView.model_validate({"bucketSeconds": width, "buckets": buckets})
+
+
+def _stored_units(
+    c: Collaborators,
+    system_id: str,
+    configuration_id: str,
+    spans: list[history_plan.Span],
+    source: str | None,
+) -> Iterator[tuple[datetime, Mapping]]:
+    """(start, counters) of every aggregate item and raw run the plan reads, each exactly once."""
+    for tier in ("hourly", "daily"):
+        wanted = {aggregates.bucket_key(s.start) for s in spans if s.tier == tier}
+        if not wanted:
+            continue
+        items = c.repository.list_aggregates(
+            tier, system_id, configuration_id, start=min(wanted), end=max(wanted), source=source
+        )
+        yield from ((aggregates.parse_bucket_key(i["start"]), i) for i in items if i["start"] in wanted)
+    for span in (s for s in spans if s.tier == "raw"):
+        for run in _runs_between(c, system_id, configuration_id, span.start, span.end, source):
+            moment = parse_timestamp(run["timestamp"])
+            if span.start <= moment < span.end:
+                yield moment, aggregates.run_increments(run["status"], run.get("latencyMs"))
+
+
+def _runs_between(
+    c: Collaborators,
+    system_id: str,
+    configuration_id: str,
+    since: datetime,
+    until: datetime,
+    source: str | None,
+) -> Iterator[dict]:
+    cursor = None
+    while True:
+        page = c.repository.list_runs(
+            system_id,
+            configuration_id,
+            start=format_timestamp(since),
+            end=format_timestamp(until),
+            source=source,
+            status=None,
+            limit=1000,
+            cursor=cursor,
+        )
+        yield from page.items
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor
 
 
 def list_transitions(
