@@ -142,18 +142,18 @@ def _next_span(
 def coverage_of(assignment: dict | None, now: datetime) -> Coverage:
     """What retention kept of an assignment's history: each tier from the latest of its retention
     cutoff (the shorter of the asked and the stored one), the floor a lengthening left and the
-    assignment's creation (older items belong to a deleted predecessor)."""
+    deletion of a predecessor with the same ids (`historySince`: older items are not its own)."""
     if assignment is None:
         never = datetime.max.replace(tzinfo=UTC)
         return Coverage(never, never, never)
     asked = assignment["retention"]
     stored = assignment.get("storedRetention") or asked
     floors = {tier: parse_timestamp(at) for tier, at in (assignment.get("historyFloors") or {}).items()}
-    created = parse_timestamp(assignment["createdAt"])
+    since = parse_timestamp(assignment["historySince"]) if "historySince" in assignment else None
 
     def cutoff(tier: str) -> datetime:
         days = min(asked[f"{tier}Days"], stored[f"{tier}Days"])
-        return max(now - timedelta(days=days), floors.get(tier, created), created)
+        return max(filter(None, (now - timedelta(days=days), floors.get(tier), since)))
 
     return Coverage(
         raw_from=cutoff("raw"),

@@ -106,9 +106,7 @@ def assignment_record(
         "storedRetention": (existing.get("storedRetention") or existing["retention"])
         if existing
         else settings["retention"],
-        **(
-            {"historyFloors": existing["historyFloors"]} if existing and existing.get("historyFloors") else {}
-        ),
+        **{k: existing[k] for k in ("historyFloors", "historySince") if existing and k in existing},
         "updatedAt": now,
         "version": existing["version"] + 1 if existing else 1,
     }
