@@ -220,39 +220,3 @@ def availability(
     return AvailabilityView.model_validate(
         totals | {"systemId": system_id, "from": since, "to": until, "checks": checks}
     )
-
-
-def analysis_runs(
-    c: Collaborators, *, since: str | None, limit_per_assignment: int, cursor: str | None
-) -> dict:
-    """Recent runs per assignment for anomaly detection, paged over assignments."""
-    start = parse_moment(since, "since") or c.clock() - timedelta(days=1)
-    page = c.repository.list_assignments_page(limit=25, cursor=cursor)
-    items = []
-    for assignment in page.items:
-        runs = c.repository.list_runs(
-            assignment["systemId"],
-            assignment["configurationId"],
-            start=format_timestamp(start),
-            end=format_timestamp(c.clock()),
-            source=None,
-            status=None,
-            limit=limit_per_assignment,
-            cursor=None,
-        )
-        items.append(
-            {
-                "systemId": assignment["systemId"],
-                "configurationId": assignment["configurationId"],
-                "runs": [
-                    {
-                        "status": r["status"],
-                        "latencyMs": r.get("latencyMs"),
-                        "result": r.get("result", {}),
-                        "timestamp": r["timestamp"],
-                    }
-                    for r in runs.items
-                ],
-            }
-        )
-    return {"items": items, "nextCursor": page.next_cursor}

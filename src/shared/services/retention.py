@@ -148,8 +148,12 @@ def _purge(run: _Pass, tombstone: dict) -> None:
     ]
     if tombstone.get("kind", "system") == "system":
         partitions.append(transitions_partition(system_id))
-    for partition in partitions:
+    task = run.checkpoint.get("task") or {}
+    done = task.get("partitions", 0) if task.get("tombstone") == tombstone["sk"] else 0
+    for index, partition in enumerate(partitions[done:], start=done):
+        run.checkpoint["task"] = {"tombstone": tombstone["sk"], "partitions": index}
         _delete_before(run, partition, before)
+    run.checkpoint["task"] = None
 
 
 def _delete_before(run: _Pass, partition: str, before: str | None) -> None:
