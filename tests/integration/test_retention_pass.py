@@ -11,7 +11,7 @@ from moto import mock_aws
 from local.template import Template
 from shared.data import keys
 from shared.data.repository import Repository
-from shared.data.retention import RetentionStore, history_partition
+from shared.data.retention import RetentionStore
 from shared.data.sweeps import SweepCheckpoints
 from shared.domain.aggregates import hour_key, run_increments
 from shared.domain.records import TTL_SLACK_DAYS
@@ -142,7 +142,9 @@ def store_history(c, system_id: str, moments: list[datetime], configuration_id: 
 def sort_keys(store: RetentionStore, tier: str, system_id: str, configuration_id: str = "web") -> list[str]:
     found, after = [], None
     while True:
-        page = store.key_page(history_partition(tier, system_id, configuration_id), after=after, limit=1000)
+        page = store.key_page(
+            store.history_partition(tier, system_id, configuration_id), after=after, limit=1000
+        )
         found += [i["sk"] for i in page.items]
         if not page.next_cursor:
             return found
@@ -205,7 +207,7 @@ def test_an_unassigned_check_and_a_deleted_configuration_are_purged(world):
 
 def test_a_reassigned_check_shows_none_of_its_old_history(world):
     # given: unassigned and assigned again before any retention pass
-    c, store, checkpoints = world
+    c, _, _ = world
     add_check(c, "shop")
     store_history(c, "shop", hours_before(NOW - timedelta(hours=2), 3))
     c.repository.delete_assignment("shop", "web", deleted_at=format_timestamp(NOW - timedelta(hours=1)))
@@ -295,7 +297,10 @@ def test_a_pass_cut_into_many_invocations_ends_as_one_pass(world, monkeypatch):
         invocations += 1
         steps = iter(range(3))
         report = apply_retention(
-            c, store, checkpoints, time_left=lambda: 1000.0 if next(steps, None) is not None else 0.0
+            c,
+            store,
+            checkpoints,
+            time_left=lambda steps=steps: 1000.0 if next(steps, None) is not None else 0.0,
         )
         finished = report.finished
         assert invocations < 100

@@ -11,17 +11,19 @@ from shared.data.base import TableBase, strip_keys
 from shared.data.table import serialize, translated_errors
 from shared.domain.records import Page
 
-HISTORY_TIERS = ("raw", "hourly", "daily")
-
-
-def history_partition(tier: str, system_id: str, configuration_id: str) -> str:
-    """Runs for "raw", aggregates for "hourly" and "daily"."""
-    if tier == "raw":
-        return keys.runs_partition(system_id, configuration_id)
-    return keys.aggregate_partition(tier, system_id, configuration_id)
-
 
 class RetentionStore(TableBase):
+    @staticmethod
+    def history_partition(tier: str, system_id: str, configuration_id: str) -> str:
+        """The partition of a check's runs ("raw") or aggregates ("hourly", "daily")."""
+        if tier == "raw":
+            return keys.runs_partition(system_id, configuration_id)
+        return keys.aggregate_partition(tier, system_id, configuration_id)
+
+    @staticmethod
+    def transitions_partition(system_id: str) -> str:
+        return keys.transitions_partition(system_id)
+
     def tombstones(self, *, limit: int) -> list[dict]:
         """The oldest tombstones (each with its sort key `sk`), strongly consistent."""
         page = self._query_page(keys.TOMBSTONES, limit=limit)

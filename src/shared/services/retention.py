@@ -23,8 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from shared.data.keys import transitions_partition
-from shared.data.retention import HISTORY_TIERS, history_partition
 from shared.domain import history_plan
 from shared.domain.aggregates import DAY_SECONDS, HOUR_SECONDS, day_key
 from shared.domain.records import CheckpointMovedError, expiry_epoch
@@ -34,6 +32,7 @@ from shared.services.context import Collaborators
 from shared.services.ports import RetentionStore, SweepCheckpointStore
 
 SWEEP = "retention"
+HISTORY_TIERS = ("raw", "hourly", "daily")
 ASSIGNMENTS_PER_PAGE = 100
 TOMBSTONES_PER_PAGE = 25
 KEYS_PER_PAGE = 500
@@ -142,12 +141,12 @@ def _purge(run: _Pass, tombstone: dict) -> None:
     every step deletes from the start of what is left)."""
     system_id, before = tombstone["systemId"], tombstone.get("deletedAt")
     partitions = [
-        history_partition(tier, system_id, configuration_id)
+        run.store.history_partition(tier, system_id, configuration_id)
         for configuration_id in tombstone.get("configurationIds", [])
         for tier in HISTORY_TIERS
     ]
     if tombstone.get("kind", "system") == "system":
-        partitions.append(transitions_partition(system_id))
+        partitions.append(run.store.transitions_partition(system_id))
     task = run.checkpoint.get("task") or {}
     done = task.get("partitions", 0) if task.get("tombstone") == tombstone["sk"] else 0
     for index, partition in enumerate(partitions[done:], start=done):
@@ -201,7 +200,7 @@ def _enforce(run: _Pass, assignment: dict, task: dict) -> None:
         if task and HISTORY_TIERS.index(tier) < HISTORY_TIERS.index(task["tier"]):
             continue
         new_days, old_days = asked[f"{tier}Days"], stored[f"{tier}Days"]
-        partition = history_partition(tier, assignment["systemId"], assignment["configurationId"])
+        partition = run.store.history_partition(tier, assignment["systemId"], assignment["configurationId"])
         resume_after = task.get("after") if task.get("tier") == tier else None
         run.checkpoint["task"] = {"assignment": position, "tier": tier, "after": resume_after}
         if new_days < old_days:

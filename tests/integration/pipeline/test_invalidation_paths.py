@@ -95,7 +95,8 @@ def test_retention_purging_a_deleted_system_invalidates_it(stack, target, invali
     # when
     c = default_collaborators()
     table = c.settings.table_name
-    report = apply_retention(c, RetentionStore(aws.dynamodb(), table), SweepCheckpoints(aws.dynamodb(), table))
+    store, checkpoints = RetentionStore(aws.dynamodb(), table), SweepCheckpoints(aws.dynamodb(), table)
+    report = apply_retention(c, store, checkpoints)
     # then
     assert [p.split("#")[1] for p in report.purged] == ["shop"]
     assert invalidations == ["shop"]
