@@ -102,8 +102,7 @@ def plan_spans(
     while cursor < end:
         span = _next_span(cursor, end, width, coverage, open_ended)
         if span is None:
-            raw_begins = coverage.raw_from if coverage.raw_from > cursor else end
-            cursor = min(floor_to(cursor, HOUR_SECONDS) + _HOUR, raw_begins, end)
+            cursor = _next_chance(cursor, end, coverage)
             continue
         if spans and spans[-1].tier == "raw" == span.tier and spans[-1].end == span.start:
             spans[-1] = Span("raw", spans[-1].start, span.end)
@@ -111,6 +110,18 @@ def plan_spans(
             spans.append(span)
         cursor = span.end
     return spans
+
+
+def _next_chance(cursor: datetime, end: datetime, coverage: Coverage) -> datetime:
+    """Where a tier may next cover something, after an uncovered moment (skipping whole gaps)."""
+    candidates = [end, floor_to(cursor, DAY_SECONDS) + _DAY]
+    if cursor >= coverage.hourly_from:
+        candidates.append(floor_to(cursor, HOUR_SECONDS) + _HOUR)
+    else:
+        candidates.append(ceil_to(coverage.hourly_from, HOUR_SECONDS))
+    if coverage.raw_from > cursor:
+        candidates.append(coverage.raw_from)
+    return min(candidates)
 
 
 def _next_span(
