@@ -68,6 +68,7 @@ def list_runs(
     """A page of a check's runs, newest first, filtered by source and status."""
     _require_system(c, system_id)
     since, until = time_range(c, start, end, default=timedelta(days=30))
+    since = max(since, _history_since(c, system_id, configuration_id) or since)
     page = c.repository.list_runs(
         system_id,
         configuration_id,
@@ -79,6 +80,15 @@ def list_runs(
         cursor=cursor,
     )
     return {"items": [RunView.model_validate(i) for i in page.items], "next_cursor": page.next_cursor}
+
+
+def _history_since(c: Collaborators, system_id: str, configuration_id: str) -> datetime | None:
+    """Where a re-created check's own history starts (what is older is its predecessor's)."""
+    try:
+        since = c.repository.get_assignment(system_id, configuration_id).get("historySince")
+    except NotFoundError:
+        return None
+    return parse_timestamp(since) if since else None
 
 
 def history(
