@@ -18,10 +18,10 @@ from bench.table import row
 
 NOW = datetime(2026, 12, 3, 10, 37, tzinfo=UTC)
 ASSIGNMENTS = 10_000
-CHANGED_RETENTION = 100  # assignments whose raw retention was shortened from 7 to 3 days
-RUNS_PER_CHANGED = 336  # 7 days, one run every 30 minutes
-DELETED_SYSTEMS = 20
-RUNS_PER_DELETED = 2_880  # 2 days, one run a minute
+CHANGED_RETENTION = 50  # assignments whose raw retention was shortened from 7 to 3 days
+RUNS_PER_CHANGED = 84  # 7 days, one run every 2 hours
+DELETED_SYSTEMS = 5
+RUNS_PER_DELETED = 1_440  # 1 day, one run a minute
 INVOCATION_SECONDS = 900
 SCHEDULE_SECONDS = 3_600
 WORKERS = 16
