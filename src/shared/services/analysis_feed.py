@@ -30,7 +30,8 @@ def analysis_runs(
     now = c.clock()
     start = format_timestamp(parse_moment(since, "since") or now - timedelta(days=1))
     position = _decode(cursor)
-    page = c.repository.list_assignments_page(limit=ASSIGNMENTS_PER_PAGE, cursor=position.get("page"))
+    listing = position.get("page")
+    page = c.repository.list_assignments_page(limit=ASSIGNMENTS_PER_PAGE, cursor=listing)
     items: list[dict] = []
     used = 0
     for assignment in page.items:
@@ -41,16 +42,8 @@ def analysis_runs(
         if not assignment.get("enabled", True) or assignment.get("configurationPaused"):
             continue
         wanted = position["left"] if resuming else limit_per_assignment
-        runs = c.repository.list_runs(
-            assignment["systemId"],
-            assignment["configurationId"],
-            start=start,
-            end=format_timestamp(now),
-            source=None,
-            status=None,
-            limit=wanted,
-            cursor=position.get("runs") if resuming else None,
-        )
+        run_cursor = position.get("runs") if resuming else None
+        runs = _runs(c, assignment, start, format_timestamp(now), wanted, run_cursor)
         entry = {
             "systemId": assignment["systemId"],
             "configurationId": assignment["configurationId"],
@@ -68,12 +61,10 @@ def analysis_runs(
             if used + size > PAGE_BUDGET_BYTES and (items or n):
                 if n:
                     items.append(entry)
-                rest = {"page": position.get("page"), "at": key, "left": wanted - n}
-                rest["runs"] = (
-                    _run_cursor(c, assignment, start, now, n, position, resuming)
-                    if n
-                    else (position.get("runs") if resuming else None)
-                )
+                rest = {"page": listing, "at": key, "left": wanted - n}
+                # the store's cursor is the key of the last item a page returned: read the taken ones again
+                taken = _runs(c, assignment, start, format_timestamp(now), n, run_cursor) if n else None
+                rest["runs"] = taken.next_cursor if taken else run_cursor
                 return {"items": items, "nextCursor": _encode(rest)}
             entry["runs"].append(shown)
             used += size
@@ -82,20 +73,17 @@ def analysis_runs(
     return {"items": items, "nextCursor": _encode({"page": page.next_cursor}) if page.next_cursor else None}
 
 
-def _run_cursor(c, assignment, start, now, taken, position, resuming) -> str | None:
-    """The run cursor just after the first `taken` runs (re-read to learn it: the store's cursor is
-    the key of the last item a page returned)."""
-    page = c.repository.list_runs(
+def _runs(c: Collaborators, assignment: dict, start: str, end: str, limit: int, cursor: str | None):
+    return c.repository.list_runs(
         assignment["systemId"],
         assignment["configurationId"],
         start=start,
-        end=format_timestamp(now),
+        end=end,
         source=None,
         status=None,
-        limit=taken,
-        cursor=position.get("runs") if resuming else None,
+        limit=limit,
+        cursor=cursor,
     )
-    return page.next_cursor
 
 
 def _size(value: dict) -> int:
