@@ -9,7 +9,6 @@ redelivery after a crash between commit and publish publishes them instead of lo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from shared.domain.health import is_failing
@@ -18,6 +17,7 @@ from shared.domain.records import (
     OutboxEntry,
     RunCommit,
     StateVersionConflict,
+    expiry_epoch,
     run_aggregates,
 )
 from shared.domain.wire import parse_timestamp
@@ -112,14 +112,14 @@ def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
 def _commit(run: RunInput, assignment: dict, snapshot: dict, state, entry: OutboxEntry) -> RunCommit:
     moment = parse_timestamp(run.timestamp)
     retention = assignment["retention"]
-    expires = lambda days: int((moment + timedelta(days=days)).timestamp())  # noqa: E731
+    expires = expiry_epoch(moment, retention["rawDays"])
     return RunCommit(
-        run=run.item() | {"expiresAt": expires(retention["rawDays"])},
+        run=run.item() | {"expiresAt": expires},
         marker={
             "runId": run.run_id,
             "systemId": run.system_id,
             "configurationId": run.configuration_id,
-            "expiresAt": expires(retention["rawDays"]),
+            "expiresAt": expires,
         },
         state=state.item,
         expected_state_version=snapshot["state"]["version"] if snapshot["state"] else None,
