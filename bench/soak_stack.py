@@ -84,11 +84,26 @@ class StackProcess:
             frontier += found
         return pids
 
-    def memory_mb(self) -> tuple[float, float]:
-        """(RSS of the runtime process, PSS of the whole process tree) in MB."""
+    def memory_mb(self) -> tuple[float, float, float]:
+        """(RSS of the runtime process, RSS summed and PSS summed over the process tree) in MB.
+
+        Summed RSS counts a page shared by several processes once per process; PSS shares it out.
+        """
+        rows = self.memory_by_process()
         runtime = _kilobytes(self.process.pid, "status", "VmRSS") / 1024
-        tree = sum(_kilobytes(pid, "smaps_rollup", "Pss") for pid in self.pids()) / 1024
-        return runtime, tree
+        return runtime, sum(row[2] for row in rows), sum(row[3] for row in rows)
+
+    def memory_by_process(self) -> list[tuple[int, str, float, float]]:
+        """(pid, name, RSS MB, PSS MB) of every process of the stack, largest PSS first."""
+        rows = []
+        for pid in self.pids():
+            try:
+                name = Path(f"/proc/{pid}/comm").read_text().strip()
+            except OSError:
+                continue
+            rss = _kilobytes(pid, "smaps_rollup", "Rss") / 1024
+            rows.append((pid, name, rss, _kilobytes(pid, "smaps_rollup", "Pss") / 1024))
+        return sorted(rows, key=lambda row: -row[3])
 
     def terminate(self, timeout: float = 30) -> float:
         """SIGTERM; returns the seconds until the process had exited."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import signal
 import threading
 import time
@@ -97,6 +98,14 @@ class _OneRequestAtATime:
         state_store.save(Path(request["path"]), snapshot)
         return {"items": sum(len(items) for items in snapshot["tables"].values())}
 
+    def _do_memory(self, request: dict) -> dict:
+        import tracemalloc
+
+        if not tracemalloc.is_tracing():
+            return {}
+        stats = tracemalloc.take_snapshot().statistics("lineno")[:25]
+        return {"top": [str(stat) for stat in stats]}
+
     def _do_close(self, request: dict) -> dict:
         with self.lock:
             self.closed = True
@@ -109,16 +118,30 @@ def _serve(connection: Connection, region: str) -> None:
     from werkzeug.serving import make_server
 
     from local.dynamodb_fidelity import install_item_level_transactions, install_partition_queries
-    from local.sqs_fidelity import install_fast_sqs_clock
+    from local.moto_overheads import install_lighter_requests
+    from local.sandboxes import name_process
+    from local.sqs_fidelity import install_flat_sqs_costs
 
     # Ctrl-C reaches the whole process group; the runtime decides when the emulation ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    name_process("aws-emulation")
+    if os.environ.get("HC_TRACE_MEMORY"):
+        import tracemalloc
+
+        tracemalloc.start()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     install_item_level_transactions()
     install_partition_queries()
-    install_fast_sqs_clock()
+    install_flat_sqs_costs()
+    install_lighter_requests()
+
+    class _NoDelayRequestHandler(MotoRequestHandler):
+        # Headers and body are two writes: with Nagle's algorithm the body waits for the
+        # client's delayed ACK of the headers.
+        disable_nagle_algorithm = True
+
     application = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app), region)
-    server = make_server("127.0.0.1", 0, application, threaded=True, request_handler=MotoRequestHandler)
+    server = make_server("127.0.0.1", 0, application, threaded=True, request_handler=_NoDelayRequestHandler)
     server.daemon_threads = True
     host, port = server.server_address[:2]
     connection.send(f"http://{host}:{port}")

@@ -145,6 +145,9 @@ class Emulation:
             "CACHE_BACKEND": "redis" if self.settings.redis_url else None,
             "REDIS_URL": self.settings.redis_url,
             "HC_SECRETS_KEY": self.settings.secrets_key or None,
+            # Without a scheduler queue the scheduler runs every shard itself, in parallel threads:
+            # 64 shard invocations one after another made a local tick 15-20 s late.
+            "SCHEDULER_QUEUE_URL": None if self.settings.scheduler_fan_out else "",
         }
         # As under `sam local`: only declared variables reach the function.
         overrides = {

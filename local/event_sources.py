@@ -26,7 +26,9 @@ _UNIT_SECONDS = {"minute": 60, "hour": 3_600, "day": ONE_DAY_SECONDS}
 # The emulation answers one call at a time, so a long poll would stall every other caller:
 # pollers ask without waiting and pause themselves when a queue is empty.
 _EMPTY_QUEUE_PAUSE_SECONDS = 0.5
+_BATCHING_PAUSE_SECONDS = 0.2
 _TTL_SWEEP_SECONDS = 60
+_REAP_SECONDS = 15
 
 
 def schedule_period_seconds(expression: str, tick_seconds: float) -> float:
@@ -157,7 +159,8 @@ class ScheduleLoop(_Loop):
 
 
 class QueuePoller(_Loop):
-    """Drains a queue into its function as the SQS event source mapping does."""
+    """Drains a queue into its function as the SQS event source mapping does; the mapping scales out
+    to as many pollers as the function has sandboxes."""
 
     def __init__(
         self,
@@ -165,22 +168,37 @@ class QueuePoller(_Loop):
         subscription: QueueSubscription,
         invoke: Invoke,
         stop_event: threading.Event,
+        number: int = 0,
     ):
-        super().__init__(f"poller-{subscription.queue}", stop_event)
+        super().__init__(f"poller-{subscription.queue}-{number}", stop_event)
         self.emulation = emulation
         self.subscription = subscription
         self.invoke = invoke
         self.sqs = emulation.client("sqs")
 
-    def run_once(self) -> None:
-        queue_url = self.emulation.queue_url(self.subscription.queue)
-        messages = self.sqs.receive_message(
+    def _receive(self, queue_url: str, at_most: int) -> list[dict]:
+        return self.sqs.receive_message(
             QueueUrl=queue_url,
-            MaxNumberOfMessages=min(self.subscription.batch_size, 10),
+            MaxNumberOfMessages=min(at_most, 10),
             WaitTimeSeconds=0,
             MessageSystemAttributeNames=["All"],
             MessageAttributeNames=["All"],
         ).get("Messages", [])
+
+    def _batch(self, queue_url: str) -> list[dict]:
+        """Lambda's batching: once a message is in, gather up to BatchSize for at most the batching window."""
+        messages = self._receive(queue_url, self.subscription.batch_size)
+        deadline = time.monotonic() + self.subscription.batching_window_seconds
+        while messages and len(messages) < self.subscription.batch_size and time.monotonic() < deadline:
+            more = self._receive(queue_url, self.subscription.batch_size - len(messages))
+            if not more and self.stop_event.wait(min(_BATCHING_PAUSE_SECONDS, deadline - time.monotonic())):
+                break
+            messages += more
+        return messages
+
+    def run_once(self) -> None:
+        queue_url = self.emulation.queue_url(self.subscription.queue)
+        messages = self._batch(queue_url)
         if not messages:
             self.stop_event.wait(_EMPTY_QUEUE_PAUSE_SECONDS)
             return
@@ -219,16 +237,24 @@ class EventLogDrainer(_Loop):
         ).get("Messages", [])
         if not messages:
             self.stop_event.wait(_EMPTY_QUEUE_PAUSE_SECONDS)
+            return
         for message in messages:
             event = json.loads(message["Body"])
             self.printer(
                 f"event {event.get('detail-type')}: {json.dumps(event.get('detail'), sort_keys=True)}"
             )
-            self.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        self.sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[
+                {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+                for index, message in enumerate(messages)
+            ],
+        )
 
 
 class Housekeeping(_Loop):
-    """What AWS does in the background: expired items go (TTL); and the state is saved periodically."""
+    """What AWS does in the background: expired items go (TTL), idle sandboxes end; the state is saved
+    periodically."""
 
     def __init__(
         self,
@@ -236,20 +262,28 @@ class Housekeeping(_Loop):
         stop_event: threading.Event,
         save_interval_seconds: float,
         save: Callable[[], None] | None,
+        reap: Callable[[], list[str]] | None = None,
     ):
         super().__init__("housekeeping", stop_event)
         self.emulation = emulation
         self.save = save
+        self.reap = reap
         self.save_interval_seconds = save_interval_seconds
         now = time.monotonic()
         self.next_sweep = now
         self.next_save = now + save_interval_seconds
+        self.next_reap = now + _REAP_SECONDS
 
     def run_once(self) -> None:
-        due = min(self.next_sweep, self.next_save)
+        due = min(self.next_sweep, self.next_save, self.next_reap)
         if self.stop_event.wait(max(0.0, due - time.monotonic())):
             return
         now = time.monotonic()
+        if now >= self.next_reap:
+            self.next_reap = now + _REAP_SECONDS
+            reaped = self.reap() if self.reap else []
+            if reaped:
+                log.info("idle sandboxes ended: %s", ", ".join(reaped))
         if now >= self.next_sweep:
             self.next_sweep = now + _TTL_SWEEP_SECONDS
             deleted = self.emulation.sweep_expired_items()

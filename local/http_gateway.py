@@ -208,6 +208,9 @@ def _ms_since(started: float) -> float:
 class _GatewayRequestHandler(BaseHTTPRequestHandler):
     server: LocalHttpGateway
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle's algorithm the body waits for the
+    # client's delayed ACK of the headers (up to 40 ms on Linux loopback).
+    disable_nagle_algorithm = True
 
     def _handle(self) -> None:
         body = self._read_body()

@@ -1,8 +1,10 @@
 """`make invoke FUNCTION=… EVENT=…`: what `sam local invoke` does, without Docker.
 
 The function is found in template.yaml, gets its declared environment against a fresh embedded
-emulation seeded with events/seed/ (the system `checkout-web` and its check `checkout-web-tcp`, made
-through the API), and is invoked once; the result goes to stdout as JSON, logs go to stderr.
+emulation seeded with events/seed/ (the system `checkout-web`, its check `checkout-web-tcp` and the
+satellite `eu-west-probe` that also runs it, made through the API), and is invoked once; the result
+goes to stdout as JSON, logs go to stderr. A satellite's token is shown only when it is created, so
+an event's `Bearer hcs.eu-west-probe.…` is replaced by the token the seed got.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from local.settings import LocalRuntimeSettings
 from local.template import Template
 
 LOCAL_ADMIN_API_KEY = "local-admin-key"
+# Satellite tokens read `hcs.<satellite id>.<secret>` (docs/api.md).
+SATELLITE_TOKEN_PREFIX = "hcs."
 SEED_EVENTS = Path(__file__).resolve().parent.parent / "events" / "seed"
 
 
@@ -54,21 +58,41 @@ def invoke(function_name: str, event: dict, settings: LocalRuntimeSettings | Non
     template = Template.load()
     function = template.function(function_name)
     with invocation_session(settings) as invoke_in_session:
-        seed(template, invoke_in_session)
-        return invoke_in_session(function.logical_id, event)
+        tokens = seed(template, invoke_in_session)
+        return invoke_in_session(function.logical_id, with_seeded_tokens(event, tokens))
 
 
-def seed(template: Template, invoke_in_session: Callable[[str, dict], Any]) -> None:
-    """Send events/seed/ in name order to the functions the template routes them to; each must succeed."""
+def with_seeded_tokens(event: dict, tokens: dict[str, str]) -> dict:
+    """The event, its bearer token of a seeded satellite replaced by the one the seed got."""
+    headers = event.get("headers") or {}
+    for name, value in headers.items():
+        if name.lower() != "authorization" or not isinstance(value, str):
+            continue
+        for satellite_id, token in tokens.items():
+            if value.startswith(f"Bearer {SATELLITE_TOKEN_PREFIX}{satellite_id}."):
+                return event | {"headers": headers | {name: f"Bearer {token}"}}
+    return event
+
+
+def seed(template: Template, invoke_in_session: Callable[[str, dict], Any]) -> dict[str, str]:
+    """Send events/seed/ in name order to the functions the template routes them to; each must succeed.
+
+    Returns the tokens of the satellites it created, by satellite id.
+    """
     from local.http_gateway import RouteTable
 
     routes = RouteTable(template.http_routes)
+    tokens: dict[str, str] = {}
     for event_file in sorted(SEED_EVENTS.glob("*.json")):
         event = json.loads(event_file.read_text("utf-8"))
         route, _ = routes.match(event["requestContext"]["http"]["method"], event["rawPath"])
         answer = invoke_in_session(route.function, event)
         if answer.get("statusCode", 500) >= 300:
             raise RuntimeError(f"seed {event_file.name} failed: {answer}")
+        if route.route_key == "POST /satellites":
+            created = json.loads(answer["body"])
+            tokens[created["satellite"]["id"]] = created["token"]
+    return tokens
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,11 +24,20 @@ from local.template import LambdaFunction
 
 log = logging.getLogger("local.sandboxes")
 
-_PRELOADED_LIBRARIES = ["boto3", "botocore.session", "pydantic", "aws_lambda_powertools", "aiohttp"]
+_PRELOADED_MODULES = ["local.sandbox_preload"]
 # How long past the function's Timeout a silent process is given before it is killed.
 _TIMEOUT_GRACE_SECONDS = 2
 _context = multiprocessing.get_context("forkserver")
-_context.set_forkserver_preload(_PRELOADED_LIBRARIES)
+_context.set_forkserver_preload(_PRELOADED_MODULES)
+
+
+def name_process(name: str) -> None:
+    """Show `name` in ps/top (Linux keeps 15 characters); elsewhere nothing happens."""
+    try:
+        with open("/proc/self/comm", "w") as comm:
+            comm.write(name[:15])
+    except OSError:
+        pass
 
 
 class FunctionError(Exception):
@@ -48,6 +57,7 @@ def _serve(
 ) -> None:
     # Ctrl-C reaches the whole process group; the runtime decides when environments end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    name_process(f"fn-{function.logical_id.removesuffix('Function')}")
     if log_path:
         log_file = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.dup2(log_file, 1)
@@ -135,7 +145,9 @@ class Sandbox:
 class SandboxPool:
     """Warm sandboxes per function, up to `concurrency` at once; more invocations wait for one.
 
-    Their output goes where the runtime's goes, or to `log_path` when one is given.
+    Their output goes where the runtime's goes, or to `log_path` when one is given. As Lambda
+    reclaims an idle execution environment, `reap_idle` ends the sandboxes nobody has used for a
+    while; the next invocation of that function starts a new one (a cold start).
     """
 
     def __init__(
@@ -153,6 +165,7 @@ class SandboxPool:
         self._idle: dict[str, list[Sandbox]] = {}
         self._count: dict[str, int] = {}
         self._busy: set[Sandbox] = set()
+        self._idle_since: dict[Sandbox, float] = {}
         self._closed = False
 
     def warm(self, functions: list[LambdaFunction]) -> None:
@@ -176,6 +189,26 @@ class SandboxPool:
             raise
         self._release(sandbox)
         return result
+
+    def reap_idle(self, idle_seconds: float) -> list[str]:
+        """End every sandbox idle for `idle_seconds` or more; returns their functions' names."""
+        cutoff = time.monotonic() - idle_seconds
+        with self._condition:
+            reaped = [
+                sandbox
+                for idle in self._idle.values()
+                for sandbox in idle
+                if self._idle_since.get(sandbox, cutoff) <= cutoff
+            ]
+            for sandbox in reaped:
+                name = sandbox.function.logical_id
+                self._idle[name].remove(sandbox)
+                self._idle_since.pop(sandbox, None)
+                self._count[name] -= 1
+            self._condition.notify_all()
+        for sandbox in reaped:
+            sandbox.stop()
+        return [sandbox.function.logical_id for sandbox in reaped]
 
     def pids(self) -> list[int]:
         with self._condition:
@@ -203,6 +236,7 @@ class SandboxPool:
                     raise SandboxGone("the runtime is stopping")
                 if self._idle.get(name):
                     sandbox = self._idle[name].pop()
+                    self._idle_since.pop(sandbox, None)
                     break
                 if self._count.get(name, 0) < self._concurrency:
                     self._count[name] = self._count.get(name, 0) + 1
@@ -227,6 +261,7 @@ class SandboxPool:
         with self._condition:
             self._busy.discard(sandbox)
             self._idle.setdefault(sandbox.function.logical_id, []).append(sandbox)
+            self._idle_since[sandbox] = time.monotonic()
             self._condition.notify_all()
 
     def _discard(self, sandbox: Sandbox) -> None:

@@ -4,6 +4,15 @@ moto asks "is this message visible? delayed?" by building two datetimes per mess
 for every message of the queue on each send (to fill the queue's attributes) and each receive, so
 a queue holding a few hundred delayed checks made a SendMessageBatch take half a second. The clock
 moto reads in its SQS models is replaced by the same instant from `time.time()`.
+
+moto also reads the queue's whole attribute dict (three counts over every message) for each message
+it sends, only to ask whether content-based deduplication is on: with a thousand delayed checks in
+the queue, a batch of ten cost 30,000 message visits. The queue's attributes are computed when a
+caller reads one other than that flag.
+
+moto remembers the receipt handle of every message ever deleted (so deleting twice succeeds, as in
+SQS) in a set that only grows: a few hundred bytes per message, for ever. The local queues remember
+the last `_DELETED_REMEMBERED` only; a second delete comes within seconds of the first.
 """
 
 from __future__ import annotations
@@ -11,11 +20,43 @@ from __future__ import annotations
 import datetime
 import threading
 import time
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 import moto.sqs.models as sqs_models
 from moto.core.utils import unix_time as _moto_unix_time
 
 _installed = threading.Lock()
+_DEDUPLICATION = "ContentBasedDeduplication"
+_DELETED_REMEMBERED = 20_000
+_moto_queue_init = sqs_models.Queue.__init__
+_all_attributes = sqs_models.Queue.attributes
+
+
+class _QueueAttributes(Mapping):
+    """A queue's attributes, each computed on first read; the deduplication flag costs nothing."""
+
+    def __init__(self, queue: sqs_models.Queue):
+        self._queue = queue
+        self._computed: dict[str, Any] | None = None
+
+    def _all(self) -> dict[str, Any]:
+        if self._computed is None:
+            self._computed = _all_attributes.fget(self._queue)
+        return self._computed
+
+    def __getitem__(self, name: str) -> Any:
+        if name == _DEDUPLICATION and self._computed is None:
+            if not self._queue.fifo_queue:
+                raise KeyError(name)
+            return str(bool(self._queue.content_based_deduplication)).lower()
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 def _unix_time(dt: datetime.datetime | None = None) -> float:
@@ -26,8 +67,32 @@ def _unix_time_millis(dt: datetime.datetime | None = None) -> float:
     return _unix_time(dt) * 1000.0
 
 
-def install_fast_sqs_clock() -> None:
-    """Point moto's SQS models at a clock that costs one system call (idempotent)."""
+class _RecentlyDeleted:
+    """The receipt handles of the last messages deleted, oldest forgotten first."""
+
+    def __init__(self, capacity: int = _DELETED_REMEMBERED):
+        self._capacity = capacity
+        self._handles: dict[str, None] = {}
+
+    def __contains__(self, handle: object) -> bool:
+        return handle in self._handles
+
+    def update(self, handles: Iterable[str]) -> None:
+        for handle in handles:
+            self._handles[handle] = None
+        while len(self._handles) > self._capacity:
+            del self._handles[next(iter(self._handles))]
+
+
+def _queue_init(self: sqs_models.Queue, *args: Any, **kwargs: Any) -> None:
+    _moto_queue_init(self, *args, **kwargs)
+    self.deleted_messages = _RecentlyDeleted()
+
+
+def install_flat_sqs_costs() -> None:
+    """The clock, the lazy attributes and the bounded memory of deletes above (idempotent)."""
     with _installed:
         sqs_models.unix_time = _unix_time
         sqs_models.unix_time_millis = _unix_time_millis
+        sqs_models.Queue.attributes = property(_QueueAttributes)
+        sqs_models.Queue.__init__ = _queue_init

@@ -16,6 +16,7 @@ from shared.domain.errors import ConflictError, NotFoundError, VersionMismatchEr
 from shared.domain.records import (
     DuplicateRunError,
     OutboxEntry,
+    Page,
     RunCommit,
     StateVersionConflict,
     assignment_record,
@@ -83,6 +84,11 @@ class MemoryStore:
         assignment = assignment_record(system_id, configuration, _copy(settings), existing, now)
         self.assignments[(system_id, configuration_id)] = assignment
         return _copy(assignment), existing is None
+
+    def get_assignment(self, system_id: str, configuration_id: str) -> dict:
+        if (system_id, configuration_id) not in self.assignments:
+            raise NotFoundError(f"check {configuration_id} is not assigned to system {system_id}")
+        return _copy(self.assignments[(system_id, configuration_id)])
 
     def system_snapshot(self, system_id: str) -> dict[str, Any]:
         return _copy(
@@ -268,6 +274,31 @@ class MemoryStore:
 
     def get_state(self, system_id: str) -> dict | None:
         return _copy(self.states.get(system_id))
+
+    def list_runs(self, system_id, configuration_id, *, start, end, source, status, limit, cursor) -> Page:
+        """Newest first, `end` inclusive as the repository's key condition; the cursor is an offset."""
+        found = sorted(
+            (
+                r
+                for r in self.runs.values()
+                if (r["systemId"], r["configurationId"]) == (system_id, configuration_id)
+                and start <= r["timestamp"] <= end + "~"
+                and source in (None, r["sourceId"])
+                and status in (None, r["status"])
+            ),
+            key=lambda r: (r["timestamp"], r["runId"]),
+            reverse=True,
+        )
+        offset = int(cursor or 0)
+        more = offset + limit < len(found)
+        return Page(_copy(found[offset : offset + limit]), str(offset + limit) if more else None)
+
+    def expire(self, now_epoch: int) -> None:
+        """Tests: what DynamoDB TTL eventually does to items whose expiresAt passed."""
+        self.runs = {k: r for k, r in self.runs.items() if r.get("expiresAt", now_epoch) >= now_epoch}
+        self.aggregates = {
+            k: i for k, i in self.aggregates.items() if i.get("expiresAt", now_epoch) >= now_epoch
+        }
 
     # --- outbox ------------------------------------------------------------------------------
 

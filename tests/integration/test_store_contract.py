@@ -233,3 +233,27 @@ def test_a_day_summary_is_stored_only_on_the_version_it_was_computed_from(shop):
     assert shop.put_availability_day("shop", "2030-01-01", summary, expected_version=0) is False
     assert shop.put_availability_day("shop", "2030-01-01", summary, expected_version=1) is True
     assert shop.get_availability_days("shop", ["2030-01-01"])["2030-01-01"]["dirty"] is False
+
+
+def test_a_committed_run_is_listed_with_its_aggregates(shop):
+    # given
+    from datetime import datetime
+
+    from shared.domain.records import run_aggregates
+
+    shop.put_assignment("shop", "web", SETTINGS, expected_version=None, now=NOW, now_epoch=0)
+    commit = run_commit("run-1", None)
+    commit.run |= {"sourceId": "local", "latencyMs": 12}
+    commit.aggregates = run_aggregates(
+        datetime.fromisoformat("2030-01-01T00:00:00+00:00"), "local", "healthy", 12, SETTINGS["retention"]
+    )
+    # when
+    shop.commit_run(commit)
+    # then
+    runs = shop.list_runs(
+        "shop", "web", start="2029", end=NOW, source="local", status=None, limit=10, cursor=None
+    )
+    assert [r["runId"] for r in runs.items] == ["run-1"]
+    (hourly,) = shop.list_aggregates("hourly", "shop", "web", start="2029", end="2031", source=None)
+    assert (hourly["start"], hourly["runCount"], hourly["healthyCount"]) == ("2030-01-01T00:00:00Z", 1, 1)
+    assert shop.get_assignment("shop", "web")["storedRetention"] == SETTINGS["retention"]

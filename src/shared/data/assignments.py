@@ -59,6 +59,8 @@ class AssignmentStore(TableBase):
                 | keys.type_index("ASSIGNMENT", f"{system_id}#{configuration_id}")
             )
             item = key_attrs | assignment | schedule_attributes(assignment, now_epoch)
+            if existing is None:
+                item |= self._history_since(system_id, configuration_id)
             operations = [
                 self.put_op(item, "version = :v", {":v": existing["version"]})
                 if existing
@@ -96,7 +98,9 @@ class AssignmentStore(TableBase):
         page = self._list_type("ASSIGNMENT", limit=limit, cursor=cursor)
         return Page([strip_keys(i) for i in page.items], page.next_cursor)
 
-    def delete_assignment(self, system_id: str, configuration_id: str) -> dict:
+    def delete_assignment(self, system_id: str, configuration_id: str, *, deleted_at: str) -> dict:
+        """Delete an assignment and its links, leaving a tombstone for the retention pass."""
+
         def attempt() -> dict:
             existing = self.get_assignment(system_id, configuration_id)
             operations = [
@@ -104,6 +108,15 @@ class AssignmentStore(TableBase):
                 self.delete_op(keys.configuration_link_key(configuration_id, system_id)),
                 # its slices go with it: a later assignment of the same check starts unknown
                 self.delete_op(keys.check_state_key(system_id, configuration_id)),
+                self.put_op(
+                    plain_key(keys.check_tombstone_key(system_id, configuration_id, deleted_at))
+                    | {
+                        "kind": "check",
+                        "systemId": system_id,
+                        "configurationIds": [configuration_id],
+                        "deletedAt": deleted_at,
+                    }
+                ),
             ]
             operations[0]["Delete"]["ExpressionAttributeValues"] = {":v": {"N": str(existing["version"])}}
             operations += [
@@ -133,6 +146,17 @@ class AssignmentStore(TableBase):
         guarded = self.delete_op(keys.heartbeat_key(system_id, configuration_id), "tokenHash = :hash")
         guarded["Delete"]["ExpressionAttributeValues"] = {":hash": {"S": token_hash}}
         return [guarded, self.delete_op(keys.ping_token_key(token_hash))]
+
+    def _history_since(self, system_id: str, configuration_id: str) -> dict:
+        """A re-created assignment shows no history of its deleted predecessor, even before the
+        retention pass purged it: its history starts at the latest deletion left as a tombstone."""
+        deletions = [
+            t["deletedAt"]
+            for prefix in (f"CHECK#{system_id}#{configuration_id}#", f"SYSTEM#{system_id}#")
+            for t in self._query_all(keys.TOMBSTONES, sk_prefix=prefix)
+            if "deletedAt" in t
+        ]
+        return {"historySince": max(deletions)} if deletions else {}
 
     def _require_satellites(self, satellite_ids: list[str]) -> None:
         if not satellite_ids:

@@ -48,8 +48,9 @@ class CatalogStore(AssignmentStore):
             keys.system_key(system_id), f"system {system_id}", changes, expected_version, now
         )
 
-    def delete_system(self, system_id: str) -> list[dict]:
-        """Delete a system with its assignments, maintenance and links; returns the assignments it had."""
+    def delete_system(self, system_id: str, *, deleted_at: str) -> list[dict]:
+        """Delete a system with its assignments, maintenance and links, leaving a tombstone for the
+        retention pass; returns the assignments it had."""
         items = self._query_all(keys.system_partition(system_id))
         if not any(i["sk"] == keys.META for i in items):
             raise NotFoundError(f"system {system_id} not found")
@@ -64,9 +65,11 @@ class CatalogStore(AssignmentStore):
                 keys.satellite_link_key(sat, system_id, assignment["configurationId"])
                 for sat in assignment["satelliteIds"]
             )
-        tombstone = plain_key(keys.tombstone_key(system_id)) | {
+        tombstone = plain_key(keys.system_tombstone_key(system_id, deleted_at)) | {
+            "kind": "system",
             "systemId": system_id,
             "configurationIds": [a["configurationId"] for a in assignments],
+            "deletedAt": deleted_at,
         }
         self._batch_write(puts=[tombstone], deletes=doomed)
         return assignments
@@ -149,14 +152,14 @@ class CatalogStore(AssignmentStore):
             self._retry_conflicts(attempt)
         return system_ids
 
-    def delete_configuration(self, configuration_id: str) -> list[dict]:
+    def delete_configuration(self, configuration_id: str, *, deleted_at: str) -> list[dict]:
         """Delete a configuration and every assignment of it; returns those assignments."""
         if self._delete(keys.configuration_key(configuration_id), condition="attribute_exists(pk)") is None:
             raise NotFoundError(f"configuration {configuration_id} not found")
         removed = []
         for system_id in self.configuration_system_ids(configuration_id):
             try:
-                removed.append(self.delete_assignment(system_id, configuration_id))
+                removed.append(self.delete_assignment(system_id, configuration_id, deleted_at=deleted_at))
             except NotFoundError:
                 self._delete(keys.configuration_link_key(configuration_id, system_id))
         return removed

@@ -18,7 +18,8 @@ Partitions:
   TRANS#<sys>           <at>#<stateVersion>
   CTRANS#<sys>#<cfg>    <at>#<checkVersion> (a check's evaluated-status changes, at run time)
   AVAILDAY#<sys>        <YYYY-MM-DD> (seconds per status of the system and its checks on a UTC day)
-  TOMBSTONES            SYSTEM#<id> (deleted systems whose history retention still has to purge)
+  TOMBSTONES            SYSTEM#<id>#<deletedAt>, CHECK#<sys>#<cfg>#<deletedAt> (one per deletion of a
+                        system or assignment: retention purges the history older than deletedAt)
   RATE#<owner>          <window> (request counter of a satellite, expires)
   SWEEP#<name>          META (checkpoint of a paginated background sweep)
   CHANNEL#<id>          META (an alert channel; its secrets sealed)
@@ -160,6 +161,15 @@ def tombstone_key(system_id: str) -> dict:
 
 
 TOMBSTONES = "TOMBSTONES"
+
+
+def system_tombstone_key(system_id: str, deleted_at: str) -> dict:
+    """One per deletion, so deleting, re-creating and deleting again keeps both records."""
+    return _key(TOMBSTONES, f"SYSTEM#{system_id}#{deleted_at}")
+
+
+def check_tombstone_key(system_id: str, configuration_id: str, deleted_at: str) -> dict:
+    return _key(TOMBSTONES, f"CHECK#{system_id}#{configuration_id}#{deleted_at}")
 
 
 def heartbeat_key(system_id: str, configuration_id: str) -> dict:

@@ -16,11 +16,9 @@ statistic `sorted(values)[floor(q * (n - 1))]`; avg is exact (sum / count).
 
 from __future__ import annotations
 
-import itertools
-import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -47,10 +45,6 @@ SUMS = ("latencySumMs",)
 
 _MAPPING = LogarithmicMapping(RELATIVE_ACCURACY)
 _BIN_NAME = re.compile(r"^b(n?)(\d+)$")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Output bucket widths for charts drawn from hourly data: each divides a day, so buckets align
-# to UTC midnight; past a day, whole days.
-_HOURLY_WIDTHS = tuple(hours * HOUR_SECONDS for hours in (1, 2, 3, 4, 6, 8, 12, 24))
 
 
 # --- UTC buckets -----------------------------------------------------------------------------
@@ -210,80 +204,3 @@ def summarize(item: Mapping[str, Any], start: datetime, end: datetime) -> dict[s
         "successRate": healthy_count / run_count if run_count else None,
         "latencyMs": latency_summary(item),
     }
-
-
-def _seconds_since_epoch(moment: datetime) -> int:
-    return math.floor((_utc(moment) - _EPOCH).total_seconds())
-
-
-def _aligned_floor(moment: datetime, width_seconds: int) -> datetime:
-    seconds = _seconds_since_epoch(moment)
-    return _EPOCH + timedelta(seconds=seconds - seconds % width_seconds)
-
-
-def _bucket_count(start: datetime, end: datetime, width_seconds: int) -> int:
-    first = _aligned_floor(start, width_seconds)
-    return math.ceil((_utc(end) - first).total_seconds() / width_seconds)
-
-
-def _candidate_widths(tier_seconds: int) -> Iterator[int]:
-    if tier_seconds == HOUR_SECONDS:
-        yield from _HOURLY_WIDTHS
-        first_day = 2
-    elif tier_seconds == DAY_SECONDS:
-        first_day = 1
-    else:
-        raise ValueError(f"tier_seconds must be {HOUR_SECONDS} or {DAY_SECONDS}")
-    yield from (days * DAY_SECONDS for days in itertools.count(first_day))
-
-
-def bucket_width(start: datetime, end: datetime, points: int, tier_seconds: int) -> int:
-    """The narrowest UTC-aligned width (a multiple of the tier) covering [start, end) in <= points."""
-    if points < 1:
-        raise ValueError("points must be at least 1")
-    return next(
-        width for width in _candidate_widths(tier_seconds) if _bucket_count(start, end, width) <= points
-    )
-
-
-def downsample(
-    items_with_starts: Iterable[tuple[datetime, Mapping[str, Any]]],
-    start: datetime,
-    end: datetime,
-    points: int,
-    tier_seconds: int,
-) -> tuple[int, list[dict[str, Any]]]:
-    """Stored buckets of one tier (hourly or daily) merged into at most `points` chart buckets.
-
-    Output buckets are aligned to UTC multiples of `bucket_seconds` since the epoch (whole hours
-    dividing a day, or whole days), so a daily bucket is a UTC day. Stored buckets count when their
-    start lies in [start floored to the tier, end); the first and last output buckets report the
-    part of their range that was considered, so their width may be shorter than `bucket_seconds`.
-    Output buckets without any run are omitted: a chart shows a gap, not a zero.
-    """
-    if _utc(end) <= _utc(start):
-        return tier_seconds, []
-    width = bucket_width(start, end, points, tier_seconds)
-    lower = _aligned_floor(start, tier_seconds)
-    upper = _utc(end)
-
-    grouped: dict[datetime, list[Mapping[str, Any]]] = {}
-    for item_start, item in items_with_starts:
-        moment = _utc(item_start)
-        if lower <= moment < upper:
-            grouped.setdefault(_aligned_floor(moment, width), []).append(item)
-
-    buckets = []
-    for bucket_start in sorted(grouped):
-        merged = merge_items(grouped[bucket_start])
-        if not merged.get("runCount"):
-            continue
-        shown_start = max(bucket_start, lower)
-        shown_end = min(bucket_start + timedelta(seconds=width), _ceil_to(upper, tier_seconds))
-        buckets.append(summarize(merged, shown_start, shown_end))
-    return width, buckets
-
-
-def _ceil_to(moment: datetime, width_seconds: int) -> datetime:
-    floor = _aligned_floor(moment, width_seconds)
-    return floor if floor == moment else floor + timedelta(seconds=width_seconds)

@@ -10,6 +10,14 @@ from typing import Literal
 from shared.domain import aggregates
 
 Tier = Literal["hourly", "daily"]
+# Items expire by TTL this long after their retention: the daily retention pass moves the expiry of a
+# lengthened retention before TTL can take anything, and reads ignore what lies past the retention.
+TTL_SLACK_DAYS = 2
+
+
+def expiry_epoch(moment: datetime, retention_days: int) -> int:
+    """The TTL attribute of an item of `moment` kept `retention_days` (plus the slack)."""
+    return int((moment + timedelta(days=retention_days + TTL_SLACK_DAYS)).timestamp())
 
 
 class DuplicateRunError(Exception):
@@ -75,9 +83,8 @@ def run_aggregates(
 ) -> list[AggregateIncrement]:
     """The hourly and daily counters one run adds, each expiring with its tier's retention."""
     increments = aggregates.run_increments(status, latency_ms)
-    expires = lambda days: int((moment + timedelta(days=days)).timestamp())  # noqa: E731
     return [
-        AggregateIncrement(tier, start, source_id, dict(increments), expires(retention[days]))
+        AggregateIncrement(tier, start, source_id, dict(increments), expiry_epoch(moment, retention[days]))
         for tier, start, days in (
             ("hourly", aggregates.hour_key(moment), "hourlyDays"),
             ("daily", aggregates.day_key(moment), "dailyDays"),
@@ -98,6 +105,11 @@ def assignment_record(
         "intervalSeconds": configuration["intervalSeconds"],
         **settings,
         "createdAt": existing["createdAt"] if existing else now,
+        # what the stored items' TTLs follow until the retention pass moves them (services/retention.py)
+        "storedRetention": (existing.get("storedRetention") or existing["retention"])
+        if existing
+        else settings["retention"],
+        **{k: existing[k] for k in ("historyFloors", "historySince") if existing and k in existing},
         "updatedAt": now,
         "version": existing["version"] + 1 if existing else 1,
     }

@@ -117,7 +117,7 @@ def update_system(
 
 def delete_system(c: Collaborators, system_id: str) -> None:
     """Delete a system with its assignments; one `unassigned` event per assignment it had."""
-    assignments = c.repository.delete_system(system_id)
+    assignments = c.repository.delete_system(system_id, deleted_at=format_timestamp(c.clock()))
     events = [
         Event(
             ASSIGNMENT_CHANGED,
@@ -216,7 +216,7 @@ def _change_configuration(
 
 def delete_configuration(c: Collaborators, configuration_id: str) -> None:
     """Delete a configuration and every assignment of it, re-evaluating the systems affected."""
-    removed = c.repository.delete_configuration(configuration_id)
+    removed = c.repository.delete_configuration(configuration_id, deleted_at=format_timestamp(c.clock()))
     events = reevaluate_systems(c, [a["systemId"] for a in removed])
     events += [
         Event(
@@ -303,7 +303,7 @@ def put_assignment(
 
 def delete_assignment(c: Collaborators, system_id: str, configuration_id: str) -> None:
     """Remove an assignment, re-evaluate the system, then publish the change."""
-    c.repository.delete_assignment(system_id, configuration_id)
+    c.repository.delete_assignment(system_id, configuration_id, deleted_at=format_timestamp(c.clock()))
     events = reevaluate_systems(c, [system_id])
     events.append(
         Event(

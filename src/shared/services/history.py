@@ -3,16 +3,16 @@ services/availability.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 
-from shared.domain import aggregates
-from shared.domain.errors import ValidationFailedError
+from shared.domain import aggregates, history_plan
+from shared.domain.errors import NotFoundError, ValidationFailedError
 from shared.domain.health_views import HistoryView, TransitionView
 from shared.domain.models import RunView
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.services.context import Collaborators
 
-HOURLY_TIER_LIMIT = timedelta(days=30)
 MAX_RANGE = timedelta(days=1095)
 
 
@@ -66,6 +66,7 @@ def list_runs(
     """A page of a check's runs, newest first, filtered by source and status."""
     _require_system(c, system_id)
     since, until = time_range(c, start, end, default=timedelta(days=30))
+    since = max(since, _history_since(c, system_id, configuration_id) or since)
     page = c.repository.list_runs(
         system_id,
         configuration_id,
@@ -79,6 +80,15 @@ def list_runs(
     return {"items": [RunView.model_validate(i) for i in page.items], "next_cursor": page.next_cursor}
 
 
+def _history_since(c: Collaborators, system_id: str, configuration_id: str) -> datetime | None:
+    """Where a re-created check's own history starts (what is older is its predecessor's)."""
+    try:
+        since = c.repository.get_assignment(system_id, configuration_id).get("historySince")
+    except NotFoundError:
+        return None
+    return parse_timestamp(since) if since else None
+
+
 def history(
     c: Collaborators,
     system_id: str,
@@ -89,26 +99,75 @@ def history(
     points: int,
     source: str | None,
 ) -> HistoryView:
-    """Chart buckets merged from hourly aggregates (ranges up to 30 days) or daily ones, in UTC."""
+    """Chart buckets over exactly [from, to), each part read from the tier retention kept (UTC)."""
     _require_system(c, system_id)
     since, until = time_range(c, start, end, default=timedelta(days=1))
-    tier, tier_seconds = (
-        ("hourly", aggregates.HOUR_SECONDS)
-        if until - since <= HOURLY_TIER_LIMIT
-        else ("daily", aggregates.DAY_SECONDS)
+    now = c.clock()
+    try:
+        assignment = c.repository.get_assignment(system_id, configuration_id)
+    except NotFoundError:
+        assignment = None
+    width = history_plan.bucket_width(since, until, points)
+    edges = history_plan.bucket_edges(since, until, width)
+    spans = history_plan.plan_spans(
+        since, until, width, history_plan.coverage_of(assignment, now), open_ended=until >= now
     )
-    floor = aggregates.hour_start(since) if tier == "hourly" else aggregates.day_start(since)
-    items = c.repository.list_aggregates(
-        tier,
-        system_id,
-        configuration_id,
-        start=aggregates.bucket_key(floor),
-        end=format_timestamp(until),
-        source=source,
-    )
-    stored = [(aggregates.parse_bucket_key(item["start"]), item) for item in items]
-    bucket_seconds, buckets = aggregates.downsample(stored, since, until, points, tier_seconds)
-    return HistoryView.model_validate({"bucketSeconds": bucket_seconds, "buckets": buckets})
+    starts = [bucket_start for bucket_start, _ in edges]
+    totals: list[dict] = [{} for _ in edges]
+    for moment, counters in _stored_units(c, system_id, configuration_id, spans, source):
+        index = history_plan.bucket_index(starts, moment)
+        totals[index] = aggregates.merge_items((totals[index], counters))
+    buckets = [aggregates.summarize(t, s, e) for t, (s, e) in zip(totals, edges, strict=True)]
+    return HistoryView.model_validate({"bucketSeconds": width, "buckets": buckets})
+
+
+def _stored_units(
+    c: Collaborators,
+    system_id: str,
+    configuration_id: str,
+    spans: list[history_plan.Span],
+    source: str | None,
+) -> Iterator[tuple[datetime, Mapping]]:
+    """(start, counters) of every aggregate item and raw run the plan reads, each exactly once."""
+    for tier in ("hourly", "daily"):
+        wanted = {aggregates.bucket_key(s.start) for s in spans if s.tier == tier}
+        if not wanted:
+            continue
+        items = c.repository.list_aggregates(
+            tier, system_id, configuration_id, start=min(wanted), end=max(wanted), source=source
+        )
+        yield from ((aggregates.parse_bucket_key(i["start"]), i) for i in items if i["start"] in wanted)
+    for span in (s for s in spans if s.tier == "raw"):
+        for run in _runs_between(c, system_id, configuration_id, span.start, span.end, source):
+            moment = parse_timestamp(run["timestamp"])
+            if span.start <= moment < span.end:
+                yield moment, aggregates.run_increments(run["status"], run.get("latencyMs"))
+
+
+def _runs_between(
+    c: Collaborators,
+    system_id: str,
+    configuration_id: str,
+    since: datetime,
+    until: datetime,
+    source: str | None,
+) -> Iterator[dict]:
+    cursor = None
+    while True:
+        page = c.repository.list_runs(
+            system_id,
+            configuration_id,
+            start=format_timestamp(since),
+            end=format_timestamp(until),
+            source=source,
+            status=None,
+            limit=1000,
+            cursor=cursor,
+        )
+        yield from page.items
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor
 
 
 def list_transitions(
@@ -121,39 +180,3 @@ def list_transitions(
         system_id, start=format_timestamp(since), end=format_timestamp(until), limit=limit, cursor=cursor
     )
     return {"items": [TransitionView.model_validate(i) for i in page.items], "next_cursor": page.next_cursor}
-
-
-def analysis_runs(
-    c: Collaborators, *, since: str | None, limit_per_assignment: int, cursor: str | None
-) -> dict:
-    """Recent runs per assignment for anomaly detection, paged over assignments."""
-    start = parse_moment(since, "since") or c.clock() - timedelta(days=1)
-    page = c.repository.list_assignments_page(limit=25, cursor=cursor)
-    items = []
-    for assignment in page.items:
-        runs = c.repository.list_runs(
-            assignment["systemId"],
-            assignment["configurationId"],
-            start=format_timestamp(start),
-            end=format_timestamp(c.clock()),
-            source=None,
-            status=None,
-            limit=limit_per_assignment,
-            cursor=None,
-        )
-        items.append(
-            {
-                "systemId": assignment["systemId"],
-                "configurationId": assignment["configurationId"],
-                "runs": [
-                    {
-                        "status": r["status"],
-                        "latencyMs": r.get("latencyMs"),
-                        "result": r.get("result", {}),
-                        "timestamp": r["timestamp"],
-                    }
-                    for r in runs.items
-                ],
-            }
-        )
-    return {"items": items, "nextCursor": page.next_cursor}

@@ -14,7 +14,6 @@ commit and publish publishes them instead of losing them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from shared.domain.health import is_failing
@@ -23,6 +22,7 @@ from shared.domain.records import (
     OutboxEntry,
     RunCommit,
     StateVersionConflict,
+    expiry_epoch,
     run_aggregates,
 )
 from shared.domain.wire import parse_timestamp
@@ -132,14 +132,14 @@ def _commit(
 ) -> RunCommit:
     moment = parse_timestamp(run.timestamp)
     retention = assignment["retention"]
-    expires = lambda days: int((moment + timedelta(days=days)).timestamp())  # noqa: E731
+    expires = expiry_epoch(moment, retention["rawDays"])
     return RunCommit(
-        run=run.item() | {"expiresAt": expires(retention["rawDays"])},
+        run=run.item() | {"expiresAt": expires},
         marker={
             "runId": run.run_id,
             "systemId": run.system_id,
             "configurationId": run.configuration_id,
-            "expiresAt": expires(retention["rawDays"]),
+            "expiresAt": expires,
         },
         check_state=step.item,
         expected_check_version=check_state["version"] if check_state else None,

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from shared.domain.records import expiry_epoch
 from shared.domain.satellite_results import SatelliteResult
 from shared.domain.wire import format_timestamp
 from shared.services.context import Collaborators
@@ -123,7 +124,7 @@ def authorised_runs(
                 result=result.result or {},
                 assertions=assertions,
                 error=error,
-                expires_at=int((result.executed_at + raw_days).timestamp()),
+                expires_at=expiry_epoch(result.executed_at, assignment["retention"]["rawDays"]),
             )
         )
     return runs

@@ -219,3 +219,48 @@ def test_a_saved_state_is_restored_into_a_new_emulation(emulation, dynamodb, tmp
         assert [message["Body"] for message in messages] == ['{"check": 1}']
     finally:
         fresh.stop()
+
+
+def test_items_of_every_attribute_type_come_back_as_written(dynamodb):
+    # given an item with binary, set, map, list, boolean and null attributes (answers skip moto's serializer)
+    item = {
+        "pk": {"S": "types"},
+        "sk": {"S": "1"},
+        "blob": {"B": b"\x00\xffbytes"},
+        "tags": {"SS": ["a", "b"]},
+        "numbers": {"NS": ["1", "2.5"]},
+        "nested": {"M": {"list": {"L": [{"S": "x"}, {"BOOL": True}, {"NULL": True}, {"N": "3"}]}}},
+    }
+    dynamodb.put_item(TableName=TABLE, Item=item)
+    # when it is read by key and by query
+    got = dynamodb.get_item(TableName=TABLE, Key={"pk": item["pk"], "sk": item["sk"]})["Item"]
+    queried = dynamodb.query(
+        TableName=TABLE,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "types"}},
+    )["Items"]
+    # then both answers are the item, sets compared as sets
+    for answer in (got, queried[0]):
+        assert answer["blob"] == item["blob"]
+        assert set(answer["tags"]["SS"]) == {"a", "b"}
+        assert set(answer["numbers"]["NS"]) == {"1", "2.5"}
+        assert answer["nested"] == item["nested"]
+
+
+def test_a_message_deleted_twice_is_fine_and_content_deduplication_still_holds(emulation):
+    sqs = _client(emulation, "sqs")
+    # given a standard queue with a received and deleted message
+    queue_url = sqs.create_queue(QueueName="fidelity-twice")["QueueUrl"]
+    sqs.send_message(QueueUrl=queue_url, MessageBody="once")
+    handle = sqs.receive_message(QueueUrl=queue_url)["Messages"][0]["ReceiptHandle"]
+    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=handle)
+    # when it is deleted again, and a FIFO queue with content-based deduplication gets one body twice
+    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=handle)
+    fifo_url = sqs.create_queue(
+        QueueName="fidelity-dedup.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    )["QueueUrl"]
+    for _ in range(2):
+        sqs.send_message(QueueUrl=fifo_url, MessageBody="same", MessageGroupId="g")
+    # then the second delete succeeds as in SQS, and the FIFO queue holds one message
+    attributes = sqs.get_queue_attributes(QueueUrl=fifo_url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "1"

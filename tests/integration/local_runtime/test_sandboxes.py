@@ -75,3 +75,29 @@ def test_a_raising_handler_fails_its_invocation_and_the_sandbox_serves_the_next(
     # then the error is the handler's, and the same warm process answers the next invocation
     assert answer["functionName"] == "FirstFunction"
     assert len(pool.pids()) == 1
+
+
+def test_an_idle_sandbox_is_reaped_and_the_next_invocation_starts_a_new_one(pool):
+    # given a function whose sandbox served one invocation
+    function = _function("FirstFunction")
+    pool.invoke(function, {"invocation": "x", "lines": 0, "pause_seconds": 0})
+    first_pid = pool.pids()
+    # when sandboxes idle for no time at all are reaped
+    reaped = pool.reap_idle(idle_seconds=0)
+    # then its process is gone, and the next invocation is answered by a new one
+    assert reaped == ["FirstFunction"]
+    assert pool.pids() == []
+    answer = pool.invoke(function, {"invocation": "y", "lines": 0, "pause_seconds": 0})
+    assert answer["functionName"] == "FirstFunction"
+    assert pool.pids() not in ([], first_pid)
+
+
+def test_a_recently_used_sandbox_is_kept(pool):
+    # given a function invoked just now
+    function = _function("FirstFunction")
+    pool.invoke(function, {"invocation": "x", "lines": 0, "pause_seconds": 0})
+    # when sandboxes idle for a minute are reaped
+    reaped = pool.reap_idle(idle_seconds=60)
+    # then this one stays warm
+    assert reaped == []
+    assert len(pool.pids()) == 1

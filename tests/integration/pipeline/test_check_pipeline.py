@@ -141,7 +141,9 @@ def test_store_throttling_fails_the_item_and_writes_nothing(stack, target, monke
     assert len(answers[0]["batchItemFailures"]) == 1
     monkeypatch.setattr(client, "transact_write_items", real)
     assert stack.call("GET", "/systems/shop/checks/web/runs").body["items"] == []
-    assert stack.call("GET", "/systems/shop/checks/web/history").body["buckets"] == []
+    assert all(
+        b["runCount"] == 0 for b in stack.call("GET", "/systems/shop/checks/web/history").body["buckets"]
+    )
     assert health(stack)["status"] == "unknown"
 
 
@@ -197,9 +199,16 @@ def test_a_transition_inside_a_maintenance_window_is_recorded_and_marked_suppres
     http_check(stack, target)
     run_once(stack)
     now = datetime.now(UTC)
-    window = stack.call("POST", "/systems/shop/maintenances", {
-        "title": "Upgrade", "startsAt": (now - timedelta(minutes=5)).isoformat(),
-        "endsAt": (now + timedelta(hours=1)).isoformat(), "suppressNotifications": True})
+    window = stack.call(
+        "POST",
+        "/systems/shop/maintenances",
+        {
+            "title": "Upgrade",
+            "startsAt": (now - timedelta(minutes=5)).isoformat(),
+            "endsAt": (now + timedelta(hours=1)).isoformat(),
+            "suppressNotifications": True,
+        },
+    )
     assert window.status == 201, window.body
     # when
     target.healthy = False

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from shared import aws
+from shared.data.retention import RetentionStore
+from shared.data.sweeps import SweepCheckpoints
 from shared.services.context import default_collaborators
 from shared.services.retention import apply_retention
 from tests.integration.pipeline.conftest import drain_queue, http_check
@@ -90,10 +93,13 @@ def test_retention_purging_a_deleted_system_invalidates_it(stack, target, invali
     stack.call("DELETE", "/systems/shop")
     invalidations.clear()
     # when
-    report = apply_retention(default_collaborators())
+    c = default_collaborators()
+    table = c.settings.table_name
+    store, checkpoints = RetentionStore(aws.dynamodb(), table), SweepCheckpoints(aws.dynamodb(), table)
+    report = apply_retention(c, store, checkpoints)
     # then
-    assert report.purged_systems == ["shop"]
+    assert [p.split("#")[1] for p in report.purged] == ["shop"]
     assert invalidations == ["shop"]
-    assert report.runs == 0
+    assert report.deleted > 0
     repository = default_collaborators().repository
     assert repository.list_aggregates("hourly", "shop", "web", start="", end="9", source=None) == []

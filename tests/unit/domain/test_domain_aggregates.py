@@ -7,13 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.domain.aggregates import (
-    DAY_SECONDS,
-    HOUR_SECONDS,
     ZERO_BIN,
     bucket_key,
     day_key,
     day_start,
-    downsample,
     hour_key,
     hour_start,
     latency_bin,
@@ -78,7 +75,8 @@ def test_a_naive_datetime_is_refused():
 
 @given(
     moment=st.datetimes(
-        min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1),
+        min_value=datetime(1971, 1, 1),
+        max_value=datetime(2200, 1, 1),
         timezones=st.just(timezone(timedelta(hours=-7))),
     )
 )
@@ -156,8 +154,14 @@ def test_merged_counters_equal_the_counters_of_all_runs_together(groups):
 def test_merge_drops_keys_and_reads_decimals():
     # given items as read from DynamoDB
     items = [
-        {"pk": "a", "runCount": Decimal(2), "healthyCount": Decimal(2), "latencySumMs": Decimal("10.5"),
-         "latencyCount": Decimal(2), "b10": Decimal(2)},
+        {
+            "pk": "a",
+            "runCount": Decimal(2),
+            "healthyCount": Decimal(2),
+            "latencySumMs": Decimal("10.5"),
+            "latencyCount": Decimal(2),
+            "b10": Decimal(2),
+        },
         {"pk": "b", "runCount": Decimal(1), "unhealthyCount": Decimal(1)},
     ]
 
@@ -166,13 +170,19 @@ def test_merge_drops_keys_and_reads_decimals():
 
     # then only counters remain, as Python numbers
     assert merged == {
-        "runCount": 3, "healthyCount": 2, "unhealthyCount": 1, "latencySumMs": 10.5,
-        "latencyCount": 2, "b10": 2,
+        "runCount": 3,
+        "healthyCount": 2,
+        "unhealthyCount": 1,
+        "latencySumMs": 10.5,
+        "latencyCount": 2,
+        "b10": 2,
     }
 
 
-@given(groups=st.lists(st.lists(latencies, min_size=1, max_size=30), min_size=1, max_size=8),
-       q=st.sampled_from([0.0, 0.5, 0.95, 0.99, 1.0]))
+@given(
+    groups=st.lists(st.lists(latencies, min_size=1, max_size=30), min_size=1, max_size=8),
+    q=st.sampled_from([0.0, 0.5, 0.95, 0.99, 1.0]),
+)
 def test_merged_quantiles_are_within_one_percent_of_the_exact_union(groups, q):
     # given hourly items with latencies
     hourlies = [item_of([("healthy", value) for value in group]) for group in groups]
@@ -244,85 +254,3 @@ def test_zero_latencies_read_back_as_zero():
 
 
 # --- downsampling ----------------------------------------------------------------------------
-
-
-def hourly_items(hours: int, start: datetime = DAY) -> list[tuple[datetime, dict]]:
-    return [(start + timedelta(hours=h), item_of([("healthy", 10.0 + h)])) for h in range(hours)]
-
-
-def test_downsample_keeps_hourly_buckets_when_they_fit():
-    # given 24 hourly items
-    # when asked for a day in up to 100 points
-    width, buckets = downsample(hourly_items(24), DAY, DAY + timedelta(days=1), 100, HOUR_SECONDS)
-
-    # then each hour is its own bucket
-    assert width == HOUR_SECONDS
-    assert len(buckets) == 24
-    assert buckets[0]["start"] == "2024-05-01T00:00:00.000Z"
-    assert buckets[0]["end"] == "2024-05-01T01:00:00.000Z"
-
-
-def test_downsample_merges_hours_into_utc_aligned_buckets():
-    # given a week of hourly items, queried from a non-UTC start
-    start = datetime(2024, 5, 1, 5, 0, tzinfo=timezone(timedelta(hours=5)))  # 00:00 UTC
-    items = hourly_items(24 * 7)
-
-    # when at most 10 points are wanted
-    width, buckets = downsample(items, start, start + timedelta(days=7), 10, HOUR_SECONDS)
-
-    # then buckets are whole UTC days, each merging 24 runs
-    assert width == DAY_SECONDS
-    assert len(buckets) == 7
-    assert all(b["start"].endswith("T00:00:00.000Z") for b in buckets)
-    assert all(b["runCount"] == 24 for b in buckets)
-
-
-def test_downsample_never_exceeds_the_points_asked_for():
-    # given 30 days of hourly data, from an odd start
-    start = DAY + timedelta(hours=7, minutes=13)
-    end = start + timedelta(days=30)
-
-    # when 10 points are asked for
-    width, buckets = downsample(hourly_items(24 * 31), start, end, 10, HOUR_SECONDS)
-
-    # then there are at most 10 buckets and no run is counted twice
-    assert len(buckets) <= 10
-    assert width % HOUR_SECONDS == 0
-    first_hour = DAY + timedelta(hours=7)
-    expected_runs = sum(1 for s, _ in hourly_items(24 * 31) if first_hour <= s < end)
-    assert sum(b["runCount"] for b in buckets) == expected_runs
-
-
-def test_downsample_omits_buckets_without_runs_and_merges_sources():
-    # given two sources reporting in hour 0 and nothing in hour 1
-    items = [(DAY, item_of([("healthy", 10.0)])), (DAY, item_of([("unhealthy", 30.0)]))]
-    items.append((DAY + timedelta(hours=2), item_of([("healthy", 5.0)])))
-
-    # when downsampled hourly
-    _, buckets = downsample(items, DAY, DAY + timedelta(hours=3), 100, HOUR_SECONDS)
-
-    # then the empty hour is left out and both sources share one bucket
-    assert [b["start"] for b in buckets] == ["2024-05-01T00:00:00.000Z", "2024-05-01T02:00:00.000Z"]
-    assert buckets[0]["runCount"] == 2
-
-
-def test_downsample_of_daily_items_groups_whole_days():
-    # given 365 daily items
-    items = [(DAY + timedelta(days=d), item_of([("healthy", 10.0)])) for d in range(365)]
-
-    # when 100 points are asked for
-    width, buckets = downsample(items, DAY, DAY + timedelta(days=365), 100, DAY_SECONDS)
-
-    # then buckets are multiples of a day, and every day is counted once
-    assert width % DAY_SECONDS == 0
-    assert len(buckets) <= 100
-    assert sum(b["runCount"] for b in buckets) == 365
-
-
-def test_downsample_of_an_empty_range_is_empty():
-    assert downsample(hourly_items(3), DAY, DAY, 10, HOUR_SECONDS) == (HOUR_SECONDS, [])
-
-
-def test_downsample_refuses_an_unknown_tier():
-    with pytest.raises(ValueError, match="tier"):
-        downsample(hourly_items(3), DAY, DAY + timedelta(hours=3), 10, 60)

@@ -19,7 +19,7 @@ from shared.http.answers import READ_ERRORS, answers
 from shared.http.app import page_view
 from shared.http.auth import PUBLIC_READER, READER, SERVICE
 from shared.http.params import ConfigurationId, Cursor, Limit, Moment, SystemId
-from shared.services import health_read, history
+from shared.services import analysis_feed, health_read, history
 from shared.services.context import default_collaborators as collaborators
 
 router = Router()
@@ -109,6 +109,6 @@ def get_analysis_runs(
     limitPerAssignment: Annotated[int, Query(ge=1, le=1000)] = 200,
     cursor: Cursor = None,
 ) -> dict:
-    return history.analysis_runs(
+    return analysis_feed.analysis_runs(
         collaborators(), since=since, limit_per_assignment=limitPerAssignment, cursor=cursor
     )
