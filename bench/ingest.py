@@ -26,7 +26,9 @@ LOOP_SYSTEM = "bench-ingest-loop"
 
 def _catalog() -> str:
     """The satellite (its token is returned), one configuration, two systems assigned to the satellite."""
-    from shared.domain.models import AssignmentPut, ConfigurationCreate, SatelliteCreate, SystemCreate
+    from shared.domain.access_models import SatelliteCreate
+    from shared.domain.assignment_models import AssignmentPut
+    from shared.domain.models import ConfigurationCreate, SystemCreate
     from shared.services import access, catalog
     from shared.services.context import default_collaborators
 

@@ -36,7 +36,8 @@ class _Healthy(BaseHTTPRequestHandler):
 
 
 def _catalog(url: str) -> list[str]:
-    from shared.domain.models import AssignmentPut, ConfigurationCreate, SystemCreate
+    from shared.domain.assignment_models import AssignmentPut
+    from shared.domain.models import ConfigurationCreate, SystemCreate
     from shared.services import catalog
     from shared.services.context import default_collaborators
 

@@ -24,7 +24,8 @@ PING_GOAL_RATIO = 0.5  # a ping may cost at most twice a bare record_run
 
 
 def _heartbeat(c, system_id: str) -> str:
-    from shared.domain.models import AssignmentPut, ConfigurationCreate, ConsecutiveThresholds, SystemCreate
+    from shared.domain.assignment_models import AssignmentPut, ConsecutiveThresholds
+    from shared.domain.models import ConfigurationCreate, SystemCreate
     from shared.services import catalog, heartbeats
 
     catalog.create_system(c, SystemCreate(id=system_id, name=system_id.title()))

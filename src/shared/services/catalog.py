@@ -9,10 +9,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from shared.domain.assignment_models import AssignmentPut, AssignmentView
 from shared.domain.errors import NotFoundError, ValidationFailedError
 from shared.domain.models import (
-    AssignmentPut,
-    AssignmentView,
     ConfigurationCreate,
     ConfigurationPatch,
     ConfigurationView,

@@ -15,7 +15,7 @@ from shared.domain.wire import format_timestamp
 from shared.services.context import Collaborators
 from shared.services.recording import RunInput
 from shared.services.secret_config import redacted_config
-from shared.strategies.runner import evaluate_raw_result
+from shared.strategies.verdicts import evaluate_raw_result
 
 MAX_FUTURE_SKEW = timedelta(minutes=5)
 

@@ -13,7 +13,7 @@ from pydantic import TypeAdapter
 from shared.cache.memory_backend import MemoryBackend
 from shared.cache.scope import CachedScope
 from shared.domain import health
-from shared.domain.models import AssignmentPut, StateThresholds
+from shared.domain.assignment_models import AssignmentPut, StateThresholds
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import RecordingPublisher
 from shared.retry import RetryPolicy

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.domain.models import AssignmentPut
+from shared.domain.assignment_models import AssignmentPut
 from shared.events import ASSIGNMENT_CHANGED, CHECK_COMPLETED, RUN_COMPLETED, Event, RecordingPublisher
 from shared.retry import RetryPolicy
 from shared.services import outbox

@@ -3,7 +3,7 @@
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from shared.domain.models import AssignmentPut, AssignmentView
+from shared.domain.assignment_models import AssignmentPut, AssignmentView
 from shared.domain.views import RunRequested
 from shared.http.answers import WRITE_ERRORS, answers
 from shared.http.app import if_match, json_response, no_content
