@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from pydantic import BaseModel
+
 from shared.domain import aggregates
 
 Tier = Literal["hourly", "daily"]
@@ -32,6 +34,10 @@ class CheckpointMovedError(Exception):
 class Page:
     items: list[dict]
     next_cursor: str | None
+
+    def validated(self, model: type[BaseModel]) -> dict:
+        """The page as `{items, next_cursor}`, each item validated into `model` (a view)."""
+        return {"items": [model.model_validate(item) for item in self.items], "next_cursor": self.next_cursor}
 
 
 @dataclass

@@ -9,7 +9,7 @@ from shared.http.answers import WRITE_ERRORS, answers
 from shared.http.app import if_match, json_response, no_content
 from shared.http.auth import MANAGER
 from shared.http.params import ConfigurationId, SystemId
-from shared.services import catalog, scheduling
+from shared.services import assignments, scheduling
 from shared.services.context import default_collaborators as collaborators
 
 router = Router()
@@ -21,7 +21,7 @@ router = Router()
     responses=answers(200, AssignmentView, errors=WRITE_ERRORS),
 )
 def put_check(systemId: SystemId, configurationId: ConfigurationId, request: AssignmentPut) -> dict:
-    return catalog.put_assignment(
+    return assignments.put_assignment(
         collaborators(), systemId, configurationId, request, expected_version=if_match(router)
     ).to_wire()
 
@@ -32,7 +32,7 @@ def put_check(systemId: SystemId, configurationId: ConfigurationId, request: Ass
     responses=answers(204, errors=WRITE_ERRORS),
 )
 def delete_check(systemId: SystemId, configurationId: ConfigurationId) -> Response[None]:
-    catalog.delete_assignment(collaborators(), systemId, configurationId)
+    assignments.delete_assignment(collaborators(), systemId, configurationId)
     return no_content()
 
 
