@@ -43,6 +43,7 @@ class Principal:
     role: str
 
     def may(self, role: str) -> bool:
+        """Whether this principal's role grants `role`."""
         return role in ROLE_GRANTS.get(self.role, set())
 
 

@@ -27,9 +27,11 @@ class IngestReport:
     rejected: list[dict] = field(default_factory=list)
 
     def reject(self, result_id: str, code: str, message: str) -> None:
+        """Record one result as rejected with its error code."""
         self.rejected.append({"resultId": result_id, "code": code, "message": message})
 
     def to_wire(self) -> dict:
+        """The outcome as the results endpoint answers it."""
         return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
 
 

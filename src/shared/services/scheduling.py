@@ -41,6 +41,7 @@ class TickReport:
     deferred: int = 0  # due but left for the next tick: the time budget ran out
 
     def add(self, other: TickReport) -> TickReport:
+        """The sum of two reports (of two shards)."""
         return TickReport(
             self.due + other.due,
             self.enqueued + other.enqueued,
