@@ -278,7 +278,8 @@ class HistoryStore(TableBase):
     # --- retention -----------------------------------------------------------------------
 
     def tombstones(self) -> list[dict]:
-        return self._query_all(keys.TOMBSTONES)
+        """Deleted systems whose history retention has yet to purge."""
+        return [strip_keys(item) for item in self._query_all(keys.TOMBSTONES)]
 
     def delete_runs(self, system_id: str, configuration_id: str, *, before: str) -> int:
         """Delete a check's runs older than `before`; returns how many."""

@@ -1,0 +1,52 @@
+"""The store under contract: the DynamoDB repository on moto (tables from template.yaml) or MemoryStore.
+
+Every test of this folder runs against both, so service rules tested on the fake hold in AWS.
+"""
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local.template import Template
+from shared.data.repository import Repository
+from tests.fakes.memory_store import MemoryStore
+from tests.fakes.seed import seed_shop
+from tests.integration.api.stack import TABLE, create_resources
+
+NOW = "2030-01-01T00:00:00.000Z"
+SETTINGS = {
+    "enabled": True,
+    "includeLocal": True,
+    "satelliteIds": [],
+    "quorum": {"mode": "any"},
+    "stateThresholds": {"mode": "consecutive", "degradedAfter": 1, "unhealthyAfter": 3, "recoverAfter": 1},
+    "retention": {"rawDays": 7, "hourlyDays": 30, "dailyDays": 365},
+}
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def store(request):
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    with mock_aws():
+        create_resources(Template.load())
+        yield Repository(boto3.client("dynamodb", region_name="us-east-1"), TABLE)
+
+
+def state(version: int) -> dict:
+    return {
+        "systemId": "shop",
+        "version": version,
+        "status": "unknown",
+        "since": NOW,
+        "slices": {},
+        "view": {},
+    }
+
+
+@pytest.fixture
+def shop(store):
+    """A store holding system "shop" (state version 1) and configuration "web"."""
+    seed_shop(store, state(1))
+    return store
