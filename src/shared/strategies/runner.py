@@ -117,26 +117,10 @@ async def run_checks(
     ]
 
 
-def run_checks_sync(
-    specs: Sequence[CheckSpec],
-    *,
-    allow_private_targets: bool,
-    budget_seconds: float,
-    ssl_context_factory: SslContextFactory | None = None,
-    max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
-    clock: Callable[[], datetime] = _utc_now,
-) -> list[ProbeOutcome]:
-    """`run_checks` for synchronous callers such as a Lambda handler (its own event loop per call)."""
-    return asyncio.run(
-        run_checks(
-            specs,
-            allow_private_targets=allow_private_targets,
-            budget_seconds=budget_seconds,
-            ssl_context_factory=ssl_context_factory,
-            max_concurrency=max_concurrency,
-            clock=clock,
-        )
-    )
+def run_checks_sync(specs: Sequence[CheckSpec], **options: Any) -> list[ProbeOutcome]:
+    """`run_checks` (same keyword options) for synchronous callers such as a Lambda handler: its own
+    event loop per call."""
+    return asyncio.run(run_checks(specs, **options))
 
 
 def _needs_body(assertions: list[dict[str, Any]]) -> bool:
