@@ -114,6 +114,11 @@ class CachedScope:
         return {key: found[key] for key in wanted if key in found}
 
     @property
+    def ttl_seconds(self) -> float:
+        """How long a filled value lives."""
+        return self._ttl_ms / 1000
+
+    @property
     def max_staleness_seconds(self) -> float:
         """How long a value loaded before a change can still be served if its invalidation never came:
         a fill started under a lease lands at most a lease later and lives one TTL."""
