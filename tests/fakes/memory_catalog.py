@@ -11,6 +11,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from shared.data import keys
 from shared.domain.errors import ConflictError, NotFoundError, ValidationFailedError, VersionMismatchError
 from shared.domain.records import Page, assignment_record
 from tests.fakes.memory_pages import page_of
@@ -164,6 +165,12 @@ class MemoryCatalog:
                 "outbox": self.outbox_of(system_id),
             }
         )
+
+    def due_shards(self, count: int) -> list[str]:
+        return keys.all_due_shards(count)
+
+    def due_shard_of(self, system_id: str, configuration_id: str, count: int) -> str:
+        return keys.due_shard(system_id, configuration_id, count)
 
     # --- maintenance ---------------------------------------------------------------------
 
