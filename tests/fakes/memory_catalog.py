@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from shared.data import keys
+from shared.domain.catalog_items import SystemItem
 from shared.domain.errors import ConflictError, NotFoundError, ValidationFailedError, VersionMismatchError
 from shared.domain.records import Page, assignment_record
 from tests.fakes.memory_pages import page_of
@@ -31,24 +32,28 @@ class MemoryCatalog:
 
     # --- systems -------------------------------------------------------------------------
 
-    def create_system(self, system: dict, initial_state: dict) -> dict:
-        if system["id"] in self.systems:
-            raise ConflictError(f"system {system['id']} already exists")
-        self.systems[system["id"]] = copy.deepcopy(system)
-        self.states[system["id"]] = copy.deepcopy(initial_state)
+    def create_system(self, system: SystemItem, initial_state: dict) -> SystemItem:
+        if system.id in self.systems:
+            raise ConflictError(f"system {system.id} already exists")
+        self.systems[system.id] = system.to_item()
+        self.states[system.id] = copy.deepcopy(initial_state)
         return system
 
-    def get_system(self, system_id: str) -> dict:
+    def get_system(self, system_id: str) -> SystemItem:
         if system_id not in self.systems:
             raise NotFoundError(f"system {system_id} not found")
-        return copy.deepcopy(self.systems[system_id])
+        return SystemItem.model_validate(self.systems[system_id])
 
-    def list_systems(self, *, limit: int, cursor: str | None) -> Page:
-        return page_of(self.systems, limit=limit, cursor=cursor)
+    def list_systems(self, *, limit: int, cursor: str | None) -> Page[SystemItem]:
+        page = page_of(self.systems, limit=limit, cursor=cursor)
+        return Page([SystemItem.model_validate(item) for item in page.items], page.next_cursor)
 
-    def update_system(self, system_id: str, changes: dict, *, expected_version: int | None, now: str) -> dict:
+    def update_system(
+        self, system_id: str, changes: dict, *, expected_version: int | None, now: str
+    ) -> SystemItem:
         label = f"system {system_id}"
-        return _update_versioned(self.systems, system_id, label, changes, expected_version, now)
+        updated = _update_versioned(self.systems, system_id, label, changes, expected_version, now)
+        return SystemItem.model_validate(updated)
 
     def delete_system(self, system_id: str) -> list[dict]:
         self.get_system(system_id)

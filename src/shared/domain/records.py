@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
 from shared.domain import aggregates
 
 Tier = Literal["hourly", "daily"]
+T = TypeVar("T")
 
 
 class DuplicateRunError(Exception):
@@ -31,8 +32,8 @@ class CheckpointMovedError(Exception):
 
 
 @dataclass(frozen=True)
-class Page:
-    items: list[dict]
+class Page(Generic[T]):
+    items: list[T]
     next_cursor: str | None
 
     def validated(self, model: type[BaseModel]) -> dict:

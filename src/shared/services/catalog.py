@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 
+from shared.domain.catalog_items import SystemItem
 from shared.domain.errors import NotFoundError, ValidationFailedError
 from shared.domain.models import (
     MaintenanceCreate,
@@ -35,18 +36,21 @@ def create_system(c: Collaborators, request: SystemCreate) -> SystemView:
     now = format_timestamp(c.clock())
     system_id = request.id or str(uuid.uuid4())
     _require_dependencies(c, system_id, request.depends_on)
-    system = {
-        "id": system_id,
-        "name": request.name,
-        "description": request.description,
-        "tags": request.tags,
-        "dependsOn": request.depends_on,
-        "createdAt": now,
-        "updatedAt": now,
-        "version": 1,
-    }
-    c.repository.create_system(system, initial_state(system_id, now))
-    return SystemView.model_validate(system)
+    system = SystemItem(
+        id=system_id,
+        name=request.name,
+        description=request.description,
+        tags=request.tags,
+        depends_on=request.depends_on,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    return _view(c.repository.create_system(system, initial_state(system_id, now)))
+
+
+def _view(system: SystemItem) -> SystemView:
+    return SystemView.model_validate(system, from_attributes=True)
 
 
 def _require_dependencies(c: Collaborators, system_id: str, depends_on: list[str]) -> None:
@@ -64,7 +68,7 @@ def _require_dependencies(c: Collaborators, system_id: str, depends_on: list[str
             problems.append({"field": "body.dependsOn", "message": f"{system_id} would depend on itself"})
             break
         try:
-            pending.extend(c.repository.get_system(dependency).get("dependsOn", []))
+            pending.extend(c.repository.get_system(dependency).depends_on)
         except NotFoundError:
             if dependency in direct:
                 problems.append({"field": "body.dependsOn", "message": f"unknown system {dependency}"})
@@ -74,12 +78,13 @@ def _require_dependencies(c: Collaborators, system_id: str, depends_on: list[str
 
 def get_system(c: Collaborators, system_id: str) -> SystemView:
     """One system, or NotFoundError."""
-    return SystemView.model_validate(c.repository.get_system(system_id))
+    return _view(c.repository.get_system(system_id))
 
 
 def list_systems(c: Collaborators, *, limit: int, cursor: str | None) -> dict:
     """A page of systems."""
-    return c.repository.list_systems(limit=limit, cursor=cursor).validated(SystemView)
+    page = c.repository.list_systems(limit=limit, cursor=cursor)
+    return {"items": [_view(system) for system in page.items], "next_cursor": page.next_cursor}
 
 
 def update_system(
@@ -90,9 +95,7 @@ def update_system(
     changes = patch.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
     if "dependsOn" in changes:
         _require_dependencies(c, system_id, changes["dependsOn"])
-    return SystemView.model_validate(
-        c.repository.update_system(system_id, changes, expected_version=expected_version, now=now)
-    )
+    return _view(c.repository.update_system(system_id, changes, expected_version=expected_version, now=now))
 
 
 def delete_system(c: Collaborators, system_id: str) -> None:

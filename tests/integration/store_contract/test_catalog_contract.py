@@ -3,6 +3,7 @@ memory."""
 
 import pytest
 
+from shared.domain.catalog_items import SystemItem
 from shared.domain.errors import (
     BadRequestError,
     ConflictError,
@@ -15,8 +16,8 @@ from tests.integration.store_contract.conftest import NOW, SETTINGS, state
 LATER = "2030-01-01T00:01:00.000Z"
 
 
-def system(system_id: str) -> dict:
-    return {"id": system_id, "name": system_id.title(), "dependsOn": [], "version": 1}
+def system(system_id: str) -> SystemItem:
+    return SystemItem(id=system_id, name=system_id.title(), created_at=NOW, updated_at=NOW, version=1)
 
 
 def assign(store, system_id: str = "shop", configuration_id: str = "web", **settings) -> dict:
@@ -34,8 +35,8 @@ def test_systems_are_listed_in_id_order_page_by_page_without_repeats(store):
     first = store.list_systems(limit=2, cursor=None)
     second = store.list_systems(limit=2, cursor=first.next_cursor)
     # then
-    assert [s["id"] for s in first.items] == ["a", "b"]
-    assert [s["id"] for s in second.items] == ["c"]
+    assert [s.id for s in first.items] == ["a", "b"]
+    assert [s.id for s in second.items] == ["c"]
     assert second.next_cursor is None
 
 
@@ -48,13 +49,13 @@ def test_a_system_update_is_a_compare_and_set_on_its_version(shop):
     # when
     updated = shop.update_system("shop", {"name": "Shop 2"}, expected_version=1, now=LATER)
     # then
-    assert (updated["name"], updated["version"], updated["updatedAt"]) == ("Shop 2", 2, LATER)
+    assert (updated.name, updated.version, updated.updated_at) == ("Shop 2", 2, LATER)
     assert shop.get_system("shop") == updated
     with pytest.raises(VersionMismatchError):
         shop.update_system("shop", {"name": "Stale"}, expected_version=1, now=LATER)
     with pytest.raises(NotFoundError):
         shop.update_system("nope", {"name": "X"}, expected_version=None, now=LATER)
-    assert shop.get_system("shop")["name"] == "Shop 2"
+    assert shop.get_system("shop").name == "Shop 2"
 
 
 def test_deleting_a_system_takes_its_assignments_and_maintenance_and_leaves_a_tombstone(shop):

@@ -3,6 +3,7 @@ of tests/fakes behave alike, so service rules tested on the fake hold in AWS."""
 
 import pytest
 
+from shared.domain.catalog_items import SystemItem
 from shared.domain.errors import ConflictError, NotFoundError
 from shared.domain.records import DuplicateRunError, OutboxEntry, RunCommit, StateVersionConflict
 from tests.integration.store_contract.conftest import NOW, SETTINGS, state
@@ -32,7 +33,9 @@ def run_commit(run_id: str, expected_version: int | None, outbox: OutboxEntry | 
 
 def test_a_taken_system_id_is_a_conflict(shop):
     with pytest.raises(ConflictError):
-        shop.create_system({"id": "shop", "name": "Again", "version": 1}, state(1))
+        shop.create_system(
+            SystemItem(id="shop", name="Again", created_at=NOW, updated_at=NOW, version=1), state(1)
+        )
 
 
 def test_an_assignment_needs_its_system_and_is_seen_in_the_snapshot(shop):
