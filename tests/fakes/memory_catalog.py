@@ -28,6 +28,7 @@ class MemoryCatalog:
     maintenances: dict[tuple[str, str], dict]
     satellites: dict[str, dict]
     tombstone_items: dict[str, dict]
+    schedules: dict[tuple[str, str], tuple[int, str]]
     outbox_of: Callable[[str], list]
 
     # --- systems -------------------------------------------------------------------------
@@ -147,10 +148,15 @@ class MemoryCatalog:
             )
         assignment = assignment_record(system_id, configuration, copy.deepcopy(settings), existing, now)
         self.assignments[(system_id, configuration_id)] = assignment
+        self.schedules.pop((system_id, configuration_id), None)
+        if assignment["enabled"] and assignment["includeLocal"] and not assignment["configurationPaused"]:
+            shard = keys.due_shard(system_id, configuration_id)
+            self.schedules[(system_id, configuration_id)] = (now_epoch, shard)
         return copy.deepcopy(assignment), existing is None
 
     def delete_assignment(self, system_id: str, configuration_id: str) -> dict:
         self.get_assignment(system_id, configuration_id)
+        self.schedules.pop((system_id, configuration_id), None)
         return self.assignments.pop((system_id, configuration_id))
 
     def list_assignments_page(self, *, limit: int, cursor: str | None) -> Page:
@@ -158,7 +164,14 @@ class MemoryCatalog:
         return page_of(by_id, limit=limit, cursor=cursor)
 
     def get_assignments(self, pairs: list[tuple[str, str]]) -> list[dict]:
-        return [copy.deepcopy(self.assignments[p]) for p in dict.fromkeys(pairs) if p in self.assignments]
+        return [
+            copy.deepcopy(self.assignments[p]) | self._schedule_of(p)
+            for p in dict.fromkeys(pairs)
+            if p in self.assignments
+        ]
+
+    def _schedule_of(self, pair: tuple[str, str]) -> dict:
+        return {"nextDueAt": self.schedules[pair][0]} if pair in self.schedules else {}
 
     def system_snapshot(self, system_id: str) -> dict[str, Any]:
         return copy.deepcopy(

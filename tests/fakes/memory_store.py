@@ -1,6 +1,7 @@
 """The store ports of shared/services/ports.py in memory, for fast unit tests of service rules.
 
-The catalog (memory_catalog.py), the credentials (memory_credentials.py), and what recording, the
+The catalog (memory_catalog.py), the credentials (memory_credentials.py), heartbeats
+(memory_heartbeats.py), and what recording, the
 outbox and availability use (runs, aggregates, state, check transitions, daily availability summaries,
 tombstones, outbox), held to the DynamoDB repository's behaviour by tests/integration/store_contract/.
 A method it lacks raises AttributeError, never guesses.
@@ -15,6 +16,7 @@ from typing import Any
 from shared.domain.records import DuplicateRunError, OutboxEntry, RunCommit, StateVersionConflict
 from tests.fakes.memory_catalog import MemoryCatalog
 from tests.fakes.memory_credentials import MemoryCredentials
+from tests.fakes.memory_heartbeats import MemoryHeartbeats
 
 
 def _copy(value: Any) -> Any:
@@ -22,7 +24,7 @@ def _copy(value: Any) -> Any:
     return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
 
 
-class MemoryStore(MemoryCatalog, MemoryCredentials):
+class MemoryStore(MemoryCatalog, MemoryCredentials, MemoryHeartbeats):
     def __init__(self) -> None:
         self.systems: dict[str, dict] = {}
         self.states: dict[str, dict] = {}
@@ -40,6 +42,9 @@ class MemoryStore(MemoryCatalog, MemoryCredentials):
         self.tombstone_items: dict[str, dict] = {}
         self.api_keys: dict[str, dict] = {}
         self.rate_windows: dict[tuple[str, str], int] = {}
+        self.ping_tokens: dict[str, dict] = {}
+        self.heartbeats: dict[tuple[str, str], dict] = {}
+        self.schedules: dict[tuple[str, str], tuple[int, str]] = {}
 
     # --- history -----------------------------------------------------------------------------
 
