@@ -3,16 +3,14 @@
 Every test of this folder runs against both, so service rules tested on the fake hold in AWS.
 """
 
-from functools import lru_cache
-
 import boto3
 import pytest
 from moto import mock_aws
 
-from local.template import Template
 from shared.data.repository import Repository
 from tests.fakes.memory_store import MemoryStore
 from tests.fakes.seed import seed_shop
+from tests.integration.tables import healthcheck_table_definition
 
 TABLE = "healthcheck-contract"
 NOW = "2030-01-01T00:00:00.000Z"
@@ -26,14 +24,6 @@ SETTINGS = {
 }
 
 
-@lru_cache(maxsize=1)
-def table_definition() -> dict:
-    """HealthcheckTable's keys and indexes from template.yaml, read once per process."""
-    properties = Template.load().resources_of_type("AWS::DynamoDB::Table")["HealthcheckTable"]
-    wanted = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode")
-    return {k: properties[k] for k in wanted if k in properties}
-
-
 @pytest.fixture(params=["dynamodb", "memory"])
 def store(request):
     if request.param == "memory":
@@ -41,7 +31,7 @@ def store(request):
         return
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(TableName=TABLE, **table_definition())
+        client.create_table(TableName=TABLE, **healthcheck_table_definition())
         yield Repository(client, TABLE)
 
 

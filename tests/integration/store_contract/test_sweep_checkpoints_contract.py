@@ -8,7 +8,8 @@ from moto import mock_aws
 from shared.data.sweeps import SweepCheckpoints
 from shared.domain.records import CheckpointMovedError
 from tests.fakes.memory_sweeps import MemorySweepCheckpoints
-from tests.integration.store_contract.conftest import TABLE, table_definition
+from tests.integration.store_contract.conftest import TABLE
+from tests.integration.tables import healthcheck_table_definition
 
 
 @pytest.fixture(params=["dynamodb", "memory"])
@@ -18,7 +19,7 @@ def checkpoints(request):
         return
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(TableName=TABLE, **table_definition())
+        client.create_table(TableName=TABLE, **healthcheck_table_definition())
         yield SweepCheckpoints(client, TABLE)
 
 
