@@ -75,6 +75,7 @@ class CachedScope:
         self.backend = backend
         self.namespace = namespace
         self._ttl_ms = max(1, int(ttl_seconds * 1000))
+        self.ttl_seconds = self._ttl_ms / 1000
         self._lease_ms = int(LEASE_SECONDS * 1000)
         self._clock = clock
         self._sleep = sleep
@@ -112,11 +113,6 @@ class CachedScope:
         if misses:
             found.update(self._resolve_misses(misses, loader_many))
         return {key: found[key] for key in wanted if key in found}
-
-    @property
-    def ttl_seconds(self) -> float:
-        """How long a filled value lives."""
-        return self._ttl_ms / 1000
 
     @property
     def max_staleness_seconds(self) -> float:
