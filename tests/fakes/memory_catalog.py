@@ -29,6 +29,8 @@ class MemoryCatalog:
     satellites: dict[str, dict]
     tombstone_items: dict[str, dict]
     schedules: dict[tuple[str, str], tuple[int, str]]
+    heartbeats: dict[tuple[str, str], dict]
+    ping_tokens: dict[str, dict]
     outbox_of: Callable[[str], list]
 
     # --- systems -------------------------------------------------------------------------
@@ -60,7 +62,8 @@ class MemoryCatalog:
         self.get_system(system_id)
         del self.systems[system_id]
         self.states.pop(system_id, None)
-        assignments = [self.assignments.pop(key) for key in sorted(self.assignments) if key[0] == system_id]
+        doomed = sorted(key for key in self.assignments if key[0] == system_id)
+        assignments = [self._unassign(key) for key in doomed]
         for key in [key for key in self.maintenances if key[0] == system_id]:
             del self.maintenances[key]
         self.tombstone_items[system_id] = {
@@ -119,7 +122,7 @@ class MemoryCatalog:
         self.get_configuration(configuration_id)
         del self.configurations[configuration_id]
         doomed = sorted(key for key in self.assignments if key[1] == configuration_id)
-        return [self.assignments.pop(key) for key in doomed]
+        return [self._unassign(key) for key in doomed]
 
     # --- assignments ---------------------------------------------------------------------
 
@@ -156,8 +159,14 @@ class MemoryCatalog:
 
     def delete_assignment(self, system_id: str, configuration_id: str) -> dict:
         self.get_assignment(system_id, configuration_id)
-        self.schedules.pop((system_id, configuration_id), None)
-        return self.assignments.pop((system_id, configuration_id))
+        return self._unassign((system_id, configuration_id))
+
+    def _unassign(self, pair: tuple[str, str]) -> dict:
+        """Drop an assignment with its schedule, heartbeat state and ping token."""
+        self.schedules.pop(pair, None)
+        heartbeat = self.heartbeats.pop(pair, None) or {}
+        self.ping_tokens.pop(heartbeat.get("tokenHash", ""), None)
+        return self.assignments.pop(pair)
 
     def list_assignments_page(self, *, limit: int, cursor: str | None) -> Page:
         by_id = {f"{s}#{c}": a for (s, c), a in self.assignments.items()}

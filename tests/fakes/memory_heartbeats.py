@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 from shared.data import keys
+from shared.domain.errors import NotFoundError
 
 
 class MemoryHeartbeats:
@@ -20,6 +21,8 @@ class MemoryHeartbeats:
     def replace_ping_token(
         self, system_id: str, configuration_id: str, token_hash: str, *, previous_hash: str | None
     ) -> None:
+        if (system_id, configuration_id) not in self.assignments:
+            raise NotFoundError(f"check {configuration_id} is not assigned to {system_id}")
         if previous_hash and previous_hash != token_hash:
             self.ping_tokens.pop(previous_hash, None)
         self.ping_tokens[token_hash] = {"systemId": system_id, "configurationId": configuration_id}
