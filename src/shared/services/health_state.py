@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pydantic import TypeAdapter
 
 from shared.domain import check_timeline, health
-from shared.domain.models import StateThresholds
+from shared.domain.assignment_models import StateThresholds
 from shared.domain.records import StateVersionConflict
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import SYSTEM_HEALTH_CHANGED, Event
