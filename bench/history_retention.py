@@ -106,7 +106,12 @@ def _history_row() -> dict:
 
     reads = ItemsRead(boto3.client("dynamodb", region_name="us-east-1"))
     repository = Repository(reads, TABLE)
-    repository.create_system({"id": "shop", "name": "Shop", "version": 1}, {"version": 1})
+    from shared.domain.catalog_items import SystemItem
+
+    created = "2030-01-01T00:00:00.000Z"
+    repository.create_system(
+        SystemItem(id="shop", name="Shop", created_at=created, updated_at=created, version=1), {"version": 1}
+    )
     repository.create_configuration(
         {
             "id": "web",

@@ -26,15 +26,17 @@ LOOP_SYSTEM = "bench-ingest-loop"
 
 def _catalog() -> str:
     """The satellite (its token is returned), one configuration, two systems assigned to the satellite."""
-    from shared.domain.models import AssignmentPut, ConfigurationCreate, SatelliteCreate, SystemCreate
-    from shared.services import access, catalog
+    from shared.domain.access_models import SatelliteCreate
+    from shared.domain.assignment_models import AssignmentPut
+    from shared.domain.models import ConfigurationCreate, SystemCreate
+    from shared.services import access, assignments, catalog, configurations
     from shared.services.context import default_collaborators
 
     c = default_collaborators()
     token = access.create_satellite(
         c, SatelliteCreate(id=SATELLITE_ID, name="Bench", region="eu-west-1")
     ).token
-    catalog.create_configuration(
+    configurations.create_configuration(
         c,
         ConfigurationCreate(
             id=CONFIGURATION_ID,
@@ -47,7 +49,7 @@ def _catalog() -> str:
     )
     for system_id in (BULK_SYSTEM, LOOP_SYSTEM):
         catalog.create_system(c, SystemCreate(id=system_id, name=system_id.title()))
-        catalog.put_assignment(
+        assignments.put_assignment(
             c, system_id, CONFIGURATION_ID, AssignmentPut(satellite_ids=[SATELLITE_ID]), expected_version=None
         )
     return token

@@ -36,12 +36,13 @@ class _Healthy(BaseHTTPRequestHandler):
 
 
 def _catalog(url: str) -> list[str]:
-    from shared.domain.models import AssignmentPut, ConfigurationCreate, SystemCreate
-    from shared.services import catalog
+    from shared.domain.assignment_models import AssignmentPut
+    from shared.domain.models import ConfigurationCreate, SystemCreate
+    from shared.services import assignments, catalog, configurations
     from shared.services.context import default_collaborators
 
     c = default_collaborators()
-    catalog.create_configuration(
+    configurations.create_configuration(
         c,
         ConfigurationCreate(
             id=CONFIGURATION_ID,
@@ -56,7 +57,7 @@ def _catalog(url: str) -> list[str]:
     system_ids = [f"bench-pipeline-{n:02d}" for n in range(SYSTEMS)]
     for system_id in system_ids:
         catalog.create_system(c, SystemCreate(id=system_id, name=system_id.title()))
-        catalog.put_assignment(c, system_id, CONFIGURATION_ID, AssignmentPut(), expected_version=None)
+        assignments.put_assignment(c, system_id, CONFIGURATION_ID, AssignmentPut(), expected_version=None)
     return system_ids
 
 

@@ -39,7 +39,8 @@ SEEDED_AT = "2030-01-01T00:00:00.000Z"
 def world(system_id: str, checks: int, *, thresholds: dict | None = None, run_events: bool = True):
     """A metered store with one system of `checks` local checks, and collaborators recording into it."""
     from bench.metered_store import MeteredCache, MeteredStore
-    from shared.domain.models import AssignmentPut
+    from shared.domain.assignment_models import AssignmentPut
+    from shared.domain.catalog_items import SystemItem
     from shared.events import RecordingPublisher
     from shared.services.context import Collaborators
     from shared.services.health_state import initial_state
@@ -47,7 +48,10 @@ def world(system_id: str, checks: int, *, thresholds: dict | None = None, run_ev
 
     store = MemoryStore()
     store.create_system(
-        {"id": system_id, "name": system_id.title(), "version": 1}, initial_state(system_id, SEEDED_AT)
+        SystemItem(
+            id=system_id, name=system_id.title(), created_at=SEEDED_AT, updated_at=SEEDED_AT, version=1
+        ),
+        initial_state(system_id, SEEDED_AT),
     )
     put = AssignmentPut.model_validate({"stateThresholds": thresholds} if thresholds else {})
     settings = put.model_dump(mode="json", by_alias=True)

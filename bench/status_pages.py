@@ -24,11 +24,12 @@ PING_GOAL_RATIO = 0.5  # a ping may cost at most twice a bare record_run
 
 
 def _heartbeat(c, system_id: str) -> str:
-    from shared.domain.models import AssignmentPut, ConfigurationCreate, ConsecutiveThresholds, SystemCreate
-    from shared.services import catalog, heartbeats
+    from shared.domain.assignment_models import AssignmentPut, ConsecutiveThresholds
+    from shared.domain.models import ConfigurationCreate, SystemCreate
+    from shared.services import assignments, catalog, configurations, heartbeats
 
     catalog.create_system(c, SystemCreate(id=system_id, name=system_id.title()))
-    catalog.create_configuration(
+    configurations.create_configuration(
         c,
         ConfigurationCreate(
             id=system_id,
@@ -38,7 +39,7 @@ def _heartbeat(c, system_id: str) -> str:
             interval_seconds=60,
         ),
     )
-    catalog.put_assignment(
+    assignments.put_assignment(
         c,
         system_id,
         system_id,

@@ -6,7 +6,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.data.keys import DEFAULT_DUE_SHARDS
+DEFAULT_DUE_SHARDS = 64
+"""Shards of the due index the scheduler scans in parallel; more can be set, never fewer."""
 
 
 class Settings(BaseSettings):

@@ -1,9 +1,10 @@
 """The store ports of shared/services/ports.py in memory, for fast unit tests of service rules.
 
-It covers the ports the recording, outbox and availability rules use (systems, configurations,
-assignments, maintenance, the snapshot, runs, aggregates, state, check states, check transitions,
-daily availability summaries, outbox) and is held to the DynamoDB repository's behaviour by
-tests/integration/test_store_contract.py; a method it lacks raises AttributeError, never guesses.
+The catalog (memory_catalog.py), the credentials (memory_credentials.py), heartbeats
+(memory_heartbeats.py), and what recording, the outbox and availability use (runs, aggregates,
+state, check states, check transitions, daily availability summaries, tombstones, outbox), held to
+the DynamoDB repository's behaviour by tests/integration/store_contract/.
+A method it lacks raises AttributeError, never guesses.
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ import pickle
 from dataclasses import replace
 from typing import Any
 
-from shared.domain.errors import ConflictError, NotFoundError, VersionMismatchError
 from shared.domain.records import (
     DuplicateRunError,
     OutboxEntry,
     Page,
     RunCommit,
     StateVersionConflict,
-    assignment_record,
 )
+from tests.fakes.memory_catalog import MemoryCatalog
+from tests.fakes.memory_credentials import MemoryCredentials
+from tests.fakes.memory_heartbeats import MemoryHeartbeats
 
 
 def _copy(value: Any) -> Any:
@@ -28,7 +30,7 @@ def _copy(value: Any) -> Any:
     return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
 
 
-class MemoryStore:
+class MemoryStore(MemoryCatalog, MemoryCredentials, MemoryHeartbeats):
     def __init__(self) -> None:
         self.systems: dict[str, dict] = {}
         self.states: dict[str, dict] = {}
@@ -44,76 +46,12 @@ class MemoryStore:
         self.aggregates: dict[tuple[str, str, str, str, str], dict] = {}
         self.check_transitions: dict[tuple[str, str], dict[str, dict]] = {}
         self.availability_days: dict[tuple[str, str], dict] = {}
-
-    # --- catalog ---------------------------------------------------------------------------
-
-    def create_system(self, system: dict, initial_state: dict) -> dict:
-        if system["id"] in self.systems:
-            raise ConflictError(f"system {system['id']} already exists")
-        self.systems[system["id"]] = _copy(system)
-        self.states[system["id"]] = _copy(initial_state)
-        return system
-
-    def get_system(self, system_id: str) -> dict:
-        if system_id not in self.systems:
-            raise NotFoundError(f"system {system_id} not found")
-        return _copy(self.systems[system_id])
-
-    def create_configuration(self, configuration: dict) -> dict:
-        if configuration["id"] in self.configurations:
-            raise ConflictError(f"configuration {configuration['id']} already exists")
-        self.configurations[configuration["id"]] = _copy(configuration)
-        return configuration
-
-    def get_configuration(self, configuration_id: str) -> dict:
-        if configuration_id not in self.configurations:
-            raise NotFoundError(f"configuration {configuration_id} not found")
-        return _copy(self.configurations[configuration_id])
-
-    def put_assignment(
-        self, system_id: str, configuration_id: str, settings: dict, *, expected_version, now, now_epoch
-    ) -> tuple[dict, bool]:
-        configuration = self.get_configuration(configuration_id)
-        self.get_system(system_id)
-        existing = self.assignments.get((system_id, configuration_id))
-        if expected_version is not None and (existing is None or existing["version"] != expected_version):
-            raise VersionMismatchError("the assignment changed since you read it")
-        missing = [s for s in settings["satelliteIds"] if s not in self.satellites]
-        if missing:
-            raise NotFoundError(f"satellite {missing[0]} not found")
-        assignment = assignment_record(system_id, configuration, _copy(settings), existing, now)
-        self.assignments[(system_id, configuration_id)] = assignment
-        return _copy(assignment), existing is None
-
-    def get_assignment(self, system_id: str, configuration_id: str) -> dict:
-        if (system_id, configuration_id) not in self.assignments:
-            raise NotFoundError(f"check {configuration_id} is not assigned to system {system_id}")
-        return _copy(self.assignments[(system_id, configuration_id)])
-
-    def system_snapshot(self, system_id: str) -> dict[str, Any]:
-        return _copy(
-            {
-                "system": self.systems.get(system_id),
-                "state": self.states.get(system_id),
-                "assignments": [a for (s, _), a in sorted(self.assignments.items()) if s == system_id],
-                "check_states": {c: i for (s, c), i in sorted(self.check_states.items()) if s == system_id},
-                "maintenances": [m for (s, _), m in sorted(self.maintenances.items()) if s == system_id],
-                "outbox": self.outbox_of(system_id),
-            }
-        )
-
-    def create_maintenance(self, maintenance: dict) -> dict:
-        self.get_system(maintenance["systemId"])
-        key = (maintenance["systemId"], maintenance["id"])
-        if key in self.maintenances:
-            raise ConflictError("maintenance already exists")
-        self.maintenances[key] = _copy(maintenance)
-        return maintenance
-
-    # --- credentials -------------------------------------------------------------------------
-
-    def get_satellites(self, satellite_ids: list[str]) -> dict[str, dict]:
-        return {s: _copy(self.satellites[s]) for s in satellite_ids if s in self.satellites}
+        self.tombstone_items: dict[str, dict] = {}
+        self.api_keys: dict[str, dict] = {}
+        self.rate_windows: dict[tuple[str, str], int] = {}
+        self.ping_tokens: dict[str, dict] = {}
+        self.heartbeats: dict[tuple[str, str], dict] = {}
+        self.schedules: dict[tuple[str, str], tuple[int, str]] = {}
 
     # --- history -----------------------------------------------------------------------------
 
@@ -299,6 +237,16 @@ class MemoryStore:
         self.aggregates = {
             k: i for k, i in self.aggregates.items() if i.get("expiresAt", now_epoch) >= now_epoch
         }
+
+    def get_states(self, system_ids: list[str]) -> dict[str, dict]:
+        return {s: _copy(self.states[s]) for s in system_ids if s in self.states}
+
+    def tombstones(self, *, limit: int) -> list[dict]:
+        """The oldest tombstones, each with its sort key `sk`, as the repository answers."""
+        return [_copy(t) | {"sk": sk} for sk, t in sorted(self.tombstone_items.items())][:limit]
+
+    def delete_tombstone(self, sort_key: str) -> None:
+        self.tombstone_items.pop(sort_key, None)
 
     # --- outbox ------------------------------------------------------------------------------
 

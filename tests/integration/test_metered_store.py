@@ -10,7 +10,8 @@ from bench.capacity import CapacityMeter
 from bench.metered_store import MeteredStore
 from local.template import Template
 from shared.data.repository import Repository
-from shared.domain.models import AssignmentPut
+from shared.domain.assignment_models import AssignmentPut
+from shared.domain.catalog_items import SystemItem
 from shared.events import RecordingPublisher
 from shared.retry import RetryPolicy
 from shared.services.context import Collaborators
@@ -30,7 +31,10 @@ class Cache:
 
 
 def seed(store) -> None:
-    store.create_system({"id": "shop", "name": "Shop", "version": 1}, initial_state("shop", SEEDED_AT))
+    store.create_system(
+        SystemItem(id="shop", name="Shop", created_at=SEEDED_AT, updated_at=SEEDED_AT, version=1),
+        initial_state("shop", SEEDED_AT),
+    )
     settings = AssignmentPut.model_validate({}).model_dump(mode="json", by_alias=True)
     for configuration_id in ("web", "api"):
         store.create_configuration(

@@ -14,6 +14,7 @@ from shared.data.repository import Repository
 from shared.data.retention import RetentionStore
 from shared.data.sweeps import SweepCheckpoints
 from shared.domain.aggregates import hour_key, run_increments
+from shared.domain.catalog_items import SystemItem
 from shared.domain.records import TTL_SLACK_DAYS
 from shared.domain.wire import format_timestamp
 from shared.events import RecordingPublisher
@@ -81,7 +82,9 @@ def add_check(c, system_id: str, configuration_id: str = "web", **retention) -> 
     try:
         repository.get_system(system_id)
     except Exception:
-        repository.create_system({"id": system_id, "name": system_id, "version": 1}, {"version": 1})
+        created = "2030-01-01T00:00:00.000Z"
+        system = SystemItem(id=system_id, name=system_id, created_at=created, updated_at=created, version=1)
+        repository.create_system(system, {"version": 1})
     try:
         repository.get_configuration(configuration_id)
     except Exception:

@@ -1,11 +1,14 @@
-"""The table's retry loops are bounded and back off; store failures become domain errors in one place."""
+"""The table's retry loops are bounded and back off; store failures become domain errors in one place.
+
+Driven through the repository's public methods (`get_configurations` is one BatchGetItem,
+`delete_outbox` one BatchWriteItem, `get_system` one GetItem, `touch_satellite` one UpdateItem)."""
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
-from shared.data import keys
-from shared.data.base import TableBase
+from shared.data.repository import Repository
 from shared.domain.errors import ThrottledError, UnavailableError
+from shared.domain.records import OutboxEntry
 from shared.retry import RetryPolicy
 
 
@@ -20,7 +23,7 @@ class ThrottlingClient:
         self.calls += 1
         if self.calls <= self.throttled:
             return {"Responses": {"t": []}, "UnprocessedKeys": RequestItems}
-        found = [key | {"id": {"S": key["pk"]["S"]}} for key in RequestItems["t"]["Keys"]]
+        found = [key | {"id": {"S": key["pk"]["S"].split("#", 1)[1]}} for key in RequestItems["t"]["Keys"]]
         return {"Responses": {"t": found}}
 
     def batch_write_item(self, RequestItems):
@@ -41,9 +44,13 @@ class FailingClient:
         raise self.error
 
 
-def table(client, pauses: list[float]) -> TableBase:
+def table(client, pauses: list[float]) -> Repository:
     policy = RetryPolicy(attempts=5, base_seconds=0.05, cap_seconds=1, sleep=pauses.append)
-    return TableBase(client, "t", unprocessed=policy, conflicts=policy)
+    return Repository(client, "t", unprocessed=policy, conflicts=policy)
+
+
+def outbox_entry() -> OutboxEntry:
+    return OutboxEntry("a", "e1", "api", [], "2030-01-01T00:00:00.000Z", expires_at=0)
 
 
 def test_unprocessed_keys_are_retried_with_growing_pauses_until_read():
@@ -51,9 +58,9 @@ def test_unprocessed_keys_are_retried_with_growing_pauses_until_read():
     pauses: list[float] = []
     client = ThrottlingClient(throttled=3)
     # when
-    found = table(client, pauses)._batch_get([keys.system_key("a"), keys.system_key("b")])
+    found = table(client, pauses).get_configurations(["a", "b"])
     # then
-    assert sorted(item["pk"] for item in found) == ["SYSTEM#a", "SYSTEM#b"]
+    assert sorted(found) == ["a", "b"]
     assert client.calls == 4
     assert len(pauses) == 3
 
@@ -64,7 +71,7 @@ def test_keys_never_processed_end_in_throttled_after_the_bound():
     client = ThrottlingClient(throttled=10_000)
     # when / then
     with pytest.raises(ThrottledError) as raised:
-        table(client, pauses)._batch_get([keys.system_key("a")])
+        table(client, pauses).get_configurations(["a"])
     assert client.calls == 5
     assert len(pauses) == 4
     assert raised.value.retry_after_seconds >= 1
@@ -76,7 +83,7 @@ def test_items_never_written_end_in_throttled_after_the_bound():
     client = ThrottlingClient(throttled=10_000)
     # when / then
     with pytest.raises(ThrottledError):
-        table(client, pauses)._batch_write(deletes=[keys.system_key("a")])
+        table(client, pauses).delete_outbox([outbox_entry()])
     assert client.calls == 5
 
 
@@ -92,9 +99,9 @@ def test_connection_failures_are_unavailable(error):
     store = table(FailingClient(error), [])
     # when / then
     with pytest.raises(UnavailableError):
-        store._get(keys.system_key("a"))
+        store.get_system("a")
     with pytest.raises(UnavailableError):
-        store._update(keys.satellite_key("s"), "SET lastSeenAt = :x", values={":x": "now"})
+        store.touch_satellite("s", "2030-01-01T00:00:00.000Z")
 
 
 def test_throttled_updates_are_translated_like_every_other_call():
@@ -103,4 +110,4 @@ def test_throttled_updates_are_translated_like_every_other_call():
     store = table(FailingClient(throttled), [])
     # when / then
     with pytest.raises(ThrottledError):
-        store._update(keys.satellite_key("s"), "SET lastSeenAt = :x", condition="attribute_exists(pk)")
+        store.touch_satellite("s", "2030-01-01T00:00:00.000Z")

@@ -75,6 +75,7 @@ class CachedScope:
         self.backend = backend
         self.namespace = namespace
         self._ttl_ms = max(1, int(ttl_seconds * 1000))
+        self.ttl_seconds = self._ttl_ms / 1000
         self._lease_ms = int(LEASE_SECONDS * 1000)
         self._clock = clock
         self._sleep = sleep

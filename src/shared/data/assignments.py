@@ -174,6 +174,14 @@ class AssignmentStore(TableBase):
 
     # --- schedule ------------------------------------------------------------------------
 
+    def due_shards(self, count: int) -> list[str]:
+        """The names of the `count` shards of the due index."""
+        return keys.all_due_shards(count)
+
+    def due_shard_of(self, system_id: str, configuration_id: str, count: int) -> str:
+        """The shard of the due index an assignment's schedule belongs in."""
+        return keys.due_shard(system_id, configuration_id, count)
+
     def due_assignment_keys(self, shard: str, until_epoch: int) -> list[tuple[str, str]]:
         """(systemId, configurationId) of assignments due before `until_epoch` in one shard of the
         sparse ByNextDue index (eventually consistent: callers re-read the items)."""

@@ -14,6 +14,7 @@ from shared.data.assignments import ASSIGNMENT_PREFIX, AssignmentStore, schedule
 from shared.data.base import TransactionConflict, strip_keys
 from shared.data.outbox import outbox_entry
 from shared.data.table import plain_key
+from shared.domain.catalog_items import SystemItem
 from shared.domain.errors import ConflictError, NotFoundError, VersionMismatchError
 from shared.domain.records import Page
 
@@ -23,30 +24,36 @@ MAINTENANCE_PREFIX = "MAINT#"
 class CatalogStore(AssignmentStore):
     # --- systems -------------------------------------------------------------------------
 
-    def create_system(self, system: dict, initial_state: dict) -> dict:
+    def create_system(self, system: SystemItem, initial_state: dict) -> SystemItem:
         """Store a new system and its initial health state; a taken id is a ConflictError."""
-        item = plain_key(keys.system_key(system["id"]) | keys.type_index("SYSTEM", system["id"])) | system
-        state = plain_key(keys.system_state_key(system["id"])) | initial_state
+        item = plain_key(keys.system_key(system.id) | keys.type_index("SYSTEM", system.id)) | system.to_item()
+        state = plain_key(keys.system_state_key(system.id)) | initial_state
         try:
             self._transact([self.put_op(item, "attribute_not_exists(pk)"), self.put_op(state)])
         except TransactionConflict as conflict:
-            raise ConflictError(f"system {system['id']} already exists") from conflict
+            raise ConflictError(f"system {system.id} already exists") from conflict
         return system
 
-    def get_system(self, system_id: str) -> dict:
+    def get_system(self, system_id: str) -> SystemItem:
+        """One system, or NotFoundError."""
         item = self._get(keys.system_key(system_id))
         if item is None:
             raise NotFoundError(f"system {system_id} not found")
-        return strip_keys(item)
+        return SystemItem.model_validate(strip_keys(item))
 
-    def list_systems(self, *, limit: int, cursor: str | None) -> Page:
+    def list_systems(self, *, limit: int, cursor: str | None) -> Page[SystemItem]:
+        """A page of systems in id order."""
         page = self._list_type("SYSTEM", limit=limit, cursor=cursor)
-        return Page([strip_keys(i) for i in page.items], page.next_cursor)
+        return Page([SystemItem.model_validate(strip_keys(i)) for i in page.items], page.next_cursor)
 
-    def update_system(self, system_id: str, changes: dict, *, expected_version: int | None, now: str) -> dict:
-        return self._update_versioned(
+    def update_system(
+        self, system_id: str, changes: dict, *, expected_version: int | None, now: str
+    ) -> SystemItem:
+        """Apply `changes` (stored names) as a compare-and-set on the system's version."""
+        updated = self._update_versioned(
             keys.system_key(system_id), f"system {system_id}", changes, expected_version, now
         )
+        return SystemItem.model_validate(updated)
 
     def delete_system(self, system_id: str, *, deleted_at: str) -> list[dict]:
         """Delete a system with its assignments, maintenance and links, leaving a tombstone for the

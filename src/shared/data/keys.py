@@ -32,10 +32,11 @@ Index ByType (gsi1pk = TYPE#<kind>, gsi1sk = id) lists resources; index ByNextDu
 
 import zlib
 
+from shared.settings import DEFAULT_DUE_SHARDS
+
 META = "META"
 STATE = "STATE"
 # Wide enough that one scheduler worker's share of 100,000 checks a minute stays near 1,600.
-DEFAULT_DUE_SHARDS = 64
 
 
 def _key(pk: str, sk: str) -> dict:

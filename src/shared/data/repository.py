@@ -6,11 +6,19 @@ from shared.data.catalog import CatalogStore
 from shared.data.heartbeats import HeartbeatStore
 from shared.data.history import HistoryStore
 from shared.data.outbox import OutboxStore
+from shared.data.retention import RetentionStore
 from shared.data.status_pages import StatusPageStore
 
 
 class Repository(
-    CatalogStore, AccessStore, HistoryStore, OutboxStore, HeartbeatStore, StatusPageStore, AvailabilityStore
+    CatalogStore,
+    AccessStore,
+    HistoryStore,
+    RetentionStore,
+    OutboxStore,
+    HeartbeatStore,
+    StatusPageStore,
+    AvailabilityStore,
 ):
     """Systems, configurations, assignments, maintenance, credentials, runs, health state, outbox,
     heartbeats and status pages."""

@@ -38,8 +38,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
+from shared.domain.assignment_models import ConsecutiveThresholds, WindowThresholds
 from shared.domain.health_views import CheckHealthView, SourceHealthView, SystemHealthView
-from shared.domain.models import ConsecutiveThresholds, WindowThresholds
 from shared.domain.wire import HealthStatus, RunStatus, parse_timestamp
 
 QuorumMode = Literal["any", "majority", "all"]

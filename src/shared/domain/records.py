@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel
 
 from shared.domain import aggregates
 
@@ -18,6 +20,9 @@ TTL_SLACK_DAYS = 2
 def expiry_epoch(moment: datetime, retention_days: int) -> int:
     """The TTL attribute of an item of `moment` kept `retention_days` (plus the slack)."""
     return int((moment + timedelta(days=retention_days + TTL_SLACK_DAYS)).timestamp())
+
+
+T = TypeVar("T")
 
 
 class DuplicateRunError(Exception):
@@ -37,9 +42,13 @@ class CheckpointMovedError(Exception):
 
 
 @dataclass(frozen=True)
-class Page:
-    items: list[dict]
+class Page(Generic[T]):
+    items: list[T]
     next_cursor: str | None
+
+    def validated(self, model: type[BaseModel]) -> dict:
+        """The page as `{items, next_cursor}`, each item validated into `model` (a view)."""
+        return {"items": [model.model_validate(item) for item in self.items], "next_cursor": self.next_cursor}
 
 
 @dataclass

@@ -7,21 +7,20 @@ from typing import Any
 
 from pydantic import Field
 
+from shared.domain.access_models import ApiKeyView, SatelliteView
+from shared.domain.assignment_models import AssignmentView
 from shared.domain.health_views import (
     SystemHealthView,
     TransitionView,
 )
 from shared.domain.models import (
-    ApiKeyView,
     AssertionView,
-    AssignmentView,
     ConfigurationView,
     MaintenanceView,
     Milliseconds,
     Page,
     RunStatus,
     RunView,
-    SatelliteView,
     SystemView,
     _Model,
 )

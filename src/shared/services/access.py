@@ -14,8 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.domain.errors import ForbiddenError, NotFoundError, UnauthenticatedError
-from shared.domain.models import (
+from shared.domain.access_models import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyView,
@@ -23,6 +22,7 @@ from shared.domain.models import (
     SatelliteCreated,
     SatelliteView,
 )
+from shared.domain.errors import ForbiddenError, NotFoundError, UnauthenticatedError
 from shared.domain.wire import format_timestamp
 from shared.services.context import Collaborators
 from shared.services.health_state import offline_sources
@@ -43,6 +43,7 @@ class Principal:
     role: str
 
     def may(self, role: str) -> bool:
+        """Whether this principal's role grants `role`."""
         return role in ROLE_GRANTS.get(self.role, set())
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pydantic import TypeAdapter
 
 from shared.domain import check_timeline, health
-from shared.domain.models import StateThresholds
+from shared.domain.assignment_models import StateThresholds
 
 _thresholds = TypeAdapter(StateThresholds)
 

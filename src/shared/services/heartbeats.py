@@ -110,6 +110,7 @@ def check_deadline(c: Collaborators, system_id: str, configuration_id: str, dead
 
 
 def missed_run(system_id: str, configuration_id: str, deadline: int, started_at: int | None) -> RunInput:
+    """The unhealthy run recorded when a heartbeat's deadline passes without a ping."""
     return RunInput(
         run_id=hb.deadline_run_id(system_id, configuration_id, deadline),
         system_id=system_id,

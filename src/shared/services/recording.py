@@ -50,6 +50,7 @@ class RunInput:
     expires_at: int | None = None
 
     def item(self) -> dict:
+        """The run as its stored item (with its expiry when it has one)."""
         expiry = {"expiresAt": self.expires_at} if self.expires_at is not None else {}
         return expiry | {
             "runId": self.run_id,

@@ -16,7 +16,7 @@ from shared.domain.wire import format_timestamp
 from shared.services.context import Collaborators
 from shared.services.recording import RunInput
 from shared.services.secret_config import redacted_config
-from shared.strategies.runner import evaluate_raw_result
+from shared.strategies.verdicts import evaluate_raw_result
 
 MAX_FUTURE_SKEW = timedelta(minutes=5)
 
@@ -28,9 +28,11 @@ class IngestReport:
     rejected: list[dict] = field(default_factory=list)
 
     def reject(self, result_id: str, code: str, message: str) -> None:
+        """Record one result as rejected with its error code."""
         self.rejected.append({"resultId": result_id, "code": code, "message": message})
 
     def to_wire(self) -> dict:
+        """The outcome as the results endpoint answers it."""
         return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
 
 

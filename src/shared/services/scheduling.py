@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
-from shared.data import keys
 from shared.domain.errors import ConflictError
 from shared.domain.heartbeat import DEADLINE_RECHECK_SECONDS, HEARTBEAT_STRATEGY_ID, deadline_run_id
 from shared.domain.models import format_timestamp
@@ -41,6 +40,7 @@ class TickReport:
     deferred: int = 0  # due but left for the next tick: the time budget ran out
 
     def add(self, other: TickReport) -> TickReport:
+        """The sum of two reports (of two shards)."""
         return TickReport(
             self.due + other.due,
             self.enqueued + other.enqueued,
@@ -103,7 +103,7 @@ def enqueue_due(
 ) -> TickReport:
     """A whole tick in one process: every shard, one worker thread each (tests, the local runtime)."""
     tick_start = int(c.clock().timestamp())
-    shard_list = list(shards or keys.all_due_shards(c.settings.due_shards))
+    shard_list = list(shards or c.repository.due_shards(c.settings.due_shards))
 
     def one(shard: str) -> TickReport:
         return enqueue_shard(c, shard, tick_start=tick_start, time_left=time_left, parallel=parallel)
@@ -193,7 +193,7 @@ def _deadline_request(c: Collaborators, pair: tuple[str, str], deadline: int) ->
 
 
 def _advance(c: Collaborators, due: _Due) -> bool:
-    shard = keys.due_shard(due.system_id, due.configuration_id, c.settings.due_shards)
+    shard = c.repository.due_shard_of(due.system_id, due.configuration_id, c.settings.due_shards)
     return c.repository.advance_schedule(
         due.system_id, due.configuration_id, seen_due=due.seen_due, next_due=due.next_due, due_shard=shard
     )

@@ -19,14 +19,17 @@ _lock = threading.Lock()
 
 
 def page_key(slug: str) -> str:
+    """The cache key of a status page's resolved content."""
     return f"page:{slug}"
 
 
 def render_key(slug: str, kind: str, digest: str) -> str:
+    """The cache key of one rendering (html, json, badge) of a page's content."""
     return f"render:{slug}:{kind}:{digest}"
 
 
 def card_key(system_id: str, evaluated_at: str) -> str:
+    """The cache key of a system's card as of its last evaluation."""
     return f"card:{system_id}:{evaluated_at}"
 
 

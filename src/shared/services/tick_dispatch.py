@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from shared.data import keys
 from shared.observability import logger
 from shared.queue import ShardQueue, ShardRequest
 from shared.services.context import Collaborators
@@ -15,7 +14,7 @@ from shared.services.scheduling import TICK_SECONDS, ParallelMap, TickReport, en
 def dispatch_tick(c: Collaborators, shard_queue: ShardQueue) -> int:
     """Send one shard request per shard for the tick starting now; returns how many were sent."""
     tick_start = int(c.clock().timestamp())
-    shards = keys.all_due_shards(c.settings.due_shards)
+    shards = c.repository.due_shards(c.settings.due_shards)
     refused = shard_queue.send([ShardRequest(shard, tick_start) for shard in shards])
     for request in refused:
         # Its checks stay due: the next tick hands the shard out again.

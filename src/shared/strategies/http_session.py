@@ -1,22 +1,18 @@
 """The HTTP session every probe of a run shares: aiohttp behind a resolver that applies the SSRF guard.
 
-Its own module so that the probe context (`probing`) and the HTTP probe (`http_probe`) both depend
-on it, and not on each other.
+It knows nothing of the probe context (`probing`), which opens it lazily: the HTTP probe and the
+context depend on this module and never on each other.
 """
 
 from __future__ import annotations
 
 import socket
-from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
 from shared.strategies.targets import check_resolved_addresses
-
-if TYPE_CHECKING:
-    from shared.strategies.probing import ProbeContext
 
 USER_AGENT = "serverless-healthcheck/1"
 
@@ -45,10 +41,11 @@ class GuardedResolver(AbstractResolver):
         await self._resolver.close()
 
 
-def open_guarded_session(context: ProbeContext) -> aiohttp.ClientSession:
+def open_guarded_session(*, allow_private_targets: bool, connection_limit: int) -> aiohttp.ClientSession:
+    """One aiohttp session whose every connection passes the SSRF guard."""
     connector = aiohttp.TCPConnector(
-        resolver=GuardedResolver(allow_private_targets=context.allow_private_targets),
-        limit=context.http_connection_limit,
+        resolver=GuardedResolver(allow_private_targets=allow_private_targets),
+        limit=connection_limit,
     )
     return aiohttp.ClientSession(
         connector=connector,

@@ -66,7 +66,9 @@ class ProbeContext:
         if self._http_session is None:
             from shared.strategies.http_session import open_guarded_session
 
-            self._http_session = open_guarded_session(self)
+            self._http_session = open_guarded_session(
+                allow_private_targets=self.allow_private_targets, connection_limit=self.http_connection_limit
+            )
         return self._http_session
 
     async def aclose(self) -> None:

@@ -7,15 +7,13 @@ with an error code; nothing a target does can make `run_checks` raise.
 from __future__ import annotations
 
 import asyncio
-import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ValidationError
 
-from shared.domain.assertions import BUDGET_SPENT, evaluate_assertions
 from shared.domain.errors import ValidationFailedError
 from shared.domain.models import format_timestamp
 from shared.strategies import config_error_details, get_strategy
@@ -27,11 +25,10 @@ from shared.strategies.probing import (
     failure_from_exception,
 )
 from shared.strategies.strategy import Strategy
+from shared.strategies.verdicts import OutcomeStatus, judge
 
-OutcomeStatus = Literal["healthy", "unhealthy"]
 DEFAULT_MAX_CONCURRENCY = 100
 CANCELLATION_GRACE_SECONDS = 2.0
-RAW_RESULT_BUDGET_SECONDS = 1.0
 
 
 @dataclass
@@ -65,14 +62,6 @@ class ProbeOutcome:
             "error": self.error,
             "startedAt": format_timestamp(self.started_at),
         }
-
-
-@dataclass(frozen=True)
-class Verdict:
-    status: OutcomeStatus
-    latency_ms: float | None
-    assertions: list[dict[str, Any]]
-    error: dict[str, str] | None
 
 
 def _utc_now() -> datetime:
@@ -128,112 +117,10 @@ async def run_checks(
     ]
 
 
-def run_checks_sync(
-    specs: Sequence[CheckSpec],
-    *,
-    allow_private_targets: bool,
-    budget_seconds: float,
-    ssl_context_factory: SslContextFactory | None = None,
-    max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
-    clock: Callable[[], datetime] = _utc_now,
-) -> list[ProbeOutcome]:
-    """`run_checks` for synchronous callers such as a Lambda handler (its own event loop per call)."""
-    return asyncio.run(
-        run_checks(
-            specs,
-            allow_private_targets=allow_private_targets,
-            budget_seconds=budget_seconds,
-            ssl_context_factory=ssl_context_factory,
-            max_concurrency=max_concurrency,
-            clock=clock,
-        )
-    )
-
-
-def evaluate_raw_result(
-    strategy_id: str,
-    config: Mapping[str, Any],
-    result: Mapping[str, Any],
-    assertions: Sequence[Mapping[str, Any]],
-    *,
-    latency_ms: float | None = None,
-    body: str | None = None,
-    reported_error: dict[str, str] | None = None,
-    budget_seconds: float = RAW_RESULT_BUDGET_SECONDS,
-) -> Verdict:
-    """Judge a raw result (e.g. one a satellite sent) exactly as a local probe's result is judged.
-
-    Body assertions need the body, which satellites do not send: without it they fail.
-    """
-    strategy = get_strategy(strategy_id)
-    parsed_config = strategy.config_model.model_validate(dict(config))
-    return _verdict(
-        strategy,
-        parsed_config,
-        dict(result),
-        list(assertions),
-        latency_ms,
-        body,
-        reported_error,
-        budget_seconds,
-    )
-
-
-def _verdict(
-    strategy: Strategy,
-    config: Any,
-    result: dict[str, Any],
-    assertions: list[Mapping[str, Any]],
-    latency_ms: float | None,
-    body: str | None,
-    probe_error: dict[str, str] | None,
-    budget_seconds: float | None = None,
-) -> Verdict:
-    if probe_error is None:
-        probe_error = strategy.judge(config, result)
-    if latency_ms is None:
-        latency_ms = result.get(strategy.latency_field)
-    latency_ms = _whole_milliseconds(latency_ms)
-    probe_status = "healthy" if probe_error is None else "unhealthy"
-    outcomes = (
-        evaluate_assertions(
-            assertions,
-            status=probe_status,
-            latency_ms=latency_ms,
-            result=result,
-            body=body,
-            budget_seconds=budget_seconds,
-        )
-        if assertions
-        else []
-    )
-    error = probe_error or _first_failed_assertion(outcomes)
-    return Verdict(
-        status="healthy" if error is None else "unhealthy",
-        latency_ms=latency_ms,
-        assertions=outcomes,
-        error=error,
-    )
-
-
-def _whole_milliseconds(latency_ms: Any) -> int | None:
-    """API.md: durations are integers."""
-    if isinstance(latency_ms, int | float) and not isinstance(latency_ms, bool) and math.isfinite(latency_ms):
-        return round(latency_ms)
-    return None
-
-
-def _first_failed_assertion(outcomes: list[dict[str, Any]]) -> dict[str, str] | None:
-    failed = [outcome for outcome in outcomes if not outcome["passed"]]
-    if not failed:
-        return None
-    first = failed[0]
-    if first.get("evaluated") is False:
-        return dict(BUDGET_SPENT)
-    message = f"{first['source']} {first['operator']} {first['value']!r} failed (actual {first['actual']!r})"
-    if len(failed) > 1:
-        message += f" and {len(failed) - 1} more"
-    return {"code": "ASSERTION_FAILED", "message": message[:500]}
+def run_checks_sync(specs: Sequence[CheckSpec], **options: Any) -> list[ProbeOutcome]:
+    """`run_checks` (same keyword options) for synchronous callers such as a Lambda handler: its own
+    event loop per call."""
+    return asyncio.run(run_checks(specs, **options))
 
 
 def _needs_body(assertions: list[dict[str, Any]]) -> bool:
@@ -308,7 +195,7 @@ async def _run_one(call: _ProbeCall, context: ProbeContext, started_at: datetime
         return _failed(spec, started_at, failure_from_exception(error), call.strategy, call.config)
     body = probe_result.body_text() if _needs_body(spec.assertions) else None
     # Assertions share the probe's timeout: whatever the probe left of it is their budget.
-    verdict = _verdict(
+    verdict = judge(
         call.strategy,
         call.config,
         probe_result.result,
@@ -338,7 +225,7 @@ def _failed(
 ) -> ProbeOutcome:
     error = {"code": failure.code, "message": failure.message}
     assertions = (
-        _verdict(strategy, config, {}, spec.assertions, None, None, error).assertions
+        judge(strategy, config, {}, spec.assertions, None, None, error).assertions
         if strategy is not None
         else []
     )

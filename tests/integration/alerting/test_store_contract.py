@@ -5,9 +5,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local.template import Template
 from shared.data.alerting import AlertingStore, StaleWriteError
 from shared.domain.errors import ConflictError, NotFoundError, VersionMismatchError
+from tests.integration.tables import healthcheck_table_definition
 from tests.unit.alerting.fakes import MemoryAlertingStore
 
 TABLE = "alerting-contract"
@@ -19,16 +19,8 @@ def store(request):
         yield MemoryAlertingStore()
         return
     with mock_aws():
-        properties = Template.load().resources_of_type("AWS::DynamoDB::Table")["HealthcheckTable"]
         client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName=TABLE,
-            **{
-                k: properties[k]
-                for k in ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode")
-                if k in properties
-            },
-        )
+        client.create_table(TableName=TABLE, **healthcheck_table_definition())
         yield AlertingStore(client, TABLE)
 
 

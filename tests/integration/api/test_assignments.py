@@ -184,20 +184,6 @@ def test_checks_of_unknown_system_is_not_found(stack):
     assert answer.error_code == "NOT_FOUND"
 
 
-def test_assignment_events_say_assigned_updated_unassigned_after_invalidation(shop):
-    # given
-    shop.published.events.clear()
-    # when
-    assign(shop, "shop", "web")
-    assign(shop, "shop", "web", {"enabled": False})
-    shop.call("DELETE", "/systems/shop/checks/web")
-    # then
-    assert shop.published.of_type(ASSIGNMENT_CHANGED) == [
-        {"systemId": "shop", "configurationId": "web", "change": change, "cacheInvalidated": True}
-        for change in ("assigned", "updated", "unassigned")
-    ]
-
-
 def test_refused_put_publishes_nothing(shop):
     # given
     assign(shop, "shop", "web")

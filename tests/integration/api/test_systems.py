@@ -174,20 +174,3 @@ def test_recreated_system_starts_clean(stack):
     health = stack.call("GET", "/systems/shop/health").body
     assert health["status"] == "unknown"
     assert health["checks"] == []
-
-
-def test_delete_system_publishes_unassigned_for_each_assignment(stack):
-    # given
-    add_system(stack, "shop")
-    add_configuration(stack, "web")
-    add_configuration(stack, "api")
-    assign(stack, "shop", "web")
-    assign(stack, "shop", "api")
-    stack.published.events.clear()
-    # when
-    stack.call("DELETE", "/systems/shop")
-    # then
-    changes = stack.published.of_type("Health Check Assignment Changed")
-    assert sorted(c["configurationId"] for c in changes) == ["api", "web"]
-    assert {c["change"] for c in changes} == {"unassigned"}
-    assert all(c["cacheInvalidated"] is True for c in changes)

@@ -96,27 +96,6 @@ def test_a_token_is_throttled_past_its_pings_per_minute(stack, clock, monkeypatc
     assert answers == [200, 200, 429]
 
 
-def test_a_ping_token_is_only_for_heartbeat_checks(stack, clock):
-    # given
-    stack.call("POST", "/systems", {"id": "shop", "name": "Shop"})
-    stack.call(
-        "POST",
-        "/configurations",
-        {
-            "id": "web",
-            "name": "Web",
-            "strategyId": "http",
-            "config": {"url": "https://example.com/"},
-            "intervalSeconds": 60,
-        },
-    )
-    stack.call("PUT", "/systems/shop/checks/web", {})
-    # when
-    answer = stack.call("POST", "/systems/shop/checks/web/ping-token")
-    # then
-    assert answer.status == 422
-
-
 def test_a_binary_body_is_kept_with_replacement_characters(stack, clock):
     # given
     token = heartbeat_check(stack)

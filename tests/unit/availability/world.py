@@ -13,7 +13,8 @@ from pydantic import TypeAdapter
 from shared.cache.memory_backend import MemoryBackend
 from shared.cache.scope import CachedScope
 from shared.domain import health
-from shared.domain.models import AssignmentPut, StateThresholds
+from shared.domain.assignment_models import AssignmentPut, StateThresholds
+from shared.domain.catalog_items import SystemItem
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import RecordingPublisher
 from shared.retry import RetryPolicy
@@ -84,7 +85,8 @@ def new_world(checks: dict[str, dict]) -> World:
     every INTERVAL seconds."""
     store = MemoryStore()
     seeded = format_timestamp(YEAR_START - timedelta(days=1))
-    store.create_system({"id": "shop", "name": "Shop", "version": 1}, initial_state("shop", seeded))
+    shop = SystemItem(id="shop", name="Shop", created_at=seeded, updated_at=seeded, version=1)
+    store.create_system(shop, initial_state("shop", seeded))
     store.satellites["eu"] = {"id": "eu", "name": "EU", "region": "eu-west-1"}
     for configuration_id, spec in checks.items():
         store.create_configuration(

@@ -56,7 +56,7 @@ def test_ttl_comes_from_settings():
     )
     # then
     assert isinstance(scope, CachedScope)
-    assert scope._ttl_ms == 42_000
+    assert scope.ttl_seconds == 42
     assert scope.namespace == "status"
 
 
@@ -76,22 +76,33 @@ def test_redis_backend_connects_lazily():
     assert scope.backend.round_trips == 0
 
 
+class UnreachableClient:
+    """A DynamoDB client that records the table of every call and fails it, as an outage would."""
+
+    def __init__(self) -> None:
+        self.tables: list[str] = []
+
+    def __getattr__(self, operation: str):
+        def call(**request):
+            self.tables.append(request.get("TableName") or next(iter(request.get("RequestItems", {"?": 0}))))
+            raise ConnectionError("unreachable")
+
+        return call
+
+
 def test_dynamodb_backend_uses_the_given_client_factory():
     # given
-    clients = []
-
-    def factory():
-        clients.append(object())
-        return clients[-1]
-
+    client = UnreachableClient()
     # when
     scope = build_cache(
-        settings(CACHE_BACKEND="dynamodb", CACHE_TABLE_NAME="cache-table"), dynamodb_client_factory=factory
+        settings(CACHE_BACKEND="dynamodb", CACHE_TABLE_NAME="cache-table"),
+        dynamodb_client_factory=lambda: client,
     )
-    # then
+    value = scope.wrap("system:shop", lambda: {"status": "healthy"})
+    # then: the factory's client was asked, on the cache table, and its outage did not fail the read
     assert type(scope.backend).__name__ == "DynamoDBBackend"
-    assert scope.backend._client is clients[0]
-    assert scope.backend._table == "cache-table"
+    assert client.tables and set(client.tables) == {"cache-table"}
+    assert value == {"status": "healthy"}
 
 
 def test_importing_the_cache_does_not_import_redis():

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from shared.domain.assignment_models import ConsecutiveThresholds, WindowThresholds
 from shared.domain.health import (
     HISTORY_LIMIT,
     CheckSlices,
@@ -20,7 +21,6 @@ from shared.domain.health import (
     threshold_verdict,
 )
 from shared.domain.health_views import SystemHealthView
-from shared.domain.models import ConsecutiveThresholds, WindowThresholds
 
 LETTERS = {"h": "healthy", "d": "degraded", "u": "unhealthy"}
 STATUS_LETTER = {"healthy": "H", "degraded": "D", "unhealthy": "U", "unknown": "?"}

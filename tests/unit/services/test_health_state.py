@@ -3,8 +3,8 @@
 
 from datetime import UTC, datetime
 
+from shared.domain.assignment_models import AssignmentPut
 from shared.domain.health_views import SystemHealthView
-from shared.domain.models import AssignmentPut
 from shared.events import SYSTEM_HEALTH_CHANGED
 from shared.services.check_state import SliceRun, apply_check_run
 from shared.services.health_state import next_state, reflects

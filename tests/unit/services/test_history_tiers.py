@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.domain.models import AssignmentPut
+from shared.domain.assignment_models import AssignmentPut
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import RecordingPublisher
 from shared.retry import RetryPolicy

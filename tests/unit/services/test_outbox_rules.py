@@ -3,54 +3,25 @@
 Invalidate before notify; an invalidation the cache never acknowledged holds the events until no
 stale value can be served; a crash between commit and publish loses nothing."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from shared.domain.models import AssignmentPut
+from shared.domain.assignment_models import AssignmentPut
 from shared.events import (
     ASSIGNMENT_CHANGED,
     CHECK_COMPLETED,
     RUN_COMPLETED,
     SYSTEM_HEALTH_CHANGED,
     Event,
-    RecordingPublisher,
 )
-from shared.retry import RetryPolicy
 from shared.services import outbox, recording
 from shared.services.context import Collaborators
 from shared.services.health_state import initial_state
 from shared.services.recording import RunInput, record_run
+from tests.fakes.collaborators import STALENESS, START, fake_collaborators
 from tests.fakes.memory_store import MemoryStore
 from tests.fakes.seed import SEEDED_AT, seed_shop
-
-START = datetime(2030, 1, 1, tzinfo=UTC)
-STALENESS = 18.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-class Cache:
-    """A status cache whose acknowledgements the test decides; it records what was invalidated."""
-
-    max_staleness_seconds = STALENESS
-
-    def __init__(self) -> None:
-        self.reachable = True
-        self.invalidated: list[str] = []
-
-    def invalidate(self, key: str) -> bool:
-        self.invalidated.append(key)
-        return self.reachable
-
-    def invalidate_family(self) -> bool:
-        return self.invalidate("*")
 
 
 @pytest.fixture
@@ -59,15 +30,7 @@ def world():
     seed_shop(store, initial_state("shop", SEEDED_AT))
     settings = AssignmentPut.model_validate({}).model_dump(mode="json", by_alias=True)
     store.put_assignment("shop", "web", settings, expected_version=None, now=SEEDED_AT, now_epoch=0)
-    c = Collaborators(
-        repository=store,
-        cache=Cache(),
-        publisher=RecordingPublisher(),
-        settings=None,
-        clock=Clock(),
-        conflicts=RetryPolicy(sleep=lambda _: None),
-    )
-    return c
+    return fake_collaborators(store)
 
 
 def run(c: Collaborators, run_id: str, status: str = "healthy") -> RunInput:

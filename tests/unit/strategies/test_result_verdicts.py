@@ -1,7 +1,8 @@
 import asyncio
 from datetime import UTC, datetime
 
-from shared.strategies.runner import CheckSpec, ProbeOutcome, evaluate_raw_result, run_checks
+from shared.strategies.runner import CheckSpec, ProbeOutcome, run_checks
+from shared.strategies.verdicts import evaluate_raw_result
 
 HTTP_CONFIG = {"url": "https://example.com", "expectedStatusCodes": ["200-299"]}
 HTTP_RESULT = {"statusCode": 200, "latencyMs": 42.0, "headers": {}, "contentType": None, "bodyBytes": 2}

@@ -3,7 +3,7 @@
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from shared.domain.models import ApiKeyCreate, ApiKeyCreated, SatelliteCreate, SatelliteCreated
+from shared.domain.access_models import ApiKeyCreate, ApiKeyCreated, SatelliteCreate, SatelliteCreated
 from shared.http.answers import WRITE_ERRORS, answers
 from shared.http.app import json_response, no_content
 from shared.http.auth import MANAGER

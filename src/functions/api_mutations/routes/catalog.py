@@ -17,7 +17,7 @@ from shared.http.answers import WRITE_ERRORS, answers
 from shared.http.app import if_match, json_response, no_content
 from shared.http.auth import MANAGER
 from shared.http.params import ConfigurationId, ResourceId, SystemId
-from shared.services import catalog
+from shared.services import catalog, configurations
 from shared.services.context import default_collaborators as collaborators
 
 router = Router()
@@ -47,7 +47,7 @@ def delete_system(systemId: SystemId) -> Response[None]:
     "/configurations", middlewares=MANAGER, responses=answers(201, ConfigurationView, errors=WRITE_ERRORS)
 )
 def create_configuration(request: ConfigurationCreate) -> Response[dict]:
-    return json_response(catalog.create_configuration(collaborators(), request), 201)
+    return json_response(configurations.create_configuration(collaborators(), request), 201)
 
 
 @router.patch(
@@ -56,7 +56,7 @@ def create_configuration(request: ConfigurationCreate) -> Response[dict]:
     responses=answers(200, ConfigurationView, errors=WRITE_ERRORS),
 )
 def patch_configuration(configurationId: ConfigurationId, request: ConfigurationPatch) -> dict:
-    return catalog.update_configuration(
+    return configurations.update_configuration(
         collaborators(), configurationId, request, expected_version=if_match(router)
     ).to_wire()
 
@@ -65,7 +65,7 @@ def patch_configuration(configurationId: ConfigurationId, request: Configuration
     "/configurations/<configurationId>", middlewares=MANAGER, responses=answers(204, errors=WRITE_ERRORS)
 )
 def delete_configuration(configurationId: ConfigurationId) -> Response[None]:
-    catalog.delete_configuration(collaborators(), configurationId)
+    configurations.delete_configuration(collaborators(), configurationId)
     return no_content()
 
 
@@ -75,7 +75,7 @@ def delete_configuration(configurationId: ConfigurationId) -> Response[None]:
     responses=answers(200, ConfigurationView, errors=WRITE_ERRORS),
 )
 def pause_configuration(configurationId: ConfigurationId) -> dict:
-    return catalog.set_configuration_paused(collaborators(), configurationId, True).to_wire()
+    return configurations.set_configuration_paused(collaborators(), configurationId, True).to_wire()
 
 
 @router.post(
@@ -84,7 +84,7 @@ def pause_configuration(configurationId: ConfigurationId) -> dict:
     responses=answers(200, ConfigurationView, errors=WRITE_ERRORS),
 )
 def resume_configuration(configurationId: ConfigurationId) -> dict:
-    return catalog.set_configuration_paused(collaborators(), configurationId, False).to_wire()
+    return configurations.set_configuration_paused(collaborators(), configurationId, False).to_wire()
 
 
 @router.post(

@@ -3,13 +3,13 @@
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from shared.domain.models import AssignmentPut, AssignmentView
+from shared.domain.assignment_models import AssignmentPut, AssignmentView
 from shared.domain.views import RunRequested
 from shared.http.answers import WRITE_ERRORS, answers
 from shared.http.app import if_match, json_response, no_content
 from shared.http.auth import MANAGER
 from shared.http.params import ConfigurationId, SystemId
-from shared.services import catalog, scheduling
+from shared.services import assignments, scheduling
 from shared.services.context import default_collaborators as collaborators
 
 router = Router()
@@ -21,7 +21,7 @@ router = Router()
     responses=answers(200, AssignmentView, errors=WRITE_ERRORS),
 )
 def put_check(systemId: SystemId, configurationId: ConfigurationId, request: AssignmentPut) -> dict:
-    return catalog.put_assignment(
+    return assignments.put_assignment(
         collaborators(), systemId, configurationId, request, expected_version=if_match(router)
     ).to_wire()
 
@@ -32,7 +32,7 @@ def put_check(systemId: SystemId, configurationId: ConfigurationId, request: Ass
     responses=answers(204, errors=WRITE_ERRORS),
 )
 def delete_check(systemId: SystemId, configurationId: ConfigurationId) -> Response[None]:
-    catalog.delete_assignment(collaborators(), systemId, configurationId)
+    assignments.delete_assignment(collaborators(), systemId, configurationId)
     return no_content()
 
 

@@ -8,7 +8,7 @@ from shared.http.answers import answers
 from shared.http.app import page_view
 from shared.http.auth import READER
 from shared.http.params import ConfigurationId, Cursor, Limit, SystemId
-from shared.services import catalog
+from shared.services import assignments, catalog, configurations
 from shared.services.context import default_collaborators as collaborators
 from shared.strategies import describe, list_strategies
 
@@ -27,19 +27,19 @@ def get_system(systemId: SystemId) -> dict:
 
 @router.get("/configurations", middlewares=READER, responses=answers(200, ConfigurationPage))
 def list_configurations(limit: Limit = 100, cursor: Cursor = None) -> dict:
-    return page_view(catalog.list_configurations(collaborators(), limit=limit, cursor=cursor))
+    return page_view(configurations.list_configurations(collaborators(), limit=limit, cursor=cursor))
 
 
 @router.get(
     "/configurations/<configurationId>", middlewares=READER, responses=answers(200, ConfigurationView)
 )
 def get_configuration(configurationId: ConfigurationId) -> dict:
-    return catalog.get_configuration(collaborators(), configurationId).to_wire()
+    return configurations.get_configuration(collaborators(), configurationId).to_wire()
 
 
 @router.get("/systems/<systemId>/checks", middlewares=READER, responses=answers(200, AssignmentList))
 def list_checks(systemId: SystemId) -> dict:
-    return {"items": [a.to_wire() for a in catalog.assignment_views(collaborators(), systemId)]}
+    return {"items": [a.to_wire() for a in assignments.assignment_views(collaborators(), systemId)]}
 
 
 @router.get("/systems/<systemId>/maintenances", middlewares=READER, responses=answers(200, MaintenanceList))

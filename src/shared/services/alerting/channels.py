@@ -48,10 +48,12 @@ def create_channel(a: Alerting, request: ChannelCreate) -> ChannelCreated:
 
 
 def get_channel(a: Alerting, channel_id: str) -> ChannelView:
+    """One channel with its secrets hidden, or NotFoundError."""
     return channel_view(a.store.get_resource(CHANNEL, channel_id))
 
 
 def list_channels(a: Alerting, *, limit: int, cursor: str | None) -> dict:
+    """A page of channels with their secrets hidden."""
     page = a.store.list_resources(CHANNEL, limit=limit, cursor=cursor)
     return {"items": [channel_view(i) for i in page.items], "next_cursor": page.next_cursor}
 
@@ -111,6 +113,7 @@ def test_channel(a: Alerting, channel_id: str) -> ChannelTestResult:
 
 
 def channel_view(item: dict) -> ChannelView:
+    """A stored channel as answered: secret config fields shown as `***`."""
     shown = {
         k: SECRET_SHOWN if k in SECRET_CONFIG_FIELDS.get(item["type"], ()) else v
         for k, v in item["config"].items()

@@ -35,6 +35,7 @@ class Alerting:
 
 @lru_cache(maxsize=1)
 def default_alerting() -> Alerting:
+    """The process-wide alerting collaborators built from settings (the composition root)."""
     from shared import aws
     from shared.data.alerting import AlertingStore as DynamoAlertingStore
     from shared.data.repository import Repository
@@ -64,4 +65,5 @@ def default_alerting() -> Alerting:
 
 
 def reset_alerting() -> None:
+    """Forget the process-wide alerting collaborators (tests and the local runtime rebuild them)."""
     default_alerting.cache_clear()

@@ -20,10 +20,12 @@ def incident_id_for(system_id: str, opened_at: str) -> str:
 
 
 def wakeup_name(incident_id: str) -> str:
+    """The name of an incident's scheduled wake-up."""
     return f"hc-{incident_id}"
 
 
 def policy_rule(item: dict) -> rules.PolicyRule:
+    """A stored alert policy as the pure rule the domain judges with."""
     flapping = item.get("flapping") or {}
     return rules.PolicyRule(
         id=item["id"],
@@ -43,10 +45,12 @@ def policy_rule(item: dict) -> rules.PolicyRule:
 
 
 def policies_by_id(a: Alerting) -> dict[str, rules.PolicyRule]:
+    """Every alert policy as a rule, by id."""
     return {p["id"]: policy_rule(p) for p in a.store.all_resources(POLICY)}
 
 
 def entry(incident_id: str, at: str, kind: str, message: str, **extra) -> dict:
+    """A timeline entry of an incident."""
     return {"incidentId": incident_id, "at": at, "kind": kind, "message": message} | extra
 
 
@@ -56,4 +60,5 @@ def retrying(write: Callable[[], None]) -> None:
 
 
 def next_version(incident: dict, **changes) -> dict:
+    """The incident with `changes` applied and its version moved on by one."""
     return incident | changes | {"version": incident["version"] + 1}

@@ -171,6 +171,7 @@ def acknowledge(a: Alerting, incident_id: str, *, by: str) -> dict:
 
 
 def incident_detail(a: Alerting, incident_id: str) -> dict:
+    """One incident with its timeline, or NotFoundError."""
     incident = a.store.get_incident(incident_id)
     if incident is None:
         raise NotFoundError(f"incident {incident_id} not found")
@@ -178,6 +179,7 @@ def incident_detail(a: Alerting, incident_id: str) -> dict:
 
 
 def list_incidents(a: Alerting, *, limit: int, cursor: str | None):
+    """A page of incidents."""
     return a.store.list_incidents(limit=limit, cursor=cursor)
 
 

@@ -23,10 +23,12 @@ def create_policy(a: Alerting, request: AlertPolicyCreate) -> AlertPolicyView:
 
 
 def get_policy(a: Alerting, policy_id: str) -> AlertPolicyView:
+    """One alert policy, or NotFoundError."""
     return AlertPolicyView.model_validate(a.store.get_resource(POLICY, policy_id))
 
 
 def list_policies(a: Alerting, *, limit: int, cursor: str | None) -> dict:
+    """A page of alert policies."""
     page = a.store.list_resources(POLICY, limit=limit, cursor=cursor)
     return {"items": [AlertPolicyView.model_validate(i) for i in page.items], "next_cursor": page.next_cursor}
 
@@ -48,6 +50,7 @@ def update_policy(
 
 
 def delete_policy(a: Alerting, policy_id: str) -> None:
+    """Delete an alert policy."""
     a.store.delete_resource(POLICY, policy_id)
 
 

@@ -159,6 +159,7 @@ def _quiet_reasons(a: Alerting, incident: dict, at: str) -> list[str]:
 
 
 def queue_deliveries(a: Alerting, incident_id: str, steps: list[Step]) -> None:
+    """Queue one delivery message per notification step of an incident."""
     messages = [
         {
             "kind": "deliver",

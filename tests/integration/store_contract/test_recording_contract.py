@@ -1,48 +1,12 @@
-"""One contract for every implementation of the store ports: the DynamoDB repository (on moto) and
-the in-memory fake of tests/fakes behave alike, so service rules tested on the fake hold in AWS."""
+"""The recording and outbox ports' contract: the DynamoDB repository (on moto) and the in-memory fake
+of tests/fakes behave alike, so service rules tested on the fake hold in AWS."""
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from local.template import Template
-from shared.data.repository import Repository
+from shared.domain.catalog_items import SystemItem
 from shared.domain.errors import ConflictError, NotFoundError
 from shared.domain.records import DuplicateRunError, OutboxEntry, RunCommit, StateVersionConflict
-from tests.fakes.memory_store import MemoryStore
-from tests.fakes.seed import seed_shop
-from tests.integration.api.stack import TABLE, create_resources
-
-NOW = "2030-01-01T00:00:00.000Z"
-SETTINGS = {
-    "enabled": True,
-    "includeLocal": True,
-    "satelliteIds": [],
-    "quorum": {"mode": "any"},
-    "stateThresholds": {"mode": "consecutive", "degradedAfter": 1, "unhealthyAfter": 3, "recoverAfter": 1},
-    "retention": {"rawDays": 7, "hourlyDays": 30, "dailyDays": 365},
-}
-
-
-@pytest.fixture(params=["dynamodb", "memory"])
-def store(request):
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    with mock_aws():
-        create_resources(Template.load())
-        yield Repository(boto3.client("dynamodb", region_name="us-east-1"), TABLE)
-
-
-def state(version: int) -> dict:
-    return {
-        "systemId": "shop",
-        "version": version,
-        "status": "unknown",
-        "since": NOW,
-        "checkVersions": {},
-        "view": {},
-    }
+from tests.integration.store_contract.conftest import NOW, SETTINGS, state
 
 
 def check_state(version: int) -> dict:
@@ -72,15 +36,11 @@ def run_commit(run_id: str, expected_version: int | None, outbox: OutboxEntry | 
     )
 
 
-@pytest.fixture
-def shop(store):
-    seed_shop(store, state(1))
-    return store
-
-
 def test_a_taken_system_id_is_a_conflict(shop):
     with pytest.raises(ConflictError):
-        shop.create_system({"id": "shop", "name": "Again", "version": 1}, state(1))
+        shop.create_system(
+            SystemItem(id="shop", name="Again", created_at=NOW, updated_at=NOW, version=1), state(1)
+        )
 
 
 def test_an_assignment_needs_its_system_and_is_seen_in_the_snapshot(shop):

@@ -1,0 +1,96 @@
+"""Use cases of the management API for assignments: which configuration runs on which system, how.
+
+A change re-evaluates the system, then publishes `Assignment Changed` through the outbox.
+"""
+
+from __future__ import annotations
+
+from shared.domain.assignment_models import AssignmentPut, AssignmentView
+from shared.domain.errors import NotFoundError
+from shared.domain.wire import format_timestamp
+from shared.events import ASSIGNMENT_CHANGED, Event
+from shared.services import outbox
+from shared.services.context import Collaborators
+from shared.services.health_state import reevaluate_systems
+
+
+def assignment_views(c: Collaborators, system_id: str) -> list[AssignmentView]:
+    """A system's assignments with the status and last run of each check."""
+    snapshot = c.repository.system_snapshot(system_id)
+    if snapshot["system"] is None:
+        raise NotFoundError(f"system {system_id} not found")
+    checks = {
+        check["configurationId"]: check
+        for check in ((snapshot["state"] or {}).get("view") or {}).get("checks", [])
+    }
+    return [
+        _assignment_view(a, _with_latest_run(checks.get(a["configurationId"]), snapshot, a))
+        for a in snapshot["assignments"]
+    ]
+
+
+def _with_latest_run(check: dict | None, snapshot: dict, assignment: dict) -> dict | None:
+    """The view's check with its latest run from the check item (the view is stored only on change)."""
+    slices = (snapshot["check_states"].get(assignment["configurationId"]) or {}).get("slices", {})
+    latest = max((s["lastRunAt"] for s in slices.values() if s.get("lastRunAt")), default=None)
+    if check is None or latest is None:
+        return check
+    return check | {"lastRunAt": max(latest, check.get("lastRunAt") or latest)}
+
+
+def _assignment_view(assignment: dict, check: dict | None) -> AssignmentView:
+    return AssignmentView.model_validate(
+        assignment
+        | {
+            "status": check["status"] if check else "unknown",
+            "lastRunAt": check["lastRunAt"] if check else None,
+        }
+    )
+
+
+def put_assignment(
+    c: Collaborators,
+    system_id: str,
+    configuration_id: str,
+    request: AssignmentPut,
+    *,
+    expected_version: int | None,
+) -> AssignmentView:
+    """Create or replace an assignment, re-evaluate the system, then publish the change."""
+    moment = c.clock()
+    now, now_epoch = format_timestamp(moment), int(moment.timestamp())
+    settings = request.model_dump(mode="json", by_alias=True)
+    assignment, created = c.repository.put_assignment(
+        system_id, configuration_id, settings, expected_version=expected_version, now=now, now_epoch=now_epoch
+    )
+    events = reevaluate_systems(c, [system_id])
+    events.append(
+        Event(
+            ASSIGNMENT_CHANGED,
+            {
+                "systemId": system_id,
+                "configurationId": configuration_id,
+                "change": "assigned" if created else "updated",
+            },
+        )
+    )
+    outbox.publish_change(c, events, system_ids=[system_id])
+    state = c.repository.get_state(system_id) or {}
+    check = next(
+        (k for k in (state.get("view") or {}).get("checks", []) if k["configurationId"] == configuration_id),
+        None,
+    )
+    return _assignment_view(assignment, check)
+
+
+def delete_assignment(c: Collaborators, system_id: str, configuration_id: str) -> None:
+    """Remove an assignment, re-evaluate the system, then publish the change."""
+    c.repository.delete_assignment(system_id, configuration_id, deleted_at=format_timestamp(c.clock()))
+    events = reevaluate_systems(c, [system_id])
+    events.append(
+        Event(
+            ASSIGNMENT_CHANGED,
+            {"systemId": system_id, "configurationId": configuration_id, "change": "unassigned"},
+        )
+    )
+    outbox.publish_change(c, events, system_ids=[system_id])

@@ -1,0 +1,255 @@
+"""The catalog port (systems, configurations, assignments, maintenance) in memory.
+
+Behaves as `shared.data.catalog.CatalogStore` does on DynamoDB: creates refuse a taken id, updates
+are compare-and-set on `version`, deletes cascade to assignments and leave a history tombstone.
+tests/integration/test_store_contract.py holds both to one contract.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from shared.data import keys
+from shared.domain.catalog_items import SystemItem
+from shared.domain.errors import ConflictError, NotFoundError, ValidationFailedError, VersionMismatchError
+from shared.domain.records import Page, assignment_record
+from tests.fakes.memory_pages import page_of
+
+
+class MemoryCatalog:
+    """A part of MemoryStore, which holds the dictionaries and the outbox."""
+
+    systems: dict[str, dict]
+    states: dict[str, dict]
+    check_states: dict[tuple[str, str], dict]
+    configurations: dict[str, dict]
+    assignments: dict[tuple[str, str], dict]
+    maintenances: dict[tuple[str, str], dict]
+    satellites: dict[str, dict]
+    tombstone_items: dict[str, dict]
+    schedules: dict[tuple[str, str], tuple[int, str]]
+    heartbeats: dict[tuple[str, str], dict]
+    ping_tokens: dict[str, dict]
+    outbox_of: Callable[[str], list]
+
+    # --- systems -------------------------------------------------------------------------
+
+    def create_system(self, system: SystemItem, initial_state: dict) -> SystemItem:
+        if system.id in self.systems:
+            raise ConflictError(f"system {system.id} already exists")
+        self.systems[system.id] = system.to_item()
+        self.states[system.id] = copy.deepcopy(initial_state)
+        return system
+
+    def get_system(self, system_id: str) -> SystemItem:
+        if system_id not in self.systems:
+            raise NotFoundError(f"system {system_id} not found")
+        return SystemItem.model_validate(self.systems[system_id])
+
+    def list_systems(self, *, limit: int, cursor: str | None) -> Page[SystemItem]:
+        page = page_of(self.systems, limit=limit, cursor=cursor)
+        return Page([SystemItem.model_validate(item) for item in page.items], page.next_cursor)
+
+    def update_system(
+        self, system_id: str, changes: dict, *, expected_version: int | None, now: str
+    ) -> SystemItem:
+        label = f"system {system_id}"
+        updated = _update_versioned(self.systems, system_id, label, changes, expected_version, now)
+        return SystemItem.model_validate(updated)
+
+    def delete_system(self, system_id: str, *, deleted_at: str) -> list[dict]:
+        self.get_system(system_id)
+        del self.systems[system_id]
+        self.states.pop(system_id, None)
+        doomed = sorted(key for key in self.assignments if key[0] == system_id)
+        assignments = [self._unassign(key) for key in doomed]
+        for key in [key for key in self.maintenances if key[0] == system_id]:
+            del self.maintenances[key]
+        self.tombstone_items[f"SYSTEM#{system_id}#{deleted_at}"] = {
+            "kind": "system",
+            "systemId": system_id,
+            "configurationIds": [a["configurationId"] for a in assignments],
+            "deletedAt": deleted_at,
+        }
+        return assignments
+
+    # --- configurations ------------------------------------------------------------------
+
+    def create_configuration(self, configuration: dict) -> dict:
+        if configuration["id"] in self.configurations:
+            raise ConflictError(f"configuration {configuration['id']} already exists")
+        self.configurations[configuration["id"]] = copy.deepcopy(configuration)
+        return configuration
+
+    def get_configuration(self, configuration_id: str) -> dict:
+        if configuration_id not in self.configurations:
+            raise NotFoundError(f"configuration {configuration_id} not found")
+        return copy.deepcopy(self.configurations[configuration_id])
+
+    def get_configurations(self, configuration_ids: list[str]) -> dict[str, dict]:
+        known = [c for c in configuration_ids if c in self.configurations]
+        return {c: copy.deepcopy(self.configurations[c]) for c in known}
+
+    def list_configurations(self, *, limit: int, cursor: str | None) -> Page:
+        return page_of(self.configurations, limit=limit, cursor=cursor)
+
+    def update_configuration(
+        self,
+        configuration_id: str,
+        changes: dict,
+        *,
+        expected_version: int | None,
+        now: str,
+        now_epoch: int,
+        check: Callable[[dict, dict], dict] | None = None,
+    ) -> tuple[dict, list[str]]:
+        label = f"configuration {configuration_id}"
+        updated = _update_versioned(
+            self.configurations, configuration_id, label, changes, expected_version, now, check
+        )
+        system_ids = []
+        for (system_id, assigned), assignment in sorted(self.assignments.items()):
+            if assigned == configuration_id:
+                system_ids.append(system_id)
+                assignment |= {
+                    "configurationName": updated["name"],
+                    "strategyId": updated["strategyId"],
+                    "configurationPaused": updated["paused"],
+                    "intervalSeconds": updated["intervalSeconds"],
+                }
+        return updated, system_ids
+
+    def delete_configuration(self, configuration_id: str, *, deleted_at: str) -> list[dict]:
+        self.get_configuration(configuration_id)
+        del self.configurations[configuration_id]
+        doomed = sorted(key for key in self.assignments if key[1] == configuration_id)
+        return [self.delete_assignment(*key, deleted_at=deleted_at) for key in doomed]
+
+    # --- assignments ---------------------------------------------------------------------
+
+    def get_assignment(self, system_id: str, configuration_id: str) -> dict:
+        if (system_id, configuration_id) not in self.assignments:
+            raise NotFoundError(f"check {configuration_id} is not assigned to system {system_id}")
+        return copy.deepcopy(self.assignments[(system_id, configuration_id)])
+
+    def put_assignment(
+        self, system_id: str, configuration_id: str, settings: dict, *, expected_version, now, now_epoch
+    ) -> tuple[dict, bool]:
+        configuration = self.get_configuration(configuration_id)
+        self.get_system(system_id)
+        existing = self.assignments.get((system_id, configuration_id))
+        if expected_version is not None and (existing is None or existing["version"] != expected_version):
+            raise VersionMismatchError("the assignment changed since you read it")
+        satellite_ids = settings["satelliteIds"]
+        missing = [s for s in satellite_ids if s not in self.satellites]
+        if missing:
+            raise ValidationFailedError(
+                "unknown satellite",
+                [
+                    {"field": f"body.satelliteIds.{satellite_ids.index(s)}", "message": f"no satellite {s}"}
+                    for s in missing
+                ],
+            )
+        assignment = assignment_record(system_id, configuration, copy.deepcopy(settings), existing, now)
+        if existing is None:
+            assignment |= self._history_since(system_id, configuration_id)
+        self.assignments[(system_id, configuration_id)] = assignment
+        self.schedules.pop((system_id, configuration_id), None)
+        if assignment["enabled"] and assignment["includeLocal"] and not assignment["configurationPaused"]:
+            shard = keys.due_shard(system_id, configuration_id)
+            self.schedules[(system_id, configuration_id)] = (now_epoch, shard)
+        return copy.deepcopy(assignment), existing is None
+
+    def delete_assignment(self, system_id: str, configuration_id: str, *, deleted_at: str) -> dict:
+        self.get_assignment(system_id, configuration_id)
+        self.tombstone_items[f"CHECK#{system_id}#{configuration_id}#{deleted_at}"] = {
+            "kind": "check",
+            "systemId": system_id,
+            "configurationIds": [configuration_id],
+            "deletedAt": deleted_at,
+        }
+        return self._unassign((system_id, configuration_id))
+
+    def _history_since(self, system_id: str, configuration_id: str) -> dict:
+        """As the repository: a re-created assignment's history starts at its latest deletion."""
+        prefixes = (f"CHECK#{system_id}#{configuration_id}#", f"SYSTEM#{system_id}#")
+        deletions = [t["deletedAt"] for sk, t in self.tombstone_items.items() if sk.startswith(prefixes)]
+        return {"historySince": max(deletions)} if deletions else {}
+
+    def _unassign(self, pair: tuple[str, str]) -> dict:
+        """Drop an assignment with its schedule, heartbeat state, ping token and check item."""
+        self.schedules.pop(pair, None)
+        self.check_states.pop(pair, None)
+        heartbeat = self.heartbeats.pop(pair, None) or {}
+        self.ping_tokens.pop(heartbeat.get("tokenHash", ""), None)
+        return self.assignments.pop(pair)
+
+    def list_assignments_page(self, *, limit: int, cursor: str | None) -> Page:
+        by_id = {f"{s}#{c}": a for (s, c), a in self.assignments.items()}
+        return page_of(by_id, limit=limit, cursor=cursor)
+
+    def get_assignments(self, pairs: list[tuple[str, str]]) -> list[dict]:
+        return [
+            copy.deepcopy(self.assignments[p]) | self._schedule_of(p)
+            for p in dict.fromkeys(pairs)
+            if p in self.assignments
+        ]
+
+    def _schedule_of(self, pair: tuple[str, str]) -> dict:
+        return {"nextDueAt": self.schedules[pair][0]} if pair in self.schedules else {}
+
+    def system_snapshot(self, system_id: str) -> dict[str, Any]:
+        return copy.deepcopy(
+            {
+                "system": self.systems.get(system_id),
+                "state": self.states.get(system_id),
+                "assignments": [a for (s, _), a in sorted(self.assignments.items()) if s == system_id],
+                "check_states": {c: i for (s, c), i in sorted(self.check_states.items()) if s == system_id},
+                "maintenances": [m for (s, _), m in sorted(self.maintenances.items()) if s == system_id],
+                "outbox": self.outbox_of(system_id),
+            }
+        )
+
+    def due_shards(self, count: int) -> list[str]:
+        return keys.all_due_shards(count)
+
+    def due_shard_of(self, system_id: str, configuration_id: str, count: int) -> str:
+        return keys.due_shard(system_id, configuration_id, count)
+
+    # --- maintenance ---------------------------------------------------------------------
+
+    def create_maintenance(self, maintenance: dict) -> dict:
+        key = (maintenance["systemId"], maintenance["id"])
+        if maintenance["systemId"] not in self.systems:
+            raise NotFoundError(f"system {maintenance['systemId']} not found")
+        if key in self.maintenances:
+            raise ConflictError("maintenance already exists")
+        self.maintenances[key] = copy.deepcopy(maintenance)
+        return maintenance
+
+    def delete_maintenance(self, system_id: str, maintenance_id: str) -> None:
+        if self.maintenances.pop((system_id, maintenance_id), None) is None:
+            raise NotFoundError(f"maintenance {maintenance_id} not found")
+
+
+def _update_versioned(
+    items: dict[str, dict],
+    item_id: str,
+    label: str,
+    changes: dict,
+    expected_version: int | None,
+    now: str,
+    check: Callable[[dict, dict], dict] | None = None,
+) -> dict:
+    current = items.get(item_id)
+    if current is None:
+        raise NotFoundError(f"{label} not found")
+    if expected_version is not None and current["version"] != expected_version:
+        raise VersionMismatchError(f"{label} is at version {current['version']}")
+    merged = copy.deepcopy(current) | copy.deepcopy(changes)
+    if check is not None:
+        merged = check(merged, copy.deepcopy(current))
+    items[item_id] = merged | {"updatedAt": now, "version": current["version"] + 1}
+    return copy.deepcopy(items[item_id])

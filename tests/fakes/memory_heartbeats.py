@@ -1,0 +1,71 @@
+"""The heartbeat port (ping tokens, deadlines, their place in the due index) in memory, as
+`shared.data.heartbeats.HeartbeatStore` behaves."""
+
+from __future__ import annotations
+
+import copy
+
+from shared.data import keys
+from shared.domain.errors import NotFoundError
+
+
+class MemoryHeartbeats:
+    """A part of MemoryStore, which holds the dictionaries."""
+
+    ping_tokens: dict[str, dict]
+    heartbeats: dict[tuple[str, str], dict]
+    schedules: dict[tuple[str, str], tuple[int, str]]
+    assignments: dict[tuple[str, str], dict]
+    rate_windows: dict[tuple[str, str], int]
+
+    def replace_ping_token(
+        self, system_id: str, configuration_id: str, token_hash: str, *, previous_hash: str | None
+    ) -> None:
+        if (system_id, configuration_id) not in self.assignments:
+            raise NotFoundError(f"check {configuration_id} is not assigned to {system_id}")
+        if previous_hash and previous_hash != token_hash:
+            self.ping_tokens.pop(previous_hash, None)
+        self.ping_tokens[token_hash] = {"systemId": system_id, "configurationId": configuration_id}
+        heartbeat = self.heartbeats.setdefault((system_id, configuration_id), {})
+        heartbeat["tokenHash"] = token_hash
+
+    def ping_target(self, token_hash: str) -> dict | None:
+        return copy.deepcopy(self.ping_tokens.get(token_hash))
+
+    def get_heartbeat(self, system_id: str, configuration_id: str) -> dict | None:
+        return copy.deepcopy(self.heartbeats.get((system_id, configuration_id)))
+
+    def save_heartbeat(
+        self, system_id: str, configuration_id: str, *, deadline: int, started_at: int | None, last_ping: int
+    ) -> None:
+        heartbeat = self.heartbeats.setdefault((system_id, configuration_id), {})
+        heartbeat |= {"deadline": deadline, "lastPingAt": last_ping}
+        if started_at is None:
+            heartbeat.pop("startedAt", None)
+        else:
+            heartbeat["startedAt"] = started_at
+
+    def move_missed_deadline(
+        self, system_id: str, configuration_id: str, *, missed: int, deadline: int
+    ) -> bool:
+        heartbeat = self.heartbeats.get((system_id, configuration_id))
+        if heartbeat is None or heartbeat.get("deadline") != missed:
+            return False
+        heartbeat["deadline"] = deadline
+        heartbeat.pop("startedAt", None)
+        return True
+
+    def take_ping_slot(self, token_hash: str, window: str, *, limit: int, expires_at: int) -> bool:
+        owner = keys.ping_rate_owner(token_hash)
+        taken = self.rate_windows.get((owner, window), 0)
+        if taken >= limit:
+            return False
+        self.rate_windows[(owner, window)] = taken + 1
+        return True
+
+    def schedule_deadline(
+        self, system_id: str, configuration_id: str, *, deadline: int, due_shards: int
+    ) -> None:
+        if (system_id, configuration_id) in self.assignments:
+            shard = keys.due_shard(system_id, configuration_id, due_shards)
+            self.schedules[(system_id, configuration_id)] = (deadline, shard)
