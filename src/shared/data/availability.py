@@ -1,10 +1,34 @@
-"""Check transitions and daily availability summaries, as the availability reader needs them."""
+"""Check transitions and daily availability summaries: how recording writes them (`timeline_ops`,
+joined to the transaction of the check item that made them) and what the availability reader reads."""
 
 from __future__ import annotations
 
 from shared.data import keys
 from shared.data.base import TableBase, strip_keys
 from shared.data.table import plain_key
+
+
+def timeline_ops(
+    table: TableBase, system_id: str, check_transitions: list[dict], stale_days: list[str]
+) -> list[dict]:
+    """Check transitions (each stamped with the version of the check item that made it) and a
+    version bump marking each past day's availability summary stale."""
+    operations = [
+        table.put_op(
+            plain_key(keys.check_transition_key(system_id, t["configurationId"], t["at"], t["checkVersion"]))
+            | {k: v for k, v in t.items() if k != "checkVersion"}
+        )
+        for t in check_transitions
+    ]
+    operations += [
+        table.update_op(
+            keys.availability_day_key(system_id, day),
+            "ADD version :one SET dirty = :yes",
+            {":one": 1, ":yes": True},
+        )
+        for day in dict.fromkeys(stale_days)
+    ]
+    return operations
 
 
 class AvailabilityStore(TableBase):

@@ -10,6 +10,7 @@ view changes (conditional on its version), with the transition when its status c
 from __future__ import annotations
 
 from shared.data import keys
+from shared.data.availability import timeline_ops
 from shared.data.base import TableBase, TransactionConflict, strip_keys
 from shared.data.outbox import outbox_item
 from shared.data.table import plain_key
@@ -54,7 +55,7 @@ class HistoryStore(TableBase):
         ]
         operations += [self._aggregate_op(run, a) for a in commit.aggregates]
         operations.append(self._check_state_op(commit.check_state, commit.expected_check_version))
-        operations += self.timeline_ops(run["systemId"], commit.check_transitions, commit.stale_days)
+        operations += timeline_ops(self, run["systemId"], commit.check_transitions, commit.stale_days)
         if commit.outbox:
             operations.append(self.put_op(outbox_item(commit.outbox)))
         try:
@@ -80,7 +81,7 @@ class HistoryStore(TableBase):
         check items it moved (each conditional on its version) and their check transitions."""
         operations = [self._state_op(system_id, state, expected_version)]
         operations += [self._check_state_op(item, expected) for item, expected in check_states]
-        operations += self.timeline_ops(system_id, check_transitions, stale_days)
+        operations += timeline_ops(self, system_id, check_transitions, stale_days)
         if transition:
             operations.append(
                 self.put_op(
@@ -103,30 +104,6 @@ class HistoryStore(TableBase):
             self._transact(operations)
         except TransactionConflict as conflict:
             raise StateVersionConflict() from conflict
-
-    def timeline_ops(
-        self, system_id: str, check_transitions: list[dict], stale_days: list[str]
-    ) -> list[dict]:
-        """Check transitions (each stamped with the version of the check item that made it) and a
-        version bump marking each past day's availability summary stale."""
-        operations = [
-            self.put_op(
-                plain_key(
-                    keys.check_transition_key(system_id, t["configurationId"], t["at"], t["checkVersion"])
-                )
-                | {k: v for k, v in t.items() if k != "checkVersion"}
-            )
-            for t in check_transitions
-        ]
-        operations += [
-            self.update_op(
-                keys.availability_day_key(system_id, day),
-                "ADD version :one SET dirty = :yes",
-                {":one": 1, ":yes": True},
-            )
-            for day in dict.fromkeys(stale_days)
-        ]
-        return operations
 
     def _state_op(self, system_id: str, state: dict, expected_version: int | None) -> dict:
         item = plain_key(keys.system_state_key(system_id)) | state
@@ -208,7 +185,7 @@ class HistoryStore(TableBase):
             )
             for t in transitions
         ]
-        operations += self.timeline_ops(system_id, check_transitions, stale_days)
+        operations += timeline_ops(self, system_id, check_transitions, stale_days)
         operations.append(self.put_op(outbox_item(outbox)))
         try:
             self._transact(operations)
