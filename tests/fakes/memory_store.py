@@ -23,6 +23,7 @@ from shared.domain.records import (
 from tests.fakes.memory_catalog import MemoryCatalog
 from tests.fakes.memory_credentials import MemoryCredentials
 from tests.fakes.memory_heartbeats import MemoryHeartbeats
+from tests.fakes.memory_retention import MemoryRetention
 
 
 def _copy(value: Any) -> Any:
@@ -30,7 +31,7 @@ def _copy(value: Any) -> Any:
     return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
 
 
-class MemoryStore(MemoryCatalog, MemoryCredentials, MemoryHeartbeats):
+class MemoryStore(MemoryCatalog, MemoryCredentials, MemoryHeartbeats, MemoryRetention):
     def __init__(self) -> None:
         self.systems: dict[str, dict] = {}
         self.states: dict[str, dict] = {}
