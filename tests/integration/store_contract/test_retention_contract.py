@@ -3,7 +3,7 @@ deletes by sort key, expiry moves that never re-create an item, the stored-reten
 at the assignment's version, and the timeline partitions a deleted system leaves."""
 
 from shared.domain.records import AggregateIncrement, RunCommit
-from tests.integration.store_contract.conftest import NOW, SETTINGS, state
+from tests.integration.store_contract.conftest import NOW, SETTINGS
 
 MOMENTS = [f"2030-01-0{d}T12:00:00.000Z" for d in range(1, 6)]
 
@@ -118,10 +118,10 @@ def test_a_deleted_system_leaves_its_tombstone_and_timeline_partitions_keyed_ali
         RunCommit(
             run=run,
             marker={"runId": "r1"},
-            state=state(2),
-            expected_state_version=1,
+            check_state={"systemId": "shop", "configurationId": "web", "version": 1, "slices": {}},
+            expected_check_version=None,
             aggregates=[AggregateIncrement("hourly", hour, "local", {"runCount": 1}, 1_900_000_000)],
-            check_transitions=[{"configurationId": "web", "at": NOW, "status": "healthy"}],
+            check_transitions=[{"configurationId": "web", "at": NOW, "status": "healthy", "checkVersion": 1}],
             stale_days=["2030-01-01"],
         )
     )
@@ -139,7 +139,7 @@ def test_a_deleted_system_leaves_its_tombstone_and_timeline_partitions_keyed_ali
     ]
     assert [every_key(shop, p, limit=10)[0] for p in partitions] == [
         [f"{hour}#local"],
-        [f"{NOW}#{2:012d}"],
+        [f"{NOW}#{1:012d}"],
         [],
         ["2030-01-01"],
     ]
