@@ -3,7 +3,8 @@
 Protocol (ARCHITECTURE.md, "Status cache protocol"; invariants 2 and 4):
 
 - A value key holds a lease `L:<family>:<token>` or data `D:<family>:<json>`; a family counter per
-  namespace makes every key stale at once (O(1)). Data is a hit only while its family is current.
+  namespace, sharded 16 ways (no hot key), makes every key stale at once (a bump per shard, one round
+  trip). Data is a hit only while its own shard's family is current.
 - A read gets the family and the value in one round trip. A miss atomically takes a lease (random token,
   a few seconds) and loads; the fill is stored only if the key still holds *our* lease and the family is
   unchanged (compare-and-set in the backend, never in process memory: Lambda runs many processes).

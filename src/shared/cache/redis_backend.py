@@ -1,12 +1,17 @@
 """Redis (ElastiCache) cache backend: lease compare-and-set fills and an O(1) family counter.
 
 A value key holds `L:<family>:<token>` (a lease) or `D:<family>:<json>` (data); the family key holds an
-integer. Both keys share the `{<namespace>}` hash tag so multi-key reads and scripts stay in one slot.
+integer. Keys are spread over `SLOT_GROUPS` hash tags `{<namespace>:<group>}` (crc32 of the key): each
+group has its own family key in the same slot as its values, so the grant and fill scripts stay in one
+slot, and a bulk read is one MGET per group, all in one pipeline (one round trip). ElastiCache
+Serverless is cluster mode enabled and spreads slots over its shards, so no single slot carries every
+lookup. `invalidate_family` bumps every group's family in one pipeline and returns once all answered.
 """
 
 import hashlib
 import json
 import threading
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -18,6 +23,7 @@ from redis.retry import Retry
 from shared.cache.backend import Held, Hit, Leased, Outcome, Value
 
 SOCKET_TIMEOUT_SECONDS = 0.1
+SLOT_GROUPS = 16
 
 # A lost family key is recreated from the server clock in microseconds, never from 0, so data labelled
 # with an earlier family can never become current again.
@@ -129,26 +135,31 @@ class RedisBackend:
         self.round_trips = 0
 
     def lookup(self, namespace: str, keys: Sequence[str]) -> dict[str, Value]:
+        groups: dict[int, list[str]] = {}
+        for key in keys:
+            groups.setdefault(slot_group(key), []).append(key)
+        pipe = self._redis().pipeline(transaction=False)
+        for group, members in groups.items():
+            pipe.mget([self.family_key(namespace, group), *(self.value_key(namespace, k) for k in members)])
         self._count()
-        replies = self._redis().mget([self._family_key(namespace), *self._value_keys(namespace, keys)])
-        family = replies[0]
-        if family is None:
-            return {}
         found = {}
-        for key, raw in zip(keys, replies[1:], strict=True):
-            if raw is None:
+        for members, replies in zip(groups.values(), pipe.execute(), strict=True):
+            family = replies[0]
+            if family is None:
                 continue
-            kind, label, rest = raw.split(":", 2)
-            if kind == "D" and label == family:
-                found[key] = json.loads(rest)
+            for key, raw in zip(members, replies[1:], strict=True):
+                if raw is None:
+                    continue
+                kind, label, rest = raw.split(":", 2)
+                if kind == "D" and label == family:
+                    found[key] = json.loads(rest)
         return found
 
     def acquire(self, namespace: str, keys: Sequence[str], token: str, lease_ms: int) -> dict[str, Outcome]:
-        family_key = self._family_key(namespace)
-
         def grants(pipe: Any) -> None:
-            for value_key in self._value_keys(namespace, keys):
-                pipe.evalsha(_GRANT, 2, family_key, value_key, token, lease_ms)
+            for key in keys:
+                family_key = self.family_key(namespace, slot_group(key))
+                pipe.evalsha(_GRANT, 2, family_key, self.value_key(namespace, key), token, lease_ms)
 
         outcomes: dict[str, Outcome] = {}
         for key, (kind, family, rest) in zip(keys, self._pipeline(grants), strict=True):
@@ -163,13 +174,12 @@ class RedisBackend:
     def fill(
         self, namespace: str, token: str, fills: Mapping[str, tuple[str, Value | None]], ttl_ms: int
     ) -> None:
-        family_key = self._family_key(namespace)
-
         def stores(pipe: Any) -> None:
             for key, (family, value) in fills.items():
                 data = "" if value is None else json.dumps(value, separators=(",", ":"))
+                family_key = self.family_key(namespace, slot_group(key))
                 pipe.evalsha(
-                    _FILL, 2, family_key, self._value_key(namespace, key), token, family, data, ttl_ms
+                    _FILL, 2, family_key, self.value_key(namespace, key), token, family, data, ttl_ms
                 )
 
         if fills:
@@ -177,10 +187,15 @@ class RedisBackend:
 
     def invalidate(self, namespace: str, key: str) -> None:
         self._count()
-        self._redis().delete(self._value_key(namespace, key))
+        self._redis().delete(self.value_key(namespace, key))
 
     def invalidate_family(self, namespace: str) -> None:
-        self._pipeline(lambda pipe: pipe.evalsha(_BUMP, 1, self._family_key(namespace)))
+        def bumps(pipe: Any) -> None:
+            for group in range(SLOT_GROUPS):
+                pipe.evalsha(_BUMP, 1, self.family_key(namespace, group))
+
+        # One round trip; pipe.execute raises if any group's bump failed (then nothing is acknowledged).
+        self._pipeline(bumps)
 
     def _pipeline(self, build: Callable[[Any], None]) -> list[Any]:
         """One round trip of EVALSHA calls; the scripts are loaded in the same pipeline when needed."""
@@ -213,11 +228,15 @@ class RedisBackend:
         with self._lock:
             self.round_trips += 1
 
-    def _family_key(self, namespace: str) -> str:
-        return f"{self._prefix}:{{{namespace}}}:family"
+    def family_key(self, namespace: str, group: int) -> str:
+        """The family key of one slot group."""
+        return f"{self._prefix}:{{{namespace}:{group}}}:family"
 
-    def _value_key(self, namespace: str, key: str) -> str:
-        return f"{self._prefix}:{{{namespace}}}:v:{key}"
+    def value_key(self, namespace: str, key: str) -> str:
+        """The value key of `key`, in its group's slot."""
+        return f"{self._prefix}:{{{namespace}:{slot_group(key)}}}:v:{key}"
 
-    def _value_keys(self, namespace: str, keys: Sequence[str]) -> list[str]:
-        return [self._value_key(namespace, key) for key in keys]
+
+def slot_group(key: str) -> int:
+    """The hash-tag group of a key: the same in every process (crc32, not Python's salted hash)."""
+    return zlib.crc32(key.encode()) % SLOT_GROUPS

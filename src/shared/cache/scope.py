@@ -196,6 +196,7 @@ class CachedScope:
         self._cache_ok()
         leased: dict[str, str] = {}
         held: list[str] = []
+        already_joined = len(joined)
         for key in keys:
             match outcomes[key]:
                 case Hit(value):
@@ -209,6 +210,8 @@ class CachedScope:
                         joined[key] = flight
                     else:
                         held.append(key)
+        if joins := len(joined) - already_joined:  # loads saved; tests also wait on it (a public signal)
+            self._metrics.add_metric(name="CacheSingleFlightJoined", unit=MetricUnit.Count, value=joins)
         return leased, held
 
     def _wait_then_load(

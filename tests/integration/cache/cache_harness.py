@@ -7,8 +7,8 @@ import redis
 from moto import mock_aws
 
 from shared.cache import CachedScope
-from shared.cache.dynamodb_backend import DynamoDBBackend
-from shared.cache.redis_backend import RedisBackend, new_client, reset_clients
+from shared.cache.dynamodb_backend import FAMILY_SHARDS, DynamoDBBackend
+from shared.cache.redis_backend import SLOT_GROUPS, RedisBackend, new_client, reset_clients
 from tests.unit.cache.cache_fakes import RecordingLogger, RecordingMetrics
 
 NAMESPACE = "status"
@@ -64,10 +64,11 @@ class RedisHarness(Harness):
         return RedisBackend(client_factory=lambda: client)
 
     def drop_family(self) -> None:
-        assert self.admin.delete(f"healthcheck:{{{NAMESPACE}}}:family") == 1
+        keys = RedisBackend(client_factory=lambda: self.admin)
+        assert self.admin.delete(*(keys.family_key(NAMESPACE, group) for group in range(SLOT_GROUPS))) >= 1
 
     def expire(self, key: str) -> None:
-        value_key = f"healthcheck:{{{NAMESPACE}}}:v:{key}"
+        value_key = RedisBackend(client_factory=lambda: self.admin).value_key(NAMESPACE, key)
         self.admin.pexpire(value_key, 1)
         deadline = time.monotonic() + 5
         while self.admin.exists(value_key):
@@ -112,10 +113,16 @@ class DynamoDBHarness(Harness):
         return DynamoDBBackend(self.client, CACHE_TABLE, clock=self.clock)
 
     def drop_family(self) -> None:
-        answer = self.client.delete_item(
-            TableName=CACHE_TABLE, Key={"pk": {"S": f"cache#{NAMESPACE}#family"}}, ReturnValues="ALL_OLD"
-        )
-        assert "Attributes" in answer
+        backend = self.backend()
+        dropped = [
+            self.client.delete_item(
+                TableName=CACHE_TABLE,
+                Key={"pk": {"S": backend.family_pk(NAMESPACE, shard)}},
+                ReturnValues="ALL_OLD",
+            )
+            for shard in range(FAMILY_SHARDS)
+        ]
+        assert any("Attributes" in answer for answer in dropped)
 
     def expire(self, key: str) -> None:
         self.clock.offset += 3_600

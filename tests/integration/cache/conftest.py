@@ -10,6 +10,7 @@ os.environ["AWS_SESSION_TOKEN"] = "testing"
 import pytest
 
 from tests.integration.cache.cache_harness import DynamoDBHarness, RedisHarness
+from tests.moto_backups import one_backup_per_transaction
 from tests.redis_server import redis_url  # noqa: F401
 
 
@@ -24,11 +25,13 @@ def redis_harness(redis_url):  # noqa: F811
 
 @pytest.fixture
 def dynamodb_harness():
-    harness = DynamoDBHarness()
-    try:
-        yield harness
-    finally:
-        harness.close()
+    # The backend writes leases and fills in transactions of 100 (see tests/moto_backups.py).
+    with one_backup_per_transaction():
+        harness = DynamoDBHarness()
+        try:
+            yield harness
+        finally:
+            harness.close()
 
 
 @pytest.fixture(params=["redis", "dynamodb"])

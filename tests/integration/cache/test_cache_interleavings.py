@@ -209,20 +209,58 @@ def test_threads_of_one_process_share_one_load(harness):
     slow = Loader({"systemId": "s1", "version": 1}, release=release)
     first = in_thread(lambda: scope.wrap("s1", slow))
     assert slow.started.wait(5)
-    joined = threading.Event()
-    original = scope._acquire
-
-    def spying_acquire(*args):
-        leased, pending = original(*args)
-        if args[3]:
-            joined.set()
-        return leased, pending
-
-    scope._acquire = spying_acquire
     second = in_thread(lambda: scope.wrap("s1", slow))
-    assert joined.wait(5)
+    assert harness.metrics.wait_for("CacheSingleFlightJoined")
     # when
     release.set()
     # then
     assert first.result(5) == second.result(5) == {"systemId": "s1", "version": 1}
     assert slow.calls == 1
+
+
+@pytest.mark.parametrize("how", ["key", "family"])
+def test_batch_over_every_shard_fills_nothing_stale_after_a_mutation(harness, how):
+    # given a batch load of 200 systems (every family shard / slot group) stopped before its fill
+    store = Store()
+    keys = [f"system-{n}" for n in range(200)]
+    release, started = threading.Event(), threading.Event()
+
+    def slow_batch(wanted):
+        answer = {key: {"systemId": key, "version": store.versions.get(key, 1)} for key in wanted}
+        started.set()
+        assert release.wait(5)
+        return answer
+
+    old_read = in_thread(lambda: harness.scope().wrap_many(keys, slow_batch))
+    assert started.wait(5)
+    # when every system changes (the family) or one in the middle of the batch does (its key)
+    changed = keys if how == "family" else ["system-117"]
+    for key in changed[:-1]:
+        store.bump(key)
+    mutate(harness, store, changed[-1], how)
+    release.set()
+    old_read.result(5)
+    # then a read after the invalidation returned loads exactly the changed systems and sees them new
+    loaded = []
+
+    def batch(wanted):
+        loaded.extend(wanted)
+        return {key: {"systemId": key, "version": store.versions.get(key, 1)} for key in wanted}
+
+    answer = harness.scope().wrap_many(keys, batch)
+    assert sorted(loaded) == sorted(changed)
+    assert all(answer[key]["version"] == 2 for key in changed)
+    assert all(answer[key]["version"] == 1 for key in set(keys) - set(changed))
+
+
+def test_readers_after_a_family_change_never_serve_the_old_value_on_any_shard(harness):
+    # given every shard warm with version 1
+    store = Store()
+    keys = [f"system-{n}" for n in range(64)]
+    harness.scope().wrap_many(keys, lambda wanted: {k: {"systemId": k, "version": 1} for k in wanted})
+    # when the family changes
+    for key in keys:
+        store.bump(key)
+    assert harness.scope().invalidate_family() is True
+    # then single reads of each system, in fresh processes, all see version 2
+    assert {harness.scope().wrap(key, store.read_now(key))["version"] for key in keys} == {2}

@@ -31,11 +31,17 @@ class RecordingLogger:
 class RecordingMetrics:
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
 
     def add_metric(self, name: str, unit: Any, value: float) -> None:
-        with self._lock:
+        with self._changed:
             self.counts[name] += value
+            self._changed.notify_all()
+
+    def wait_for(self, name: str, count: float = 1, timeout: float = 5) -> bool:
+        """True once `name` reached `count` (a metric is the scope's public signal of what it did)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.counts[name] >= count, timeout)
 
 
 class FakeClock:
