@@ -1,5 +1,6 @@
 """The SQS queues: the checks queue (one message per run) and the scheduler's shard queue (one
-message per due-index shard and tick), both sent in batches of ten."""
+message per due-index shard and tick), both sent in batches of ten; the retention continuation
+queue (one message when an invocation ran out of time)."""
 
 from __future__ import annotations
 
@@ -103,3 +104,15 @@ class ShardQueue:
     def send(self, requests: list[ShardRequest]) -> list[ShardRequest]:
         """Send every shard request; returns those SQS refused even after one retry."""
         return send_in_batches(self._client, self._url, [(r, {"MessageBody": r.body()}) for r in requests])
+
+
+class ContinuationQueue:
+    """The retention continuation queue: each message starts one more retention invocation now."""
+
+    def __init__(self, client: Any, queue_url: str):
+        self._client = client
+        self._url = queue_url
+
+    def request(self, reason: str) -> None:
+        """Ask for another invocation at once (raises if SQS refused: the hourly schedule remains)."""
+        self._client.send_message(QueueUrl=self._url, MessageBody=json.dumps({"continue": reason}))

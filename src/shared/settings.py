@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     secrets_key: str = Field("", alias="HC_SECRETS_KEY")
     secrets_kms_key_id: str = Field("", alias="HC_SECRETS_KMS_KEY_ID")
     scheduler_queue_url: str = Field("", alias="SCHEDULER_QUEUE_URL")
+    retention_queue_url: str = Field("", alias="RETENTION_QUEUE_URL")
     # Only ever raised: assignments stay in their shard until the scheduler next advances them.
     due_shards: int = Field(DEFAULT_DUE_SHARDS, alias="HC_DUE_SHARDS", ge=DEFAULT_DUE_SHARDS, le=1024)
     run_events: bool = Field(True, alias="HC_RUN_EVENTS")

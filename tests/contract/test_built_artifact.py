@@ -35,7 +35,8 @@ FUNCTION_EVENTS = {
     "SchedulerShardFunction": "scheduler-shard-sqs.json",
     "SatelliteSweepFunction": "satellite-sweep-scheduled.json",
     "ExecutorFunction": "executor-sqs-batch.json",
-    "RetentionFunction": "retention-daily.json",
+    # Its hourly schedule and its continuation queue.
+    "RetentionFunction": ("retention-daily.json", "retention-continuation-sqs.json"),
     "NotifierFunction": "notifier-sqs-transition.json",
     "StatusPagesFunction": "status-page-get.json",
     "PingFunction": "ping-success.json",
@@ -116,13 +117,22 @@ def test_each_function_with_its_layer_fits_lambdas_unzipped_limit(build_dir):
         assert function_bytes + layer_bytes < LAMBDA_UNZIPPED_LIMIT_BYTES / 2, function_name
 
 
-@pytest.mark.parametrize("function_name", sorted(FUNCTION_EVENTS))
+def _function_events() -> list[tuple[str, str]]:
+    """(function, event file) for every event source of every function."""
+    return [
+        (name, event)
+        for name, events in sorted(FUNCTION_EVENTS.items())
+        for event in ((events,) if isinstance(events, str) else events)
+    ]
+
+
+@pytest.mark.parametrize(("function_name", "event_file"), _function_events())
 def test_handler_imports_from_the_artifact_and_answers_its_event(
-    function_name, template, build_dir, emulation, tmp_path
+    function_name, event_file, template, build_dir, emulation, tmp_path
 ):
     # given the function's built artifact, its layer, the environment the template declares, and moto
     function = template.function(function_name)
-    event = json.loads((REPO_ROOT / "events" / FUNCTION_EVENTS[function_name]).read_text("utf-8"))
+    event = json.loads((REPO_ROOT / "events" / event_file).read_text("utf-8"))
     environment = {
         **template.function_environment(function, emulation.references),
         **emulation.aws_environment(),

@@ -22,6 +22,7 @@ NON_HTTP_EVENT_TARGETS = {
     "satellite-sweep-scheduled.json": "SatelliteSweepFunction",
     "executor-sqs-batch.json": "ExecutorFunction",
     "retention-daily.json": "RetentionFunction",
+    "retention-continuation-sqs.json": "RetentionFunction",
     "notifier-sqs-transition.json": "NotifierFunction",
 }
 # Each invocation starts from an emulation holding only events/seed/, so these answers are deterministic.

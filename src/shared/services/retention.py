@@ -48,6 +48,7 @@ class RetentionReport:
     extended: int = 0
     purged: list[str] = field(default_factory=list)
     assignments: int = 0
+    taken_over: bool = False  # another invocation moved the checkpoint: it goes on, this one stops
 
 
 class _OutOfTime(Exception):
@@ -109,6 +110,7 @@ def apply_retention(
     except CheckpointMovedError:
         logger.warning("retention pass taken over by another invocation")
         report.finished = False
+        report.taken_over = True
     logger.info(
         "retention step",
         finished=report.finished,
