@@ -270,7 +270,8 @@ def _retention_rows() -> list[dict]:
             f" repository makes them, checked against moto by tests/integration/test_retention_harness.py);"
             f" simulated time = latency along the sequential path ({EXPIRY_WRITERS} expiry writers in"
             f" parallel), each invocation at least its calls' client CPU ({cpu_ms:.2f} ms x"
-            f" {LAMBDA_CPU_FACTOR:g}), invocations hourly from the checkpoint; latency alone"
+            f" {LAMBDA_CPU_FACTOR:g}), each unfinished invocation continued at once through the"
+            " continuation queue (SendMessage + 1 s pick-up); latency alone"
             f" {outcome.latency_seconds:.1f} s; {'finished' if outcome.finished else 'NOT finished'};"
             f" runs left of shortened checks {left}",
         ),

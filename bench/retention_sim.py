@@ -4,8 +4,9 @@ latency table of bench/latency.py, so 10,000 assignments take seconds, not moto'
 `PortLatency(port, clock)` wraps a store port: each port call counts the DynamoDB calls the
 repository makes for it (DYNAMODB_CALLS, which tests/integration/test_retention_harness.py checks
 against moto's counts for the same pass) and charges their latency to the simulated clock.
-`run_pass` runs invocations of the retention function's timeout (template.yaml) on the hourly
-schedule until the day's pass is finished.
+`run_pass` runs invocations of the retention function's timeout (template.yaml) until the day's pass
+is finished: an invocation that runs out of time sends one message to the continuation queue
+(services/retention_run.py), so the next starts CONTINUATION_SECONDS after it ended, not an hour later.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from typing import Any
 
 from bench.latency import TYPICAL_LATENCY_MS, SimulatedClock
 
-SCHEDULE_SECONDS = 3_600  # RetentionFunction runs hourly (template.yaml)
+# The continuation: one SendMessage, then the SQS event source's long poll hands the message to a new
+# invocation (typically well under a second; a second is charged).
+CONTINUATION_SECONDS = TYPICAL_LATENCY_MS["SendMessage"] / 1000 + 1.0
 EXPIRY_WRITERS = 16  # functions/retention/app.py
 MAX_INVOCATIONS = 48
 
@@ -93,8 +96,9 @@ def run_pass(
     cpu_ms_per_call: float = 0.0,
     cpu_factor: float = 1.0,
 ) -> PassOutcome:
-    """Invocations of `timeout_seconds`, one an hour from the checkpoint, until the pass is done.
-    Each lasts at least its calls' client CPU (the scheduler bench's floor)."""
+    """Invocations of `timeout_seconds` from the checkpoint, each unfinished one continued at once
+    through the queue, until the pass is done. Each lasts at least its calls' client CPU (the
+    scheduler bench's floor)."""
     from shared.services.retention import apply_retention
 
     began = clock.elapsed
@@ -117,7 +121,8 @@ def run_pass(
         first = report.assignments if first is None else first
         if report.finished:
             break
-        clock.elapsed = started + SCHEDULE_SECONDS
+        calls.update({"SendMessage": 1})
+        clock.elapsed += CONTINUATION_SECONDS
     return PassOutcome(invocations, first, report.finished, clock.elapsed - began, latency)
 
 

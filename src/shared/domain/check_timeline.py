@@ -14,8 +14,9 @@ delivering hours of results at once lands in time:
 - a disabled assignment or a paused configuration is unknown (left out of the system) from the
   moment of the change, and stays so once re-enabled until its next run (no data meanwhile); other
   changes without a run (a new quorum, thresholds) take effect at the check's next run;
-- a run older than its own slice's newest run changes no slice (check_state) and so no timeline;
-  a batch older than *another* source's runs is evaluated against that source's newest state.
+- a run older than its own slice's newest run changes no slice (check_state) and so no timeline
+  (the bound of the error this leaves is in docs/api.md, "Late runs"); a batch older than
+  *another* source's runs is evaluated against that source's newest state.
 A transition on a UTC day before today's marks that day's stored availability summary stale.
 """
 
