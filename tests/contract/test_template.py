@@ -190,18 +190,26 @@ def test_sam_transform_produces_every_function_schedule_and_queue_mapping(transf
     functions = _resources_of_type(transformed, "AWS::Lambda::Function")
     schedules = _resources_of_type(transformed, "AWS::Scheduler::Schedule")
     mappings = _resources_of_type(transformed, "AWS::Lambda::EventSourceMapping")
-    # then every function, the three schedules and both queue mappings are there
+    # then every function, the three schedules and the queue mappings are there
     assert set(functions) == EXPECTED_FUNCTIONS
     assert len(schedules) == 3
     assert all("Name" not in schedule["Properties"] for schedule in schedules.values())
     by_function = {m["Properties"]["FunctionName"]["Ref"]: m["Properties"] for m in mappings.values()}
-    assert set(by_function) == {"ExecutorFunction", "SchedulerShardFunction", "NotifierFunction"}
+    assert set(by_function) == {
+        "ExecutorFunction",
+        "SchedulerShardFunction",
+        "NotifierFunction",
+        "RetentionFunction",
+    }
     for queue_consumer in ("ExecutorFunction", "NotifierFunction"):
         assert by_function[queue_consumer]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert by_function[queue_consumer]["BatchSize"] == 10
     # one shard per worker, and every shard of a tick at once
     assert by_function["SchedulerShardFunction"]["BatchSize"] == 1
     assert by_function["SchedulerShardFunction"]["ScalingConfig"]["MaximumConcurrency"] == 64
+    # a retention continuation is one invocation; the checkpoint lets only one of two go on
+    assert by_function["RetentionFunction"]["BatchSize"] == 1
+    assert by_function["RetentionFunction"]["ScalingConfig"]["MaximumConcurrency"] == 2
 
 
 def test_every_function_is_python312_on_arm64_with_json_logs(transformed):
@@ -273,6 +281,7 @@ def test_only_the_scheduler_and_the_mutations_may_enqueue_and_only_recorders_pub
         "ApiMutationsFunctionRole",
         "NotifierFunctionRole",
         "AlertSchedulerRole",
+        "RetentionFunctionRole",  # its own continuation queue
     }
     assert publishers == {
         "ApiMutationsFunctionRole",

@@ -2,6 +2,7 @@
 retention changes are enforced (shortened: deleted; lengthened: expiry moved before TTL acts),
 TTL alone handles steady state, and a pass cut into invocations ends where one pass would."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -18,9 +19,11 @@ from shared.domain.catalog_items import SystemItem
 from shared.domain.records import TTL_SLACK_DAYS
 from shared.domain.wire import format_timestamp
 from shared.events import RecordingPublisher
+from shared.queue import ContinuationQueue
 from shared.services import retention
 from shared.services.context import Collaborators
 from shared.services.retention import apply_retention
+from shared.services.retention_run import run_retention
 from tests.integration.api.stack import TABLE, create_resources
 
 NOW = datetime(2030, 3, 1, 4, 0, tzinfo=UTC)
@@ -315,3 +318,53 @@ def test_a_pass_cut_into_many_invocations_ends_as_one_pass(world, monkeypatch):
         assert c.repository.get_assignment(system_id, "web")["storedRetention"]["rawDays"] == 20
     # and a further invocation the same day has nothing to do
     assert apply_retention(c, store, checkpoints).assignments == 0
+
+
+def test_an_invocation_short_of_time_sends_one_continuation_and_the_queue_drives_the_pass_to_its_end(world):
+    # given five systems with a lengthened retention, one page of assignments an invocation
+    c, store, checkpoints = world
+    for system_id in "vwxyz":
+        add_check(c, system_id)
+        c.repository.put_assignment(
+            system_id,
+            "web",
+            settings(rawDays=20),
+            expected_version=None,
+            now=format_timestamp(NOW),
+            now_epoch=0,
+        )
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    queue_url = sqs.create_queue(QueueName="retention-continuation")["QueueUrl"]
+    queue = ContinuationQueue(sqs, queue_url)
+
+    def invoke():
+        steps = iter(range(2))
+        return run_retention(
+            c,
+            store,
+            checkpoints,
+            queue,
+            time_left=lambda: 1000.0 if next(steps, None) is not None else 0.0,
+            parallel_map=lambda f, items: [f(i) for i in items],
+        )
+
+    # when the function is invoked once, then once for each message the queue holds
+    outcomes = [invoke()]
+    messages = []
+    while received := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages"):
+        assert len(received) == 1
+        messages.append(json.loads(received[0]["Body"]))
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=received[0]["ReceiptHandle"])
+        outcomes.append(invoke())
+        assert len(outcomes) < 20
+    # then each unfinished invocation sent exactly one message (the pass, then the day summaries),
+    # and the last finished both
+    passes = sum(1 for outcome in outcomes if not outcome.retention.finished)
+    assert passes > 2
+    assert [m["continue"] for m in messages] == ["retention"] * passes + ["availability-days"] * (
+        len(outcomes) - 1 - passes
+    )
+    assert outcomes[-1].retention.finished and outcomes[-1].summaries.finished
+    assert not outcomes[-1].continued
+    for system_id in "vwxyz":
+        assert c.repository.get_assignment(system_id, "web")["storedRetention"]["rawDays"] == 20
