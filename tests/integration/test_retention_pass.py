@@ -111,6 +111,18 @@ def add_check(c, system_id: str, configuration_id: str = "web", **retention) -> 
     )
 
 
+def lengthen_raw_retention(c, system_id: str, days: int = 20) -> None:
+    """The check's raw retention lengthened after its items were stored (the pass has work to do)."""
+    c.repository.put_assignment(
+        system_id,
+        "web",
+        settings(rawDays=days),
+        expected_version=None,
+        now=format_timestamp(NOW),
+        now_epoch=0,
+    )
+
+
 def store_history(c, system_id: str, moments: list[datetime], configuration_id: str = "web") -> None:
     """Runs and their hourly aggregates, as recording leaves them (TTL attributes included)."""
     c.repository.put_runs(
@@ -289,14 +301,7 @@ def test_a_pass_cut_into_many_invocations_ends_as_one_pass(world, monkeypatch):
     for system_id in ("d", "e"):
         add_check(c, system_id)
         store_history(c, system_id, hours_before(NOW, 25))
-        c.repository.put_assignment(
-            system_id,
-            "web",
-            settings(rawDays=20),
-            expected_version=None,
-            now=format_timestamp(NOW),
-            now_epoch=0,
-        )
+        lengthen_raw_retention(c, system_id)
     invocations = 0
     finished = False
     while not finished:
@@ -325,14 +330,7 @@ def test_an_invocation_short_of_time_sends_one_continuation_and_the_queue_drives
     c, store, checkpoints = world
     for system_id in "vwxyz":
         add_check(c, system_id)
-        c.repository.put_assignment(
-            system_id,
-            "web",
-            settings(rawDays=20),
-            expected_version=None,
-            now=format_timestamp(NOW),
-            now_epoch=0,
-        )
+        lengthen_raw_retention(c, system_id)
     sqs = boto3.client("sqs", region_name="us-east-1")
     queue_url = sqs.create_queue(QueueName="retention-continuation")["QueueUrl"]
     queue = ContinuationQueue(sqs, queue_url)

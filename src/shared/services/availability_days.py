@@ -21,11 +21,10 @@ from shared.domain.wire import format_timestamp
 from shared.services.availability import DAY, SETTLE, range_stats
 from shared.services.context import Collaborators
 from shared.services.ports import SweepCheckpointStore
+from shared.services.retention import SAFETY_SECONDS, ParallelMap
 
 SWEEP = "availability-days"
 SYSTEMS_PER_PAGE = 100
-SAFETY_SECONDS = 30.0
-ParallelMap = Callable[[Callable, list], list]
 
 
 @dataclass

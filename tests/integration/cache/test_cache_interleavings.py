@@ -25,6 +25,29 @@ class Store:
         loader.value = {"systemId": key, "version": self.versions.get(key, 1)}
         return loader
 
+    def answer(self, keys) -> dict:
+        return {key: {"systemId": key, "version": self.versions.get(key, 1)} for key in keys}
+
+    def stalled_batch(self, started: threading.Event, release: threading.Event):
+        """A batch loader that reads the store, then waits for `release` before it answers."""
+
+        def load(keys):
+            answer = self.answer(keys)
+            started.set()
+            assert release.wait(5)
+            return answer
+
+        return load
+
+    def counted_batch(self, loaded: list):
+        """A batch loader that reads the store when called and records the keys it loaded."""
+
+        def load(keys):
+            loaded.extend(keys)
+            return self.answer(keys)
+
+        return load
+
     def read_now(self, key: str):
         """A loader that reads the store when it is called, like the real repository."""
         calls = []
@@ -92,15 +115,8 @@ def test_reader_after_mutation_sees_new_value_while_older_load_runs(harness, how
 def test_loader_started_before_a_mutation_never_repopulates_a_batch(harness):
     # given a batch load of three systems in progress
     store = Store()
-    release = threading.Event()
-    started = threading.Event()
-
-    def slow_batch(keys):
-        answer = {key: {"systemId": key, "version": store.versions.get(key, 1)} for key in keys}
-        started.set()
-        assert release.wait(5)
-        return answer
-
+    release, started = threading.Event(), threading.Event()
+    slow_batch = store.stalled_batch(started, release)
     old_read = in_thread(lambda: harness.scope().wrap_many(["a", "b", "c"], slow_batch))
     assert started.wait(5)
     # when one system changes and the old batch completes
@@ -109,12 +125,7 @@ def test_loader_started_before_a_mutation_never_repopulates_a_batch(harness):
     old_read.result(5)
     # then the unchanged systems were filled and the changed one was not
     loaded = []
-
-    def batch(keys):
-        loaded.extend(keys)
-        return {key: {"systemId": key, "version": store.versions.get(key, 1)} for key in keys}
-
-    answer = harness.scope().wrap_many(["a", "b", "c"], batch)
+    answer = harness.scope().wrap_many(["a", "b", "c"], store.counted_batch(loaded))
     assert answer["b"] == {"systemId": "b", "version": 2}
     assert loaded == ["b"]
 
@@ -224,13 +235,7 @@ def test_batch_over_every_shard_fills_nothing_stale_after_a_mutation(harness, ho
     store = Store()
     keys = [f"system-{n}" for n in range(200)]
     release, started = threading.Event(), threading.Event()
-
-    def slow_batch(wanted):
-        answer = {key: {"systemId": key, "version": store.versions.get(key, 1)} for key in wanted}
-        started.set()
-        assert release.wait(5)
-        return answer
-
+    slow_batch = store.stalled_batch(started, release)
     old_read = in_thread(lambda: harness.scope().wrap_many(keys, slow_batch))
     assert started.wait(5)
     # when every system changes (the family) or one in the middle of the batch does (its key)
@@ -242,12 +247,7 @@ def test_batch_over_every_shard_fills_nothing_stale_after_a_mutation(harness, ho
     old_read.result(5)
     # then a read after the invalidation returned loads exactly the changed systems and sees them new
     loaded = []
-
-    def batch(wanted):
-        loaded.extend(wanted)
-        return {key: {"systemId": key, "version": store.versions.get(key, 1)} for key in wanted}
-
-    answer = harness.scope().wrap_many(keys, batch)
+    answer = harness.scope().wrap_many(keys, store.counted_batch(loaded))
     assert sorted(loaded) == sorted(changed)
     assert all(answer[key]["version"] == 2 for key in changed)
     assert all(answer[key]["version"] == 1 for key in set(keys) - set(changed))
