@@ -195,6 +195,7 @@ def test_environment_resolves_refs_conditions_and_parameter_overrides():
             "CacheTable": "cache",
             "ChecksQueue": "http://queue",
             "SchedulerQueue": "http://scheduler-queue",
+            "RetentionContinuationQueue": "http://retention-queue",
             "HealthcheckEventBus": "bus",
             "SecretsKey": "key-id",
             "NotificationsQueue": "http://notifications",

@@ -368,6 +368,7 @@ def test_elasticache_switches_the_cache_backend_and_drops_the_cache_table():
             "HealthcheckTable": "t",
             "ChecksQueue": "q",
             "SchedulerQueue": "s",
+            "RetentionContinuationQueue": "r",
             "HealthcheckEventBus": "b",
             "SecretsKey": "key-id",
             "NotificationsQueue": "n",
