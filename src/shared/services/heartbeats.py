@@ -34,9 +34,7 @@ class HeartbeatPort(Protocol):
     def move_missed_deadline(
         self, system_id: str, configuration_id: str, *, missed: int, deadline: int
     ) -> bool: ...
-    def schedule_deadline(
-        self, system_id: str, configuration_id: str, *, deadline: int, due_shards: int
-    ) -> None: ...
+    def schedule_deadline(self, system_id: str, configuration_id: str, *, deadline: int) -> None: ...
     def take_ping_slot(self, token_hash: str, window: str, *, limit: int, expires_at: int) -> bool: ...
 
 
@@ -161,6 +159,4 @@ def _admit(c: Collaborators, token_hash: str, now: datetime) -> None:
 
 
 def _schedule(c: Collaborators, system_id: str, configuration_id: str, deadline: int) -> None:
-    c.repository.schedule_deadline(
-        system_id, configuration_id, deadline=deadline, due_shards=c.settings.due_shards
-    )
+    c.repository.schedule_deadline(system_id, configuration_id, deadline=deadline)
