@@ -59,9 +59,9 @@ def test_a_changed_interval_runs_once_at_the_change_then_at_the_new_interval():
     # when the tick plans its minute
     slots = slots_in_window("shop", "web", 30, since, (TICK, TICK + 60), TICK)
     # then the first run, then the 30 s slots from one interval after it
-    assert slots[0] == first_run_at(since)
-    assert all(b - a >= 30 for a, b in zip(slots, slots[1:], strict=False))
-    assert len(slots) == 2
+    first, second = slots
+    assert first == first_run_at(since) == TICK
+    assert TICK + 30 <= second < TICK + 60
 
 
 def test_a_missed_stretch_is_made_up_by_one_run_not_one_per_slot():
