@@ -96,7 +96,7 @@ def check_deadline(c: Collaborators, system_id: str, configuration_id: str, dead
     if state is None or state.get("deadline") is None:
         return RecordOutcome("dropped")  # never pinged: nothing is expected yet
     if state["deadline"] != deadline or c.clock().timestamp() < deadline:
-        # Moved by a ping, or delivered early: put the standing deadline back in the due index.
+        # Moved by a ping, or delivered early: put the standing deadline back in the deadline index.
         _schedule(c, system_id, configuration_id, state["deadline"])
         return RecordOutcome("dropped")
     outcome = record_run(c, missed_run(system_id, configuration_id, deadline, state.get("startedAt")))
