@@ -11,21 +11,12 @@ from __future__ import annotations
 
 import uuid
 import zlib
-from dataclasses import dataclass
 
 # Fixed for ever: changing it would give a resent run a new id and record it twice.
 RUN_ID_NAMESPACE = uuid.UUID("5b0f3f4e-9a57-4c55-9d0b-2f6a8e1c7d10")
 # Every planning window ends a minute after its tick started, so the first window planned after a
 # change holds the moment a minute later: the changed schedule is always seen by the tick that plans it.
 FIRST_RUN_DELAY_SECONDS = 60
-
-
-@dataclass(frozen=True)
-class PlannedRun:
-    """One run the scheduler sends: `run_id` names the slot, `at` is the slot (when it should start)."""
-
-    run_id: str
-    at: int
 
 
 def is_scheduled(assignment: dict) -> bool:
@@ -89,18 +80,3 @@ def slots_in_window(
         upcoming.append(slot)
         slot += interval_seconds
     return ([max(missed)] if missed else []) + upcoming
-
-
-def plan_window(
-    system_id: str,
-    configuration_id: str,
-    interval_seconds: int,
-    scheduled_since: int | None,
-    window: tuple[int, int],
-    tick_start: int,
-) -> list[PlannedRun]:
-    """The runs of one check in a planning window, each named after its slot."""
-    slots = slots_in_window(
-        system_id, configuration_id, interval_seconds, scheduled_since, window, tick_start
-    )
-    return [PlannedRun(scheduled_run_id(system_id, configuration_id, slot), slot) for slot in slots]

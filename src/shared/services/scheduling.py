@@ -18,7 +18,7 @@ from dataclasses import replace
 from shared.domain.errors import ConflictError
 from shared.domain.heartbeat import HEARTBEAT_STRATEGY_ID
 from shared.domain.models import format_timestamp
-from shared.domain.schedule import plan_window
+from shared.domain.schedule import scheduled_run_id, slots_in_window
 from shared.observability import logger
 from shared.queue import SEND_BATCH_LIMIT, CheckRequest
 from shared.services.context import Collaborators
@@ -125,9 +125,10 @@ def _planned(c: Collaborators, shard: str, window: tuple[int, int], tick_start: 
         if check["strategyId"] == HEARTBEAT_STRATEGY_ID:
             continue  # a heartbeat has deadlines, not slots
         pair = (check["systemId"], check["configurationId"])
-        runs = plan_window(*pair, check["intervalSeconds"], check["scheduledSince"], window, tick_start)
+        slots = slots_in_window(*pair, check["intervalSeconds"], check["scheduledSince"], window, tick_start)
         requests += [
-            CheckRequest(*pair, requested_at, "schedule", run_id=run.run_id, slot=run.at) for run in runs
+            CheckRequest(*pair, requested_at, "schedule", run_id=scheduled_run_id(*pair, slot), slot=slot)
+            for slot in slots
         ]
     return requests
 

@@ -8,7 +8,6 @@ from shared.domain.schedule import (
     first_run_at,
     jitter_offset,
     next_slot,
-    plan_window,
     scheduled_run_id,
     slots_in_window,
 )
@@ -22,13 +21,12 @@ def test_a_slot_keeps_its_id_whichever_tick_plans_it():
     # given a 60 s check and a window the first tick planned but never finished
     window = (TICK, TICK + 60)
     # when that tick plans it, and the next tick plans it again from the same checkpoint
-    first = plan_window("shop", "web", 60, LONG_AGO, window, TICK)
-    second = plan_window("shop", "web", 60, LONG_AGO, (TICK, TICK + 120), TICK + 60)
-    # then the slot of the first window is planned by both under the same id, named after the slot
-    (run,) = first
-    assert run.at == next_slot(TICK, 60, jitter_offset("shop", "web", 60))
-    assert run.run_id == scheduled_run_id("shop", "web", run.at)
-    assert second[0] == run and len(second) == 2
+    (first,) = slots_in_window("shop", "web", 60, LONG_AGO, window, TICK)
+    second = slots_in_window("shop", "web", 60, LONG_AGO, (TICK, TICK + 120), TICK + 60)
+    # then the slot of the first window is planned by both, and its run id is named after it
+    assert first == next_slot(TICK, 60, jitter_offset("shop", "web", 60))
+    assert second == [first, first + 60]
+    assert scheduled_run_id("shop", "web", first) != scheduled_run_id("shop", "web", first + 60)
 
 
 def test_sub_minute_slots_each_get_their_own_id():
@@ -36,10 +34,10 @@ def test_sub_minute_slots_each_get_their_own_id():
     offset = jitter_offset("shop", "web", 15)
     due = next_slot(TICK, 15, offset)
     # when a tick plans its minute
-    runs = plan_window("shop", "web", 15, LONG_AGO, (TICK, TICK + 60), TICK)
+    slots = slots_in_window("shop", "web", 15, LONG_AGO, (TICK, TICK + 60), TICK)
     # then four slots, four distinct ids
-    assert [r.at for r in runs] == [due, due + 15, due + 30, due + 45]
-    assert len({r.run_id for r in runs}) == 4
+    assert slots == [due, due + 15, due + 30, due + 45]
+    assert len({scheduled_run_id("shop", "web", slot) for slot in slots}) == 4
 
 
 def test_a_new_check_first_runs_a_minute_after_it_was_scheduled_then_one_interval_later():
