@@ -6,8 +6,8 @@ a write 1 unit per 1 KB of the item (the larger of before and after for an updat
 for a delete), twice that inside a transaction; a strongly consistent read 1 unit per 4 KB (a
 Query sums the items it returns; an eventually consistent read costs half). `reader` is a second
 client on the same tables, unhooked, that looks items up for their sizes. Index writes are left
-out: the ByNextDue index (keys only) adds two small writes whenever a due time moves, charged by
-the cost model as `scheduler GSI writes`.
+out: a run writes no indexed attribute (the scheduler's indexes change with assignments, not runs;
+its share per run is measured on bench/fake_aws.py, which counts its own units).
 """
 
 from __future__ import annotations

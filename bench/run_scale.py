@@ -11,13 +11,15 @@ repository on moto by tests/integration/test_metered_store.py. Rows:
 - `write units per run, 1 / 50 / 200 checks per system`: a first round, then 2 rounds of healthy
   runs; write request units per run of the steady rounds, for each size.
 - `USD per million runs (list prices, counted calls)`: 10 checks per system at 60 s, steady
-  healthy runs with the DynamoDB status cache; the model adds the scheduler's and the executor's
-  share per run and prices everything at the list prices of bench/capacity.py.
+  healthy runs with the DynamoDB status cache; the model adds the scheduler's share per run (measured
+  on a tick of 10,000 checks, bench/scheduler_sim.py) and the executor's, and prices everything at
+  the list prices of bench/capacity.py.
 Run: `PYTHONPATH=src:. python -m bench.run_scale` from the repository root.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -31,7 +33,7 @@ THREADS = 32
 BATCH = 10  # runs per executor invocation (the event source mapping's batch size)
 EXECUTOR_MEMORY_GB = 0.5  # Globals MemorySize in template.yaml
 PROBE_SECONDS = 0.3  # assumed wall time of a batch's concurrent HTTP probes
-ASSIGNMENT_BYTES = 600  # an assignment item with its schedule attributes (moto: 377-600 B)
+SCHEDULED_CHECKS = 10_000  # the deployment whose scheduler share a run carries (64 shards)
 START = datetime(2030, 1, 1, tzinfo=UTC)
 SEEDED_AT = "2030-01-01T00:00:00.000Z"
 
@@ -189,25 +191,25 @@ def _write_units_row() -> dict:
 
 def cost_model(run_events: bool = True) -> tuple[float, dict, dict]:
     """USD per million steady runs of 10 checks per system at 60 s, by service, and the counted inputs."""
-    from bench.capacity import PRICES, write_units
+    from bench.capacity import PRICES
 
     rounds = 3
     _, _, metered = steady_units(10, rounds=rounds, run_events=run_events)
     runs = 10 * rounds
     recording_wru = metered.write_units / runs
     recording_rru = metered.read_units / runs
-    # the scheduler advances each due time (the assignment item, and its ByNextDue index entry moves:
-    # two index writes) and reads the assignment in a strongly consistent BatchGetItem; the executor
-    # reads the batch's assignments and configurations in two BatchGetItems (one unit per item)
-    scheduler_wru = write_units(ASSIGNMENT_BYTES) + 2
-    other_rru = 1 + 2
+    # the scheduler's share, measured on a tick of its real code (bench/scheduler_sim.py): a checkpoint
+    # per shard and tick, the shard's index entries read once per minute; the executor reads the
+    # batch's assignments and configurations in two BatchGetItems (one unit per item)
+    scheduler_wru, scheduler_rru = scheduler_units_per_run()
+    other_rru = scheduler_rru + 2
     events = 2 if run_events else 0
     lambda_seconds = PROBE_SECONDS / BATCH + metered.simulated_seconds / runs + 2 * 0.008 / BATCH
     inputs = {
         "recording WRU": round(recording_wru, 2),
         "recording RRU": round(recording_rru, 2),
-        "scheduler WRU": scheduler_wru,
-        "scheduler + executor loads RRU": other_rru,
+        "scheduler WRU": round(scheduler_wru, 4),
+        "scheduler + executor loads RRU": round(other_rru, 4),
         "SQS requests": 0.3,
         "events": events,
         "executor GB-s": round(lambda_seconds * EXECUTOR_MEMORY_GB, 4),
@@ -223,6 +225,19 @@ def cost_model(run_events: bool = True) -> tuple[float, dict, dict]:
     }
     usd = {k: round(v * 1e6, 2) for k, v in usd.items()}
     return round(sum(usd.values()), 2), usd, inputs
+
+
+@functools.cache
+def scheduler_units_per_run(checks: int = SCHEDULED_CHECKS) -> tuple[float, float]:
+    """Write and read units the scheduler spends per run: one fan-out tick of `checks` checks at 60 s
+    (10 per system) on the latency-injected fakes, which count request units by item size."""
+    from bench.scheduler_sim import fan_out_tick, seed_due_checks, simulated_stack
+
+    stack = simulated_stack()
+    seed_due_checks(stack, checks)
+    fan_out_tick(stack)
+    runs, table = len(stack.check_messages()), stack.dynamodb._client
+    return table.write_units / runs, table.read_units / runs
 
 
 def _cost_row() -> dict:

@@ -1,6 +1,7 @@
 """The real scheduler (shared.services.scheduling, tick_dispatch, the repository and the queues) on
 the latency-injected store: seeding, one fan-out tick, one single-invocation tick, and what a
 killed tick left behind. bench/scheduler.py prints the rows; tests use the same pieces.
+`stack.dynamodb._client.read_units / write_units` count the request units of the fakes' calls.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ TABLE = "bench-healthcheck"
 CHECKS_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/checks"
 SHARDS_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/scheduler"
 TICK_START = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)
+TICK_EPOCH = int(TICK_START.timestamp())
+SCHEDULED_SINCE = TICK_EPOCH - 86_400  # the seeded checks' schedules began a day before the tick
 WORKER_TIMEOUT_SECONDS = 60
 # Assumed: SQS hands a shard request to a worker and the worker starts cold (bench/cold_start.py).
 WORKER_START_SECONDS = 1.0
@@ -72,34 +75,42 @@ def simulated_stack(
 
 
 def seed_due_checks(stack: SimulatedStack, count: int, *, interval_seconds: int = 60) -> None:
-    """`count` enabled local assignments, each overdue by a second at the tick, written as the catalog
-    writes them (not counted: the counters are reset afterwards)."""
+    """`count` enabled local assignments scheduled long ago (one slot each in the tick's minute at 60 s),
+    written as the catalog writes them, and every shard planned up to the tick (not counted: the
+    counters are reset afterwards)."""
     from shared.data import keys
-    from shared.data.table import serialize
+    from shared.data.table import plain_key, serialize
 
-    due = int(TICK_START.timestamp()) - 1
     client = stack.dynamodb._client
+    shards = stack.collaborators.settings.due_shards
     for n in range(count):
         system_id, configuration_id = f"sys-{n // 10:06d}", f"check-{n % 10}"
         item = {
             "pk": f"SYSTEM#{system_id}",
             "sk": f"CHECK#{configuration_id}",
+            "gsi1pk": "TYPE#ASSIGNMENT",
+            "gsi1sk": f"{system_id}#{configuration_id}",
             "systemId": system_id,
             "configurationId": configuration_id,
             "configurationName": f"Check {n % 10}",
+            "strategyId": "http",
             "enabled": True,
             "includeLocal": True,
             "satelliteIds": [],
             "intervalSeconds": interval_seconds,
             "configurationPaused": False,
             "version": 1,
-            "dueShard": keys.due_shard(system_id, configuration_id, stack.collaborators.settings.due_shards),
-            "nextDueAt": due,
+            "dueShard": keys.due_shard(system_id, configuration_id, shards),
+            "scheduledSince": SCHEDULED_SINCE,
         }
         client.put_item(TableName=TABLE, Item=serialize(item))
         stack.pairs.append((system_id, configuration_id))
+    for shard in keys.all_due_shards(shards):
+        checkpoint = plain_key(keys.schedule_checkpoint_key(shard)) | {"plannedThrough": TICK_EPOCH}
+        client.put_item(TableName=TABLE, Item=serialize(checkpoint))
     stack.dynamodb.calls.clear()
     stack.sqs.calls.clear()
+    client.read_units = client.write_units = 0.0
 
 
 def fan_out_tick(stack: SimulatedStack, *, concurrency: int = 64) -> float:
@@ -162,6 +173,14 @@ def _as_one_process(stack: SimulatedStack, work: Any) -> Any:
     return result
 
 
+def slots_by_check(stack: SimulatedStack) -> dict[tuple[str, str], Counter[int]]:
+    """Slots sent per (system, check), with how often each was sent."""
+    sent: dict[tuple[str, str], Counter[int]] = defaultdict(Counter)
+    for body in stack.check_messages():
+        sent[(body["systemId"], body["configurationId"])][body["slot"]] += 1
+    return sent
+
+
 def runs_by_check(stack: SimulatedStack) -> dict[tuple[str, str], Counter[str]]:
     """Run ids sent per (system, check), with how often each was sent."""
     sent: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
@@ -170,21 +189,27 @@ def runs_by_check(stack: SimulatedStack) -> dict[tuple[str, str], Counter[str]]:
     return sent
 
 
+def tick_slots(stack: SimulatedStack, pair: tuple[str, str], interval_seconds: int = 60) -> list[int]:
+    """The slots of a seeded check in the seeded tick's window."""
+    from shared.domain.schedule import slots_in_window
+
+    window = (TICK_EPOCH, TICK_EPOCH + 60)
+    return slots_in_window(*pair, interval_seconds, SCHEDULED_SINCE, window, TICK_EPOCH)
+
+
 def claimed_but_unsent(stack: SimulatedStack) -> int:
-    """Assignments whose due time moved on while the run of the due time they consumed was never sent."""
+    """Checks whose shard's checkpoint moved past a slot of theirs whose run was never sent."""
     from shared.data import keys
     from shared.domain.schedule import scheduled_run_id
 
-    due = int(TICK_START.timestamp()) - 1
     sent = runs_by_check(stack)
     items = stack.dynamodb._client.items
+    shards = stack.collaborators.settings.due_shards
     lost = 0
-    for system_id, configuration_id in stack.pairs:
-        item = items[(keys.system_partition(system_id), f"CHECK#{configuration_id}")]
-        advanced = int(item["nextDueAt"]["N"]) != due
-        if (
-            advanced
-            and scheduled_run_id(system_id, configuration_id, due) not in sent[(system_id, configuration_id)]
-        ):
+    for pair in stack.pairs:
+        checkpoint = items[(f"SCHED#{keys.due_shard(*pair, shards)}", keys.META)]
+        if int(checkpoint["plannedThrough"]["N"]) == TICK_EPOCH:
+            continue  # not planned past the tick's start: nothing claimed
+        if any(scheduled_run_id(*pair, slot) not in sent[pair] for slot in tick_slots(stack, pair)):
             lost += 1
     return lost

@@ -1,5 +1,5 @@
 """The SQS queues: the checks queue (one message per run) and the scheduler's shard queue (one
-message per due-index shard and tick), both sent in batches of ten; the retention continuation
+message per occupied shard and tick), both sent in batches of ten; the retention continuation
 queue (one message when an invocation ran out of time)."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ class CheckRequest:
     delay_seconds: int = 0
     run_id: str | None = None  # scheduled runs name their slot; others take the message id
     deadline: int | None = None  # a heartbeat's deadline to check (epoch seconds) instead of a probe
+    slot: int | None = None  # a scheduled run's slot (epoch seconds), which its run id names
 
     def body(self) -> str:
         body = {
@@ -34,6 +35,8 @@ class CheckRequest:
         }
         if self.deadline is not None:
             body["deadline"] = self.deadline
+        if self.slot is not None:
+            body["slot"] = self.slot
         return json.dumps(body | ({"runId": self.run_id} if self.run_id else {}))
 
 
@@ -82,7 +85,7 @@ class ChecksQueue:
 
 @dataclass(frozen=True)
 class ShardRequest:
-    """One shard of the due index for one scheduler tick, handed to a shard worker."""
+    """One shard of the scheduler's indexes for one tick, handed to a shard worker."""
 
     shard: str
     tick_start: int

@@ -7,7 +7,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DUE_SHARDS = 64
-"""Shards of the due index the scheduler scans in parallel; more can be set, never fewer."""
+"""Shards of the scheduler's indexes, planned in parallel; more can be set, never fewer."""
 
 
 class Settings(BaseSettings):
@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     secrets_kms_key_id: str = Field("", alias="HC_SECRETS_KMS_KEY_ID")
     scheduler_queue_url: str = Field("", alias="SCHEDULER_QUEUE_URL")
     retention_queue_url: str = Field("", alias="RETENTION_QUEUE_URL")
-    # Only ever raised: assignments stay in their shard until the scheduler next advances them.
+    # Only ever raised: an assignment keeps the shard it was placed in, and a tick reads shards 0..N-1.
     due_shards: int = Field(DEFAULT_DUE_SHARDS, alias="HC_DUE_SHARDS", ge=DEFAULT_DUE_SHARDS, le=1024)
     run_events: bool = Field(True, alias="HC_RUN_EVENTS")
     notifications_queue_url: str = Field("", alias="NOTIFICATIONS_QUEUE_URL")

@@ -215,7 +215,7 @@ def _assert_answer(function_name: str, event: dict, result: dict) -> None:
         if function_name == "ApiMutationsFunction":
             assert result["statusCode"] == 201, result
     elif function_name == "SchedulerFunction":
-        assert result["shardsDispatched"] > 0
+        assert result["shardsDispatched"] == 0  # an empty table: its census finds no occupied shard
     elif function_name == "SchedulerShardFunction":
         assert {"due", "enqueued", "skipped"} <= set(result)
     elif function_name == "ExecutorFunction":

@@ -354,6 +354,12 @@ def test_main_table_has_the_keys_and_indexes_the_repository_uses(template):
     assert indexes["ByNextDue"]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
     assert [key["AttributeName"] for key in indexes["ByNextDue"]["KeySchema"]] == ["dueShard", "nextDueAt"]
     assert {"AttributeName": "nextDueAt", "AttributeType": "N"} in table["AttributeDefinitions"]
+    # the scheduler's shards carry what planning needs, so a tick reads nothing else per check
+    assert [key["AttributeName"] for key in indexes["ByShard"]["KeySchema"]] == ["dueShard", "gsi1sk"]
+    assert indexes["ByShard"]["Projection"] == {
+        "ProjectionType": "INCLUDE",
+        "NonKeyAttributes": ["intervalSeconds", "strategyId", "scheduledSince"],
+    }
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True

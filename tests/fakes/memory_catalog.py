@@ -11,10 +11,11 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from shared.data import keys
+from shared.data.schedule import schedule_attributes
 from shared.domain.catalog_items import SystemItem
 from shared.domain.errors import ConflictError, NotFoundError, ValidationFailedError, VersionMismatchError
 from shared.domain.records import Page, assignment_record
+from shared.settings import DEFAULT_DUE_SHARDS
 from tests.fakes.memory_pages import page_of
 
 
@@ -29,10 +30,11 @@ class MemoryCatalog:
     maintenances: dict[tuple[str, str], dict]
     satellites: dict[str, dict]
     tombstone_items: dict[str, dict]
-    schedules: dict[tuple[str, str], tuple[int, str]]
+    schedule_index: dict[tuple[str, str], dict]
     heartbeats: dict[tuple[str, str], dict]
     ping_tokens: dict[str, dict]
     outbox_of: Callable[[str], list]
+    _deadline_of: Callable[[tuple[str, str]], dict]
 
     # --- systems -------------------------------------------------------------------------
 
@@ -104,6 +106,7 @@ class MemoryCatalog:
         now: str,
         now_epoch: int,
         check: Callable[[dict, dict], dict] | None = None,
+        due_shards: int = DEFAULT_DUE_SHARDS,
     ) -> tuple[dict, list[str]]:
         label = f"configuration {configuration_id}"
         updated = _update_versioned(
@@ -113,12 +116,14 @@ class MemoryCatalog:
         for (system_id, assigned), assignment in sorted(self.assignments.items()):
             if assigned == configuration_id:
                 system_ids.append(system_id)
+                before = copy.deepcopy(assignment)
                 assignment |= {
                     "configurationName": updated["name"],
                     "strategyId": updated["strategyId"],
                     "configurationPaused": updated["paused"],
                     "intervalSeconds": updated["intervalSeconds"],
                 }
+                self._reindex((system_id, assigned), assignment, before, now_epoch, due_shards)
         return updated, system_ids
 
     def delete_configuration(self, configuration_id: str, *, deleted_at: str) -> list[dict]:
@@ -135,7 +140,15 @@ class MemoryCatalog:
         return copy.deepcopy(self.assignments[(system_id, configuration_id)])
 
     def put_assignment(
-        self, system_id: str, configuration_id: str, settings: dict, *, expected_version, now, now_epoch
+        self,
+        system_id: str,
+        configuration_id: str,
+        settings: dict,
+        *,
+        expected_version,
+        now,
+        now_epoch,
+        due_shards: int = DEFAULT_DUE_SHARDS,
     ) -> tuple[dict, bool]:
         configuration = self.get_configuration(configuration_id)
         self.get_system(system_id)
@@ -156,11 +169,19 @@ class MemoryCatalog:
         if existing is None:
             assignment |= self._history_since(system_id, configuration_id)
         self.assignments[(system_id, configuration_id)] = assignment
-        self.schedules.pop((system_id, configuration_id), None)
-        if assignment["enabled"] and assignment["includeLocal"] and not assignment["configurationPaused"]:
-            shard = keys.due_shard(system_id, configuration_id)
-            self.schedules[(system_id, configuration_id)] = (now_epoch, shard)
+        self._reindex((system_id, configuration_id), assignment, existing, now_epoch, due_shards)
         return copy.deepcopy(assignment), existing is None
+
+    def _reindex(
+        self, pair: tuple[str, str], assignment: dict, before: dict | None, now_epoch: int, due_shards: int
+    ) -> None:
+        """The index attributes the repository would write with the item (data/schedule.py)."""
+        existing = None if before is None else before | self.schedule_index.get(pair, {})
+        attributes = schedule_attributes(assignment, existing, now_epoch=now_epoch, due_shards=due_shards)
+        if attributes:
+            self.schedule_index[pair] = attributes
+        else:
+            self.schedule_index.pop(pair, None)
 
     def delete_assignment(self, system_id: str, configuration_id: str, *, deleted_at: str) -> dict:
         self.get_assignment(system_id, configuration_id)
@@ -180,7 +201,7 @@ class MemoryCatalog:
 
     def _unassign(self, pair: tuple[str, str]) -> dict:
         """Drop an assignment with its schedule, heartbeat state, ping token and check item."""
-        self.schedules.pop(pair, None)
+        self.schedule_index.pop(pair, None)
         self.check_states.pop(pair, None)
         heartbeat = self.heartbeats.pop(pair, None) or {}
         self.ping_tokens.pop(heartbeat.get("tokenHash", ""), None)
@@ -192,13 +213,10 @@ class MemoryCatalog:
 
     def get_assignments(self, pairs: list[tuple[str, str]]) -> list[dict]:
         return [
-            copy.deepcopy(self.assignments[p]) | self._schedule_of(p)
+            copy.deepcopy(self.assignments[p]) | self._deadline_of(p)
             for p in dict.fromkeys(pairs)
             if p in self.assignments
         ]
-
-    def _schedule_of(self, pair: tuple[str, str]) -> dict:
-        return {"nextDueAt": self.schedules[pair][0]} if pair in self.schedules else {}
 
     def system_snapshot(self, system_id: str) -> dict[str, Any]:
         return copy.deepcopy(
@@ -211,12 +229,6 @@ class MemoryCatalog:
                 "outbox": self.outbox_of(system_id),
             }
         )
-
-    def due_shards(self, count: int) -> list[str]:
-        return keys.all_due_shards(count)
-
-    def due_shard_of(self, system_id: str, configuration_id: str, count: int) -> str:
-        return keys.due_shard(system_id, configuration_id, count)
 
     # --- maintenance ---------------------------------------------------------------------
 

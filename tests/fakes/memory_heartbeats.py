@@ -1,5 +1,5 @@
-"""The heartbeat port (ping tokens, deadlines, their place in the due index) in memory, as
-`shared.data.heartbeats.HeartbeatStore` behaves."""
+"""The heartbeat port (ping tokens, deadlines) in memory, as `shared.data.heartbeats.HeartbeatStore`
+behaves; a deadline's place in the deadline index is in memory_schedule.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ class MemoryHeartbeats:
 
     ping_tokens: dict[str, dict]
     heartbeats: dict[tuple[str, str], dict]
-    schedules: dict[tuple[str, str], tuple[int, str]]
     assignments: dict[tuple[str, str], dict]
     rate_windows: dict[tuple[str, str], int]
 
@@ -62,10 +61,3 @@ class MemoryHeartbeats:
             return False
         self.rate_windows[(owner, window)] = taken + 1
         return True
-
-    def schedule_deadline(
-        self, system_id: str, configuration_id: str, *, deadline: int, due_shards: int
-    ) -> None:
-        if (system_id, configuration_id) in self.assignments:
-            shard = keys.due_shard(system_id, configuration_id, due_shards)
-            self.schedules[(system_id, configuration_id)] = (deadline, shard)

@@ -1,9 +1,10 @@
 """The store ports of shared/services/ports.py in memory, for fast unit tests of service rules.
 
-The catalog (memory_catalog.py), the credentials (memory_credentials.py), heartbeats
-(memory_heartbeats.py), and what recording, the outbox and availability use (runs, aggregates,
-state, check states, check transitions, daily availability summaries, tombstones, outbox), held to
-the DynamoDB repository's behaviour by tests/integration/store_contract/.
+The catalog (memory_catalog.py), the scheduler's shards (memory_schedule.py), the credentials
+(memory_credentials.py), heartbeats (memory_heartbeats.py), and what recording, the outbox and
+availability use (runs, aggregates, state, check states, check transitions, daily availability
+summaries, tombstones, outbox), held to the DynamoDB repository's behaviour by
+tests/integration/store_contract/.
 A method it lacks raises AttributeError, never guesses.
 """
 
@@ -24,6 +25,7 @@ from tests.fakes.memory_catalog import MemoryCatalog
 from tests.fakes.memory_credentials import MemoryCredentials
 from tests.fakes.memory_heartbeats import MemoryHeartbeats
 from tests.fakes.memory_retention import MemoryRetention
+from tests.fakes.memory_schedule import MemorySchedule
 
 
 def _copy(value: Any) -> Any:
@@ -31,7 +33,7 @@ def _copy(value: Any) -> Any:
     return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
 
 
-class MemoryStore(MemoryCatalog, MemoryCredentials, MemoryHeartbeats, MemoryRetention):
+class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartbeats, MemoryRetention):
     def __init__(self) -> None:
         self.systems: dict[str, dict] = {}
         self.states: dict[str, dict] = {}
@@ -52,7 +54,8 @@ class MemoryStore(MemoryCatalog, MemoryCredentials, MemoryHeartbeats, MemoryRete
         self.rate_windows: dict[tuple[str, str], int] = {}
         self.ping_tokens: dict[str, dict] = {}
         self.heartbeats: dict[tuple[str, str], dict] = {}
-        self.schedules: dict[tuple[str, str], tuple[int, str]] = {}
+        self.schedule_index: dict[tuple[str, str], dict] = {}
+        self.checkpoints: dict[str, int] = {}
 
     # --- history -----------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
-"""SchedulerFunction: every minute, hand each shard of the due index to a shard worker through the
-scheduler queue (functions/scheduler_shard). Without a scheduler queue it runs the tick itself."""
+"""SchedulerFunction: every minute, hand each shard holding a scheduled check to a shard worker
+through the scheduler queue (functions/scheduler_shard); empty shards are skipped. Without a
+scheduler queue it runs the tick itself."""
 
 from datetime import datetime
 

@@ -1,5 +1,5 @@
-"""SchedulerShardFunction: one shard of the due index for one tick, from the scheduler queue: its
-due runs are sent, then their due times advanced; what the time budget leaves stays due."""
+"""SchedulerShardFunction: one shard for one tick, from the scheduler queue: the runs of its checks'
+slots up to the end of the tick are sent, then its checkpoint moves on; out of time, it stays."""
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 

@@ -1,4 +1,5 @@
-"""Assignments (a configuration checked for a system) and their schedule in the sparse ByNextDue index.
+"""Assignments (a configuration checked for a system), placed in the scheduler's sparse indexes
+(data/schedule.py) when they are to be run.
 
 A put is one transaction with its links (configuration -> systems, satellite -> assignments), checked
 against the configuration's version and the system's existence; writes are compare-and-set on `version`.
@@ -7,25 +8,15 @@ against the configuration's version and the system's existence; writes are compa
 from __future__ import annotations
 
 from shared.data import keys
-from shared.data.base import TableBase, strip_keys
-from shared.data.table import plain_key, translated_errors
+from shared.data.base import strip_keys
+from shared.data.schedule import ScheduleStore, schedule_attributes
+from shared.data.table import plain_key
 from shared.domain.errors import NotFoundError, ValidationFailedError, VersionMismatchError
 from shared.domain.records import Page, assignment_record
-
-ASSIGNMENT_PREFIX = "CHECK#"
-
-
-def schedule_attributes(assignment: dict, now_epoch: int) -> dict:
-    """Only assignments the executor must run carry the ByNextDue index attributes (sparse index)."""
-    if assignment["enabled"] and assignment["includeLocal"] and not assignment.get("configurationPaused"):
-        return {
-            "dueShard": keys.due_shard(assignment["systemId"], assignment["configurationId"]),
-            "nextDueAt": now_epoch,
-        }
-    return {}
+from shared.settings import DEFAULT_DUE_SHARDS
 
 
-class AssignmentStore(TableBase):
+class AssignmentStore(ScheduleStore):
     # --- assignments ---------------------------------------------------------------------
 
     def get_assignment(self, system_id: str, configuration_id: str) -> dict:
@@ -43,6 +34,7 @@ class AssignmentStore(TableBase):
         expected_version: int | None,
         now: str,
         now_epoch: int,
+        due_shards: int = DEFAULT_DUE_SHARDS,
     ) -> tuple[dict, bool]:
         """Create or replace an assignment atomically with its links; returns it and whether it is new."""
 
@@ -58,7 +50,8 @@ class AssignmentStore(TableBase):
                 keys.assignment_key(system_id, configuration_id)
                 | keys.type_index("ASSIGNMENT", f"{system_id}#{configuration_id}")
             )
-            item = key_attrs | assignment | schedule_attributes(assignment, now_epoch)
+            schedule = schedule_attributes(assignment, existing, now_epoch=now_epoch, due_shards=due_shards)
+            item = key_attrs | assignment | schedule
             if existing is None:
                 item |= self._history_since(system_id, configuration_id)
             operations = [
@@ -172,57 +165,7 @@ class AssignmentStore(TableBase):
                 ],
             )
 
-    # --- schedule ------------------------------------------------------------------------
-
-    def due_shards(self, count: int) -> list[str]:
-        """The names of the `count` shards of the due index."""
-        return keys.all_due_shards(count)
-
-    def due_shard_of(self, system_id: str, configuration_id: str, count: int) -> str:
-        """The shard of the due index an assignment's schedule belongs in."""
-        return keys.due_shard(system_id, configuration_id, count)
-
-    def due_assignment_keys(self, shard: str, until_epoch: int) -> list[tuple[str, str]]:
-        """(systemId, configurationId) of assignments due before `until_epoch` in one shard of the
-        sparse ByNextDue index (eventually consistent: callers re-read the items)."""
-        found: list[tuple[str, str]] = []
-        request = {
-            "TableName": self._table,
-            "IndexName": "ByNextDue",
-            "KeyConditionExpression": "dueShard = :shard AND nextDueAt < :until",
-            "ExpressionAttributeValues": {":shard": {"S": shard}, ":until": {"N": str(until_epoch)}},
-        }
-        with translated_errors():
-            while True:
-                answer = self._client.query(**request)
-                for item in answer.get("Items", []):
-                    system_id = item["pk"]["S"].removeprefix("SYSTEM#")
-                    found.append((system_id, item["sk"]["S"].removeprefix(ASSIGNMENT_PREFIX)))
-                if "LastEvaluatedKey" not in answer:
-                    return found
-                request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
-
     def get_assignments(self, pairs: list[tuple[str, str]]) -> list[dict]:
         """Assignments by (systemId, configurationId), strongly consistent, with their schedule."""
         items = self._batch_get([keys.assignment_key(s, c) for s, c in dict.fromkeys(pairs)])
         return [strip_keys(i) | {k: i[k] for k in ("nextDueAt",) if k in i} for i in items]
-
-    def advance_schedule(
-        self, system_id: str, configuration_id: str, *, seen_due: int, next_due: int, due_shard: str
-    ) -> bool:
-        """Move the next due time on (into `due_shard`), only if nobody else did since we read it."""
-        return self._update(
-            keys.assignment_key(system_id, configuration_id),
-            "SET nextDueAt = :next, dueShard = :shard",
-            condition="nextDueAt = :seen",
-            values={":next": next_due, ":seen": seen_due, ":shard": due_shard},
-        )
-
-    def clear_schedule(self, system_id: str, configuration_id: str, *, seen_due: int) -> None:
-        """Take an assignment out of the due index (it is paused, disabled or satellite-only)."""
-        self._update(
-            keys.assignment_key(system_id, configuration_id),
-            "REMOVE nextDueAt, dueShard",
-            condition="nextDueAt = :seen",
-            values={":seen": seen_due},
-        )

@@ -271,7 +271,9 @@ def _within(sort_key: str, prefix: str | None, between: tuple[str, str] | None) 
 def strip_keys(item: dict) -> dict:
     """The stored attributes without the table's key and index attributes."""
     return {
-        k: v for k, v in item.items() if k not in {"pk", "sk", "gsi1pk", "gsi1sk", "dueShard", "nextDueAt"}
+        k: v
+        for k, v in item.items()
+        if k not in {"pk", "sk", "gsi1pk", "gsi1sk", "dueShard", "nextDueAt", "scheduledSince"}
     }
 
 

@@ -10,13 +10,15 @@ from collections.abc import Callable
 from typing import Any
 
 from shared.data import keys
-from shared.data.assignments import ASSIGNMENT_PREFIX, AssignmentStore, schedule_attributes
+from shared.data.assignments import AssignmentStore
 from shared.data.base import TransactionConflict, strip_keys
 from shared.data.outbox import outbox_entry
+from shared.data.schedule import ASSIGNMENT_PREFIX, SCHEDULE_ATTRIBUTES, schedule_attributes
 from shared.data.table import plain_key
 from shared.domain.catalog_items import SystemItem
 from shared.domain.errors import ConflictError, NotFoundError, VersionMismatchError
 from shared.domain.records import Page
+from shared.settings import DEFAULT_DUE_SHARDS
 
 MAINTENANCE_PREFIX = "MAINT#"
 
@@ -115,10 +117,10 @@ class CatalogStore(AssignmentStore):
         now: str,
         now_epoch: int,
         check: Callable[[dict, dict], dict] | None = None,
+        due_shards: int = DEFAULT_DUE_SHARDS,
     ) -> tuple[dict, list[str]]:
         """Update a configuration and carry the change to its assignments; returns it and their system ids.
         `check` sees the merged and the stored item of every attempt (and may normalise the merged one)."""
-        before = self.get_configuration(configuration_id)
         updated = self._update_versioned(
             keys.configuration_key(configuration_id),
             f"configuration {configuration_id}",
@@ -127,16 +129,13 @@ class CatalogStore(AssignmentStore):
             now,
             check,
         )
-        reschedule = updated["intervalSeconds"] != before["intervalSeconds"] or (
-            before["paused"] and not updated["paused"]
-        )
-        return updated, self._propagate_configuration(updated, now_epoch=now_epoch, reschedule=reschedule)
+        return updated, self._propagate_configuration(updated, now_epoch=now_epoch, due_shards=due_shards)
 
     def configuration_system_ids(self, configuration_id: str) -> list[str]:
         links = self._query_all(keys.configuration_partition(configuration_id), sk_prefix="ASSIGN#")
         return [link["systemId"] for link in links]
 
-    def _propagate_configuration(self, configuration: dict, *, now_epoch: int, reschedule: bool) -> list[str]:
+    def _propagate_configuration(self, configuration: dict, *, now_epoch: int, due_shards: int) -> list[str]:
         system_ids = self.configuration_system_ids(configuration["id"])
         for system_id in system_ids:
 
@@ -150,10 +149,8 @@ class CatalogStore(AssignmentStore):
                     "configurationPaused": configuration["paused"],
                     "intervalSeconds": configuration["intervalSeconds"],
                 }
-                schedule = schedule_attributes(fresh, now_epoch)
-                if schedule and not reschedule and "nextDueAt" in current:
-                    schedule["nextDueAt"] = current["nextDueAt"]
-                fresh = {k: v for k, v in fresh.items() if k not in ("dueShard", "nextDueAt")} | schedule
+                schedule = schedule_attributes(fresh, current, now_epoch=now_epoch, due_shards=due_shards)
+                fresh = {k: v for k, v in fresh.items() if k not in SCHEDULE_ATTRIBUTES} | schedule
                 self._transact([self.put_op(fresh, "version = :v", {":v": current["version"]})])
 
             self._retry_conflicts(attempt)

@@ -1,5 +1,5 @@
 """Heartbeat checks in the single table: ping tokens (by hash), each heartbeat's deadline, and the
-assignment's place in the due index that makes the scheduler look at that deadline."""
+assignment's place in the deadline index that makes the scheduler look at that deadline."""
 
 from __future__ import annotations
 
@@ -74,14 +74,12 @@ class HeartbeatStore(TableBase):
             keys.ping_rate_owner(token_hash), window, limit=limit, expires_at=expires_at
         )
 
-    def schedule_deadline(
-        self, system_id: str, configuration_id: str, *, deadline: int, due_shards: int
-    ) -> None:
-        """Put a heartbeat's deadline into the due index (its assignment's nextDueAt)."""
-        shard = keys.due_shard(system_id, configuration_id, due_shards)
+    def schedule_deadline(self, system_id: str, configuration_id: str, *, deadline: int) -> None:
+        """Put a heartbeat's deadline into the deadline index (its assignment's nextDueAt), if the
+        scheduler runs that assignment (a paused one is looked at again when it resumes)."""
         self._update(
             keys.assignment_key(system_id, configuration_id),
-            "SET nextDueAt = :due, dueShard = :shard",
-            condition="attribute_exists(pk)",
-            values={":due": deadline, ":shard": shard},
+            "SET nextDueAt = :due",
+            condition="attribute_exists(dueShard)",
+            values={":due": deadline},
         )

@@ -22,12 +22,14 @@ Partitions:
                         system or assignment: retention purges the history older than deletedAt)
   RATE#<owner>          <window> (request counter of a satellite, expires)
   SWEEP#<name>          META (checkpoint of a paginated background sweep)
+  SCHED#<shard>         META (how far the scheduler planned that shard's runs: plannedThrough)
   CHANNEL#<id>          META (an alert channel; its secrets sealed)
   POLICY#<id>           META (an alert policy)
   ALERT#<systemId>      STATE (recent transitions, flapping, the open incident)
   INCIDENT#<id>         META, TL#<at>#<entryId> (timeline), DLV#<step>#<channelId> (deliveries)
-Index ByType (gsi1pk = TYPE#<kind>, gsi1sk = id) lists resources; index ByNextDue
-(dueShard, nextDueAt) holds only assignments the scheduler must run, spread over `due_shard`s.
+Index ByType (gsi1pk = TYPE#<kind>, gsi1sk = id) lists resources; index ByShard (dueShard, gsi1sk)
+holds only assignments the scheduler must run, spread over `due_shard`s, with what planning needs;
+index ByNextDue (dueShard, nextDueAt) holds only heartbeat checks' deadlines.
 """
 
 import zlib
@@ -210,6 +212,10 @@ def due_shard(system_id: str, configuration_id: str, shards: int = DEFAULT_DUE_S
 
 def all_due_shards(shards: int = DEFAULT_DUE_SHARDS) -> list[str]:
     return [f"DUE#{n}" for n in range(shards)]
+
+
+def schedule_checkpoint_key(shard: str) -> dict:
+    return _key(f"SCHED#{shard}", META)
 
 
 def sweep_checkpoint_key(sweep: str) -> dict:

@@ -1,21 +1,29 @@
-"""When a check runs: epoch-aligned slots shifted by a stable per-check jitter (pure)."""
+"""When a check runs: epoch-aligned slots shifted by a stable per-check jitter, planned a window
+of time at a time (pure).
+
+A check's schedule is its interval and when that schedule began (`scheduled_since`: created,
+resumed, enabled or given a new interval). Its first run is a minute after that moment, then it
+runs on its aligned slots from one interval later. Every run is named after its slot, so whichever
+tick plans a slot, and however often it is resent, it is one run.
+"""
 
 from __future__ import annotations
 
 import uuid
 import zlib
-from dataclasses import dataclass
 
 # Fixed for ever: changing it would give a resent run a new id and record it twice.
 RUN_ID_NAMESPACE = uuid.UUID("5b0f3f4e-9a57-4c55-9d0b-2f6a8e1c7d10")
+# Every planning window ends a minute after its tick started, so the first window planned after a
+# change holds the moment a minute later: the changed schedule is always seen by the tick that plans it.
+FIRST_RUN_DELAY_SECONDS = 60
 
 
-@dataclass(frozen=True)
-class PlannedRun:
-    """One run the scheduler sends: `run_id` names the due slot, `at` is when it should start."""
-
-    run_id: str
-    at: int
+def is_scheduled(assignment: dict) -> bool:
+    """The scheduler runs an assignment that is enabled, runs locally and whose check is not paused."""
+    return bool(
+        assignment["enabled"] and assignment["includeLocal"] and not assignment.get("configurationPaused")
+    )
 
 
 def jitter_offset(system_id: str, configuration_id: str, interval_seconds: int) -> int:
@@ -29,48 +37,46 @@ def next_slot(moment: int, interval_seconds: int, offset: int) -> int:
     return offset + -(-base // interval_seconds) * interval_seconds
 
 
-def slots_in_tick(
-    next_due: int, interval_seconds: int, offset: int, tick_start: int, tick_end: int
-) -> tuple[list[int], int]:
-    """Slots to enqueue for the tick [tick_start, tick_end) and the next due time after it.
-
-    An overdue check (new, resumed, rescheduled, or missed ticks) runs once at the start of the
-    tick, and its next aligned slot is at least one interval later: never one run per missed slot.
-    """
-    if next_due < tick_start:
-        slots = [tick_start]
-        slot = next_slot(tick_start + interval_seconds, interval_seconds, offset)
-    else:
-        slots = []
-        slot = next_slot(next_due, interval_seconds, offset)
-    while slot < tick_end:
-        slots.append(slot)
-        slot += interval_seconds
-    return slots, slot
-
-
 def scheduled_run_id(system_id: str, configuration_id: str, slot: int) -> str:
     """The same (system, check, slot) always gets the same run id, so a resend records once."""
     return str(uuid.uuid5(RUN_ID_NAMESPACE, f"{system_id}/{configuration_id}/{slot}"))
 
 
-def plan_runs(
+def first_run_at(scheduled_since: int) -> int:
+    """When a check whose schedule began at `scheduled_since` first runs."""
+    return scheduled_since + FIRST_RUN_DELAY_SECONDS
+
+
+def slots_in_window(
     system_id: str,
     configuration_id: str,
-    seen_due: int,
     interval_seconds: int,
+    scheduled_since: int | None,
+    window: tuple[int, int],
     tick_start: int,
-    tick_end: int,
-) -> tuple[list[PlannedRun], int]:
-    """The runs of one due assignment in a tick and its next due time.
+) -> list[int]:
+    """The slots of one check in the window [start, end), in order.
 
-    The first run is named after the due time it consumes (`seen_due`), the others after their
-    own slot: until the due time is advanced, every tick plans that first run under the same id.
+    Slots before `tick_start` (a window a killed or late tick left behind) are missed: only the
+    latest of them is kept, so a check makes up for a missed stretch with one run, never a flood.
     """
+    start, end = window
     offset = jitter_offset(system_id, configuration_id, interval_seconds)
-    slots, next_due = slots_in_tick(seen_due, interval_seconds, offset, tick_start, tick_end)
-    names = [seen_due, *slots[1:]][: len(slots)]
-    return [
-        PlannedRun(scheduled_run_id(system_id, configuration_id, name), at)
-        for name, at in zip(names, slots, strict=True)
-    ], next_due
+    first = None if scheduled_since is None else first_run_at(scheduled_since)
+    floor = start if first is None else max(start, first + interval_seconds)
+    missed = []
+    if first is not None and start <= first < min(end, tick_start):
+        missed.append(first)
+    missed_end = min(end, tick_start)
+    if floor < missed_end:
+        latest = next_slot(missed_end, interval_seconds, offset) - interval_seconds
+        if latest >= floor:
+            missed.append(latest)
+    upcoming = []
+    if first is not None and max(start, tick_start) <= first < end:
+        upcoming.append(first)
+    slot = next_slot(max(floor, tick_start), interval_seconds, offset)
+    while slot < end:
+        upcoming.append(slot)
+        slot += interval_seconds
+    return ([max(missed)] if missed else []) + upcoming

@@ -61,7 +61,13 @@ def put_assignment(
     now, now_epoch = format_timestamp(moment), int(moment.timestamp())
     settings = request.model_dump(mode="json", by_alias=True)
     assignment, created = c.repository.put_assignment(
-        system_id, configuration_id, settings, expected_version=expected_version, now=now, now_epoch=now_epoch
+        system_id,
+        configuration_id,
+        settings,
+        expected_version=expected_version,
+        now=now,
+        now_epoch=now_epoch,
+        due_shards=c.settings.due_shards,
     )
     events = reevaluate_systems(c, [system_id])
     events.append(

@@ -99,6 +99,7 @@ def _change_configuration(
         now=now,
         now_epoch=now_epoch,
         check=check,
+        due_shards=c.settings.due_shards,
     )
     outbox.publish_change(c, reevaluate_systems(c, system_ids), every_system=True)
     return ConfigurationView.model_validate(updated)

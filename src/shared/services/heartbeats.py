@@ -34,9 +34,7 @@ class HeartbeatPort(Protocol):
     def move_missed_deadline(
         self, system_id: str, configuration_id: str, *, missed: int, deadline: int
     ) -> bool: ...
-    def schedule_deadline(
-        self, system_id: str, configuration_id: str, *, deadline: int, due_shards: int
-    ) -> None: ...
+    def schedule_deadline(self, system_id: str, configuration_id: str, *, deadline: int) -> None: ...
     def take_ping_slot(self, token_hash: str, window: str, *, limit: int, expires_at: int) -> bool: ...
 
 
@@ -98,7 +96,7 @@ def check_deadline(c: Collaborators, system_id: str, configuration_id: str, dead
     if state is None or state.get("deadline") is None:
         return RecordOutcome("dropped")  # never pinged: nothing is expected yet
     if state["deadline"] != deadline or c.clock().timestamp() < deadline:
-        # Moved by a ping, or delivered early: put the standing deadline back in the due index.
+        # Moved by a ping, or delivered early: put the standing deadline back in the deadline index.
         _schedule(c, system_id, configuration_id, state["deadline"])
         return RecordOutcome("dropped")
     outcome = record_run(c, missed_run(system_id, configuration_id, deadline, state.get("startedAt")))
@@ -161,6 +159,4 @@ def _admit(c: Collaborators, token_hash: str, now: datetime) -> None:
 
 
 def _schedule(c: Collaborators, system_id: str, configuration_id: str, deadline: int) -> None:
-    c.repository.schedule_deadline(
-        system_id, configuration_id, deadline=deadline, due_shards=c.settings.due_shards
-    )
+    c.repository.schedule_deadline(system_id, configuration_id, deadline=deadline)

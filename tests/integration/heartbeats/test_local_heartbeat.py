@@ -1,7 +1,7 @@
 """Issue 14's heartbeat done-when on the local twin (`make run`), scaled down in time: a heartbeat
 (period 10 s, grace 5 s: the contract's smallest period, so the test takes seconds, not minutes) is
 pinged from a loop through the gateway and the PingFunction; the loop stops; the scheduler (ticking
-every 10 s here) finds the deadline in the due index, the executor records the missed run at the
+every 10 s here) finds the deadline in the deadline index, the executor records the missed run at the
 deadline, and the system goes unhealthy with a transition recorded."""
 
 from __future__ import annotations

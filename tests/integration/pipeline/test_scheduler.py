@@ -1,4 +1,5 @@
-"""The scheduler: due checks found through the index, claimed once, spread inside the minute."""
+"""The scheduler: checks planned from their shard, a minute at a time, each slot sent once, spread
+inside the minute; a new or changed schedule first runs a minute after the change."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 
+from shared.data import keys
 from shared.domain.schedule import scheduled_run_id
 from shared.services.context import default_collaborators
 from shared.services.scheduling import enqueue_due
@@ -54,9 +56,10 @@ def test_nothing_due_enqueues_nothing(stack):
 
 
 def test_a_new_check_runs_at_the_next_tick_and_a_second_tick_in_the_same_minute_adds_nothing(stack, target):
-    # given
-    given_clock()
+    # given a check created a second before the tick
+    clock = given_clock()
     http_check(stack, target)
+    clock.advance(1)
     # when
     first, second = tick(stack), tick(stack)
     # then
@@ -73,12 +76,12 @@ def test_sub_minute_intervals_are_spread_inside_the_minute(stack, target):
     # when: the next minute
     clock.advance(60)
     enqueued = tick(stack)
-    # then
+    # then: the first run of the new interval, then its three 15 s slots; the shard is planned to
+    # the minute's end
     assert enqueued == 4
-    collaborators = default_collaborators()
-    repository = collaborators.repository
-    assignment = repository.get_assignments([("shop", "web")])[0]
-    assert assignment["nextDueAt"] >= int(clock.moment.timestamp()) + 60
+    repository = default_collaborators().repository
+    shard = keys.due_shard("shop", "web")
+    assert repository.schedule_checkpoint(shard) == int(clock.moment.timestamp()) + 60
 
 
 def test_paused_disabled_and_satellite_only_checks_are_not_enqueued(stack, target):
@@ -112,11 +115,13 @@ def test_resuming_a_paused_check_takes_effect_at_the_next_tick(stack, target):
 
 
 def test_shortening_an_interval_takes_effect_at_the_next_tick(stack, target):
-    # given: an hourly check that just ran
+    # given: an hourly check that just ran (its first run, a minute after it was made hourly)
     clock = given_clock()
     http_check(stack, target)
     stack.call("PATCH", "/configurations/web", {"intervalSeconds": 3600})
-    tick(stack)
+    assert tick(stack) == 0
+    clock.advance(60)
+    assert tick(stack) == 1
     clock.advance(60)
     assert tick(stack) == 0
     # when
@@ -128,9 +133,10 @@ def test_shortening_an_interval_takes_effect_at_the_next_tick(stack, target):
 
 def test_two_schedulers_in_the_same_minute_enqueue_each_run_once(stack, target):
     # given
-    given_clock()
+    clock = given_clock()
     for n in range(5):
         http_check(stack, target, system_id=f"s{n}", configuration_id=f"c{n}")
+    clock.advance(1)
     # when
     reports = [enqueue_due(default_collaborators()), enqueue_due(default_collaborators())]
     # then
@@ -176,19 +182,21 @@ def test_a_silent_satellite_turns_its_slice_unknown_with_one_event_per_system(st
 
 
 def test_a_scheduled_run_sent_twice_is_recorded_once_under_the_id_of_its_slot(stack, target):
-    # given an overdue check whose tick sent its run, then died before advancing it
+    # given a check whose tick sent its run, then died before moving its shard's checkpoint
     clock = given_clock()
     http_check(stack, target)
     clock.advance(60)
-    assignment = default_collaborators().repository.get_assignments([("shop", "web")])[0]
     tick(stack)
     (first,) = stack.queued()
     boto3.client("sqs").send_message(QueueUrl=stack.queue_url, MessageBody=json.dumps(_body_of(first)))
     # when the executor receives both messages (two message ids, one run id)
     drain_queue(stack)
-    # then the run is recorded once, under the id named after its due slot
+    # then the run is recorded once, under the id named after its slot (its first run, a minute
+    # after it was assigned)
     assert len(stack.published.of_type("Health Check Run Completed")) == 1
-    run_id = scheduled_run_id("shop", "web", assignment["nextDueAt"])
+    assert first["slot"] == int(clock.moment.timestamp())
+    run_id = scheduled_run_id("shop", "web", first["slot"])
+    assert first["runId"] == run_id
     assert default_collaborators().repository.known_run_ids([run_id]) == {run_id}
 
 

@@ -1,4 +1,4 @@
-"""The heartbeat port's contract (ping tokens, deadlines, the due index), on DynamoDB and in memory."""
+"""The heartbeat port's contract (ping tokens, deadlines, the deadline index), on DynamoDB and in memory."""
 
 import pytest
 
@@ -41,15 +41,30 @@ def test_pings_of_a_token_are_counted_per_window_up_to_the_limit(store):
     assert taken == [True, True, False]
 
 
-def test_a_deadline_is_scheduled_only_for_an_assigned_heartbeat(shop):
-    # given
+def test_a_deadline_is_scheduled_only_for_an_assignment_the_scheduler_runs(shop):
+    # given one assignment run by the scheduler, one disabled
+    shop.create_configuration(
+        {
+            "id": "off",
+            "name": "Off",
+            "strategyId": "http",
+            "paused": False,
+            "intervalSeconds": 60,
+            "version": 1,
+        }
+    )
     shop.put_assignment("shop", "web", SETTINGS, expected_version=None, now=NOW, now_epoch=0)
+    disabled = SETTINGS | {"enabled": False}
+    shop.put_assignment("shop", "off", disabled, expected_version=None, now=NOW, now_epoch=0)
     # when
-    shop.schedule_deadline("shop", "web", deadline=DEADLINE, due_shards=64)
-    shop.schedule_deadline("shop", "nope", deadline=DEADLINE, due_shards=64)
-    # then
-    (assignment,) = shop.get_assignments([("shop", "web"), ("shop", "nope")])
-    assert assignment["nextDueAt"] == DEADLINE
+    for configuration_id in ("web", "nope", "off"):
+        shop.schedule_deadline("shop", configuration_id, deadline=DEADLINE)
+    # then only the first is in the deadline index
+    pairs = [("shop", "web"), ("shop", "nope"), ("shop", "off")]
+    found = {a["configurationId"]: a for a in shop.get_assignments(pairs)}
+    assert found["web"]["nextDueAt"] == DEADLINE and "nextDueAt" not in found["off"]
+    due = [pair for shard in shop.due_shards(64) for pair in shop.due_deadline_keys(shard, DEADLINE + 1)]
+    assert due == [("shop", "web")]
 
 
 def test_a_heartbeat_and_its_token_go_with_its_assignment_configuration_or_system(shop):

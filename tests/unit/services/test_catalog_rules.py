@@ -20,7 +20,7 @@ from tests.fakes.collaborators import fake_collaborators
 
 @pytest.fixture
 def c():
-    return fake_collaborators(settings=SimpleNamespace(allow_private_targets=True))
+    return fake_collaborators(settings=SimpleNamespace(allow_private_targets=True, due_shards=64))
 
 
 def add_system(c, system_id: str, depends_on: list[str] = ()) -> None:
