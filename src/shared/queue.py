@@ -23,6 +23,7 @@ class CheckRequest:
     trigger: str  # "schedule" | "manual" | "deadline"
     delay_seconds: int = 0
     run_id: str | None = None  # scheduled runs name their slot; others take the message id
+    slot_at: int | None = None  # the slot `run_id` names (epoch seconds): the run item is filed under it
     deadline: int | None = None  # a heartbeat's deadline to check (epoch seconds) instead of a probe
 
     def body(self) -> str:
@@ -34,6 +35,8 @@ class CheckRequest:
         }
         if self.deadline is not None:
             body["deadline"] = self.deadline
+        if self.slot_at is not None:
+            body["slotAt"] = self.slot_at
         return json.dumps(body | ({"runId": self.run_id} if self.run_id else {}))
 
 

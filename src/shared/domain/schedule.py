@@ -12,10 +12,11 @@ RUN_ID_NAMESPACE = uuid.UUID("5b0f3f4e-9a57-4c55-9d0b-2f6a8e1c7d10")
 
 @dataclass(frozen=True)
 class PlannedRun:
-    """One run the scheduler sends: `run_id` names the due slot, `at` is when it should start."""
+    """One run the scheduler sends: `run_id` names the due slot `slot`, `at` is when it should start."""
 
     run_id: str
     at: int
+    slot: int | None = None
 
 
 def jitter_offset(system_id: str, configuration_id: str, interval_seconds: int) -> int:
@@ -71,6 +72,6 @@ def plan_runs(
     slots, next_due = slots_in_tick(seen_due, interval_seconds, offset, tick_start, tick_end)
     names = [seen_due, *slots[1:]][: len(slots)]
     return [
-        PlannedRun(scheduled_run_id(system_id, configuration_id, name), at)
+        PlannedRun(scheduled_run_id(system_id, configuration_id, name), at, name)
         for name, at in zip(names, slots, strict=True)
     ], next_due

@@ -174,7 +174,12 @@ def _requests(c: Collaborators, pair: tuple[str, str], runs: list) -> list[Check
     # The delay is counted from the send, not from the tick: a late worker does not make runs late.
     return [
         CheckRequest(
-            *pair, requested_at, "schedule", delay_seconds=max(0, run.at - now_epoch), run_id=run.run_id
+            *pair,
+            requested_at,
+            "schedule",
+            delay_seconds=max(0, run.at - now_epoch),
+            run_id=run.run_id,
+            slot_at=run.slot,
         )
         for run in runs
     ]
