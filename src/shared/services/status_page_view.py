@@ -205,7 +205,7 @@ def _card(c: Collaborators, system_id: str, now: datetime) -> dict:
                 system_id,
                 configuration_id,
                 start=aggregates.bucket_key(start),
-                end=format_timestamp(now),
+                end=aggregates.bucket_key(now),  # keys' format: the current hour's item included
                 source=None,
             ):
                 into[item["start"]] = aggregates.merge_items([into.get(item["start"], {}), item])

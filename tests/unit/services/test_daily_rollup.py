@@ -134,16 +134,25 @@ def test_a_rollup_killed_midway_then_rerun_gives_the_same_daily_items(monkeypatc
     assert tier(store, "daily") == tier(clean, "daily")
 
 
+def record_late_run(c) -> None:
+    """A satellite-style late run of LATE_DAY, landing days after it."""
+    record(c, "late", LATE_DAY + timedelta(hours=3, minutes=1))
+
+
+def assert_late_run_counted_once(store: MemoryStore) -> None:
+    assert daily_counts(store)[_day(LATE_DAY)] == _runs_on(LATE_DAY) + 1
+    assert _hourly_runs(store, LATE_DAY) == _runs_on(LATE_DAY) + 1
+
+
 def test_a_late_run_before_the_rollup_of_its_day_is_counted_once_in_each_tier():
     # given: a day's runs, not rolled yet
     c, store = world()
     six_days_of_runs(c)
-    # when: a satellite-style late run of that day lands, then the day is rolled
-    record(c, "late", LATE_DAY + timedelta(hours=3, minutes=1))
+    # when: the late run lands, then the day is rolled
+    record_late_run(c)
     roll_everything(c, store)
     # then
-    assert daily_counts(store)[_day(LATE_DAY)] == _runs_on(LATE_DAY) + 1
-    assert _hourly_runs(store, LATE_DAY) == _runs_on(LATE_DAY) + 1
+    assert_late_run_counted_once(store)
 
 
 def test_a_late_run_after_the_rollup_of_its_day_adds_to_the_daily_item_too():
@@ -152,11 +161,10 @@ def test_a_late_run_after_the_rollup_of_its_day_adds_to_the_daily_item_too():
     six_days_of_runs(c)
     roll_everything(c, store)
     # when
-    record(c, "late", LATE_DAY + timedelta(hours=3, minutes=1))
+    record_late_run(c)
     roll_everything(c, store)
     # then
-    assert daily_counts(store)[_day(LATE_DAY)] == _runs_on(LATE_DAY) + 1
-    assert _hourly_runs(store, LATE_DAY) == _runs_on(LATE_DAY) + 1
+    assert_late_run_counted_once(store)
 
 
 def test_a_late_run_landing_while_its_day_is_rolled_is_counted_once():
@@ -170,7 +178,7 @@ def test_a_late_run_landing_while_its_day_is_rolled_is_counted_once():
         items = listed(*args, **kwargs)
         if args[0] == "hourly" and args[2] == "web" and not landed:
             landed.append(True)
-            record(c, "late", LATE_DAY + timedelta(hours=3, minutes=1))
+            record_late_run(c)
         return items
 
     store.list_aggregates = late_run_lands_after_the_read
@@ -178,8 +186,7 @@ def test_a_late_run_landing_while_its_day_is_rolled_is_counted_once():
     roll_everything(c, store)
     # then: the rollup's transaction lost to the run's and read the day again
     assert landed
-    assert daily_counts(store)[_day(LATE_DAY)] == _runs_on(LATE_DAY) + 1
-    assert _hourly_runs(store, LATE_DAY) == _runs_on(LATE_DAY) + 1
+    assert_late_run_counted_once(store)
 
 
 def test_a_rollup_that_keeps_losing_to_runs_gives_up_without_writing():
