@@ -18,7 +18,6 @@ from bench.latency import TYPICAL_LATENCY_MS
 from shared.data import keys
 from shared.data.outbox import outbox_item
 from shared.data.table import plain_key, serialize
-from shared.domain.records import DuplicateRunError
 
 
 def _size(key: dict, item: dict | None) -> int:
@@ -34,10 +33,12 @@ class MeteredStore:
         self.write_units = 0.0
         self.read_units = 0.0
         self.simulated_seconds = 0.0
+        self.largest_items: Counter[str] = Counter()  # bytes of the largest aggregate and check item
 
     def reset(self) -> None:
         self.calls.clear()
         self.write_units = self.read_units = self.simulated_seconds = 0.0
+        self.largest_items.clear()
 
     def _call(self, name: str, *, writes: float = 0, reads: float = 0) -> None:
         with self._stats:
@@ -59,9 +60,9 @@ class MeteredStore:
 
     # --- reads ---------------------------------------------------------------------------------
 
-    def run_context(self, system_id: str, configuration_id: str) -> dict:
+    def run_context(self, system_id: str, configuration_id: str, *, with_outbox: bool = True) -> dict:
         with self._lock:
-            context = self._store.run_context(system_id, configuration_id)
+            context = self._store.run_context(system_id, configuration_id, with_outbox=with_outbox)
         sizes = [
             _size(keys.system_key(system_id), context["system"]),
             _size(keys.assignment_key(system_id, configuration_id), context["assignment"]),
@@ -69,8 +70,15 @@ class MeteredStore:
         if context["check_state"]:
             sizes.append(_size(keys.check_state_key(system_id, configuration_id), context["check_state"]))
         self._call("BatchGetItem", reads=sum(read_units(s, True) for s in sizes))
-        self._outbox_query(context["outbox"])
+        if with_outbox:
+            self._outbox_query(context["outbox"])
         return context
+
+    def outbox_of(self, system_id: str) -> list:
+        with self._lock:
+            entries = self._store.outbox_of(system_id)
+        self._outbox_query(entries)
+        return entries
 
     def _outbox_query(self, entries: list) -> None:
         self._call(
@@ -101,28 +109,35 @@ class MeteredStore:
     def commit_run(self, commit: Any) -> None:
         run = commit.run
         sizes = [
-            _size(keys.run_marker_key(run["runId"]), commit.marker),
-            _size(keys.run_key(run["systemId"], run["configurationId"], run["timestamp"], run["runId"]), run),
+            _size(keys.run_item_key(run), run),
             _size(
                 keys.check_state_key(run["systemId"], run["configurationId"]),
                 commit.check_state,
             ),
         ]
-        sizes += [_aggregate_size(run, a) for a in commit.aggregates]
         sizes += _timeline_sizes(run["systemId"], commit.check_transitions, commit.stale_days)
         if commit.outbox:
             sizes.append(item_size(serialize(outbox_item(commit.outbox))))
         try:
             with self._lock:
                 self._store.commit_run(commit)
-        except DuplicateRunError:
-            self._call("TransactWriteItems")
-            self._call("GetItem", reads=1)  # the repository reads the marker it found
-            raise
+                # an update is charged by the larger of the item before and after: the whole
+                # aggregate item with its latency bins, not the counters one run adds
+                aggregate_sizes = [
+                    _aggregate_size(run, a, self._stored_aggregate(run, a)) for a in commit.aggregates
+                ]
         except Exception:
             self._call("TransactWriteItems")
             raise
-        self._call("TransactWriteItems", writes=sum(2 * write_units(s) for s in sizes))
+        with self._stats:
+            self.largest_items["aggregate"] = max(self.largest_items["aggregate"], *aggregate_sizes, 0)
+            self.largest_items["check"] = max(self.largest_items["check"], sizes[1])
+        self._call("TransactWriteItems", writes=sum(2 * write_units(s) for s in [*sizes, *aggregate_sizes]))
+
+    def _stored_aggregate(self, run: dict, aggregate: Any) -> dict:
+        stored = getattr(self._store, "aggregates", {})
+        key = (aggregate.tier, run["systemId"], run["configurationId"], aggregate.start, aggregate.source_id)
+        return stored.get(key, {})
 
     def store_state(self, system_id: str, state: dict, **parts: Any) -> None:
         sizes = [_size(keys.system_state_key(system_id), state)]
@@ -178,11 +193,14 @@ def _timeline_sizes(system_id: str, check_transitions: Any, stale_days: Any) -> 
     return sizes
 
 
-def _aggregate_size(run: dict, aggregate: Any) -> int:
+def _aggregate_size(run: dict, aggregate: Any, stored: dict | None = None) -> int:
     key = keys.aggregate_key(
         aggregate.tier, run["systemId"], run["configurationId"], aggregate.start, aggregate.source_id
     )
-    attributes = dict(aggregate.increments) | {
+    attributes = (stored or {}) | {
+        name: value for name, value in aggregate.increments.items() if name not in (stored or {})
+    }
+    attributes |= {
         "expiresAt": aggregate.expires_at,
         "start": aggregate.start,
         "sourceId": aggregate.source_id,

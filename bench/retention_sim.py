@@ -41,6 +41,10 @@ DYNAMODB_CALLS: dict[str, Counter[str] | Callable[..., Counter[str]]] = {
     "list_assignments_page": Counter({"Query": 1}),
     "load": Counter({"GetItem": 1}),
     "save": Counter({"PutItem": 1}),
+    # the daily rollup (services/rollup.py): the check item, its settled hourly items, one transaction
+    "get_check_state": Counter({"GetItem": 1}),
+    "list_aggregates": Counter({"Query": 1}),
+    "commit_rollup": Counter({"TransactWriteItems": 1}),
 }
 NO_CALL = frozenset({"history_partition", "check_transitions_partition", "system_partitions"})
 

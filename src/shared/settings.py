@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     retention_queue_url: str = Field("", alias="RETENTION_QUEUE_URL")
     # Only ever raised: an assignment keeps the shard it was placed in, and a tick reads shards 0..N-1.
     due_shards: int = Field(DEFAULT_DUE_SHARDS, alias="HC_DUE_SHARDS", ge=DEFAULT_DUE_SHARDS, le=1024)
-    run_events: bool = Field(True, alias="HC_RUN_EVENTS")
+    run_events: bool = Field(False, alias="HC_RUN_EVENTS")
     notifications_queue_url: str = Field("", alias="NOTIFICATIONS_QUEUE_URL")
     notifications_queue_arn: str = Field("", alias="NOTIFICATIONS_QUEUE_ARN")
     scheduler_role_arn: str = Field("", alias="HC_SCHEDULER_ROLE_ARN")

@@ -94,7 +94,7 @@ class MemoryRetention:
     def _every_item(self) -> Iterator[tuple[str, str, Slot]]:
         for run_id, run in self.runs.items():
             partition = keys.runs_partition(run["systemId"], run["configurationId"])
-            yield partition, f"{run['timestamp']}#{run_id}", (self.runs, run_id)
+            yield partition, f"{run.get('filedAt') or run['timestamp']}#{run_id}", (self.runs, run_id)
         for key in self.aggregates:
             tier, system_id, configuration_id, start, source_id = key
             partition = keys.aggregate_partition(tier, system_id, configuration_id)

@@ -14,6 +14,7 @@ import pickle
 from dataclasses import replace
 from typing import Any
 
+from shared.data import keys
 from shared.domain.records import (
     DuplicateRunError,
     OutboxEntry,
@@ -26,6 +27,10 @@ from tests.fakes.memory_credentials import MemoryCredentials
 from tests.fakes.memory_heartbeats import MemoryHeartbeats
 from tests.fakes.memory_retention import MemoryRetention
 from tests.fakes.memory_schedule import MemorySchedule
+
+
+def _filed(run: dict) -> str:
+    return run.get("filedAt") or run["timestamp"]
 
 
 def _copy(value: Any) -> Any:
@@ -41,7 +46,6 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
         self.configurations: dict[str, dict] = {}
         self.assignments: dict[tuple[str, str], dict] = {}
         self.satellites: dict[str, dict] = {}
-        self.markers: dict[str, dict] = {}
         self.runs: dict[str, dict] = {}
         self.outbox: dict[tuple[str, str], OutboxEntry] = {}
         self.transitions: list[dict] = []
@@ -59,23 +63,29 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
 
     # --- history -----------------------------------------------------------------------------
 
-    def run_context(self, system_id: str, configuration_id: str) -> dict[str, Any]:
+    def run_context(
+        self, system_id: str, configuration_id: str, *, with_outbox: bool = True
+    ) -> dict[str, Any]:
         return _copy(
             {
                 "system": self.systems.get(system_id),
                 "assignment": self.assignments.get((system_id, configuration_id)),
                 "check_state": self.check_states.get((system_id, configuration_id)),
-                "outbox": self.outbox_of(system_id),
+                "outbox": self.outbox_of(system_id) if with_outbox else [],
             }
         )
 
+    def _recorded(self, run: dict) -> bool:
+        """A run item is under this run's key (the repository's `attribute_not_exists` fails)."""
+        stored = self.runs.get(run["runId"])
+        return stored is not None and keys.run_item_key(stored) == keys.run_item_key(run)
+
     def commit_run(self, commit: RunCommit) -> None:
         run = commit.run
-        if run["runId"] in self.markers:
-            raise DuplicateRunError(_copy(self.markers[run["runId"]]))
+        if self._recorded(run):
+            raise DuplicateRunError()
         system_id = run["systemId"]
         self._check_item_versions([(commit.check_state, commit.expected_check_version)])
-        self.markers[run["runId"]] = _copy(commit.marker)
         self.runs[run["runId"]] = _copy(run)
         self._put_check_states([(commit.check_state, commit.expected_check_version)])
         for aggregate in commit.aggregates:
@@ -110,8 +120,7 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
         self,
         system_id: str,
         *,
-        run_ids,
-        markers,
+        runs,
         aggregates,
         state,
         expected_state_version,
@@ -121,13 +130,13 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
         check_transitions=(),
         stale_days=(),
     ) -> None:
-        if any(r in self.markers for r in run_ids):
-            raise DuplicateRunError(None)
+        if any(self._recorded(r) for r in runs):
+            raise DuplicateRunError()
         self._check_item_versions(check_states)
         if state is not None:
             self._check_state_version(system_id, expected_state_version)
-        for run_id in run_ids:
-            self.markers[run_id] = _copy(markers) | {"runId": run_id}
+        for run in runs:
+            self.runs[run["runId"]] = _copy(run)
         for run, aggregate in aggregates:
             self._add_aggregate(run, aggregate)
         self._put_check_states(check_states)
@@ -135,7 +144,8 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
             self.states[system_id] = _copy(state)
         self.transitions += [_copy(t) for t in transitions]
         self._timeline(system_id, check_transitions, stale_days)
-        self.outbox[(outbox.system_id, outbox.entry_id)] = outbox
+        if outbox is not None:
+            self.outbox[(outbox.system_id, outbox.entry_id)] = outbox
 
     def put_runs(self, runs: list[dict]) -> int:
         for run in runs:
@@ -211,8 +221,23 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
         if expected_version is not None and (current is None or current["version"] != expected_version):
             raise StateVersionConflict()
 
-    def known_run_ids(self, run_ids: list[str]) -> set[str]:
-        return {r for r in run_ids if r in self.markers}
+    def known_run_ids(self, runs: list[dict]) -> set[str]:
+        return {r["runId"] for r in runs if self._recorded(r)}
+
+    def get_check_state(self, system_id: str, configuration_id: str) -> dict | None:
+        return _copy(self.check_states.get((system_id, configuration_id)))
+
+    def commit_rollup(
+        self, system_id, configuration_id, *, dailies, rolled_through, expected_version
+    ) -> None:
+        item = self.check_states.get((system_id, configuration_id))
+        if item is None or item["version"] != expected_version:
+            raise StateVersionConflict()
+        for daily in dailies:
+            self.aggregates[("daily", system_id, configuration_id, daily["start"], daily["sourceId"])] = (
+                _copy(daily)
+            )
+        item.update(rolledThrough=rolled_through, version=item["version"] + 1)
 
     def get_state(self, system_id: str) -> dict | None:
         return _copy(self.states.get(system_id))
@@ -224,11 +249,11 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
                 r
                 for r in self.runs.values()
                 if (r["systemId"], r["configurationId"]) == (system_id, configuration_id)
-                and start <= r["timestamp"] <= end + "~"
+                and start <= _filed(r) <= end + "~"
                 and source in (None, r["sourceId"])
                 and status in (None, r["status"])
             ),
-            key=lambda r: (r["timestamp"], r["runId"]),
+            key=lambda r: (_filed(r), r["runId"]),
             reverse=True,
         )
         offset = int(cursor or 0)

@@ -1,10 +1,12 @@
 """Runs, health state, aggregates and transitions.
 
-A recorded run is one transaction: the idempotency marker (conditional on absence), the run
-item, the hourly and daily aggregate counters (atomic ADD, so never double counted), its
-check's state item (conditional on its version) and, when the check's evaluated status moved,
-its check transitions (at the run's time). The system state is stored apart, only when its
-view changes (conditional on its version), with the transition when its status changed.
+A recorded run is one transaction: the run item (conditional on absence: it is the run's
+idempotency marker, filed under a time fixed per request), its hourly aggregate counters (atomic
+ADD, so never double counted; the daily ones too only for a day already rolled up, see
+services/rollup.py), its check's state item (conditional on its version) and, when the check's
+evaluated status moved, its check transitions (at the run's time) and an outbox entry when it has
+events. The system state is stored apart, only when its view changes (conditional on its
+version), with the transition when its status changed.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ from shared.domain.records import (
 class HistoryStore(TableBase):
     # --- recording -----------------------------------------------------------------------
 
-    def run_context(self, system_id: str, configuration_id: str) -> dict:
+    def run_context(self, system_id: str, configuration_id: str, *, with_outbox: bool = True) -> dict:
         """What recording one run reads: the system, the assignment and the check's state item (one
-        consistent BatchGetItem), and the system's outbox entries (one Query, usually empty)."""
+        consistent BatchGetItem); the system's outbox entries only when asked (one Query)."""
         wanted = {
             "system": keys.system_key(system_id),
             "assignment": keys.assignment_key(system_id, configuration_id),
@@ -37,22 +39,12 @@ class HistoryStore(TableBase):
         }
         found = {(i["pk"], i["sk"]): strip_keys(i) for i in self._batch_get(list(wanted.values()))}
         context = {name: found.get((k["pk"]["S"], k["sk"]["S"])) for name, k in wanted.items()}
-        return context | {"outbox": self.outbox_of(system_id)}
+        return context | {"outbox": self.outbox_of(system_id) if with_outbox else []}
 
     def commit_run(self, commit: RunCommit) -> None:
         """Write a run and everything it changes in one transaction (see module docstring)."""
         run = commit.run
-        operations = [
-            self.put_op(
-                plain_key(keys.run_marker_key(run["runId"])) | commit.marker, "attribute_not_exists(pk)"
-            ),
-            self.put_op(
-                plain_key(
-                    keys.run_key(run["systemId"], run["configurationId"], run["timestamp"], run["runId"])
-                )
-                | run
-            ),
-        ]
+        operations = [self.put_op(plain_key(keys.run_item_key(run)) | run, "attribute_not_exists(pk)")]
         operations += [self._aggregate_op(run, a) for a in commit.aggregates]
         operations.append(self._check_state_op(commit.check_state, commit.expected_check_version))
         operations += timeline_ops(self, run["systemId"], commit.check_transitions, commit.stale_days)
@@ -62,7 +54,7 @@ class HistoryStore(TableBase):
             self._transact(operations)
         except TransactionConflict as conflict:
             if conflict.reasons and conflict.reasons[0] == "ConditionalCheckFailed":
-                raise DuplicateRunError(self._get(keys.run_marker_key(run["runId"]))) from conflict
+                raise DuplicateRunError() from conflict
             raise StateVersionConflict() from conflict
 
     def store_state(
@@ -134,45 +126,37 @@ class HistoryStore(TableBase):
         }
         return self.update_op(key, expression, values, names)
 
-    def known_run_ids(self, run_ids: list[str]) -> set[str]:
-        """Which of these runs were recorded before (their markers exist)."""
-        found = self._batch_get([keys.run_marker_key(r) for r in dict.fromkeys(run_ids)])
+    def known_run_ids(self, runs: list[dict]) -> set[str]:
+        """Which of these runs (items) were recorded before: their run items exist (BatchGetItem)."""
+        wanted = {(k["pk"]["S"], k["sk"]["S"]): k for k in map(keys.run_item_key, runs)}
+        found = self._batch_get(list(wanted.values()))
         return {item["runId"] for item in found}
 
     def put_runs(self, runs: list[dict]) -> int:
-        """Write run items in batches (idempotent: a run's key is fixed by its timestamp and id)."""
-        return self._batch_write(
-            puts=[
-                plain_key(keys.run_key(r["systemId"], r["configurationId"], r["timestamp"], r["runId"])) | r
-                for r in runs
-            ]
-        )
+        """Write run items in batches (idempotent: a run's key is fixed by its request and id)."""
+        return self._batch_write(puts=[plain_key(keys.run_item_key(r)) | r for r in runs])
 
     def commit_run_batch(
         self,
         system_id: str,
         *,
-        run_ids: list[str],
-        markers: dict,
+        runs: list[dict],
         aggregates: list[tuple[dict, AggregateIncrement]],
         check_states: list[tuple[dict, int | None]],
         state: dict | None,
         expected_state_version: int | None,
         transitions: list[dict],
-        outbox: OutboxEntry,
+        outbox: OutboxEntry | None,
         check_transitions: list[dict] = (),
         stale_days: list[str] = (),
     ) -> None:
-        """Many runs of one system in one transaction: their markers (each conditional on absence),
+        """Many runs of one system in one transaction: their run items (each conditional on absence),
         summed aggregate counters, the check items they changed (each conditional on its version),
         the state when its view changed (conditional on its version), transitions, the check
         transitions of the check items and an outbox entry holding the events to publish. Any failed
         condition cancels all of it."""
         operations = [
-            self.put_op(
-                plain_key(keys.run_marker_key(r)) | markers | {"runId": r}, "attribute_not_exists(pk)"
-            )
-            for r in run_ids
+            self.put_op(plain_key(keys.run_item_key(r)) | r, "attribute_not_exists(pk)") for r in runs
         ]
         operations += [self._aggregate_op(run, a) for run, a in aggregates]
         operations += [self._check_state_op(item, expected) for item, expected in check_states]
@@ -186,12 +170,13 @@ class HistoryStore(TableBase):
             for t in transitions
         ]
         operations += timeline_ops(self, system_id, check_transitions, stale_days)
-        operations.append(self.put_op(outbox_item(outbox)))
+        if outbox is not None:
+            operations.append(self.put_op(outbox_item(outbox)))
         try:
             self._transact(operations)
         except TransactionConflict as conflict:
-            if "ConditionalCheckFailed" in conflict.reasons[: len(run_ids)]:
-                raise DuplicateRunError(None) from conflict
+            if "ConditionalCheckFailed" in conflict.reasons[: len(runs)]:
+                raise DuplicateRunError() from conflict
             raise StateVersionConflict() from conflict
 
     # --- reading -------------------------------------------------------------------------

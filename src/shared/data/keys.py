@@ -12,8 +12,8 @@ Partitions:
   CONFIG#<id>           META, ASSIGN#<systemId> (links for cascades and propagation)
   SATELLITE#<id>        META, ASSIGN#<systemId>#<configurationId>
   APIKEY#<id>           META
-  RUNID#<runId>         META (idempotency marker of a recorded run)
-  RUNS#<sys>#<cfg>      <timestamp>#<runId>
+  RUNS#<sys>#<cfg>      <filedAt>#<runId> (filedAt: fixed per request, so the item is the run's
+                        idempotency marker; the run's own time is its `timestamp`)
   AGG#H#<sys>#<cfg>     <hourStart>#<sourceId>   (AGG#D# for daily)
   TRANS#<sys>           <at>#<stateVersion>
   CTRANS#<sys>#<cfg>    <at>#<checkVersion> (a check's evaluated-status changes, at run time)
@@ -100,16 +100,19 @@ def api_key_key(key_id: str) -> dict:
     return _key(f"APIKEY#{key_id}", META)
 
 
-def run_marker_key(run_id: str) -> dict:
-    return _key(f"RUNID#{run_id}", META)
-
-
 def runs_partition(system_id: str, configuration_id: str) -> str:
     return f"RUNS#{system_id}#{configuration_id}"
 
 
-def run_key(system_id: str, configuration_id: str, timestamp: str, run_id: str) -> dict:
-    return _key(runs_partition(system_id, configuration_id), f"{timestamp}#{run_id}")
+def run_key(system_id: str, configuration_id: str, filed_at: str, run_id: str) -> dict:
+    return _key(runs_partition(system_id, configuration_id), f"{filed_at}#{run_id}")
+
+
+def run_item_key(run: dict) -> dict:
+    """A stored run's key: filed under `filedAt` when the request fixed one, else its own time."""
+    return run_key(
+        run["systemId"], run["configurationId"], run.get("filedAt") or run["timestamp"], run["runId"]
+    )
 
 
 TIER_CODES = {"hourly": "H", "daily": "D"}

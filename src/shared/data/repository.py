@@ -7,6 +7,7 @@ from shared.data.heartbeats import HeartbeatStore
 from shared.data.history import HistoryStore
 from shared.data.outbox import OutboxStore
 from shared.data.retention import RetentionStore
+from shared.data.rollup import RollupStore
 from shared.data.status_pages import StatusPageStore
 
 
@@ -15,6 +16,7 @@ class Repository(
     AccessStore,
     HistoryStore,
     RetentionStore,
+    RollupStore,
     OutboxStore,
     HeartbeatStore,
     StatusPageStore,

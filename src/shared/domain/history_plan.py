@@ -22,6 +22,7 @@ from shared.domain.wire import parse_timestamp
 
 SpanTier = Literal["raw", "hourly", "daily"]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NEVER = datetime.max.replace(tzinfo=UTC)
 # Every width divides the next larger unit, so aligned buckets never split a stored hour or day.
 _SUB_DAY_WIDTHS = (60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 14400, 21600, 28800, 43200)
 _HOUR = timedelta(seconds=HOUR_SECONDS)
@@ -30,11 +31,13 @@ _DAY = timedelta(seconds=DAY_SECONDS)
 
 @dataclass(frozen=True)
 class Coverage:
-    """From when each tier is complete (up to now); nothing before a tier's start is read from it."""
+    """From when each tier is complete (up to now); nothing before a tier's start is read from it.
+    Daily items are complete only for days before `daily_until` (the days rolled up so far)."""
 
     raw_from: datetime
     hourly_from: datetime
     daily_from: datetime
+    daily_until: datetime = _NEVER
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ def _next_span(
             return Span(tier, cursor, min(unit_end, end))
         return None
 
-    daily = whole(_DAY, "daily", coverage.daily_from)
+    daily = whole(_DAY, "daily", coverage.daily_from) if cursor + _DAY <= coverage.daily_until else None
     hourly = whole(_HOUR, "hourly", coverage.hourly_from)
     raw = (
         Span("raw", cursor, min(floor_to(cursor, HOUR_SECONDS) + _HOUR, end))
@@ -150,10 +153,11 @@ def _next_span(
     return next((span for span in preferred if span is not None), None)
 
 
-def coverage_of(assignment: dict | None, now: datetime) -> Coverage:
+def coverage_of(assignment: dict | None, now: datetime, *, daily_until: datetime | None = None) -> Coverage:
     """What retention kept of an assignment's history: each tier from the latest of its retention
     cutoff (the shorter of the asked and the stored one), the floor a lengthening left and the
-    deletion of a predecessor with the same ids (`historySince`: older items are not its own)."""
+    deletion of a predecessor with the same ids (`historySince`: older items are not its own);
+    daily items up to `daily_until` (the first day not rolled up yet, services/rollup.py)."""
     if assignment is None:
         never = datetime.max.replace(tzinfo=UTC)
         return Coverage(never, never, never)
@@ -170,4 +174,5 @@ def coverage_of(assignment: dict | None, now: datetime) -> Coverage:
         raw_from=cutoff("raw"),
         hourly_from=ceil_to(cutoff("hourly"), HOUR_SECONDS),
         daily_from=ceil_to(cutoff("daily"), DAY_SECONDS),
+        daily_until=daily_until or _NEVER,
     )

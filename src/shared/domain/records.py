@@ -26,11 +26,10 @@ T = TypeVar("T")
 
 
 class DuplicateRunError(Exception):
-    """The run was recorded before (its marker exists)."""
+    """The run was recorded before (its run item exists)."""
 
-    def __init__(self, marker: dict | None):
+    def __init__(self) -> None:
         super().__init__("run already recorded")
-        self.marker = marker
 
 
 class StateVersionConflict(Exception):
@@ -62,10 +61,10 @@ class AggregateIncrement:
 
 @dataclass
 class RunCommit:
-    """One run's writes: never the system state, so runs of different checks never conflict."""
+    """One run's writes: never the system state, so runs of different checks never conflict. The run
+    item, written only if absent, is the run's idempotency marker."""
 
     run: dict
-    marker: dict
     check_state: dict
     expected_check_version: int | None
     aggregates: list[AggregateIncrement] = field(default_factory=list)
@@ -88,17 +87,30 @@ class OutboxEntry:
 
 
 def run_aggregates(
-    moment: datetime, source_id: str, status: str, latency_ms: float | None, retention: dict
+    moment: datetime,
+    source_id: str,
+    status: str,
+    latency_ms: float | None,
+    retention: dict,
+    *,
+    rolled_through: str | None = None,
 ) -> list[AggregateIncrement]:
-    """The hourly and daily counters one run adds, each expiring with its tier's retention."""
+    """The counters one run adds, each expiring with its tier's retention: its hour's, and its day's
+    only when that day was already rolled up (`rolled_through`, the check item's last rolled day;
+    services/rollup.py makes every other daily item from complete days of hourly ones)."""
     increments = aggregates.run_increments(status, latency_ms)
+    tiers = [("hourly", aggregates.hour_key(moment), "hourlyDays")]
+    if is_rolled(aggregates.day_key(moment), rolled_through):
+        tiers.append(("daily", aggregates.day_key(moment), "dailyDays"))
     return [
         AggregateIncrement(tier, start, source_id, dict(increments), expiry_epoch(moment, retention[days]))
-        for tier, start, days in (
-            ("hourly", aggregates.hour_key(moment), "hourlyDays"),
-            ("daily", aggregates.day_key(moment), "dailyDays"),
-        )
+        for tier, start, days in tiers
     ]
+
+
+def is_rolled(day: str, rolled_through: str | None) -> bool:
+    """The day (a bucket key) is already in the daily tier (rolled up through `rolled_through`)."""
+    return rolled_through is not None and day <= rolled_through
 
 
 def assignment_record(

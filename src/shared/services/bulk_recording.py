@@ -1,15 +1,14 @@
 """Recording many runs of one system at once (a satellite batch) with the rules of `record_run`.
 
-Run items go out in batch writes; up to CHUNK runs (fewer when their writes would pass DynamoDB's
-100 items per transaction) share one transaction: their markers (conditional on absence), summed
-aggregates, the check items they changed (conditional on their versions), the system state when its
-view changed (conditional on its version), transitions, the check transitions of runs that moved
-their check's evaluated status (at each run's time) and one outbox entry.
+Up to CHUNK runs (fewer when their writes would pass DynamoDB's 100 items per transaction) share
+one transaction: their run items (each conditional on absence: the run's idempotency marker),
+summed hourly aggregates (and daily ones for days already rolled up, as `record_run` does), the
+check items they changed (conditional on their versions), the system state when its view changed
+(conditional on its version), transitions, the check transitions of runs that moved their check's
+evaluated status (at each run's time) and one outbox entry when they have events.
 """
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from shared.domain import aggregates
 from shared.domain.records import (
@@ -17,6 +16,7 @@ from shared.domain.records import (
     DuplicateRunError,
     OutboxEntry,
     StateVersionConflict,
+    is_rolled,
     run_aggregates,
 )
 from shared.domain.wire import parse_timestamp
@@ -30,7 +30,6 @@ from shared.services.satellite_results import IngestReport, result_id
 
 CHUNK = 90
 TRANSACTION_ITEMS = 100
-MARKERS_KEPT_DAYS = 30
 
 
 def record_system_runs(
@@ -38,11 +37,11 @@ def record_system_runs(
 ) -> None:
     """Commit a system's runs chunk by chunk on one snapshot (re-read only after a conflict), then
     invalidate the system once and publish every chunk's events with those it may publish."""
-    c.repository.put_runs([r.item() for r in runs])
     snapshot = _evaluation_snapshot(c, system_id)
     waiting = outbox.publishable(snapshot["outbox"], satellite["id"], c.clock())
     satellites = satellites_of(c, snapshot)
     committed: list[OutboxEntry] = []
+    view_changed = False
     pending = runs
     while pending:
         for _ in c.conflicts.tries():
@@ -50,13 +49,14 @@ def record_system_runs(
                 raise StateVersionConflict()
             try:
                 taken, after, entry = _commit_chunk(c, satellite, snapshot, satellites, pending)
+                view_changed = view_changed or after["state"] is not snapshot["state"]
                 break
             except StateVersionConflict:
                 snapshot = _evaluation_snapshot(c, system_id)
                 continue
             except DuplicateRunError:
                 # A concurrent delivery recorded some of them first: drop those and retry the rest.
-                known = c.repository.known_run_ids([r.run_id for r in pending[:CHUNK]])
+                known = c.repository.known_run_ids([r.item() for r in pending[:CHUNK]])
                 for run in pending[:CHUNK]:
                     if run.run_id in known:
                         report.accepted.remove(result_id(run))
@@ -69,10 +69,11 @@ def record_system_runs(
         else:
             raise StateVersionConflict()
         pending = pending[taken:]
-        if entry is not None:
+        if after is not None:
             snapshot = after
+        if entry is not None:
             committed.append(entry)
-    outbox.deliver(c, system_id, [*waiting, *committed])
+    outbox.deliver(c, system_id, [*waiting, *committed], view_changed=view_changed)
 
 
 def _evaluation_snapshot(c: Collaborators, system_id: str) -> dict:
@@ -83,7 +84,7 @@ def _evaluation_snapshot(c: Collaborators, system_id: str) -> dict:
 
 def _commit_chunk(
     c: Collaborators, satellite: dict, snapshot: dict, satellites: dict, runs: list[RunInput]
-) -> tuple[int, dict, OutboxEntry]:
+) -> tuple[int, dict, OutboxEntry | None]:
     """Commit the longest prefix of `runs` (at most CHUNK) whose writes fit in one transaction;
     returns how many runs it took, the snapshot after it and the outbox entry to publish."""
     system_id = snapshot["system"]["id"]
@@ -119,7 +120,11 @@ def _commit_chunk(
         # Markers, aggregates, check items and transitions, plus the state and the outbox entry, must
         # stay within DynamoDB's limit of items per transaction: a flapping or hours-long backlog
         # adds a transition or aggregates per run.
-        new_aggregates = len(_aggregate_keys(run) - summed.keys()) if assignment is not None else 0
+        new_aggregates = (
+            len(_aggregate_keys(run, working["check_states"].get(run.configuration_id)) - summed.keys())
+            if assignment is not None
+            else 0
+        )
         touched = {r.configuration_id for r in chunk if r.configuration_id in assignments}
         new_check = 1 if assignment is not None and run.configuration_id not in touched else 0
         needed = (
@@ -143,7 +148,7 @@ def _commit_chunk(
             continue
         if wants_run_events(c):
             events += run_events(snapshot["system"], assignment, run)
-        _sum_aggregates(summed, run, assignment)
+        _sum_aggregates(summed, run, assignment, working["check_states"].get(run.configuration_id))
         working["check_states"] = working["check_states"] | {run.configuration_id: step.item}
         check_transitions += step.timeline.transitions
         stale_days.update(step.timeline.stale_days)
@@ -158,14 +163,10 @@ def _commit_chunk(
         # the last runs may have moved only last-run times and check versions since the last evaluation
         working["state"] = next_state(working, now, offline=offline).item
     touched = {r.configuration_id for r in chunk if r.configuration_id in assignments}
-    entry = outbox.new_entry(c, system_id, satellite["id"], events)
+    entry = outbox.new_entry(c, system_id, satellite["id"], events) if events else None
     c.repository.commit_run_batch(
         system_id,
-        run_ids=[r.run_id for r in chunk],
-        markers={
-            "systemId": system_id,
-            "expiresAt": int((now + timedelta(days=MARKERS_KEPT_DAYS)).timestamp()),
-        },
+        runs=[r.item() for r in chunk],
         aggregates=list(summed.values()),
         check_states=[(working["check_states"][k], read_versions.get(k)) for k in sorted(touched)],
         state=working["state"] if view_changed else None,
@@ -180,18 +181,24 @@ def _commit_chunk(
     return len(chunk), working, entry
 
 
-def _aggregate_keys(run: RunInput) -> set[tuple]:
+def _aggregate_keys(run: RunInput, check_state: dict | None) -> set[tuple]:
     moment = parse_timestamp(run.timestamp)
-    return {
-        (run.configuration_id, "hourly", aggregates.hour_key(moment), run.source_id),
-        (run.configuration_id, "daily", aggregates.day_key(moment), run.source_id),
-    }
+    day = aggregates.day_key(moment)
+    wanted = {(run.configuration_id, "hourly", aggregates.hour_key(moment), run.source_id)}
+    if is_rolled(day, (check_state or {}).get("rolledThrough")):
+        wanted.add((run.configuration_id, "daily", day, run.source_id))
+    return wanted
 
 
-def _sum_aggregates(summed: dict, run: RunInput, assignment: dict) -> None:
+def _sum_aggregates(summed: dict, run: RunInput, assignment: dict, check_state: dict | None) -> None:
     moment = parse_timestamp(run.timestamp)
     for increment in run_aggregates(
-        moment, run.source_id, run.status, run.latency_ms, assignment["retention"]
+        moment,
+        run.source_id,
+        run.status,
+        run.latency_ms,
+        assignment["retention"],
+        rolled_through=(check_state or {}).get("rolledThrough"),
     ):
         key = (run.configuration_id, increment.tier, increment.start, run.source_id)
         if key in summed:

@@ -116,12 +116,18 @@ def _assigned(slices: dict, assignment: dict) -> dict:
     return {s: slice_item for s, slice_item in slices.items() if s in sources}
 
 
+# What the item keeps for others across runs: the last day rolled up (services/rollup.py) and when
+# a run last read the system's outbox (services/recording.py).
+CARRIED = ("rolledThrough", "outboxSweptAt")
+
+
 def _item(item: dict | None, assignment: dict, slices: dict, timeline: dict) -> dict:
     return {
         "systemId": assignment["systemId"],
         "configurationId": assignment["configurationId"],
         "version": (item["version"] if item else 0) + 1,
         "slices": slices,
+        **{k: item[k] for k in CARRIED if item and k in item},
     } | ({"timeline": timeline} if timeline else {})
 
 

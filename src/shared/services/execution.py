@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from shared.domain.wire import LOCAL_SOURCE_ID, LOCAL_SOURCE_LABEL, ResourceId, format_timestamp
+from shared.domain.wire import (
+    LOCAL_SOURCE_ID,
+    LOCAL_SOURCE_LABEL,
+    ResourceId,
+    format_timestamp,
+    parse_timestamp,
+)
 from shared.observability import logger
 from shared.services.context import Collaborators
 from shared.services.recording import RecordOutcome, RunInput, record_run
@@ -26,7 +33,18 @@ class CheckMessage(BaseModel):
     systemId: ResourceId
     configurationId: ResourceId
     runId: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,128}$")] | None = Field(None)
+    requestedAt: str | None = None
+    slot: int | None = None  # the scheduled slot the run id names (epoch seconds)
     deadline: int | None = None
+
+    def filed_at(self) -> str | None:
+        """What the run is filed under: fixed by the request, so every delivery of it finds one item."""
+        if self.slot is not None:
+            return format_timestamp(datetime.fromtimestamp(self.slot, UTC))
+        try:
+            return format_timestamp(parse_timestamp(self.requestedAt)) if self.requestedAt else None
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -108,6 +126,7 @@ def probe_batch(
                 result=outcome.result,
                 assertions=outcome.assertions,
                 error=outcome.error,
+                filed_at=message.filed_at(),
             )
         )
     return prepared

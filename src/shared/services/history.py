@@ -11,9 +11,13 @@ from shared.domain.errors import NotFoundError, ValidationFailedError
 from shared.domain.health_views import HistoryView, TransitionView
 from shared.domain.models import RunView
 from shared.domain.wire import format_timestamp, parse_timestamp
+from shared.services import rollup
 from shared.services.context import Collaborators
 
 MAX_RANGE = timedelta(days=1095)
+# A run is filed (keyed) under its request's time (its scheduled slot), never after it ran, and
+# runs within this long of it; raw reads look back this far and keep the runs by when they ran.
+FILING_LAG = timedelta(minutes=10)
 
 
 def parse_moment(value: str | None, field: str) -> datetime | None:
@@ -109,9 +113,10 @@ def history(
         assignment = None
     width = history_plan.bucket_width(since, until, points)
     edges = history_plan.bucket_edges(since, until, width)
-    spans = history_plan.plan_spans(
-        since, until, width, history_plan.coverage_of(assignment, now), open_ended=until >= now
+    coverage = history_plan.coverage_of(
+        assignment, now, daily_until=_daily_until(c, system_id, configuration_id, assignment, now)
     )
+    spans = history_plan.plan_spans(since, until, width, coverage, open_ended=until >= now)
     starts = [bucket_start for bucket_start, _ in edges]
     totals: list[dict] = [{} for _ in edges]
     for moment, counters in _stored_units(c, system_id, configuration_id, spans, source):
@@ -119,6 +124,15 @@ def history(
         totals[index] = aggregates.merge_items((totals[index], counters))
     buckets = [aggregates.summarize(t, s, e) for t, (s, e) in zip(totals, edges, strict=True)]
     return HistoryView.model_validate({"bucketSeconds": width, "buckets": buckets})
+
+
+def _daily_until(
+    c: Collaborators, system_id: str, configuration_id: str, assignment: dict | None, now: datetime
+) -> datetime | None:
+    """Where the daily tier stops being complete: days not rolled up yet are read from hourly items."""
+    if assignment is None:
+        return None
+    return rollup.first_unrolled(c.repository.get_check_state(system_id, configuration_id), assignment, now)
 
 
 def _stored_units(
@@ -157,7 +171,7 @@ def _runs_between(
         page = c.repository.list_runs(
             system_id,
             configuration_id,
-            start=format_timestamp(since),
+            start=format_timestamp(since - FILING_LAG),
             end=format_timestamp(until),
             source=source,
             status=None,

@@ -1,19 +1,23 @@
 """Recording one run — local or from a satellite — with exactly-once effect.
 
-The run, its aggregates and its check's new item are committed in one transaction guarded by the
-run's idempotency marker and the check item's version, with an outbox entry holding the run's
-events and, when the run moved the check's evaluated status, its check transitions (at the run's
-time, for availability); the system's state is not part of it, so runs of different checks never
-conflict. Only when the run changed what the system view shows of its check is the view recomputed
-and stored (health_state.settle_view, with its transition event in its own outbox entry). Then the
-caches are invalidated (the system's cached availability when check transitions were recorded), and
-only then are the events published (services/outbox.py), so a redelivery after a crash between
-commit and publish publishes them instead of losing them.
+The run item, its hourly aggregate and its check's new item are committed in one transaction
+guarded by the run item's absence (it is filed under a time fixed per request, so it is the run's
+idempotency marker) and the check item's version; a run of a day already rolled up adds to that
+day's daily aggregate too (services/rollup.py rolls the others). When the run has events (per-run
+events are off by default) an outbox entry holds them, and when it moved the check's evaluated
+status, its check transitions (at the run's time, for availability) join it; the system's state is
+not part of it, so runs of different checks never conflict. In the steady state that is three
+items of 1 KB or less: 6 write units. Only when the run changed what the system view shows of its
+check is the view recomputed and stored (health_state.settle_view, with its transition event in its
+own outbox entry). Then the caches are invalidated (only when the view changed or events go out;
+the system's cached availability when check transitions were recorded), and only then are the
+events published (services/outbox.py), so a redelivery after a crash between commit and publish
+publishes them instead of losing them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from shared.domain.health import is_failing
@@ -25,7 +29,7 @@ from shared.domain.records import (
     expiry_epoch,
     run_aggregates,
 )
-from shared.domain.wire import parse_timestamp
+from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import CHECK_COMPLETED, RUN_COMPLETED, Event
 from shared.observability import logger, metrics
 from shared.services import availability_cache, outbox
@@ -48,23 +52,31 @@ class RunInput:
     assertions: list[dict] = field(default_factory=list)
     error: dict | None = None
     expires_at: int | None = None
+    # When the request fixes the run's key (the scheduled slot, a manual request's time), so that a
+    # redelivery, probed again at another time, finds the run item it wrote; else `timestamp`.
+    filed_at: str | None = None
 
     def item(self) -> dict:
-        """The run as its stored item (with its expiry when it has one)."""
+        """The run as its stored item (with its expiry and its filing time when it has them)."""
         expiry = {"expiresAt": self.expires_at} if self.expires_at is not None else {}
-        return expiry | {
-            "runId": self.run_id,
-            "systemId": self.system_id,
-            "configurationId": self.configuration_id,
-            "sourceId": self.source_id,
-            "sourceLabel": self.source_label,
-            "status": self.status,
-            "latencyMs": self.latency_ms,
-            "result": self.result,
-            "assertions": self.assertions,
-            "error": self.error,
-            "timestamp": self.timestamp,
-        }
+        filed = {"filedAt": self.filed_at} if self.filed_at and self.filed_at != self.timestamp else {}
+        return (
+            expiry
+            | filed
+            | {
+                "runId": self.run_id,
+                "systemId": self.system_id,
+                "configurationId": self.configuration_id,
+                "sourceId": self.source_id,
+                "sourceLabel": self.source_label,
+                "status": self.status,
+                "latencyMs": self.latency_ms,
+                "result": self.result,
+                "assertions": self.assertions,
+                "error": self.error,
+                "timestamp": self.timestamp,
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,7 @@ class RecordOutcome:
 def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
     """Store a run once, update aggregates and health, invalidate, then publish (see module doc)."""
     for _ in c.conflicts.tries():
-        context = c.repository.run_context(run.system_id, run.configuration_id)
+        context = c.repository.run_context(run.system_id, run.configuration_id, with_outbox=False)
         assignment = context["assignment"]
         if context["system"] is None or assignment is None:
             logger.info(
@@ -92,6 +104,7 @@ def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
             SliceRun(run.configuration_id, run.source_id, run.source_label, run.status, run.timestamp),
             now=c.clock(),
         )
+        left, step = _leftover_entries(c, run, context["check_state"], step)
         events = run_events(context["system"], assignment, run) if wants_run_events(c) else []
         entry = (
             outbox.new_entry(c, run.system_id, run.run_id, events, entry_id=run.run_id) if events else None
@@ -99,7 +112,7 @@ def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
         try:
             c.repository.commit_run(_commit(run, assignment, context["check_state"], step, entry))
         except DuplicateRunError:
-            return _finish_duplicate(c, run, context)
+            return _finish_duplicate(c, run, context | {"outbox": c.repository.outbox_of(run.system_id)})
         except StateVersionConflict:
             continue
         metrics.add_metric(name="RunRecorded", unit="Count", value=1)
@@ -108,11 +121,24 @@ def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
         view = _settle_check_change(c, run, step)
         if view and view.event:
             events.append(view.event)
-        waiting = outbox.publishable(context["outbox"], run.run_id, c.clock())
-        entries = [*waiting, *([entry] if entry else []), *([view.entry] if view and view.entry else [])]
+        entries = [*left, *([entry] if entry else []), *([view.entry] if view and view.entry else [])]
         outbox.deliver(c, run.system_id, entries, view_changed=view is not None)
         return RecordOutcome("recorded", events)
     raise StateVersionConflict()
+
+
+def _leftover_entries(
+    c: Collaborators, run: RunInput, check_state: dict | None, step: CheckStep
+) -> tuple[list[OutboxEntry], CheckStep]:
+    """Outbox entries a crashed writer left that this run may publish. Their hold (OWNED_FOR) is
+    long, so the system's outbox is read by at most one run of a check per OWNED_FOR (the check
+    item keeps when it was last read), not by every run: its own entry a run publishes directly."""
+    now = c.clock()
+    swept = (check_state or {}).get("outboxSweptAt")
+    if swept and parse_timestamp(swept) > now - outbox.OWNED_FOR:
+        return [], step
+    left = outbox.publishable(c.repository.outbox_of(run.system_id), run.run_id, now)
+    return left, replace(step, item=step.item | {"outboxSweptAt": format_timestamp(now)})
 
 
 def _settle_check_change(c: Collaborators, run: RunInput, step: CheckStep) -> ViewWrite | None:
@@ -133,18 +159,18 @@ def _commit(
 ) -> RunCommit:
     moment = parse_timestamp(run.timestamp)
     retention = assignment["retention"]
-    expires = expiry_epoch(moment, retention["rawDays"])
     return RunCommit(
-        run=run.item() | {"expiresAt": expires},
-        marker={
-            "runId": run.run_id,
-            "systemId": run.system_id,
-            "configurationId": run.configuration_id,
-            "expiresAt": expires,
-        },
+        run=run.item() | {"expiresAt": expiry_epoch(moment, retention["rawDays"])},
         check_state=step.item,
         expected_check_version=check_state["version"] if check_state else None,
-        aggregates=run_aggregates(moment, run.source_id, run.status, run.latency_ms, retention),
+        aggregates=run_aggregates(
+            moment,
+            run.source_id,
+            run.status,
+            run.latency_ms,
+            retention,
+            rolled_through=(check_state or {}).get("rolledThrough"),
+        ),
         outbox=entry,
         check_transitions=step.timeline.transitions,
         stale_days=step.timeline.stale_days,
@@ -152,8 +178,8 @@ def _commit(
 
 
 def wants_run_events(c: Collaborators) -> bool:
-    """Per-run events are committed and published only when HC_RUN_EVENTS is on (tests without
-    settings keep them): off, a run that changes no status writes no outbox entry at all."""
+    """Per-run events are committed and published only when HC_RUN_EVENTS is on (off by default;
+    tests without settings keep them): off, a run that changes no status writes no outbox entry."""
     return c.settings is None or c.settings.run_events
 
 

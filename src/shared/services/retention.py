@@ -28,6 +28,7 @@ from shared.domain.aggregates import DAY_SECONDS, HOUR_SECONDS, day_key
 from shared.domain.records import CheckpointMovedError, expiry_epoch
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.observability import logger
+from shared.services import rollup
 from shared.services.context import Collaborators
 from shared.services.ports import RetentionStore, SweepCheckpointStore
 
@@ -182,6 +183,7 @@ def _enforce_assignments(run: _Pass) -> None:
             position = f"{assignment['systemId']}#{assignment['configurationId']}"
             if task and position < task["assignment"]:
                 continue
+            rollup.roll_up(run.c, assignment)  # daily aggregates of settled days (services/rollup.py)
             _enforce(run, assignment, task if task.get("assignment") == position else {})
             task = {}
             run.report.assignments += 1

@@ -82,7 +82,7 @@ def ingest_results(c: Collaborators, satellite: dict, raw_results: list[Any]) ->
     now = c.clock()
     parsed = parse_results(raw_results, report)
     runs = authorised_runs(c, satellite, parsed, now, report)
-    known = c.repository.known_run_ids([r.run_id for r in runs]) if runs else set()
+    known = c.repository.known_run_ids([r.item() for r in runs]) if runs else set()
     fresh = []
     for run in runs:
         (report.duplicates if run.run_id in known else report.accepted).append(result_id(run))

@@ -23,6 +23,7 @@ from shared.observability import logger
 from shared.services import health_read
 from shared.services.context import Collaborators
 from shared.services.ports import IncidentsReader
+from shared.services.rollup import ROLLED_AFTER_DAYS
 from shared.services.status_page_cache import card_key, page_cache, page_key, render_key
 
 MAINTENANCE_HORIZON = timedelta(days=7)
@@ -192,17 +193,19 @@ def _card(c: Collaborators, system_id: str, now: datetime) -> dict:
     snapshot = c.repository.system_snapshot(system_id)
     first_day = aggregates.day_start(now) - timedelta(days=BAR_DAYS - 1)
     first_hour = aggregates.hour_start(now) - timedelta(hours=23)
+    # the last days are not rolled up yet (services/rollup.py): their bars sum hourly items
+    unrolled = aggregates.day_start(now) - timedelta(days=ROLLED_AFTER_DAYS + 1)
     daily: dict[str, dict] = {}
     hourly: dict[str, dict] = {}
     for assignment in snapshot["assignments"]:
         configuration_id = assignment["configurationId"]
-        for tier, start, into in (("daily", first_day, daily), ("hourly", first_hour, hourly)):
+        for tier, start, into in (("daily", first_day, daily), ("hourly", unrolled, hourly)):
             for item in c.repository.list_aggregates(
                 tier,
                 system_id,
                 configuration_id,
                 start=aggregates.bucket_key(start),
-                end=format_timestamp(now),
+                end=aggregates.bucket_key(now),  # keys' format: the current hour's item included
                 source=None,
             ):
                 into[item["start"]] = aggregates.merge_items([into.get(item["start"], {}), item])
@@ -210,7 +213,9 @@ def _card(c: Collaborators, system_id: str, now: datetime) -> dict:
     totals = [0, 0, 0]
     for n in range(BAR_DAYS):
         day = first_day + timedelta(days=n)
-        item = daily.get(aggregates.bucket_key(day), {})
+        item = daily.get(aggregates.bucket_key(day)) or aggregates.merge_items(
+            v for k, v in hourly.items() if day <= aggregates.parse_bucket_key(k) < day + timedelta(days=1)
+        )
         counts = [int(item.get(k, 0)) for k in ("healthyCount", "degradedCount", "unhealthyCount")]
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
         days.append(

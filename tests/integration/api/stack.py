@@ -128,6 +128,8 @@ def environment(queue_url: str) -> dict[str, str]:
         "HC_ALLOW_PRIVATE_TARGETS": "true",
         "CACHE_TABLE_NAME": "test-CacheTable",
         "HC_SECRETS_KEY": SECRETS_KEY,
+        # on (the stack's default is off): these tests count the per-run events to see each run once
+        "HC_RUN_EVENTS": "true",
     }
 
 

@@ -10,6 +10,7 @@ import boto3
 
 from shared.data import keys
 from shared.domain.schedule import scheduled_run_id
+from shared.domain.wire import format_timestamp
 from shared.services.context import default_collaborators
 from shared.services.scheduling import enqueue_due
 from tests.integration.pipeline.conftest import drain_queue, http_check
@@ -192,12 +193,18 @@ def test_a_scheduled_run_sent_twice_is_recorded_once_under_the_id_of_its_slot(st
     # when the executor receives both messages (two message ids, one run id)
     drain_queue(stack)
     # then the run is recorded once, under the id named after its slot (its first run, a minute
-    # after it was assigned)
+    # after it was assigned), filed under that slot
     assert len(stack.published.of_type("Health Check Run Completed")) == 1
     assert first["slot"] == int(clock.moment.timestamp())
     run_id = scheduled_run_id("shop", "web", first["slot"])
     assert first["runId"] == run_id
-    assert default_collaborators().repository.known_run_ids([run_id]) == {run_id}
+    runs = default_collaborators().repository.list_runs(
+        "shop", "web", start="", end="9999", source=None, status=None, limit=10, cursor=None
+    )
+    assert [r["runId"] for r in runs.items] == [run_id]
+    slot = format_timestamp(datetime.fromtimestamp(first["slot"], UTC))
+    assert runs.items[0].get("filedAt", runs.items[0]["timestamp"]) == slot
+    assert default_collaborators().repository.known_run_ids(runs.items) == {run_id}
 
 
 def _body_of(message: dict) -> dict:

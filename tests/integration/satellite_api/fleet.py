@@ -46,17 +46,30 @@ class Satellite:
         return f"{self.name} ({self.region})"
 
 
-def add_satellite(stack: Stack, satellite_id: str, name: str | None = None, region: str = "eu-west-1",
-                  **fields: Any) -> Satellite:
+def add_satellite(
+    stack: Stack, satellite_id: str, name: str | None = None, region: str = "eu-west-1", **fields: Any
+) -> Satellite:
     request = {"id": satellite_id, "name": name or satellite_id.title(), "region": region} | fields
     body = created(stack.call("POST", "/satellites", request))
     return Satellite(satellite_id, body["satellite"]["name"], body["satellite"]["region"], body["token"])
 
 
-def result(system_id: str, configuration_id: str, at: datetime, *, result_id: str | None = None,
-           status: str | None = "healthy", **fields: Any) -> dict:
-    item = {"resultId": result_id or f"r-{next(_ids)}", "systemId": system_id,
-            "configurationId": configuration_id, "executedAt": format_timestamp(at), "latencyMs": 12.5}
+def result(
+    system_id: str,
+    configuration_id: str,
+    at: datetime,
+    *,
+    result_id: str | None = None,
+    status: str | None = "healthy",
+    **fields: Any,
+) -> dict:
+    item = {
+        "resultId": result_id or f"r-{next(_ids)}",
+        "systemId": system_id,
+        "configurationId": configuration_id,
+        "executedAt": format_timestamp(at),
+        "latencyMs": 12.5,
+    }
     if status is not None:
         item["status"] = status
     return item | fields
@@ -71,8 +84,11 @@ def pulled(stack: Stack, satellite: Satellite, **headers: str) -> Answer:
 
 
 def runs(stack: Stack, system_id: str, configuration_id: str, **query: str) -> list[dict]:
-    answer = stack.call("GET", f"/systems/{system_id}/checks/{configuration_id}/runs",
-                        query={"from": "2029-12-01T00:00:00Z", "to": "2030-02-01T00:00:00Z"} | query)
+    answer = stack.call(
+        "GET",
+        f"/systems/{system_id}/checks/{configuration_id}/runs",
+        query={"from": "2029-12-01T00:00:00Z", "to": "2030-02-01T00:00:00Z"} | query,
+    )
     assert answer.status == 200, answer.body
     return answer.body["items"]
 
@@ -83,15 +99,25 @@ def health(stack: Stack, system_id: str) -> dict:
     return answer.body
 
 
-def record_local(system_id: str, configuration_id: str, status: str, at: datetime, *,
-                 run_id: str | None = None):
+def record_local(
+    system_id: str, configuration_id: str, status: str, at: datetime, *, run_id: str | None = None
+):
     """A local run through the same record-the-run service the executor uses."""
     from shared.services.recording import RunInput, record_run
 
-    return record_run(context.default_collaborators(), RunInput(
-        run_id=run_id or f"local-{next(_ids)}", system_id=system_id, configuration_id=configuration_id,
-        source_id="local", source_label="Local", status=status, latency_ms=20.0,
-        timestamp=format_timestamp(at)))
+    return record_run(
+        context.default_collaborators(),
+        RunInput(
+            run_id=run_id or f"local-{next(_ids)}",
+            system_id=system_id,
+            configuration_id=configuration_id,
+            source_id="local",
+            source_label="Local",
+            status=status,
+            latency_ms=20.0,
+            timestamp=format_timestamp(at),
+        ),
+    )
 
 
 def check(system_health: dict, configuration_id: str) -> dict:

@@ -30,8 +30,15 @@ def test_only_enabled_assignments_of_unpaused_configurations_naming_the_satellit
     # then
     assert answer.status == 200, answer.body
     [item] = answer.body["items"]
-    assert item == {"systemId": "shop", "configurationId": "web", "strategyId": "http",
-                    "config": item["config"], "assertions": [], "intervalSeconds": 60, "timeoutSeconds": 10}
+    assert item == {
+        "systemId": "shop",
+        "configurationId": "web",
+        "strategyId": "http",
+        "config": item["config"],
+        "assertions": [],
+        "intervalSeconds": 60,
+        "timeoutSeconds": 10,
+    }
     assert item["config"]["url"] == "https://example.com/health"
     us_items = pulled(stack, satellites["us-1"]).body["items"]
     assert [(i["systemId"], i["configurationId"]) for i in us_items] == [("shop", "dns")]
@@ -59,8 +66,10 @@ def test_stale_etag_gets_the_full_list(fleet):
     assert len(answer.body["items"]) == 1
 
 
-@pytest.mark.parametrize("change", ["pause", "new assignment", "resume", "config edited", "disabled",
-                                    "satellite removed from assignment"])
+@pytest.mark.parametrize(
+    "change",
+    ["pause", "new assignment", "resume", "config edited", "disabled", "satellite removed from assignment"],
+)
 def test_etag_changes_when_what_the_satellite_should_run_changes(fleet, change):
     # given
     stack, satellites = fleet

@@ -20,8 +20,12 @@ def shop(stack):
     eu = add_satellite(stack, "eu-1")
     add_system(stack, "shop")
     add_configuration(stack, "web")
-    assign(stack, "shop", "web", {"satelliteIds": ["eu-1"], "includeLocal": False,
-                                  "stateThresholds": CONSECUTIVE})
+    assign(
+        stack,
+        "shop",
+        "web",
+        {"satelliteIds": ["eu-1"], "includeLocal": False, "stateThresholds": CONSECUTIVE},
+    )
     stack.published.events.clear()
     return stack, clock, eu
 
@@ -36,24 +40,32 @@ def test_each_accepted_result_publishes_one_run_completed_from_the_satellite(sho
     # then
     completed = stack.published.of_type(RUN_COMPLETED)
     assert len(completed) == 3
-    assert {(e["sourceId"], e["systemId"], e["configurationId"], e["systemName"], e["configurationName"])
-            for e in completed} == {("eu-1", "shop", "web", "Shop", "Web")}
+    assert {
+        (e["sourceId"], e["systemId"], e["configurationId"], e["systemName"], e["configurationName"])
+        for e in completed
+    } == {("eu-1", "shop", "web", "Shop", "Web")}
 
 
 def test_every_status_change_publishes_exactly_one_health_changed_event(shop):
     # given: healthy, then three failures (degraded after one, unhealthy after three), then recovery
     stack, clock, eu = shop
     statuses = ["healthy", "unhealthy", "unhealthy", "unhealthy", "healthy"]
-    batch = [result("shop", "web", clock.now - timedelta(seconds=10 - i), result_id=f"s{i}", status=s)
-             for i, s in enumerate(statuses)]
+    batch = [
+        result("shop", "web", clock.now - timedelta(seconds=10 - i), result_id=f"s{i}", status=s)
+        for i, s in enumerate(statuses)
+    ]
     # when
     post_results(stack, eu, batch[:2])
     post_results(stack, eu, batch[1:])
     post_results(stack, eu, batch)
     # then
     changes = [(e["previousStatus"], e["newStatus"]) for e in stack.published.of_type(HEALTH_CHANGED)]
-    assert changes == [("unknown", "healthy"), ("healthy", "degraded"), ("degraded", "unhealthy"),
-                       ("unhealthy", "healthy")]
+    assert changes == [
+        ("unknown", "healthy"),
+        ("healthy", "degraded"),
+        ("degraded", "unhealthy"),
+        ("unhealthy", "healthy"),
+    ]
     transitions = stack.call("GET", "/systems/shop/transitions").body["items"]
     assert [(t["previousStatus"], t["newStatus"]) for t in reversed(transitions)] == changes
 
@@ -65,7 +77,10 @@ def test_every_published_event_says_the_cache_was_invalidated_first(shop):
     post_results(stack, eu, [result("shop", "web", clock.now, status="unhealthy")])
     # then
     assert {e.detail_type for e in stack.published.events} == {
-        RUN_COMPLETED, "Health Check Completed", HEALTH_CHANGED}
+        RUN_COMPLETED,
+        "Health Check Completed",
+        HEALTH_CHANGED,
+    }
     assert all(e.detail["cacheInvalidated"] is True for e in stack.published.events)
 
 
@@ -82,7 +97,8 @@ def test_an_outbox_entry_left_by_a_crash_is_published_on_the_next_request(shop):
     assert retried.body["duplicates"] == ["lost"]
     assert len(stack.published.of_type(RUN_COMPLETED)) == 1
     assert [(e["previousStatus"], e["newStatus"]) for e in stack.published.of_type(HEALTH_CHANGED)] == [
-        ("unknown", "healthy")]
+        ("unknown", "healthy")
+    ]
     assert all(e.detail["cacheInvalidated"] is True for e in stack.published.events)
 
 
@@ -91,9 +107,11 @@ def test_requests_over_the_per_minute_limit_are_throttled_with_retry_after(shop,
     stack, clock, eu = shop
     monkeypatch.setattr(satellite_ingest, "REQUESTS_PER_MINUTE", 3)
     clock.advance(seconds=15)
-    admitted = [stack.call("POST", "/satellite/heartbeat", {}, key=eu.token).status,
-                stack.call("GET", "/satellite/assignments", key=eu.token).status,
-                post_results(stack, eu, [result("shop", "web", clock.now)]).status]
+    admitted = [
+        stack.call("POST", "/satellite/heartbeat", {}, key=eu.token).status,
+        stack.call("GET", "/satellite/assignments", key=eu.token).status,
+        post_results(stack, eu, [result("shop", "web", clock.now)]).status,
+    ]
     # when
     throttled = post_results(stack, eu, [result("shop", "web", clock.now, result_id="too-many")])
     # then

@@ -34,8 +34,11 @@ def shop(stack):
 
 
 def bucket_run_count(stack, query: dict | None = None) -> int:
-    answer = stack.call("GET", "/systems/shop/checks/web/history",
-                        query={"from": "2030-01-06T00:00:00Z", "to": "2030-01-07T00:00:00Z"} | (query or {}))
+    answer = stack.call(
+        "GET",
+        "/systems/shop/checks/web/history",
+        query={"from": "2030-01-06T00:00:00Z", "to": "2030-01-07T00:00:00Z"} | (query or {}),
+    )
     assert answer.status == 200, answer.body
     return sum(b["runCount"] for b in answer.body["buckets"])
 
@@ -44,14 +47,22 @@ def test_accepted_results_are_stored_as_runs_of_the_satellite(shop):
     # given
     stack, clock, eu = shop
     # when
-    answer = post_results(stack, eu, [result("shop", "web", clock.now - timedelta(seconds=30), result_id="a"),
-                                      result("shop", "web", clock.now, result_id="b", status="unhealthy")])
+    answer = post_results(
+        stack,
+        eu,
+        [
+            result("shop", "web", clock.now - timedelta(seconds=30), result_id="a"),
+            result("shop", "web", clock.now, result_id="b", status="unhealthy"),
+        ],
+    )
     # then
     assert answer.status == 200, answer.body
     assert answer.body == {"accepted": ["a", "b"], "duplicates": [], "rejected": []}
     stored = runs(stack, "shop", "web")
     assert [(r["status"], r["sourceId"], r["sourceLabel"]) for r in stored] == [
-        ("unhealthy", "eu-1", "Frankfurt (eu-central-1)"), ("healthy", "eu-1", "Frankfurt (eu-central-1)")]
+        ("unhealthy", "eu-1", "Frankfurt (eu-central-1)"),
+        ("healthy", "eu-1", "Frankfurt (eu-central-1)"),
+    ]
     assert stored[0]["timestamp"] == "2030-01-06T12:00:00.000Z"
 
 
@@ -59,8 +70,14 @@ def test_result_for_a_check_of_another_satellite_is_forbidden_and_the_rest_lands
     # given
     stack, clock, eu = shop
     # when
-    answer = post_results(stack, eu, [result("shop", "api", clock.now, result_id="theirs"),
-                                      result("shop", "web", clock.now, result_id="mine")])
+    answer = post_results(
+        stack,
+        eu,
+        [
+            result("shop", "api", clock.now, result_id="theirs"),
+            result("shop", "web", clock.now, result_id="mine"),
+        ],
+    )
     # then
     assert answer.body["accepted"] == ["mine"]
     assert [(r["resultId"], r["code"]) for r in answer.body["rejected"]] == [("theirs", "FORBIDDEN")]
@@ -83,14 +100,23 @@ def test_unknown_system_configuration_or_assignment_is_not_found(shop):
     stack, clock, eu = shop
     add_configuration(stack, "dns")
     # when
-    answer = post_results(stack, eu, [result("nowhere", "web", clock.now, result_id="no-system"),
-                                      result("shop", "nothing", clock.now, result_id="no-configuration"),
-                                      result("shop", "dns", clock.now, result_id="not-assigned"),
-                                      result("shop", "web", clock.now, result_id="fine")])
+    answer = post_results(
+        stack,
+        eu,
+        [
+            result("nowhere", "web", clock.now, result_id="no-system"),
+            result("shop", "nothing", clock.now, result_id="no-configuration"),
+            result("shop", "dns", clock.now, result_id="not-assigned"),
+            result("shop", "web", clock.now, result_id="fine"),
+        ],
+    )
     # then
     assert answer.body["accepted"] == ["fine"]
     assert [(r["resultId"], r["code"]) for r in answer.body["rejected"]] == [
-        ("no-system", "NOT_FOUND"), ("no-configuration", "NOT_FOUND"), ("not-assigned", "NOT_FOUND")]
+        ("no-system", "NOT_FOUND"),
+        ("no-configuration", "NOT_FOUND"),
+        ("not-assigned", "NOT_FOUND"),
+    ]
 
 
 def test_duplicates_in_one_batch_and_across_batches_are_never_double_counted(shop):
@@ -107,7 +133,8 @@ def test_duplicates_in_one_batch_and_across_batches_are_never_double_counted(sho
     assert (again.body["accepted"], again.body["duplicates"]) == (["new"], ["once"])
     assert (resent.body["accepted"], resent.body["duplicates"], resent.body["rejected"]) == ([], ["once"], [])
     assert [r["runId"] for r in runs(stack, "shop", "web", source="eu-1") if r["status"] == "unhealthy"] == [
-        "sat:eu-1:once"]
+        "sat:eu-1:once"
+    ]
     assert bucket_run_count(stack) == 2
     assert bucket_run_count(stack, {"source": "eu-1"}) == 2
     assert check(state_before, "web")["status"] == "degraded"  # one failure with unhealthyAfter 2
@@ -128,12 +155,15 @@ def test_redelivered_failure_does_not_escalate_the_state(shop):
     assert all(i["pk"]["S"].startswith(("SATELLITE#", "RATE#")) for i in changed), changed
 
 
-@pytest.mark.parametrize(("offset", "verdict"), [
-    (timedelta(minutes=4, seconds=59), "accepted"),
-    (timedelta(minutes=5, seconds=1), "rejected"),
-    (-timedelta(days=6, hours=23), "accepted"),
-    (-timedelta(days=7, minutes=1), "rejected"),
-])
+@pytest.mark.parametrize(
+    ("offset", "verdict"),
+    [
+        (timedelta(minutes=4, seconds=59), "accepted"),
+        (timedelta(minutes=5, seconds=1), "rejected"),
+        (-timedelta(days=6, hours=23), "accepted"),
+        (-timedelta(days=7, minutes=1), "rejected"),
+    ],
+)
 def test_executed_at_must_lie_between_raw_retention_and_five_minutes_ahead(shop, offset, verdict):
     # given
     stack, clock, eu = shop
@@ -188,10 +218,17 @@ def test_malformed_items_are_rejected_one_by_one_and_good_ones_land(shop):
     assert answer.status == 200, answer.body
     assert answer.body["accepted"] == ["good"]
     rejected = sorted((r["resultId"], r["code"]) for r in answer.body["rejected"])
-    assert rejected == sorted([("no-time", "VALIDATION_FAILED"), ("bad-status", "VALIDATION_FAILED"),
-                               ("naive-time", "VALIDATION_FAILED"), ("extra", "VALIDATION_FAILED"),
-                               ("negative", "VALIDATION_FAILED"), ("neither", "VALIDATION_FAILED"),
-                               ("", "VALIDATION_FAILED")])
+    assert rejected == sorted(
+        [
+            ("no-time", "VALIDATION_FAILED"),
+            ("bad-status", "VALIDATION_FAILED"),
+            ("naive-time", "VALIDATION_FAILED"),
+            ("extra", "VALIDATION_FAILED"),
+            ("negative", "VALIDATION_FAILED"),
+            ("neither", "VALIDATION_FAILED"),
+            ("", "VALIDATION_FAILED"),
+        ]
+    )
     assert all(r["message"] for r in answer.body["rejected"])
     assert [r["runId"] for r in runs(stack, "shop", "web")] == ["sat:eu-1:good"]
 
@@ -203,8 +240,12 @@ def test_raw_result_without_status_is_judged_by_the_configuration_assertions(sta
     eu = add_satellite(stack, "eu-1")
     add_system(stack, "shop")
     any_status = {"url": "https://example.com/", "expectedStatusCodes": ["200-599"]}
-    add_configuration(stack, "web", config=any_status,
-                      assertions=[{"source": "result.statusCode", "operator": "eq", "value": 200}])
+    add_configuration(
+        stack,
+        "web",
+        config=any_status,
+        assertions=[{"source": "result.statusCode", "operator": "eq", "value": 200}],
+    )
     assign(stack, "shop", "web", {"satelliteIds": ["eu-1"], "includeLocal": False})
     raw = {"statusCode": status_code, "latencyMs": 80.0}
     raw_result = result("shop", "web", clock.now, result_id="raw", status=None, result=raw)
@@ -215,8 +256,15 @@ def test_raw_result_without_status_is_judged_by_the_configuration_assertions(sta
     [run] = runs(stack, "shop", "web")
     assert run["status"] == expected
     assert run["result"]["statusCode"] == status_code
-    assert run["assertions"] == [{"source": "result.statusCode", "operator": "eq", "value": 200,
-                                  "actual": status_code, "passed": status_code == 200}]
+    assert run["assertions"] == [
+        {
+            "source": "result.statusCode",
+            "operator": "eq",
+            "value": 200,
+            "actual": status_code,
+            "passed": status_code == 200,
+        }
+    ]
     assert (run["error"] is None) == (expected == "healthy")
 
 

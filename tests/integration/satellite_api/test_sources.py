@@ -22,16 +22,24 @@ DAY = {"from": "2030-01-06T00:00:00Z", "to": "2030-01-07T00:00:00Z"}
 @pytest.fixture
 def fleet(stack):
     clock = hold_clock()
-    satellites = {s: add_satellite(stack, s, region=region)
-                  for s, region in (("eu-1", "eu-central-1"), ("us-1", "us-east-1"))}
+    satellites = {
+        s: add_satellite(stack, s, region=region)
+        for s, region in (("eu-1", "eu-central-1"), ("us-1", "us-east-1"))
+    }
     add_system(stack, "shop")
     add_configuration(stack, "web")
     return stack, clock, satellites
 
 
 def fail(stack, satellite, clock, times=3):
-    answer = post_results(stack, satellite, [result("shop", "web", clock.now - timedelta(seconds=times - i),
-                                                    status="unhealthy") for i in range(times)])
+    answer = post_results(
+        stack,
+        satellite,
+        [
+            result("shop", "web", clock.now - timedelta(seconds=times - i), status="unhealthy")
+            for i in range(times)
+        ],
+    )
     assert len(answer.body["accepted"]) == times, answer.body
 
 
@@ -49,7 +57,9 @@ def test_health_names_each_source_with_its_label(fleet):
     sources = check(health(stack, "shop"), "web")["sources"]
     # then
     assert [(s["sourceId"], s["sourceLabel"], s["status"]) for s in sources] == [
-        ("eu-1", "Eu-1 (eu-central-1)", "healthy"), ("local", "Local", "healthy")]
+        ("eu-1", "Eu-1 (eu-central-1)", "healthy"),
+        ("local", "Local", "healthy"),
+    ]
 
 
 def test_source_filter_keeps_runs_and_history_apart(fleet):
@@ -62,15 +72,22 @@ def test_source_filter_keeps_runs_and_history_apart(fleet):
     # when
     satellite_runs = runs(stack, "shop", "web", source="eu-1")
     local_runs = runs(stack, "shop", "web", source="local")
-    history = {source: stack.call("GET", "/systems/shop/checks/web/history",
-                                  query=DAY | {"source": source}).body for source in ("eu-1", "local")}
+    history = {
+        source: stack.call("GET", "/systems/shop/checks/web/history", query=DAY | {"source": source}).body
+        for source in ("eu-1", "local")
+    }
     # then
     assert {(r["sourceId"], r["status"]) for r in satellite_runs} == {("eu-1", "unhealthy")}
     assert len(satellite_runs) == 3
     assert {(r["sourceId"], r["status"]) for r in local_runs} == {("local", "healthy")}
     assert len(local_runs) == 2
-    counts = {source: (sum(b["runCount"] for b in view["buckets"]),
-                       sum(b["unhealthyCount"] for b in view["buckets"])) for source, view in history.items()}
+    counts = {
+        source: (
+            sum(b["runCount"] for b in view["buckets"]),
+            sum(b["unhealthyCount"] for b in view["buckets"]),
+        )
+        for source, view in history.items()
+    }
     assert counts == {"eu-1": (3, 3), "local": (2, 0)}
 
 
@@ -92,8 +109,12 @@ def test_satellite_failing_while_local_is_healthy_fails_the_check_under_quorum_a
 def test_one_failing_satellite_of_three_sources_is_outvoted_under_quorum_majority(fleet):
     # given
     stack, clock, satellites = fleet
-    assign(stack, "shop", "web", {"satelliteIds": ["eu-1", "us-1"], "includeLocal": True,
-                                  "quorum": {"mode": "majority"}})
+    assign(
+        stack,
+        "shop",
+        "web",
+        {"satelliteIds": ["eu-1", "us-1"], "includeLocal": True, "quorum": {"mode": "majority"}},
+    )
     record_local("shop", "web", "healthy", clock.now)
     succeed(stack, satellites["us-1"], clock)
     # when
@@ -102,14 +123,21 @@ def test_one_failing_satellite_of_three_sources_is_outvoted_under_quorum_majorit
     web = check(health(stack, "shop"), "web")
     assert web["status"] == "healthy"
     assert {s["sourceId"]: s["status"] for s in web["sources"]} == {
-        "eu-1": "unhealthy", "us-1": "healthy", "local": "healthy"}
+        "eu-1": "unhealthy",
+        "us-1": "healthy",
+        "local": "healthy",
+    }
 
 
 def test_two_failing_sources_of_three_fail_the_check_under_quorum_majority(fleet):
     # given
     stack, clock, satellites = fleet
-    assign(stack, "shop", "web", {"satelliteIds": ["eu-1", "us-1"], "includeLocal": True,
-                                  "quorum": {"mode": "majority"}})
+    assign(
+        stack,
+        "shop",
+        "web",
+        {"satelliteIds": ["eu-1", "us-1"], "includeLocal": True, "quorum": {"mode": "majority"}},
+    )
     record_local("shop", "web", "healthy", clock.now)
     fail(stack, satellites["us-1"], clock)
     # when
@@ -177,7 +205,8 @@ def test_slice_of_an_offline_satellite_reads_unknown_after_the_next_write(fleet)
     assert (web["status"], view["status"]) == ("unknown", "unknown")
     changes = stack.published.of_type("System Health Changed")
     assert [(c["previousStatus"], c["newStatus"], c["cacheInvalidated"]) for c in changes] == [
-        ("healthy", "unknown", True)]
+        ("healthy", "unknown", True)
+    ]
 
 
 def test_offline_satellite_does_not_outvote_a_healthy_local_slice(fleet):
@@ -200,8 +229,11 @@ def test_a_late_result_is_history_and_does_not_override_a_newer_one(fleet):
     assign(stack, "shop", "web", {"satelliteIds": ["eu-1"], "includeLocal": False})
     succeed(stack, satellites["eu-1"], clock)
     # when: an older failure arrives afterwards (a spool drained out of order)
-    answer = post_results(stack, satellites["eu-1"], [
-        result("shop", "web", clock.now - timedelta(minutes=10), result_id="late", status="unhealthy")])
+    answer = post_results(
+        stack,
+        satellites["eu-1"],
+        [result("shop", "web", clock.now - timedelta(minutes=10), result_id="late", status="unhealthy")],
+    )
     # then
     assert answer.body["accepted"] == ["late"]
     web = check(health(stack, "shop"), "web")

@@ -85,6 +85,7 @@ def test_deleting_the_failing_satellite_clears_its_slice_from_cached_health(stac
     add_configuration(stack, "web")
     assign(stack, "shop", "web", {"satelliteIds": ["eu-1"], "includeLocal": True})
     from tests.integration.satellite_api.fleet import record_local
+
     record_local("shop", "web", "healthy", clock.now)
     post_results(stack, satellite, [result("shop", "web", clock.now, status="unhealthy") for _ in range(3)])
     before = health(stack, "shop")
@@ -114,12 +115,16 @@ def test_deleting_a_satellite_that_was_the_only_source_disables_the_check(stack)
     assert (check["satelliteIds"], check["enabled"]) == ([], False)
 
 
-@pytest.mark.parametrize("token", [
-    "hcs.eu-1.not-the-secret",
-    "hcs.nobody.whatever",
-    "hcs.eu-1",
-    "garbage",
-], ids=["wrong-secret", "unknown-satellite", "no-secret", "not-a-token"])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "hcs.eu-1.not-the-secret",
+        "hcs.nobody.whatever",
+        "hcs.eu-1",
+        "garbage",
+    ],
+    ids=["wrong-secret", "unknown-satellite", "no-secret", "not-a-token"],
+)
 def test_wrong_satellite_tokens_are_unauthenticated(stack, token):
     # given
     add_satellite(stack, "eu-1")
@@ -141,20 +146,25 @@ def test_management_keys_are_refused_on_satellite_routes(stack, role):
     # given
     key = ADMIN_KEY if role == "bootstrap" else new_key(stack, role)
     # when
-    answers = [stack.call("GET", "/satellite/assignments", key=key),
-               stack.call("POST", "/satellite/heartbeat", {}, key=key),
-               stack.call("POST", "/satellite/results", {"results": [{"resultId": "x"}]}, key=key)]
+    answers = [
+        stack.call("GET", "/satellite/assignments", key=key),
+        stack.call("POST", "/satellite/heartbeat", {}, key=key),
+        stack.call("POST", "/satellite/results", {"results": [{"resultId": "x"}]}, key=key),
+    ]
     # then
     assert [(a.status, a.error_code) for a in answers] == [(401, "UNAUTHENTICATED")] * 3
 
 
-@pytest.mark.parametrize(("method", "path", "body"), [
-    ("GET", "/systems", None),
-    ("POST", "/systems", {"name": "Sneaky"}),
-    ("GET", "/satellites", None),
-    ("POST", "/satellites/eu-1/rotate-token", None),
-    ("GET", "/systems/shop/health", None),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/systems", None),
+        ("POST", "/systems", {"name": "Sneaky"}),
+        ("GET", "/satellites", None),
+        ("POST", "/satellites/eu-1/rotate-token", None),
+        ("GET", "/systems/shop/health", None),
+    ],
+)
 def test_satellite_token_is_refused_on_management_routes(stack, method, path, body):
     # given
     satellite = add_satellite(stack, "eu-1")

@@ -19,6 +19,10 @@ def entry(entry_id: str, held_until: str = "2030-01-01T00:05:00.000Z", owner: st
     return OutboxEntry("shop", entry_id, owner, events, held_until, expires_at=1_900_000_000)
 
 
+def run_item(run_id: str) -> dict:
+    return {"runId": run_id, "systemId": "shop", "configurationId": "web", "timestamp": NOW}
+
+
 def run_commit(run_id: str, expected_version: int | None, outbox: OutboxEntry | None = None) -> RunCommit:
     run = {
         "runId": run_id,
@@ -29,7 +33,6 @@ def run_commit(run_id: str, expected_version: int | None, outbox: OutboxEntry | 
     }
     return RunCommit(
         run=run,
-        marker={"runId": run_id, "systemId": "shop", "configurationId": "web"},
         check_state=check_state((expected_version or 0) + 1),
         expected_check_version=expected_version,
         outbox=outbox,
@@ -67,7 +70,7 @@ def test_a_run_commits_its_check_state_and_outbox_entry_once_and_leaves_the_syst
     shop.commit_run(run_commit("run-1", None, committed))
     # then
     assert shop.get_state("shop")["version"] == 1
-    assert shop.known_run_ids(["run-1", "run-2"]) == {"run-1"}
+    assert shop.known_run_ids([run_item("run-1"), run_item("run-2")]) == {"run-1"}
     snapshot = shop.system_snapshot("shop")
     assert snapshot["outbox"] == [committed]
     assert snapshot["check_states"] == {"web": check_state(1)}
@@ -87,7 +90,7 @@ def test_a_run_on_a_stale_check_state_version_writes_nothing(shop):
     with pytest.raises(StateVersionConflict):
         shop.commit_run(run_commit("run-2", None, entry("run-2")))
     # then
-    assert shop.known_run_ids(["run-1", "run-2"]) == set()
+    assert shop.known_run_ids([run_item("run-1"), run_item("run-2")]) == set()
     assert shop.run_context("shop", "web")["check_state"]["version"] == 1
     assert shop.outbox_of("shop") == []
 

@@ -117,7 +117,6 @@ def test_a_deleted_system_leaves_its_tombstone_and_timeline_partitions_keyed_ali
     shop.commit_run(
         RunCommit(
             run=run,
-            marker={"runId": "r1"},
             check_state={"systemId": "shop", "configurationId": "web", "version": 1, "slices": {}},
             expected_check_version=None,
             aggregates=[AggregateIncrement("hourly", hour, "local", {"runCount": 1}, 1_900_000_000)],

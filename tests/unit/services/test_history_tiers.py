@@ -1,6 +1,7 @@
-"""A year of runs through the real `record_run` (in-memory store, fake clock) against a brute-force
-count over the raw runs: every chart bucket lies in [from, to), counts each run once from the
-finest tier retention kept, and its quantiles are within the sketch's 1%."""
+"""A year of runs through the real `record_run` (in-memory store, fake clock), with the daily
+rollup of the retention pass run every day, against a brute-force count over the raw runs: every
+chart bucket lies in [from, to), counts each run once from the finest tier retention kept, and its
+quantiles are within the sketch's 1%."""
 
 import math
 import random
@@ -17,6 +18,7 @@ from shared.services.context import Collaborators
 from shared.services.health_state import initial_state
 from shared.services.history import history
 from shared.services.recording import RunInput, record_run
+from shared.services.rollup import roll_up
 from tests.fakes.memory_store import MemoryStore
 from tests.fakes.seed import seed_shop
 
@@ -116,8 +118,13 @@ def year():
         conflicts=RetryPolicy(sleep=lambda _: None),
     )
     samples = _samples()
+    rolled_on = None
     for n, sample in enumerate(samples):
         clock.now = sample.delivered_at
+        if clock.now.date() != rolled_on:
+            # the daily retention pass rolls settled days of hourly aggregates into daily ones
+            rolled_on = clock.now.date()
+            _roll_up(c, store)
         record_run(
             c,
             RunInput(
@@ -132,8 +139,14 @@ def year():
             ),
         )
     clock.now = NOW
+    _roll_up(c, store)
     store.expire(int(NOW.timestamp()))
     return c, samples
+
+
+def _roll_up(c, store: MemoryStore) -> None:
+    for assignment in store.assignments.values():
+        roll_up(c, assignment)
 
 
 def chart(c, configuration_id: str, start: datetime, end: datetime, points: int, source: str | None = None):
