@@ -10,6 +10,7 @@ so they see the state between two calls, never inside one.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import multiprocessing
@@ -36,6 +37,9 @@ class _OneRequestAtATime:
         self.app = app
         self.region = region
         self.lock = threading.Lock()
+        # Saves one at a time (the periodic one and the final one can meet), each on its own files.
+        self.save_lock = threading.Lock()
+        self.state_files: dict[str, Any] = {}
         self.closed = False
         self.calls: Counter = Counter()
         self.busy: Counter = Counter()
@@ -80,23 +84,41 @@ class _OneRequestAtATime:
     def _do_restore(self, request: dict) -> dict:
         from local import state_store
 
-        snapshot = state_store.load(Path(request["path"]))
-        if snapshot is None:
-            return {"restored": False}
-        with self.lock:
-            state_store.restore(self.region, snapshot)
+        with self.save_lock:
+            snapshot = self._state_files(request["path"]).read()
+            if snapshot is None:
+                return {"restored": False}
+            with self.lock:
+                state_store.restore(self.region, snapshot)
         return {"restored": True}
 
     def _do_save(self, request: dict) -> dict:
+        """A journal line of what changed since the last save, or the whole state the first time."""
         from local import state_store
 
-        with self.lock:
-            if request.get("final"):
-                self.closed = True
-            snapshot = state_store.capture(self.region, request["tables"], request["queues"])
-        # Written outside the lock: calls go on while the file is written.
-        state_store.save(Path(request["path"]), snapshot)
-        return {"items": sum(len(items) for items in snapshot["tables"].values())}
+        with self.save_lock:
+            files = self._state_files(request["path"])
+            with self.lock:
+                if request.get("final"):
+                    self.closed = True
+                capture = state_store.capture_changes if files.has_base else state_store.capture
+                captured = capture(self.region, request["tables"], request["queues"])
+            # Written outside the lock: calls go on while the file is written.
+            if files.has_base:
+                files.append(captured)
+                if not request.get("final"):
+                    files.compact_if_outgrown()
+            else:
+                files.write_base(captured)
+        return {"items": sum(len(items) for items in captured["tables"].values())}
+
+    def _state_files(self, path: str):
+        from local.state_journal import StateFiles
+
+        files = self.state_files.get(path)
+        if files is None:
+            files = self.state_files[path] = StateFiles(Path(path))
+        return files
 
     def _do_memory(self, request: dict) -> dict:
         import tracemalloc
@@ -112,7 +134,7 @@ class _OneRequestAtATime:
         return {}
 
 
-def _serve(connection: Connection, region: str) -> None:
+def _serve(connection: Connection, region: str, process_name: str) -> None:
     from moto.moto_server.threaded_moto_server import MotoRequestHandler
     from moto.server import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
@@ -124,7 +146,7 @@ def _serve(connection: Connection, region: str) -> None:
 
     # Ctrl-C reaches the whole process group; the runtime decides when the emulation ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    name_process("aws-emulation")
+    name_process(process_name)
     if os.environ.get("HC_TRACE_MEMORY"):
         import tracemalloc
 
@@ -151,19 +173,25 @@ def _serve(connection: Connection, region: str) -> None:
 class EmulationProcess:
     """The parent's handle: the endpoint, the housekeeping requests, and the stop."""
 
-    def __init__(self, region: str):
+    def __init__(self, region: str, name: str = "aws-emulation"):
         context = multiprocessing.get_context("spawn")
         parent_connection, child_connection = context.Pipe()
         self._process = context.Process(
-            target=_serve, args=(child_connection, region), name="aws-emulation", daemon=True
+            target=_serve, args=(child_connection, region, name), name=name, daemon=True
         )
         self._process.start()
         child_connection.close()
-        if not parent_connection.poll(_START_TIMEOUT_SECONDS):
+        self._connection = parent_connection
+
+    @functools.cached_property
+    def endpoint_url(self) -> str:
+        """Waits for the process to serve (processes started one after another start side by side)."""
+        if not self._connection.poll(_START_TIMEOUT_SECONDS):
             self._process.kill()
-            raise RuntimeError("the AWS emulation did not start")
-        self.endpoint_url: str = parent_connection.recv()
-        parent_connection.close()
+            raise RuntimeError(f"the AWS emulation {self._process.name} did not start")
+        endpoint_url: str = self._connection.recv()
+        self._connection.close()
+        return endpoint_url
 
     @property
     def pid(self) -> int | None:

@@ -7,12 +7,15 @@
   (`local.aws_server`): nothing else writes between the copy and the undo.
 - TTL: moto stores the TTL setting but never deletes; DynamoDB deletes expired items within days.
   `sweep_expired_items` deletes them; the runtime calls it every minute.
+- Saves: once the state is kept on disk, every write notes the key it changed, so a save writes the
+  items changed since the last one (`local.state_journal`), not the whole table.
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -196,11 +199,41 @@ def _unindex_item(indexes: dict, item: Any) -> None:
                 del partitions[value]
 
 
+def item_key(hash_key: Any, range_key: Any) -> str:
+    """The key of an item in a saved snapshot: its key attributes' values as JSON."""
+    return json.dumps([hash_key.to_json(), range_key.to_json() if range_key is not None else None])
+
+
+def track_changes(table: Table) -> None:
+    """From now on the table notes the key of every item written or deleted."""
+    table.__dict__.setdefault("_changed", {})
+
+
+def take_changes(table: Table) -> dict[str, Any]:
+    """The items changed since the last call, by saved key (None: deleted), and start afresh."""
+    changed = table.__dict__.get("_changed")
+    if changed is None:
+        return {}
+    table.__dict__["_changed"] = {}
+    found = {}
+    for hash_key, range_key in changed:
+        item = table.get_item(hash_key, range_key)
+        found[item_key(hash_key, range_key)] = None if item is None else item.to_json()["Attributes"]
+    return found
+
+
+def _note_change(table: Table, hash_key: Any, range_key: Any) -> None:
+    changed = table.__dict__.get("_changed")
+    if changed is not None:
+        changed[(hash_key, range_key)] = None
+
+
 def _table_put_item(self: Table, *args: Any, **kwargs: Any) -> Any:
     indexes = self.__dict__.get("_local_partitions")
     item_attrs = args[0] if args else kwargs["item_attrs"]
     before = _current(self, item_attrs) if indexes else None
     item = _moto_table_put_item(self, *args, **kwargs)
+    _note_change(self, item.hash_key, item.range_key)
     if indexes:
         if before is not None:
             _unindex_item(indexes, before)
@@ -210,6 +243,8 @@ def _table_put_item(self: Table, *args: Any, **kwargs: Any) -> Any:
 
 def _table_delete_item(self: Table, hash_key: Any, range_key: Any) -> Any:
     item = _moto_table_delete_item(self, hash_key, range_key)
+    if item is not None:
+        _note_change(self, item.hash_key, item.range_key)
     indexes = self.__dict__.get("_local_partitions")
     if indexes and item is not None:
         _unindex_item(indexes, item)
@@ -228,9 +263,10 @@ def _update_item(
     try:
         return _moto_update_item(self, table_name, key, *args, **kwargs)
     finally:
-        if indexes:
-            after = _current(table, key)
-            if after is not None:
+        after = _current(table, key) if indexes or "_changed" in table.__dict__ else None
+        if after is not None:
+            _note_change(table, after.hash_key, after.range_key)
+            if indexes:
                 _index_item(indexes, after)
 
 

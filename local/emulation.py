@@ -7,6 +7,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,32 +51,51 @@ _RESET_HOOKS = (
 )
 
 
+# The state files of the two emulation processes in the data directory; `state.json` is the single
+# file of format 1, still read when these are absent.
+_DYNAMODB_STATE, _QUEUES_STATE, _LEGACY_STATE = "dynamodb.json", "queues.json", "state.json"
+
+
 @dataclass
 class Emulation:
+    """Two moto processes: DynamoDB in one, SQS, EventBridge and Scheduler in the other (a rule's
+    queue target is delivered inside moto, so those stay together). Each answers one call at a time,
+    so a run's table writes never wait behind the pollers' queue calls, and the two use both cores."""
+
     template: Template
     settings: LocalRuntimeSettings
-    endpoint_url: str
     references: ResourceReferences
     event_log_queue_url: str
-    _server: EmulationProcess = field(repr=False)
+    _dynamodb: EmulationProcess = field(repr=False)
+    _messaging: EmulationProcess = field(repr=False)
 
     @property
     def region(self) -> str:
         return self.references.region
 
     @property
-    def pid(self) -> int | None:
-        return self._server.pid
+    def endpoint_url(self) -> str:
+        """Where SQS, EventBridge and Scheduler answer (and every service but DynamoDB)."""
+        return self._messaging.endpoint_url
+
+    @property
+    def dynamodb_endpoint_url(self) -> str:
+        return self._dynamodb.endpoint_url
+
+    @property
+    def pids(self) -> list[int]:
+        return [server.pid for server in (self._dynamodb, self._messaging) if server.pid]
 
     @property
     def cache_backend(self) -> str:
         function = next(iter(self.template.functions.values()))
         return self.environment_for(function).get("CACHE_BACKEND", "none")
 
-    def save(self, state_file: Path, final: bool = False) -> None:
-        """Write the tables' items and the queues' messages, as they are between two calls, to `state_file`.
+    def save(self, directory: Path, final: bool = False) -> None:
+        """Write what changed in the tables, and the queues' messages, as they are between two calls,
+        to the data directory; both processes save at once.
 
-        `final` refuses every later call, so the file holds every write the emulation acknowledged.
+        `final` refuses every later call, so the files hold every write the emulation acknowledged.
         """
         tables = [
             self.references.refs[logical_id] for logical_id in self._logical_ids("AWS::DynamoDB::Table")
@@ -84,31 +104,51 @@ class Emulation:
             self.references.attributes[(logical_id, "QueueName")]
             for logical_id in self._logical_ids("AWS::SQS::Queue")
         ]
-        self._server.control(
-            "save", {"path": str(state_file), "tables": tables, "queues": queues, "final": final}
+        requests = (
+            (self._dynamodb, {"path": str(directory / _DYNAMODB_STATE), "tables": tables, "queues": []}),
+            (self._messaging, {"path": str(directory / _QUEUES_STATE), "tables": [], "queues": queues}),
         )
+        with ThreadPoolExecutor(len(requests)) as pool:
+            saves = [
+                pool.submit(server.control, "save", {**request, "final": final})
+                for server, request in requests
+            ]
+        for save in saves:
+            save.result()
 
-    def restore(self, state_file: Path) -> bool:
-        """Load `state_file` into the freshly created tables and queues; False when there is none."""
-        return self._server.control("restore", {"path": str(state_file)}, timeout=300)["restored"]
+    def restore(self, directory: Path) -> bool:
+        """Load the saved state into the freshly created tables and queues; False when there is none."""
+        dynamodb_state, queues_state = directory / _DYNAMODB_STATE, directory / _QUEUES_STATE
+        if not dynamodb_state.exists() and not queues_state.exists():
+            dynamodb_state = queues_state = directory / _LEGACY_STATE
+        restored = [
+            server.control("restore", {"path": str(path)}, timeout=300)["restored"]
+            for server, path in ((self._dynamodb, dynamodb_state), (self._messaging, queues_state))
+        ]
+        return any(restored)
 
     def sweep_expired_items(self) -> int:
-        return self._server.control("sweep")["deleted"]
+        return self._dynamodb.control("sweep")["deleted"]
 
     def usage_summary(self, period_seconds: float) -> str:
-        """One line: calls and busy share of the emulation since the last one, costliest operations first."""
-        usage = self._server.control("usage")
-        calls, busy = Counter(usage["calls"]), Counter(usage["busy"])
-        costliest = ", ".join(
-            f"{operation} {calls[operation]}x{busy[operation] / calls[operation] * 1000:.1f}ms"
-            for operation, _ in busy.most_common(4)
-        )
-        share = sum(busy.values()) / period_seconds * 100
-        return f"emulation: {sum(calls.values())} calls, busy {share:.0f}% ({costliest})"
+        """One line: calls and busy share of each emulation process since the last one, costliest
+        operations first."""
+        parts = []
+        for name, server in (("dynamodb", self._dynamodb), ("sqs/events", self._messaging)):
+            usage = server.control("usage")
+            calls, busy = Counter(usage["calls"]), Counter(usage["busy"])
+            costliest = ", ".join(
+                f"{operation} {calls[operation]}x{busy[operation] / calls[operation] * 1000:.1f}ms"
+                for operation, _ in busy.most_common(4)
+            )
+            share = sum(busy.values()) / period_seconds * 100
+            parts.append(f"{name} {sum(calls.values())} calls, busy {share:.0f}% ({costliest})")
+        return "emulation: " + "; ".join(parts)
 
     def close_requests(self) -> None:
         """Every later call is refused."""
-        self._server.control("close")
+        self._dynamodb.control("close")
+        self._messaging.control("close")
 
     def _logical_ids(self, resource_type: str) -> list[str]:
         return [
@@ -120,7 +160,7 @@ class Emulation:
     def client(self, service_name: str) -> Any:
         return boto3.client(
             service_name,
-            endpoint_url=self.endpoint_url,
+            endpoint_url=self.dynamodb_endpoint_url if service_name == "dynamodb" else self.endpoint_url,
             region_name=self.region,
             aws_access_key_id="local",
             aws_secret_access_key="local",
@@ -158,6 +198,7 @@ class Emulation:
     def aws_environment(self) -> dict[str, str]:
         return {
             "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb_endpoint_url,
             "AWS_DEFAULT_REGION": self.region,
             "AWS_REGION": self.region,
             "AWS_ACCESS_KEY_ID": "local",
@@ -175,14 +216,15 @@ class Emulation:
         return union
 
     def stop(self) -> None:
-        self._server.stop()
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(EmulationProcess.stop, (self._dynamodb, self._messaging)))
 
 
 def start_emulation(template: Template, settings: LocalRuntimeSettings) -> Emulation:
-    server = EmulationProcess(settings.region)
-    endpoint_url = server.endpoint_url
+    dynamodb = EmulationProcess(settings.region, name="aws-dynamodb")
+    messaging = EmulationProcess(settings.region, name="aws-sqs-events")
     references = ResourceReferences(region=settings.region)
-    emulation = Emulation(template, settings, endpoint_url, references, "", server)
+    emulation = Emulation(template, settings, references, "", dynamodb, messaging)
     try:
         _create_tables(emulation)
         _create_queues(emulation)
@@ -191,7 +233,7 @@ def start_emulation(template: Template, settings: LocalRuntimeSettings) -> Emula
         _create_alerting_resources(emulation)
         emulation.event_log_queue_url = _create_event_log(emulation)
     except Exception:
-        server.stop()
+        emulation.stop()
         raise
     return emulation
 

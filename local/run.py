@@ -51,7 +51,7 @@ class LocalStack:
     def save(self, final: bool = False) -> None:
         """Write the emulation's state to the data directory, if there is one."""
         if self._data is not None:
-            self.emulation.save(self._data.state_file, final=final)
+            self.emulation.save(self._data.path, final=final)
         elif final:
             self.emulation.close_requests()
 
@@ -96,7 +96,7 @@ def start_local_stack(
         emulation = start_emulation(template, settings)
         resources.callback(emulation.stop)
         if data:
-            emulation.restore(data.state_file)
+            emulation.restore(data.path)
         sandboxes = SandboxPool(emulation.environment_for, emulation.region, settings.function_concurrency)
         resources.callback(sandboxes.close, grace_seconds=0)
         sandboxes.warm(list(template.functions.values()))
@@ -111,7 +111,7 @@ def start_local_stack(
         resources.close()
         raise
     stop_event = threading.Event()
-    save = (lambda: emulation.save(data.state_file)) if data else None
+    save = (lambda: emulation.save(data.path)) if data else None
     threads: list[threading.Thread] = [
         threading.Thread(
             target=gateway.serve_forever, kwargs={"poll_interval": 0.2}, name="gateway", daemon=True
@@ -167,7 +167,10 @@ def main() -> int:
     print(f"Admin key         {stack.admin_key}  (Authorization: Bearer <key>)", flush=True)
     print(f"Cache backend     {stack.emulation.cache_backend}", flush=True)
     print(f"Data directory    {stack.data_dir or '(none: nothing is kept)'}", flush=True)
-    print(f"AWS emulation     {stack.emulation.endpoint_url}", flush=True)
+    emulation = stack.emulation
+    print(
+        f"AWS emulation     {emulation.endpoint_url} (DynamoDB {emulation.dynamodb_endpoint_url})", flush=True
+    )
     print("Ctrl-C to stop", flush=True)
     while not stopping.wait(0.5):
         pass
