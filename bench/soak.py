@@ -27,8 +27,14 @@ LOCAL_SYSTEMS, CHECKS_PER_SYSTEM = 20, 10
 SATELLITES, SATELLITE_SYSTEMS = ("soak-sat-a", "soak-sat-b"), 5
 WARM_UP_SECONDS = 120
 RSS_GOAL_MB = 500
+USAGE_PERIOD_SECONDS = 30
 P99_GOAL_MS = 250
 _ANSWER = re.compile(r"local\.http \S+ (\S+) -> \S+ (\d{3}) \((\d+) ms\)")
+_EXECUTOR_BATCH = re.compile(
+    r"^(\S+ \S+),\d+ local\.events batch done: ExecutorFunction received=\d+ deleted=(\d+)", re.M
+)
+_INGESTED = re.compile(r'"SatelliteResultsAccepted":\[([\d.]+)\]')
+_USAGE = re.compile(r"(dynamodb|sqs/events) (\d+) calls, busy (\d+)%")
 _MOTO_ERROR = re.compile(r"dictionary changed size|Error on request|InternalFailure|InternalServerError")
 
 
@@ -158,7 +164,7 @@ def _stored_runs(
         status, body, _ = api(stack.base_url, stack.admin_key, "GET", path, timeout=120)
         if status != 200:
             return None
-        timestamps += [run["timestamp"] for run in body["items"]]
+        timestamps += [run.get("runId") or run["timestamp"] for run in body["items"]]
         cursor = body.get("nextCursor")
         if not cursor:
             return timestamps
@@ -172,7 +178,13 @@ def _row(metric: str, figure: str, goal: str, met: bool | None) -> None:
 def soak(minutes: float) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="soak-"))
     target = FlippingTarget()
-    stack = StackProcess(workdir / "data", workdir / "stack.log", fresh=True, HC_SCHEDULER_TICK_SECONDS="60")
+    stack = StackProcess(
+        workdir / "data",
+        workdir / "stack.log",
+        fresh=True,
+        HC_SCHEDULER_TICK_SECONDS="60",
+        HC_SAVE_INTERVAL_SECONDS=str(USAGE_PERIOD_SECONDS),
+    )
     print(f"soak: {minutes:g} min, logs in {workdir}", flush=True)
     stop, answers, agents = threading.Event(), [], []
     try:
@@ -245,7 +257,8 @@ def _report(stack, checks, stored, window, memory, reader_answers, stopped_in) -
     _row("checks short by over a tick (lost)", str(len(short)), "0", not short)
     if unreadable:
         _row("checks whose runs could not be read", str(unreadable), "0", False)
-    _row("runs stored twice (doubled)", str(doubled), "0", doubled == 0)
+    _row("runs stored twice (same run id)", str(doubled), "0", doubled == 0)
+    _report_throughput(log_text, len(checks))
     _row(
         "API answers p50 / p99 (gateway)",
         f"{_pct(latencies, 50)} / {_pct(latencies, 99)} ms",
@@ -264,6 +277,37 @@ def _report(stack, checks, stored, window, memory, reader_answers, stopped_in) -
     if latencies:
         print(
             f"\n{len(latencies)} API answers, mean {statistics.fmean(latencies):.0f} ms, log {stack.log_path}"
+        )
+
+
+def _report_throughput(log_text: str, check_count: int) -> None:
+    """Runs the executor recorded per minute against those due, and the emulation's busy time per run."""
+    batches = _EXECUTOR_BATCH.findall(log_text)
+    local_checks = LOCAL_SYSTEMS * CHECKS_PER_SYSTEM
+    due_per_minute = local_checks * 60 / INTERVAL_SECONDS
+    if len(batches) > 1:
+        first = datetime.fromisoformat(batches[0][0]).timestamp()
+        last = datetime.fromisoformat(batches[-1][0]).timestamp()
+        recorded = sum(int(deleted) for _, deleted in batches[1:])
+        per_minute = recorded / max(1.0, last - first) * 60
+        _row(
+            "executor runs per minute",
+            f"{per_minute:.0f} (due {due_per_minute:.0f})",
+            "all due runs",
+            per_minute >= 0.95 * due_per_minute,
+        )
+    runs = sum(int(deleted) for _, deleted in batches) + sum(float(n) for n in _INGESTED.findall(log_text))
+    for process in ("dynamodb", "sqs/events"):
+        busy_seconds = sum(
+            int(share) / 100 * USAGE_PERIOD_SECONDS
+            for name, _, share in _USAGE.findall(log_text)
+            if name == process
+        )
+        _row(
+            f"emulation {process} busy per run",
+            f"{busy_seconds * 1000 / max(1.0, runs):.1f} ms ({runs:.0f} runs)",
+            "report only",
+            None,
         )
 
 

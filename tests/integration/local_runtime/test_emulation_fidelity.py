@@ -1,5 +1,6 @@
 """The local emulation behaves like DynamoDB and SQS where this workload leans on them."""
 
+import json
 import threading
 import time
 
@@ -185,15 +186,26 @@ def test_the_ttl_sweep_deletes_expired_items_only(emulation, dynamodb):
 
 
 def test_a_saved_state_is_restored_into_a_new_emulation(emulation, dynamodb, tmp_path):
-    # given items and a queued message saved to a file
+    # given items and a queued message saved to a file, then changes saved as a journal
     sqs = _client(emulation, "sqs")
     queue_url = sqs.create_queue(QueueName="fidelity-queue")["QueueUrl"]
-    sqs.send_message(QueueUrl=queue_url, MessageBody='{"check": 1}')
     dynamodb.put_item(
         TableName=TABLE, Item={**_key("saved"), "gsi1pk": {"S": "TYPE#S"}, "gsi1sk": {"S": "1"}}
     )
+    dynamodb.put_item(TableName=TABLE, Item={**_key("deleted later")})
     state_file = tmp_path / "state.json"
-    emulation.control("save", {"path": str(state_file), "tables": [TABLE], "queues": ["fidelity-queue"]})
+    save = {"path": str(state_file), "tables": [TABLE], "queues": ["fidelity-queue"]}
+    emulation.control("save", save)
+    sqs.send_message(QueueUrl=queue_url, MessageBody='{"check": 1}')
+    dynamodb.delete_item(TableName=TABLE, Key=_key("deleted later"))
+    dynamodb.update_item(
+        TableName=TABLE,
+        Key=_key("saved"),
+        UpdateExpression="SET changed = :yes",
+        ExpressionAttributeValues={":yes": {"BOOL": True}},
+    )
+    emulation.control("save", save)
+    assert len(state_file.with_name("state.json.journal").read_text().splitlines()) == 2
     # when a new emulation with the same table and queue restores it
     fresh = EmulationProcess("us-east-1")
     try:
@@ -211,8 +223,11 @@ def test_a_saved_state_is_restored_into_a_new_emulation(emulation, dynamodb, tmp
         )
         fresh_queue_url = fresh_sqs.create_queue(QueueName="fidelity-queue")["QueueUrl"]
         assert fresh.control("restore", {"path": str(state_file)}) == {"restored": True}
-        # then items, index and message are all there
-        assert "Item" in fresh_dynamodb.get_item(TableName=TABLE, Key=_key("saved"))
+        # then items (as last changed), index and message are all there
+        assert fresh_dynamodb.get_item(TableName=TABLE, Key=_key("saved"))["Item"]["changed"] == {
+            "BOOL": True
+        }
+        assert "Item" not in fresh_dynamodb.get_item(TableName=TABLE, Key=_key("deleted later"))
         assert fresh_dynamodb.scan(TableName=TABLE)["Count"] == dynamodb.scan(TableName=TABLE)["Count"]
         assert _index_members(fresh_dynamodb, "TYPE#S") == ["saved"]
         messages = fresh_sqs.receive_message(QueueUrl=fresh_queue_url, MaxNumberOfMessages=10)["Messages"]
@@ -264,3 +279,39 @@ def test_a_message_deleted_twice_is_fine_and_content_deduplication_still_holds(e
     # then the second delete succeeds as in SQS, and the FIFO queue holds one message
     attributes = sqs.get_queue_attributes(QueueUrl=fifo_url, AttributeNames=["ApproximateNumberOfMessages"])
     assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "1"
+
+
+def test_receives_skip_delayed_and_in_flight_messages_and_deletes_take_any_handle_of_theirs(emulation):
+    sqs = _client(emulation, "sqs")
+    # given a queue with a redrive policy holding delayed messages and one ready message
+    dead_url = sqs.create_queue(QueueName="fidelity-dead")["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    queue_url = sqs.create_queue(
+        QueueName="fidelity-visible",
+        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": 2})},
+    )["QueueUrl"]
+    sqs.send_message_batch(
+        QueueUrl=queue_url,
+        Entries=[{"Id": str(n), "MessageBody": f"later {n}", "DelaySeconds": 900} for n in range(10)],
+    )
+    sqs.send_message(QueueUrl=queue_url, MessageBody="now")
+    # when it is received, made visible again and received again
+    first = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    assert sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []) == []
+    sqs.change_message_visibility(
+        QueueUrl=queue_url, ReceiptHandle=first[0]["ReceiptHandle"], VisibilityTimeout=0
+    )
+    second = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    # then only the ready message came, each time; its first handle still deletes it, a made-up one is refused
+    assert [message["Body"] for message in first + second] == ["now", "now"]
+    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=first[0]["ReceiptHandle"])
+    with pytest.raises(sqs.exceptions.ReceiptHandleIsInvalid):
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle="made-up")
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+    assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesDelayed"]) == (
+        "0",
+        "10",
+    )
+    assert attributes["MessageRetentionPeriod"] == "345600"
