@@ -1,10 +1,17 @@
 """template.yaml as the local runtime sees it: functions, routes, schedules, queues, tables, and their env.
 
-Nothing here knows a route, a table or a variable by name; everything is read from the template.
+Nothing here knows a route, a table or a variable by name. The SAM translator (the transform
+CloudFormation runs) turns the template into plain CloudFormation, Globals merged: functions,
+their event source mappings, their schedules and the HTTP API's OpenAPI body are read from its
+output. What the translator leaves to CloudFormation, evaluating conditions and intrinsic functions
+against this machine's resources (`Ref` of a table is its local name), is done here.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,42 +19,64 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "template.yaml"
+# The translator takes a few seconds; its output is kept per template text and parameters.
+TRANSLATION_CACHE = Path(__file__).resolve().parent.parent / ".local" / "translated"
 
 LOCAL_ACCOUNT_ID = "123456789012"
 LOCAL_STACK_NAME = "healthcheck-local"
+# The translator checks that code lives in S3; locally the code is the repository.
+_PLACEHOLDER_CODE = "s3://local/code.zip"
+_ANY_METHOD = "x-amazon-apigateway-any-method"
+_FUNCTION_ARN = re.compile(r"\$\{(\w+)\.Arn\}")
 
 
 class TemplateError(Exception):
     pass
 
 
-class _CloudFormationLoader(yaml.SafeLoader):
-    pass
-
-
-def _construct_short_form_intrinsic(loader: yaml.Loader, tag_suffix: str, node: yaml.Node) -> dict:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    if tag_suffix in ("Ref", "Condition"):
-        return {tag_suffix: value}
-    if tag_suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {f"Fn::{tag_suffix}": value}
-
-
-_CloudFormationLoader.add_multi_constructor("!", _construct_short_form_intrinsic)
-
-
 def load_template_document(path: Path = TEMPLATE_PATH) -> dict:
-    with open(path, encoding="utf-8") as template_file:
-        return yaml.load(template_file, Loader=_CloudFormationLoader)
+    """The template as the SAM translator reads it (short tags such as `!Ref` in their long form)."""
+    from samtranslator.yaml_helper import yaml_parse
+
+    return yaml_parse(path.read_text(encoding="utf-8"))
+
+
+def translate(document: dict, parameters: Mapping[str, str], region: str = "us-east-1") -> dict:
+    """The CloudFormation the SAM transform makes of `document`, offline (no managed policy lookups)."""
+    import boto3
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    document = copy.deepcopy(document)
+    document.get("Globals", {}).get("Function", {}).pop("CodeUri", None)
+    for resource in document.get("Resources", {}).values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource.setdefault("Properties", {})["CodeUri"] = _PLACEHOLDER_CODE
+        elif resource["Type"] == "AWS::Serverless::LayerVersion":
+            resource.setdefault("Properties", {})["ContentUri"] = _PLACEHOLDER_CODE
+    translator = Translator({}, Parser(), boto_session=boto3.session.Session(region_name=region))
+    return translator.translate(document, dict(parameters), get_managed_policy_map=lambda: {})
+
+
+def _cached_translation(document: dict, parameters: Mapping[str, str]) -> dict:
+    from samtranslator import __version__ as translator_version
+
+    text = json.dumps([document, dict(parameters), translator_version], sort_keys=True, default=str)
+    cached = TRANSLATION_CACHE / f"{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
+    try:
+        return json.loads(cached.read_text("utf-8"))
+    except (OSError, ValueError):
+        pass
+    translated = translate(document, parameters)
+    try:
+        TRANSLATION_CACHE.mkdir(parents=True, exist_ok=True)
+        temporary = cached.with_suffix(f".{id(translated)}.tmp")
+        temporary.write_text(json.dumps(translated), "utf-8")
+        temporary.replace(cached)
+    except OSError:
+        pass  # a read-only checkout translates at every start
+    return translated
 
 
 @dataclass(frozen=True)
@@ -87,8 +116,7 @@ class LambdaFunction:
     handler: str
     timeout_seconds: int
     memory_mb: int
-    environment: Mapping[str, Any]
-    events: Mapping[str, Any] = field(repr=False)
+    environment: Mapping[str, Any] = field(repr=False)
 
     @property
     def module_name(self) -> str:
@@ -144,34 +172,32 @@ class Template:
             raise TemplateError(f"unknown condition {name}")
         return bool(self.resolve(conditions[name], ResourceReferences()))
 
+    @cached_property
+    def translated(self) -> dict:
+        """The template after the SAM transform (parameters applied as CloudFormation would)."""
+        return _cached_translation(self.document, self.parameters)
+
     def resources_of_type(self, resource_type: str) -> dict[str, dict]:
-        """Resources of a type that exist under the current parameters, by logical id."""
+        """Translated resources of a type that exist under the current parameters, by logical id."""
         return {
             logical_id: resource.get("Properties", {})
-            for logical_id, resource in self.document.get("Resources", {}).items()
+            for logical_id, resource in self.translated.get("Resources", {}).items()
             if resource["Type"] == resource_type
             and ("Condition" not in resource or self.condition(resource["Condition"]))
         }
 
     @cached_property
     def functions(self) -> dict[str, LambdaFunction]:
-        function_globals = self.document.get("Globals", {}).get("Function", {})
-        functions = {}
-        for logical_id, properties in self.resources_of_type("AWS::Serverless::Function").items():
-            merged = {**function_globals, **properties}
-            environment = {
-                **function_globals.get("Environment", {}).get("Variables", {}),
-                **properties.get("Environment", {}).get("Variables", {}),
-            }
-            functions[logical_id] = LambdaFunction(
+        return {
+            logical_id: LambdaFunction(
                 logical_id=logical_id,
-                handler=merged["Handler"],
-                timeout_seconds=int(merged.get("Timeout", 3)),
-                memory_mb=int(merged.get("MemorySize", 128)),
-                environment=environment,
-                events=properties.get("Events", {}),
+                handler=properties["Handler"],
+                timeout_seconds=int(properties.get("Timeout", 3)),
+                memory_mb=int(properties.get("MemorySize", 128)),
+                environment=properties.get("Environment", {}).get("Variables", {}),
             )
-        return functions
+            for logical_id, properties in self.resources_of_type("AWS::Lambda::Function").items()
+        }
 
     def function(self, name: str) -> LambdaFunction:
         """A function by logical id (`ApiReadsFunction`) or by its handler package (`api_reads`)."""
@@ -182,43 +208,53 @@ class Template:
                 return function
         raise TemplateError(f"no function {name!r} in template.yaml; known: {sorted(self.functions)}")
 
-    def _events_of_type(self, *event_types: str):
-        for function in self.functions.values():
-            for event_name, event in function.events.items():
-                if event["Type"] in event_types:
-                    yield function, event_name, event.get("Properties", {})
-
     @cached_property
     def http_routes(self) -> list[HttpRoute]:
-        return [
-            HttpRoute(
-                method=properties["Method"].upper(), path=properties["Path"], function=function.logical_id
-            )
-            for function, _, properties in self._events_of_type("HttpApi")
-        ]
+        """Every route of the HTTP APIs' OpenAPI bodies, with the function its integration invokes."""
+        routes = []
+        for properties in self.resources_of_type("AWS::ApiGatewayV2::Api").values():
+            for path, operations in properties.get("Body", {}).get("paths", {}).items():
+                for method, operation in operations.items():
+                    uri = operation.get("x-amazon-apigateway-integration", {}).get("uri", {})
+                    target = _FUNCTION_ARN.search(uri.get("Fn::Sub", "") if isinstance(uri, dict) else "")
+                    if target:
+                        method_name = "ANY" if method == _ANY_METHOD else method.upper()
+                        routes.append(HttpRoute(method=method_name, path=path, function=target.group(1)))
+        return routes
 
     @cached_property
     def schedules(self) -> list[Schedule]:
+        """EventBridge Scheduler schedules and scheduled rules whose target is a function."""
+        schedules = []
+        for logical_id, properties in self.resources_of_type("AWS::Scheduler::Schedule").items():
+            targets = [properties.get("Target", {})]
+            schedules += self._schedules_of(logical_id, properties["ScheduleExpression"], targets)
+        for logical_id, properties in self.resources_of_type("AWS::Events::Rule").items():
+            if "ScheduleExpression" in properties:
+                schedules += self._schedules_of(
+                    logical_id, properties["ScheduleExpression"], properties.get("Targets", [])
+                )
+        return schedules
+
+    def _schedules_of(self, logical_id: str, expression: str, targets: list[dict]) -> list[Schedule]:
+        functions = [_get_att_target(target.get("Arn")) for target in targets]
         return [
-            Schedule(
-                function=function.logical_id, name=event_name, expression=properties["ScheduleExpression"]
-            )
-            for function, event_name, properties in self._events_of_type("ScheduleV2", "Schedule")
+            Schedule(function=function, name=logical_id.removeprefix(function), expression=expression)
+            for function in functions
+            if function in self.functions
         ]
 
     @cached_property
     def queue_subscriptions(self) -> list[QueueSubscription]:
         subscriptions = []
-        for function, _, properties in self._events_of_type("SQS"):
-            queue_arn = properties["Queue"]
-            if "Fn::GetAtt" not in queue_arn:
-                raise TemplateError(
-                    f"{function.logical_id}: the SQS event must name a queue of this template"
-                )
+        for logical_id, properties in self.resources_of_type("AWS::Lambda::EventSourceMapping").items():
+            queue = _get_att_target(properties.get("EventSourceArn"))
+            if queue not in self.resources_of_type("AWS::SQS::Queue"):
+                raise TemplateError(f"{logical_id}: the SQS event must name a queue of this template")
             subscriptions.append(
                 QueueSubscription(
-                    function=function.logical_id,
-                    queue=queue_arn["Fn::GetAtt"][0],
+                    function=properties["FunctionName"]["Ref"],
+                    queue=queue,
                     batch_size=int(properties.get("BatchSize", 10)),
                     batching_window_seconds=int(properties.get("MaximumBatchingWindowInSeconds", 0)),
                     reports_batch_item_failures="ReportBatchItemFailures"
@@ -292,6 +328,13 @@ class Template:
             return str(self._ref(name, references))
 
         return _SUB_VARIABLE.sub(substitute, text)
+
+
+def _get_att_target(arn: Any) -> str | None:
+    """`Queue` for `{"Fn::GetAtt": ["Queue", "Arn"]}`; None for anything else."""
+    if isinstance(arn, dict) and "Fn::GetAtt" in arn:
+        return arn["Fn::GetAtt"][0]
+    return None
 
 
 def _as_environment_value(value: Any) -> str:
