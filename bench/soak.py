@@ -311,10 +311,10 @@ def _report_throughput(log_text: str, check_count: int) -> None:
         )
 
 
-def _report_processes(processes: list[tuple[int, str, float, float]]) -> None:
-    print("\nmemory by process at the end (MB):")
-    for pid, name, rss, pss in processes:
-        print(f"  {name:<16} pid {pid:<8} RSS {rss:6.0f}  PSS {pss:6.0f}")
+def _report_processes(processes: list[tuple[int, str, float, float, float]]) -> None:
+    print("\nmemory (MB) and CPU time (s) by process at the end:")
+    for pid, name, rss, pss, cpu_seconds in processes:
+        print(f"  {name:<16} pid {pid:<8} RSS {rss:6.0f}  PSS {pss:6.0f}  CPU {cpu_seconds:7.1f}")
 
 
 def _pct(values: list[float], percentile: int) -> float:

@@ -93,16 +93,19 @@ class StackProcess:
         runtime = _kilobytes(self.process.pid, "status", "VmRSS") / 1024
         return runtime, sum(row[2] for row in rows), sum(row[3] for row in rows)
 
-    def memory_by_process(self) -> list[tuple[int, str, float, float]]:
-        """(pid, name, RSS MB, PSS MB) of every process of the stack, largest PSS first."""
+    def memory_by_process(self) -> list[tuple[int, str, float, float, float]]:
+        """(pid, name, RSS MB, PSS MB, CPU seconds) of every process of the stack, largest PSS first."""
         rows = []
         for pid in self.pids():
             try:
                 name = Path(f"/proc/{pid}/comm").read_text().strip()
+                # utime and stime, in clock ticks, follow the parenthesised name.
+                ticks = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[11:13]
             except OSError:
                 continue
+            cpu_seconds = sum(int(tick) for tick in ticks) / os.sysconf("SC_CLK_TCK")
             rss = _kilobytes(pid, "smaps_rollup", "Rss") / 1024
-            rows.append((pid, name, rss, _kilobytes(pid, "smaps_rollup", "Pss") / 1024))
+            rows.append((pid, name, rss, _kilobytes(pid, "smaps_rollup", "Pss") / 1024, cpu_seconds))
         return sorted(rows, key=lambda row: -row[3])
 
     def terminate(self, timeout: float = 30) -> float:

@@ -18,7 +18,6 @@ def _function(logical_id: str, handler: str = HANDLER, timeout_seconds: int = 10
         timeout_seconds=timeout_seconds,
         memory_mb=128,
         environment={},
-        events={},
     )
 
 
