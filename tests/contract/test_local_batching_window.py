@@ -30,7 +30,7 @@ class _TrickleQueue:
 
 
 def _poller(sqs: _TrickleQueue, batch_size: int, window_seconds: int, batches: list[int]) -> QueuePoller:
-    function = LambdaFunction("ExecutorFunction", "h.handler", 60, 128, {}, {})
+    function = LambdaFunction("ExecutorFunction", "h.handler", 60, 128, {})
     emulation = SimpleNamespace(
         client=lambda _: sqs,
         queue_url=lambda _: "queue-url",
