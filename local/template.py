@@ -9,9 +9,6 @@ against this machine's resources (`Ref` of a table is its local name), is done h
 
 from __future__ import annotations
 
-import copy
-import hashlib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,64 +16,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "template.yaml"
-# The translator takes a few seconds; its output is kept per template text and parameters.
-TRANSLATION_CACHE = Path(__file__).resolve().parent.parent / ".local" / "translated"
+from local.sam_translation import TEMPLATE_PATH, cached_translation, load_template_document
 
 LOCAL_ACCOUNT_ID = "123456789012"
 LOCAL_STACK_NAME = "healthcheck-local"
-# The translator checks that code lives in S3; locally the code is the repository.
-_PLACEHOLDER_CODE = "s3://local/code.zip"
 _ANY_METHOD = "x-amazon-apigateway-any-method"
 _FUNCTION_ARN = re.compile(r"\$\{(\w+)\.Arn\}")
 
 
 class TemplateError(Exception):
     pass
-
-
-def load_template_document(path: Path = TEMPLATE_PATH) -> dict:
-    """The template as the SAM translator reads it (short tags such as `!Ref` in their long form)."""
-    from samtranslator.yaml_helper import yaml_parse
-
-    return yaml_parse(path.read_text(encoding="utf-8"))
-
-
-def translate(document: dict, parameters: Mapping[str, str], region: str = "us-east-1") -> dict:
-    """The CloudFormation the SAM transform makes of `document`, offline (no managed policy lookups)."""
-    import boto3
-    from samtranslator.parser.parser import Parser
-    from samtranslator.translator.translator import Translator
-
-    document = copy.deepcopy(document)
-    document.get("Globals", {}).get("Function", {}).pop("CodeUri", None)
-    for resource in document.get("Resources", {}).values():
-        if resource["Type"] == "AWS::Serverless::Function":
-            resource.setdefault("Properties", {})["CodeUri"] = _PLACEHOLDER_CODE
-        elif resource["Type"] == "AWS::Serverless::LayerVersion":
-            resource.setdefault("Properties", {})["ContentUri"] = _PLACEHOLDER_CODE
-    translator = Translator({}, Parser(), boto_session=boto3.session.Session(region_name=region))
-    return translator.translate(document, dict(parameters), get_managed_policy_map=lambda: {})
-
-
-def _cached_translation(document: dict, parameters: Mapping[str, str]) -> dict:
-    from samtranslator import __version__ as translator_version
-
-    text = json.dumps([document, dict(parameters), translator_version], sort_keys=True, default=str)
-    cached = TRANSLATION_CACHE / f"{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
-    try:
-        return json.loads(cached.read_text("utf-8"))
-    except (OSError, ValueError):
-        pass
-    translated = translate(document, parameters)
-    try:
-        TRANSLATION_CACHE.mkdir(parents=True, exist_ok=True)
-        temporary = cached.with_suffix(f".{id(translated)}.tmp")
-        temporary.write_text(json.dumps(translated), "utf-8")
-        temporary.replace(cached)
-    except OSError:
-        pass  # a read-only checkout translates at every start
-    return translated
 
 
 @dataclass(frozen=True)
@@ -175,7 +124,7 @@ class Template:
     @cached_property
     def translated(self) -> dict:
         """The template after the SAM transform (parameters applied as CloudFormation would)."""
-        return _cached_translation(self.document, self.parameters)
+        return cached_translation(self.document, self.parameters)
 
     def resources_of_type(self, resource_type: str) -> dict[str, dict]:
         """Translated resources of a type that exist under the current parameters, by logical id."""
