@@ -21,7 +21,8 @@ from typing import Any
 
 from pydantic import Field
 
-from local.emulation import applied_environment, start_emulation
+from local.emulation import applied_environment
+from local.emulation_setup import start_emulation
 from local.lambda_runtime import invoke_function
 from local.settings import LocalRuntimeSettings
 from local.template import Template

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from local.emulation import Emulation, schedule_groups, start_emulation
+from local.emulation import Emulation
+from local.emulation_setup import schedule_groups, start_emulation
 from local.event_sources import EventLogDrainer, Housekeeping, QueuePoller, ScheduleLoop
 from local.http_gateway import LocalHttpGateway
 from local.sandboxes import SandboxPool

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from local.emulation import start_emulation
+from local.emulation_setup import start_emulation
 from local.invoke import LOCAL_ADMIN_API_KEY, LocalInvokeSettings
 from local.template import Template
 from tests.contract.sam_build import LAYER_REQUIREMENTS, REPO_ROOT, SAM_BUILD_TIMEOUT_SECONDS, sam_build
