@@ -144,8 +144,10 @@ def _serve(connection: Connection, region: str, process_name: str) -> None:
     from local.sandboxes import name_process
     from local.sqs_fidelity import install_flat_sqs_costs
 
-    # Ctrl-C reaches the whole process group; the runtime decides when the emulation ends.
+    # Ctrl-C reaches the whole process group, and so does a SIGTERM sent to the group (a service
+    # manager's stop); the runtime decides when the emulation ends, after its final save.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     name_process(process_name)
     if os.environ.get("HC_TRACE_MEMORY"):
         import tracemalloc
@@ -208,8 +210,6 @@ class EmulationProcess:
             return json.loads(response.read())
 
     def stop(self) -> None:
-        self._process.terminate()
+        """End the process (it ignores SIGTERM; what it holds is saved before, or not kept at all)."""
+        self._process.kill()
         self._process.join(2)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join(1)
