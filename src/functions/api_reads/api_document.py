@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from shared.http.auth import public
+from shared.http.routes import operations
 
 TITLE = "Serverless Healthcheck"
 VERSION = "1.0.0"
@@ -53,12 +54,12 @@ def openapi_document() -> str:
 
 
 def public_operations() -> set[tuple[str, str]]:
-    """(method, OpenAPI path) of the routes declared public (see `shared.http.auth.PUBLIC`)."""
+    """(method, OpenAPI path) of the routes whose guard is `public` (see `shared.http.auth.PUBLIC`)."""
     return {
-        (route.method.lower(), route.openapi_path)
+        (method.lower(), path)
         for app in http_apps()
-        for route in app._static_routes + app._dynamic_routes
-        if public in route.middlewares
+        for method, path, guard in operations(app)
+        if guard == public.__name__
     }
 
 
@@ -73,8 +74,8 @@ def without_security(document: dict[str, Any], operations: set[tuple[str, str]])
 
 def with_api_errors(document: dict[str, Any]) -> dict[str, Any]:
     """Error answers in API.md's shape: Powertools documents its own 422/500 bodies, which we never send."""
-    for operations in document.get("paths", {}).values():
-        for operation in operations.values():
+    for path_operations in document.get("paths", {}).values():
+        for operation in path_operations.values():
             for status, answer in operation.get("responses", {}).items():
                 if int(status) in (204, 304):
                     answer.pop("content", None)

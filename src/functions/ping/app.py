@@ -3,7 +3,6 @@ the token is the secret. Any body is accepted (its first 10 KB are kept with the
 
 import base64
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.domain import heartbeat
@@ -13,11 +12,12 @@ from shared.http.answers import READ_ERRORS, answers
 from shared.http.app import new_resolver
 from shared.http.auth import PUBLIC
 from shared.http.body import ANY_BODY
+from shared.http.routes import GuardedRouter
 from shared.observability import logger, metrics
 from shared.services import heartbeats
 from shared.services.context import default_collaborators as collaborators
 
-router = Router()
+router = GuardedRouter()
 # The token is the secret, and cron jobs send whatever their output is: plain text, binary, nothing.
 PING_ROUTE = {
     "method": ["GET", "POST"],

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -20,13 +19,14 @@ from shared.http.answers import answers
 from shared.http.app import new_resolver
 from shared.http.auth import PUBLIC, bearer_token, bootstrap_key
 from shared.http.params import SystemId
+from shared.http.routes import GuardedRouter
 from shared.observability import logger, metrics
 from shared.services import access, badges, status_page_view
 from shared.services.context import default_collaborators as collaborators
 from shared.web.badges import badge
 from shared.web.status_page_html import render_status_page
 
-router = Router()
+router = GuardedRouter()
 ASSETS = Path(__file__).resolve().parents[2] / "shared" / "web" / "assets"
 ASSET_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 PAGE_CACHE = "public, max-age=15"

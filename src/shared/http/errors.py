@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from pydantic import ValidationError
 
 from shared.domain import errors
+from shared.http.routes import allowed_methods
 from shared.observability import logger
 
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
@@ -52,12 +53,6 @@ def domain_error_response(error: errors.DomainError) -> Response:
         {"Retry-After": str(error.retry_after_seconds)} if isinstance(error, errors.ThrottledError) else None
     )
     return error_response(status, error.code, error.message, error.details, headers)
-
-
-def allowed_methods(apps: list[APIGatewayHttpResolver], path: str) -> list[str]:
-    """The methods the apps' routes take on `path` (empty when no route has that path)."""
-    routes = [route for app in apps for route in app._static_routes + app._dynamic_routes]
-    return sorted({route.method for route in routes if route.rule.match(path)})
 
 
 def register_error_handlers(

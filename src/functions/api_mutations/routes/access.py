@@ -1,17 +1,17 @@
 """Issuing and revoking API keys and satellite tokens."""
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from shared.domain.access_models import ApiKeyCreate, ApiKeyCreated, SatelliteCreate, SatelliteCreated
 from shared.http.answers import WRITE_ERRORS, answers
 from shared.http.app import json_response, no_content
 from shared.http.auth import MANAGER
 from shared.http.params import ResourceId
+from shared.http.routes import GuardedRouter
 from shared.services import access
 from shared.services.context import default_collaborators as collaborators
 
-router = Router()
+router = GuardedRouter()
 
 
 @router.post("/api-keys", middlewares=MANAGER, responses=answers(201, ApiKeyCreated, errors=WRITE_ERRORS))

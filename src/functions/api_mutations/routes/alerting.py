@@ -1,7 +1,6 @@
 """Changing alert channels and policies, testing a channel, acknowledging an incident."""
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from shared.domain.alerting_models import (
     AlertPolicyCreate,
@@ -18,11 +17,12 @@ from shared.http.answers import WRITE_ERRORS, answers
 from shared.http.app import if_match, json_response, no_content
 from shared.http.auth import MANAGER
 from shared.http.params import ResourceId
+from shared.http.routes import GuardedRouter
 from shared.services.alerting import channels, incidents, policies
 from shared.services.alerting.context import default_alerting as alerting
 from shared.services.context import default_collaborators
 
-router = Router()
+router = GuardedRouter()
 
 
 @router.post("/channels", middlewares=MANAGER, responses=answers(201, ChannelCreated, errors=WRITE_ERRORS))

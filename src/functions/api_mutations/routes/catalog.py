@@ -1,7 +1,6 @@
 """Changing systems, configurations and maintenance windows."""
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from shared.domain.models import (
     ConfigurationCreate,
@@ -17,10 +16,11 @@ from shared.http.answers import WRITE_ERRORS, answers
 from shared.http.app import if_match, json_response, no_content
 from shared.http.auth import MANAGER
 from shared.http.params import ConfigurationId, ResourceId, SystemId
+from shared.http.routes import GuardedRouter
 from shared.services import catalog, configurations
 from shared.services.context import default_collaborators as collaborators
 
-router = Router()
+router = GuardedRouter()
 
 
 @router.post("/systems", middlewares=MANAGER, responses=answers(201, SystemView, errors=WRITE_ERRORS))

@@ -1,7 +1,6 @@
 """Assigning checks to systems and asking for a run now."""
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from shared.domain.assignment_models import AssignmentPut, AssignmentView
 from shared.domain.views import RunRequested
@@ -9,10 +8,11 @@ from shared.http.answers import WRITE_ERRORS, answers
 from shared.http.app import if_match, json_response, no_content
 from shared.http.auth import MANAGER
 from shared.http.params import ConfigurationId, SystemId
+from shared.http.routes import GuardedRouter
 from shared.services import assignments, scheduling
 from shared.services.context import default_collaborators as collaborators
 
-router = Router()
+router = GuardedRouter()
 
 
 @router.put(

@@ -1,17 +1,17 @@
 """Issuing the ping token of a heartbeat check (shown once)."""
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from shared.domain.views import PingTokenIssued
 from shared.http.answers import WRITE_ERRORS, answers
 from shared.http.app import json_response
 from shared.http.auth import MANAGER
 from shared.http.params import ConfigurationId, SystemId
+from shared.http.routes import GuardedRouter
 from shared.services import heartbeats
 from shared.services.context import default_collaborators as collaborators
 
-router = Router()
+router = GuardedRouter()
 
 
 @router.post(

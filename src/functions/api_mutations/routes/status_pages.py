@@ -1,17 +1,17 @@
 """Creating, changing and deleting status pages."""
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from shared.domain.status_pages import StatusPageCreate, StatusPagePatch, StatusPageView
 from shared.http.answers import WRITE_ERRORS, answers
 from shared.http.app import if_match, json_response, no_content
 from shared.http.auth import MANAGER
 from shared.http.params import ResourceId
+from shared.http.routes import GuardedRouter
 from shared.services import status_pages
 from shared.services.context import default_collaborators as collaborators
 
-router = Router()
+router = GuardedRouter()
 
 
 @router.post(

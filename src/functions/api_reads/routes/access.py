@@ -1,16 +1,15 @@
 """Listing credentials (never their secrets)."""
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
-
 from shared.domain.views import ApiKeyPage, SatellitePage
 from shared.http.answers import answers
 from shared.http.app import page_view
 from shared.http.auth import MANAGER
 from shared.http.params import Cursor, Limit
+from shared.http.routes import GuardedRouter
 from shared.services import access
 from shared.services.context import default_collaborators as collaborators
 
-router = Router()
+router = GuardedRouter()
 
 
 @router.get("/api-keys", middlewares=MANAGER, responses=answers(200, ApiKeyPage))

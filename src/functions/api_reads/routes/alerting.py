@@ -1,7 +1,5 @@
 """Reading alert channels (secrets redacted), policies, incidents with their timeline and deliveries."""
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
-
 from shared.domain.alerting_models import (
     AlertPolicyPage,
     AlertPolicyView,
@@ -16,10 +14,11 @@ from shared.http.answers import answers
 from shared.http.app import page_view
 from shared.http.auth import READER
 from shared.http.params import Cursor, Limit, ResourceId
+from shared.http.routes import GuardedRouter
 from shared.services.alerting import channels, delivery, incidents, policies
 from shared.services.alerting.context import default_alerting as alerting
 
-router = Router()
+router = GuardedRouter()
 
 
 @router.get("/channels", middlewares=READER, responses=answers(200, ChannelPage))

@@ -3,17 +3,17 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.domain.availability_views import SlaReportView, SystemAvailabilityView
 from shared.http.answers import answers
 from shared.http.auth import READER
 from shared.http.params import Moment, SystemId
+from shared.http.routes import GuardedRouter
 from shared.services import availability, sla
 from shared.services.context import default_collaborators as collaborators
 
-router = Router()
+router = GuardedRouter()
 
 CSV = "text/csv; charset=utf-8"
 Window = Annotated[str | None, Query(pattern=r"^(24h|7d|30d|90d|365d)$")]

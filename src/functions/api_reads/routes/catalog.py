@@ -1,18 +1,17 @@
 """Reading systems, configurations, assignments, maintenance and strategies."""
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
-
 from shared.domain.models import ConfigurationView, SystemView
 from shared.domain.views import AssignmentList, ConfigurationPage, MaintenanceList, StrategyList, SystemPage
 from shared.http.answers import answers
 from shared.http.app import page_view
 from shared.http.auth import READER
 from shared.http.params import ConfigurationId, Cursor, Limit, SystemId
+from shared.http.routes import GuardedRouter
 from shared.services import assignments, catalog, configurations
 from shared.services.context import default_collaborators as collaborators
 from shared.strategies import describe, list_strategies
 
-router = Router()
+router = GuardedRouter()
 
 
 @router.get("/systems", middlewares=READER, responses=answers(200, SystemPage))

@@ -2,7 +2,6 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.domain.errors import PayloadTooLargeError
@@ -19,10 +18,11 @@ from shared.http.answers import READ_ERRORS, answers
 from shared.http.app import page_view
 from shared.http.auth import PUBLIC_READER, READER, SERVICE
 from shared.http.params import ConfigurationId, Cursor, Limit, Moment, SystemId
+from shared.http.routes import GuardedRouter
 from shared.services import analysis_feed, health_read, history
 from shared.services.context import default_collaborators as collaborators
 
-router = Router()
+router = GuardedRouter()
 
 Source = Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 RunStatusFilter = Annotated[str | None, Query(pattern=r"^(healthy|degraded|unhealthy)$")]

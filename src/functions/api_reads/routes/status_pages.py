@@ -1,17 +1,16 @@
 """Reading status page settings (the pages themselves are StatusPagesFunction's)."""
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
-
 from shared.domain.status_pages import StatusPageView
 from shared.domain.views import StatusPageList
 from shared.http.answers import answers
 from shared.http.app import page_view
 from shared.http.auth import READER
 from shared.http.params import Cursor, Limit, ResourceId
+from shared.http.routes import GuardedRouter
 from shared.services import status_pages
 from shared.services.context import default_collaborators as collaborators
 
-router = Router()
+router = GuardedRouter()
 
 
 @router.get("/status-pages", middlewares=READER, responses=answers(200, StatusPageList))

@@ -3,7 +3,6 @@
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.errors import PayloadTooLargeError
@@ -11,10 +10,11 @@ from shared.domain.views import IngestReportView, SatelliteAssignmentList
 from shared.http.answers import SATELLITE_ERRORS, answers
 from shared.http.app import json_response, no_content
 from shared.http.auth import SATELLITE
+from shared.http.routes import GuardedRouter
 from shared.services import satellite_ingest
 from shared.services.context import default_collaborators as collaborators
 
-router = Router()
+router = GuardedRouter()
 MAX_RESULTS = 500
 
 
