@@ -1,3 +1,4 @@
+import os
 from functools import lru_cache
 
 import botocore.session
@@ -27,6 +28,8 @@ def template():
 
 @pytest.fixture
 def stack(monkeypatch, template):
+    # reconfigure() may set variables the fixture did not (REDIS_URL): all are put back afterwards
+    environment_before = dict(os.environ)
     with mock_aws():
         queue_url = create_resources(template)
         for name, value in environment(queue_url).items():
@@ -36,4 +39,6 @@ def stack(monkeypatch, template):
         real = context.default_collaborators()
         real.publisher = built.published
         yield built
+    os.environ.clear()
+    os.environ.update(environment_before)
     reset_process_state()

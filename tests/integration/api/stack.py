@@ -190,6 +190,6 @@ def store_items() -> list[dict]:
 
 
 def reconfigure(stack: Stack, **env: str) -> None:
-    """Change settings mid-test (the fixture's monkeypatch restores the variables it set)."""
+    """Change settings mid-test (the stack fixture puts every variable back afterwards)."""
     apply(env)
     context.default_collaborators().publisher = stack.published
