@@ -110,7 +110,7 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
         self._check_item_versions(check_states)
         self.states[system_id] = _copy(state)
         if transition:
-            self.transitions.append(_copy(transition))
+            self.transitions.append(transition.to_item())
         if outbox:
             self.outbox[(outbox.system_id, outbox.entry_id)] = outbox
         self._put_check_states(check_states)
@@ -142,7 +142,7 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
         self._put_check_states(check_states)
         if state is not None:
             self.states[system_id] = _copy(state)
-        self.transitions += [_copy(t) for t in transitions]
+        self.transitions += [t.to_item() | {"stateVersion": version} for t, version in transitions]
         self._timeline(system_id, check_transitions, stale_days)
         if outbox is not None:
             self.outbox[(outbox.system_id, outbox.entry_id)] = outbox

@@ -16,6 +16,7 @@ from shared.data.availability import timeline_ops
 from shared.data.base import TableBase, TransactionConflict, strip_keys
 from shared.data.outbox import outbox_item
 from shared.data.table import plain_key
+from shared.domain.history_items import TransitionItem
 from shared.domain.records import (
     AggregateIncrement,
     DuplicateRunError,
@@ -63,7 +64,7 @@ class HistoryStore(TableBase):
         state: dict,
         *,
         expected_version: int | None,
-        transition: dict | None = None,
+        transition: TransitionItem | None = None,
         outbox: OutboxEntry | None = None,
         check_states: list[tuple[dict, int | None]] = (),
         check_transitions: list[dict] = (),
@@ -77,7 +78,8 @@ class HistoryStore(TableBase):
         if transition:
             operations.append(
                 self.put_op(
-                    plain_key(keys.transition_key(system_id, transition["at"], state["version"])) | transition
+                    plain_key(keys.transition_key(system_id, transition.at, state["version"]))
+                    | transition.to_item()
                 )
             )
         if outbox:
@@ -145,7 +147,7 @@ class HistoryStore(TableBase):
         check_states: list[tuple[dict, int | None]],
         state: dict | None,
         expected_state_version: int | None,
-        transitions: list[dict],
+        transitions: list[tuple[TransitionItem, int]],
         outbox: OutboxEntry | None,
         check_transitions: list[dict] = (),
         stale_days: list[str] = (),
@@ -163,11 +165,8 @@ class HistoryStore(TableBase):
         if state is not None:
             operations.append(self._state_op(system_id, state, expected_state_version))
         operations += [
-            self.put_op(
-                plain_key(keys.transition_key(system_id, t["at"], t["stateVersion"]))
-                | {k: v for k, v in t.items() if k != "stateVersion"}
-            )
-            for t in transitions
+            self.put_op(plain_key(keys.transition_key(system_id, t.at, state_version)) | t.to_item())
+            for t, state_version in transitions
         ]
         operations += timeline_ops(self, system_id, check_transitions, stale_days)
         if outbox is not None:
@@ -250,7 +249,7 @@ class HistoryStore(TableBase):
         limit: int,
         cursor: str | None,
         newest_first: bool = True,
-    ) -> Page:
+    ) -> Page[TransitionItem]:
         page = self._query_page(
             keys.transitions_partition(system_id),
             sk_between=(start, end + "~"),
@@ -258,10 +257,10 @@ class HistoryStore(TableBase):
             cursor=cursor,
             newest_first=newest_first,
         )
-        return Page([strip_keys(i) for i in page.items], page.next_cursor)
+        return Page([TransitionItem.model_validate(i) for i in page.items], page.next_cursor)
 
-    def last_transition_before(self, system_id: str, moment: str) -> dict | None:
+    def last_transition_before(self, system_id: str, moment: str) -> TransitionItem | None:
         page = self._query_page(
             keys.transitions_partition(system_id), sk_between=("", moment), limit=1, newest_first=True
         )
-        return page.items[0] if page.items else None
+        return TransitionItem.model_validate(page.items[0]) if page.items else None

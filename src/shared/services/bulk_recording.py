@@ -11,6 +11,7 @@ evaluated status (at each run's time) and one outbox entry when they have events
 from __future__ import annotations
 
 from shared.domain import aggregates
+from shared.domain.history_items import TransitionItem
 from shared.domain.records import (
     AggregateIncrement,
     DuplicateRunError,
@@ -95,7 +96,7 @@ def _commit_chunk(
     working = dict(snapshot) | {"check_states": dict(snapshot["check_states"])}
     view_changed = False
     events: list[Event] = []
-    transitions: list[dict] = []
+    transitions: list[tuple[TransitionItem, int]] = []
     check_transitions: list[dict] = []
     stale_days: set[str] = set()
     summed: dict[tuple, AggregateIncrement] = {}
@@ -157,7 +158,7 @@ def _commit_chunk(
         view_changed = True
         working["state"] = outcome.item
         if outcome.transition:
-            transitions.append(outcome.transition | {"stateVersion": outcome.item["version"]})
+            transitions.append((outcome.transition, outcome.item["version"]))
             events.append(outcome.event)
     if view_changed:
         # the last runs may have moved only last-run times and check versions since the last evaluation

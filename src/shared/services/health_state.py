@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.domain import health
+from shared.domain.history_items import TransitionItem
 from shared.domain.records import OutboxEntry, StateVersionConflict
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import SYSTEM_HEALTH_CHANGED, Event
@@ -31,7 +32,7 @@ DEFAULT_HEARTBEAT_SECONDS = 30
 @dataclass(frozen=True)
 class NextState:
     item: dict
-    transition: dict | None
+    transition: TransitionItem | None
     event: Event | None
     changed: bool
 
@@ -123,13 +124,13 @@ def next_state(
     suppressed = any(
         m["suppressNotifications"] and m["startsAt"] <= at < m["endsAt"] for m in snapshot["maintenances"]
     )
-    transition = {
-        "systemId": system["id"],
-        "previousStatus": previous["status"],
-        "newStatus": status,
-        "at": at,
-        "suppressed": suppressed,
-    }
+    transition = TransitionItem(
+        system_id=system["id"],
+        previous_status=previous["status"],
+        new_status=status,
+        at=at,
+        suppressed=suppressed,
+    )
     event = Event(
         SYSTEM_HEALTH_CHANGED,
         {

@@ -193,4 +193,7 @@ def list_transitions(
     page = c.repository.list_transitions(
         system_id, start=format_timestamp(since), end=format_timestamp(until), limit=limit, cursor=cursor
     )
-    return {"items": [TransitionView.model_validate(i) for i in page.items], "next_cursor": page.next_cursor}
+    return {
+        "items": [TransitionView.model_validate(i.to_item()) for i in page.items],
+        "next_cursor": page.next_cursor,
+    }

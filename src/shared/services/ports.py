@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from shared.domain.catalog_items import SystemItem
+from shared.domain.history_items import TransitionItem
 from shared.domain.records import OutboxEntry, Page, RunCommit
 from shared.events import Event
 
@@ -118,7 +119,7 @@ class HistoryStore(Protocol):
         state: dict,
         *,
         expected_version: int | None,
-        transition: dict | None = None,
+        transition: TransitionItem | None = None,
         outbox: OutboxEntry | None = None,
         check_states: list[tuple[dict, int | None]] = (),
         check_transitions: list[dict] = (),
@@ -132,8 +133,8 @@ class HistoryStore(Protocol):
     def list_aggregates(
         self, tier: str, system_id: str, configuration_id: str, **query: Any
     ) -> list[dict]: ...
-    def list_transitions(self, system_id: str, **query: Any) -> Page: ...
-    def last_transition_before(self, system_id: str, moment: str) -> dict | None: ...
+    def list_transitions(self, system_id: str, **query: Any) -> Page[TransitionItem]: ...
+    def last_transition_before(self, system_id: str, moment: str) -> TransitionItem | None: ...
     def get_check_state(self, system_id: str, configuration_id: str) -> dict | None: ...
     def commit_rollup(
         self,

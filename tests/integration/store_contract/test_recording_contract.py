@@ -5,6 +5,7 @@ import pytest
 
 from shared.domain.catalog_items import SystemItem
 from shared.domain.errors import ConflictError, NotFoundError
+from shared.domain.history_items import TransitionItem
 from shared.domain.records import DuplicateRunError, OutboxEntry, RunCommit, StateVersionConflict
 from tests.integration.store_contract.conftest import NOW, SETTINGS, state
 
@@ -98,7 +99,7 @@ def test_a_run_on_a_stale_check_state_version_writes_nothing(shop):
 def test_a_state_stored_with_its_transition_event_commits_both_or_neither(shop):
     # given
     held = entry("run-1#view#2", owner="run-1")
-    transition = {"systemId": "shop", "previousStatus": "unknown", "newStatus": "healthy", "at": NOW}
+    transition = TransitionItem(system_id="shop", previous_status="unknown", new_status="healthy", at=NOW)
     # when
     with pytest.raises(StateVersionConflict):
         shop.store_state("shop", state(2), expected_version=5, transition=transition, outbox=held)

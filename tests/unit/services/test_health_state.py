@@ -42,7 +42,7 @@ def test_a_failing_run_changes_the_view_and_emits_one_transition():
     view = SystemHealthView.model_validate(outcome.item["view"])
     assert view.status == "degraded"
     assert [(c.configuration_id, c.status) for c in view.checks] == [("web", "degraded")]
-    assert outcome.transition["previousStatus"] == "unknown"
+    assert outcome.transition.previous_status == "unknown"
     assert outcome.event.detail_type == SYSTEM_HEALTH_CHANGED
     assert (outcome.event.detail["healthyChecks"], outcome.event.detail["totalChecks"]) == (0, 1)
 
