@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from shared.data import keys
+from shared.domain.history_items import AggregateItem
 from shared.domain.records import (
     DuplicateRunError,
     OutboxEntry,
@@ -159,9 +160,11 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
             item[name] = item.get(name, 0) + value
         item["expiresAt"] = aggregate.expires_at
 
-    def list_aggregates(self, tier, system_id, configuration_id, *, start, end, source) -> list[dict]:
+    def list_aggregates(
+        self, tier, system_id, configuration_id, *, start, end, source
+    ) -> list[AggregateItem]:
         return [
-            _copy(item)
+            AggregateItem.from_item(item)
             for (t, s, c, bucket, src), item in sorted(self.aggregates.items())
             if (t, s, c) == (tier, system_id, configuration_id)
             and start <= bucket <= end + "~"
@@ -234,9 +237,8 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
         if item is None or item["version"] != expected_version:
             raise StateVersionConflict()
         for daily in dailies:
-            self.aggregates[("daily", system_id, configuration_id, daily["start"], daily["sourceId"])] = (
-                _copy(daily)
-            )
+            key = ("daily", system_id, configuration_id, daily.start, daily.source_id)
+            self.aggregates[key] = daily.to_item()
         item.update(rolledThrough=rolled_through, version=item["version"] + 1)
 
     def get_state(self, system_id: str) -> dict | None:

@@ -16,7 +16,7 @@ from shared.data.availability import timeline_ops
 from shared.data.base import TableBase, TransactionConflict, strip_keys
 from shared.data.outbox import outbox_item
 from shared.data.table import plain_key
-from shared.domain.history_items import TransitionItem
+from shared.domain.history_items import AggregateItem, TransitionItem
 from shared.domain.records import (
     AggregateIncrement,
     DuplicateRunError,
@@ -223,8 +223,8 @@ class HistoryStore(TableBase):
 
     def list_aggregates(
         self, tier: str, system_id: str, configuration_id: str, *, start: str, end: str, source: str | None
-    ) -> list[dict]:
-        items: list[dict] = []
+    ) -> list[AggregateItem]:
+        items: list[AggregateItem] = []
         cursor = None
         while True:
             page = self._query_page(
@@ -235,7 +235,7 @@ class HistoryStore(TableBase):
                 filter_expression="sourceId = :source" if source else None,
                 filter_values={":source": source} if source else None,
             )
-            items.extend(strip_keys(i) for i in page.items)
+            items.extend(AggregateItem.from_item(strip_keys(i)) for i in page.items)
             if not page.next_cursor:
                 return items
             cursor = page.next_cursor

@@ -11,6 +11,7 @@ from __future__ import annotations
 from shared.data import keys
 from shared.data.base import TableBase, TransactionConflict, strip_keys
 from shared.data.table import plain_key
+from shared.domain.history_items import AggregateItem
 from shared.domain.records import StateVersionConflict
 
 
@@ -25,18 +26,18 @@ class RollupStore(TableBase):
         system_id: str,
         configuration_id: str,
         *,
-        dailies: list[dict],
+        dailies: list[AggregateItem],
         rolled_through: str,
         expected_version: int,
     ) -> None:
-        """Write rolled daily items (each `{start, sourceId, expiresAt, counters...}`) and move the
+        """Write rolled daily items and move the
         check item's `rolledThrough`, if that item is still at `expected_version`."""
         operations = [
             # Unconditional: a day past `rolledThrough` was never rolled, so a daily item found there
             # was left by runs before daily items were rolled up, and the hourly sum replaces it.
             self.put_op(
-                plain_key(keys.aggregate_key("daily", system_id, configuration_id, d["start"], d["sourceId"]))
-                | d
+                plain_key(keys.aggregate_key("daily", system_id, configuration_id, d.start, d.source_id))
+                | d.to_item()
             )
             for d in dailies
         ]

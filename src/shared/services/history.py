@@ -150,7 +150,7 @@ def _stored_units(
         items = c.repository.list_aggregates(
             tier, system_id, configuration_id, start=min(wanted), end=max(wanted), source=source
         )
-        yield from ((aggregates.parse_bucket_key(i["start"]), i) for i in items if i["start"] in wanted)
+        yield from ((aggregates.parse_bucket_key(i.start), i.counters()) for i in items if i.start in wanted)
     for span in (s for s in spans if s.tier == "raw"):
         for run in _runs_between(c, system_id, configuration_id, span.start, span.end, source):
             moment = parse_timestamp(run["timestamp"])

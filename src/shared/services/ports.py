@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from shared.domain.catalog_items import SystemItem
-from shared.domain.history_items import TransitionItem
+from shared.domain.history_items import AggregateItem, TransitionItem
 from shared.domain.records import OutboxEntry, Page, RunCommit
 from shared.events import Event
 
@@ -132,7 +132,7 @@ class HistoryStore(Protocol):
     def list_runs(self, system_id: str, configuration_id: str, **query: Any) -> Page: ...
     def list_aggregates(
         self, tier: str, system_id: str, configuration_id: str, **query: Any
-    ) -> list[dict]: ...
+    ) -> list[AggregateItem]: ...
     def list_transitions(self, system_id: str, **query: Any) -> Page[TransitionItem]: ...
     def last_transition_before(self, system_id: str, moment: str) -> TransitionItem | None: ...
     def get_check_state(self, system_id: str, configuration_id: str) -> dict | None: ...
@@ -141,7 +141,7 @@ class HistoryStore(Protocol):
         system_id: str,
         configuration_id: str,
         *,
-        dailies: list[dict],
+        dailies: list[AggregateItem],
         rolled_through: str,
         expected_version: int,
     ) -> None: ...

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from shared.domain import aggregates, history_plan
 from shared.domain.aggregates import DAY_SECONDS
+from shared.domain.history_items import AggregateItem
 from shared.domain.records import StateVersionConflict, expiry_epoch
 from shared.services.context import Collaborators
 
@@ -88,34 +89,34 @@ def roll_up(c: Collaborators, assignment: dict) -> int:
     raise StateVersionConflict()
 
 
-def _dailies(hourly: list[dict], daily_days: int) -> list[dict]:
+def _dailies(hourly: list[AggregateItem], daily_days: int) -> list[AggregateItem]:
     """The daily items of the hourly ones, per (day, source), in day order."""
-    by_day: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    by_day: dict[tuple[str, str], list[AggregateItem]] = defaultdict(list)
     for item in hourly:
-        day = aggregates.day_key(aggregates.parse_bucket_key(item["start"]))
-        by_day[(day, item["sourceId"])].append(item)
+        day = aggregates.day_key(aggregates.parse_bucket_key(item.start))
+        by_day[(day, item.source_id)].append(item)
     return [
-        aggregates.merge_items(items)
-        | {
-            "start": day,
-            "sourceId": source,
-            "expiresAt": expiry_epoch(aggregates.parse_bucket_key(day) + _DAY, daily_days),
-        }
+        AggregateItem.of_counters(
+            day,
+            source,
+            aggregates.merge_items(item.counters() for item in items),
+            expiry_epoch(aggregates.parse_bucket_key(day) + _DAY, daily_days),
+        )
         for (day, source), items in sorted(by_day.items())
     ]
 
 
-def _chunks(dailies: list[dict], last: datetime) -> list[tuple[list[dict], str]]:
+def _chunks(dailies: list[AggregateItem], last: datetime) -> list[tuple[list[AggregateItem], str]]:
     """Transactions of whole days: each chunk's daily items and the day it rolls through; the last
     chunk rolls through `last` (days without runs have no items)."""
-    by_day: dict[str, list[dict]] = defaultdict(list)
+    by_day: dict[str, list[AggregateItem]] = defaultdict(list)
     for daily in dailies:
-        by_day[daily["start"]].append(daily)
-    chunks: list[tuple[list[dict], str]] = []
-    current: list[dict] = []
+        by_day[daily.start].append(daily)
+    chunks: list[tuple[list[AggregateItem], str]] = []
+    current: list[AggregateItem] = []
     for items in by_day.values():
         if current and len(current) + len(items) > DAILIES_PER_TRANSACTION:
-            chunks.append((current, current[-1]["start"]))
+            chunks.append((current, current[-1].start))
             current = []
         current += items
     chunks.append((current, aggregates.bucket_key(last)))

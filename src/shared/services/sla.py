@@ -101,10 +101,10 @@ def _latency_item(c: Collaborators, system_id: str, cfg: str, since: datetime, u
     ones of a day that has no daily item (yet)."""
     first, last = aggregates.day_key(since), format_timestamp(until - timedelta(milliseconds=1))
     daily = c.repository.list_aggregates("daily", system_id, cfg, start=first, end=last, source=None)
-    covered = {item["start"][:10] for item in daily}
+    covered = {item.start[:10] for item in daily}
     hourly = [
         item
         for item in c.repository.list_aggregates("hourly", system_id, cfg, start=first, end=last, source=None)
-        if item["start"][:10] not in covered
+        if item.start[:10] not in covered
     ]
-    return aggregates.merge_items([*daily, *hourly])
+    return aggregates.merge_items(item.counters() for item in [*daily, *hourly])

@@ -208,7 +208,7 @@ def _card(c: Collaborators, system_id: str, now: datetime) -> dict:
                 end=aggregates.bucket_key(now),  # keys' format: the current hour's item included
                 source=None,
             ):
-                into[item["start"]] = aggregates.merge_items([into.get(item["start"], {}), item])
+                into[item.start] = aggregates.merge_items([into.get(item.start, {}), item.counters()])
     days = []
     totals = [0, 0, 0]
     for n in range(BAR_DAYS):

@@ -219,5 +219,6 @@ def test_a_committed_run_is_listed_with_its_aggregates(shop):
     )
     assert [r["runId"] for r in runs.items] == ["run-1"]
     (hourly,) = shop.list_aggregates("hourly", "shop", "web", start="2029", end="2031", source=None)
-    assert (hourly["start"], hourly["runCount"], hourly["healthyCount"]) == ("2030-01-01T00:00:00Z", 1, 1)
+    assert (hourly.start, hourly.run_count, hourly.healthy_count) == ("2030-01-01T00:00:00Z", 1, 1)
+    assert (hourly.latency_count, hourly.latency_sum_ms, sum(hourly.bins.values())) == (1, 12, 1)
     assert shop.get_assignment("shop", "web")["storedRetention"] == SETTINGS["retention"]
