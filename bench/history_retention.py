@@ -79,6 +79,12 @@ def _stamp(moment: datetime) -> str:
     return format_timestamp(moment)
 
 
+def _items(runs: list[dict]) -> list:
+    from shared.domain.history_items import RunItem
+
+    return [RunItem.model_validate(r) for r in runs]
+
+
 def _runs(system_id: str, moments: list[datetime]) -> list[dict]:
     return [
         {
@@ -136,7 +142,7 @@ def _history_row() -> dict:
             for h in hours
         ]
     )
-    repository.put_runs(_runs("shop", [NOW - timedelta(minutes=m) for m in range(180)]))
+    repository.put_runs(_items(_runs("shop", [NOW - timedelta(minutes=m) for m in range(180)])))
     c = Collaborators(repository=repository, cache=None, publisher=None, settings=None, clock=lambda: NOW)
     reads.items, reads.calls = 0, Counter()
     history(
@@ -197,7 +203,7 @@ def _seed_retention(store: Any) -> dict[str, int]:
         runs = _runs(system_id, moments)
         for run, moment in zip(runs, moments, strict=True):
             run["expiresAt"] = expiry_epoch(moment, 7)
-        seeded["runs"] += store.put_runs(runs)
+        seeded["runs"] += store.put_runs(_items(runs))
         if deleted:
             for tier, starts in (
                 ("hourly", {hour_key(m) for m in moments}),

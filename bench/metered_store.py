@@ -109,13 +109,13 @@ class MeteredStore:
     def commit_run(self, commit: Any) -> None:
         run = commit.run
         sizes = [
-            _size(keys.run_item_key(run), run),
+            _size(keys.run_item_key(run), run.to_item()),
             _size(
-                keys.check_state_key(run["systemId"], run["configurationId"]),
+                keys.check_state_key(run.system_id, run.configuration_id),
                 commit.check_state,
             ),
         ]
-        sizes += _timeline_sizes(run["systemId"], commit.check_transitions, commit.stale_days)
+        sizes += _timeline_sizes(run.system_id, commit.check_transitions, commit.stale_days)
         if commit.outbox:
             sizes.append(item_size(serialize(outbox_item(commit.outbox))))
         try:
@@ -134,15 +134,15 @@ class MeteredStore:
             self.largest_items["check"] = max(self.largest_items["check"], sizes[1])
         self._call("TransactWriteItems", writes=sum(2 * write_units(s) for s in [*sizes, *aggregate_sizes]))
 
-    def _stored_aggregate(self, run: dict, aggregate: Any) -> dict:
+    def _stored_aggregate(self, run: Any, aggregate: Any) -> dict:
         stored = getattr(self._store, "aggregates", {})
-        key = (aggregate.tier, run["systemId"], run["configurationId"], aggregate.start, aggregate.source_id)
+        key = (aggregate.tier, run.system_id, run.configuration_id, aggregate.start, aggregate.source_id)
         return stored.get(key, {})
 
     def store_state(self, system_id: str, state: dict, **parts: Any) -> None:
         sizes = [_size(keys.system_state_key(system_id), state)]
         if parts.get("transition"):
-            sizes.append(item_size(serialize(parts["transition"])) + 60)
+            sizes.append(item_size(serialize(parts["transition"].to_item())) + 60)
         if parts.get("outbox"):
             sizes.append(item_size(serialize(outbox_item(parts["outbox"]))))
         sizes += [
@@ -193,9 +193,9 @@ def _timeline_sizes(system_id: str, check_transitions: Any, stale_days: Any) -> 
     return sizes
 
 
-def _aggregate_size(run: dict, aggregate: Any, stored: dict | None = None) -> int:
+def _aggregate_size(run: Any, aggregate: Any, stored: dict | None = None) -> int:
     key = keys.aggregate_key(
-        aggregate.tier, run["systemId"], run["configurationId"], aggregate.start, aggregate.source_id
+        aggregate.tier, run.system_id, run.configuration_id, aggregate.start, aggregate.source_id
     )
     attributes = (stored or {}) | {
         name: value for name, value in aggregate.increments.items() if name not in (stored or {})

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from shared.data import keys
-from shared.domain.history_items import AggregateItem
+from shared.domain.history_items import AggregateItem, RunItem
 from shared.domain.records import (
     DuplicateRunError,
     OutboxEntry,
@@ -76,21 +76,23 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
             }
         )
 
-    def _recorded(self, run: dict) -> bool:
+    def _recorded(self, run: RunItem) -> bool:
         """A run item is under this run's key (the repository's `attribute_not_exists` fails)."""
-        stored = self.runs.get(run["runId"])
-        return stored is not None and keys.run_item_key(stored) == keys.run_item_key(run)
+        stored = self.runs.get(run.run_id)
+        return stored is not None and keys.run_item_key(RunItem.model_validate(stored)) == keys.run_item_key(
+            run
+        )
 
     def commit_run(self, commit: RunCommit) -> None:
         run = commit.run
         if self._recorded(run):
             raise DuplicateRunError()
-        system_id = run["systemId"]
+        system_id = run.system_id
         self._check_item_versions([(commit.check_state, commit.expected_check_version)])
-        self.runs[run["runId"]] = _copy(run)
+        self.runs[run.run_id] = _copy(run.to_item())
         self._put_check_states([(commit.check_state, commit.expected_check_version)])
         for aggregate in commit.aggregates:
-            self._add_aggregate(run, aggregate)
+            self._add_aggregate(system_id, run.configuration_id, aggregate)
         self._timeline(system_id, commit.check_transitions, commit.stale_days)
         if commit.outbox:
             self.outbox[(commit.outbox.system_id, commit.outbox.entry_id)] = commit.outbox
@@ -137,9 +139,9 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
         if state is not None:
             self._check_state_version(system_id, expected_state_version)
         for run in runs:
-            self.runs[run["runId"]] = _copy(run)
-        for run, aggregate in aggregates:
-            self._add_aggregate(run, aggregate)
+            self.runs[run.run_id] = _copy(run.to_item())
+        for configuration_id, aggregate in aggregates:
+            self._add_aggregate(system_id, configuration_id, aggregate)
         self._put_check_states(check_states)
         if state is not None:
             self.states[system_id] = _copy(state)
@@ -148,13 +150,13 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
         if outbox is not None:
             self.outbox[(outbox.system_id, outbox.entry_id)] = outbox
 
-    def put_runs(self, runs: list[dict]) -> int:
+    def put_runs(self, runs: list[RunItem]) -> int:
         for run in runs:
-            self.runs.setdefault(run["runId"], _copy(run))
+            self.runs.setdefault(run.run_id, _copy(run.to_item()))
         return len(runs)
 
-    def _add_aggregate(self, run: dict, aggregate) -> None:
-        key = (aggregate.tier, run["systemId"], run["configurationId"], aggregate.start, aggregate.source_id)
+    def _add_aggregate(self, system_id: str, configuration_id: str, aggregate) -> None:
+        key = (aggregate.tier, system_id, configuration_id, aggregate.start, aggregate.source_id)
         item = self.aggregates.setdefault(key, {"start": aggregate.start, "sourceId": aggregate.source_id})
         for name, value in aggregate.increments.items():
             item[name] = item.get(name, 0) + value
@@ -224,8 +226,8 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
         if expected_version is not None and (current is None or current["version"] != expected_version):
             raise StateVersionConflict()
 
-    def known_run_ids(self, runs: list[dict]) -> set[str]:
-        return {r["runId"] for r in runs if self._recorded(r)}
+    def known_run_ids(self, runs: list[RunItem]) -> set[str]:
+        return {r.run_id for r in runs if self._recorded(r)}
 
     def get_check_state(self, system_id: str, configuration_id: str) -> dict | None:
         return _copy(self.check_states.get((system_id, configuration_id)))
@@ -244,7 +246,9 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
     def get_state(self, system_id: str) -> dict | None:
         return _copy(self.states.get(system_id))
 
-    def list_runs(self, system_id, configuration_id, *, start, end, source, status, limit, cursor) -> Page:
+    def list_runs(
+        self, system_id, configuration_id, *, start, end, source, status, limit, cursor
+    ) -> Page[RunItem]:
         """Newest first, `end` inclusive as the repository's key condition; the cursor is an offset."""
         found = sorted(
             (
@@ -260,7 +264,8 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
         )
         offset = int(cursor or 0)
         more = offset + limit < len(found)
-        return Page(_copy(found[offset : offset + limit]), str(offset + limit) if more else None)
+        page = [RunItem.model_validate(r) for r in found[offset : offset + limit]]
+        return Page(page, str(offset + limit) if more else None)
 
     def expire(self, now_epoch: int) -> None:
         """Tests: what DynamoDB TTL eventually does to items whose expiresAt passed."""

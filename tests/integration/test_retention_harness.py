@@ -16,6 +16,7 @@ from bench.retention_sim import Cache, PortLatency, run_pass
 from shared.data.repository import Repository
 from shared.data.sweeps import SweepCheckpoints
 from shared.domain.catalog_items import SystemItem
+from shared.domain.history_items import RunItem
 from shared.domain.records import expiry_epoch
 from shared.domain.wire import format_timestamp
 from shared.services import retention
@@ -56,15 +57,17 @@ def seed(store) -> None:
         moments = [NOW - timedelta(hours=6 * k) for k in range(28)]
         store.put_runs(
             [
-                {
-                    "runId": f"{system_id}-{configuration_id}-{k}",
-                    "systemId": system_id,
-                    "configurationId": configuration_id,
-                    "sourceId": "local",
-                    "status": "healthy",
-                    "timestamp": format_timestamp(m),
-                    "expiresAt": expiry_epoch(m, 7),
-                }
+                RunItem.model_validate(
+                    {
+                        "runId": f"{system_id}-{configuration_id}-{k}",
+                        "systemId": system_id,
+                        "configurationId": configuration_id,
+                        "sourceId": "local",
+                        "status": "healthy",
+                        "timestamp": format_timestamp(m),
+                        "expiresAt": expiry_epoch(m, 7),
+                    }
+                )
                 for k, m in enumerate(moments)
             ]
         )

@@ -16,6 +16,7 @@ from shared.data.retention import RetentionStore
 from shared.data.sweeps import SweepCheckpoints
 from shared.domain.aggregates import hour_key, run_increments
 from shared.domain.catalog_items import SystemItem
+from shared.domain.history_items import RunItem
 from shared.domain.records import TTL_SLACK_DAYS
 from shared.domain.wire import format_timestamp
 from shared.events import RecordingPublisher
@@ -127,16 +128,18 @@ def store_history(c, system_id: str, moments: list[datetime], configuration_id: 
     """Runs and their hourly aggregates, as recording leaves them (TTL attributes included)."""
     c.repository.put_runs(
         [
-            {
-                "runId": f"{system_id}-{m.isoformat()}",
-                "systemId": system_id,
-                "configurationId": configuration_id,
-                "sourceId": "local",
-                "status": "healthy",
-                "latencyMs": 10,
-                "timestamp": format_timestamp(m),
-                "expiresAt": int((m + timedelta(days=7 + TTL_SLACK_DAYS)).timestamp()),
-            }
+            RunItem.model_validate(
+                {
+                    "runId": f"{system_id}-{m.isoformat()}",
+                    "systemId": system_id,
+                    "configurationId": configuration_id,
+                    "sourceId": "local",
+                    "status": "healthy",
+                    "latencyMs": 10,
+                    "timestamp": format_timestamp(m),
+                    "expiresAt": int((m + timedelta(days=7 + TTL_SLACK_DAYS)).timestamp()),
+                }
+            )
             for m in moments
         ]
     )
@@ -281,8 +284,8 @@ def test_a_lengthened_retention_moves_expiry_before_ttl_acts(world):
     runs = c.repository.list_runs(
         "shop", "web", start="", end="9", source=None, status=None, limit=1000, cursor=None
     )
-    oldest = min(runs.items, key=lambda r: r["timestamp"])
-    assert oldest["expiresAt"] == int((min(moments) + timedelta(days=30 + TTL_SLACK_DAYS)).timestamp())
+    oldest = min(runs.items, key=lambda r: r.timestamp)
+    assert oldest.expires_at == int((min(moments) + timedelta(days=30 + TTL_SLACK_DAYS)).timestamp())
     assignment = c.repository.get_assignment("shop", "web")
     assert assignment["storedRetention"]["rawDays"] == 30
     assert assignment["historyFloors"]["raw"] == format_timestamp(NOW - timedelta(days=7))

@@ -16,7 +16,7 @@ from shared.data.availability import timeline_ops
 from shared.data.base import TableBase, TransactionConflict, strip_keys
 from shared.data.outbox import outbox_item
 from shared.data.table import plain_key
-from shared.domain.history_items import AggregateItem, TransitionItem
+from shared.domain.history_items import AggregateItem, RunItem, TransitionItem
 from shared.domain.records import (
     AggregateIncrement,
     DuplicateRunError,
@@ -45,10 +45,10 @@ class HistoryStore(TableBase):
     def commit_run(self, commit: RunCommit) -> None:
         """Write a run and everything it changes in one transaction (see module docstring)."""
         run = commit.run
-        operations = [self.put_op(plain_key(keys.run_item_key(run)) | run, "attribute_not_exists(pk)")]
-        operations += [self._aggregate_op(run, a) for a in commit.aggregates]
+        operations = [self._run_op(run)]
+        operations += [self._aggregate_op(run.system_id, run.configuration_id, a) for a in commit.aggregates]
         operations.append(self._check_state_op(commit.check_state, commit.expected_check_version))
-        operations += timeline_ops(self, run["systemId"], commit.check_transitions, commit.stale_days)
+        operations += timeline_ops(self, run.system_id, commit.check_transitions, commit.stale_days)
         if commit.outbox:
             operations.append(self.put_op(outbox_item(commit.outbox)))
         try:
@@ -112,9 +112,13 @@ class HistoryStore(TableBase):
             return self.put_op(item | check_state, "attribute_not_exists(pk)")
         return self.put_op(item | check_state, "version = :v", {":v": expected_version})
 
-    def _aggregate_op(self, run: dict, aggregate: AggregateIncrement) -> dict:
+    def _run_op(self, run: RunItem) -> dict:
+        # the run item is the run's idempotency marker: written only if absent
+        return self.put_op(plain_key(keys.run_item_key(run)) | run.to_item(), "attribute_not_exists(pk)")
+
+    def _aggregate_op(self, system_id: str, configuration_id: str, aggregate: AggregateIncrement) -> dict:
         key = keys.aggregate_key(
-            aggregate.tier, run["systemId"], run["configurationId"], aggregate.start, aggregate.source_id
+            aggregate.tier, system_id, configuration_id, aggregate.start, aggregate.source_id
         )
         names = {f"#a{i}": name for i, name in enumerate(aggregate.increments)}
         values = {f":a{i}": value for i, value in enumerate(aggregate.increments.values())}
@@ -128,22 +132,22 @@ class HistoryStore(TableBase):
         }
         return self.update_op(key, expression, values, names)
 
-    def known_run_ids(self, runs: list[dict]) -> set[str]:
+    def known_run_ids(self, runs: list[RunItem]) -> set[str]:
         """Which of these runs (items) were recorded before: their run items exist (BatchGetItem)."""
         wanted = {(k["pk"]["S"], k["sk"]["S"]): k for k in map(keys.run_item_key, runs)}
         found = self._batch_get(list(wanted.values()))
         return {item["runId"] for item in found}
 
-    def put_runs(self, runs: list[dict]) -> int:
+    def put_runs(self, runs: list[RunItem]) -> int:
         """Write run items in batches (idempotent: a run's key is fixed by its request and id)."""
-        return self._batch_write(puts=[plain_key(keys.run_item_key(r)) | r for r in runs])
+        return self._batch_write(puts=[plain_key(keys.run_item_key(r)) | r.to_item() for r in runs])
 
     def commit_run_batch(
         self,
         system_id: str,
         *,
-        runs: list[dict],
-        aggregates: list[tuple[dict, AggregateIncrement]],
+        runs: list[RunItem],
+        aggregates: list[tuple[str, AggregateIncrement]],
         check_states: list[tuple[dict, int | None]],
         state: dict | None,
         expected_state_version: int | None,
@@ -153,14 +157,12 @@ class HistoryStore(TableBase):
         stale_days: list[str] = (),
     ) -> None:
         """Many runs of one system in one transaction: their run items (each conditional on absence),
-        summed aggregate counters, the check items they changed (each conditional on its version),
-        the state when its view changed (conditional on its version), transitions, the check
-        transitions of the check items and an outbox entry holding the events to publish. Any failed
-        condition cancels all of it."""
-        operations = [
-            self.put_op(plain_key(keys.run_item_key(r)) | r, "attribute_not_exists(pk)") for r in runs
-        ]
-        operations += [self._aggregate_op(run, a) for run, a in aggregates]
+        summed aggregate counters (each with its check's id), the check items they changed (each
+        conditional on its version), the state when its view changed (conditional on its version),
+        transitions, the check transitions of the check items and an outbox entry holding the events
+        to publish. Any failed condition cancels all of it."""
+        operations = [self._run_op(r) for r in runs]
+        operations += [self._aggregate_op(system_id, check, a) for check, a in aggregates]
         operations += [self._check_state_op(item, expected) for item, expected in check_states]
         if state is not None:
             operations.append(self._state_op(system_id, state, expected_state_version))
@@ -200,7 +202,7 @@ class HistoryStore(TableBase):
         status: str | None,
         limit: int,
         cursor: str | None,
-    ) -> Page:
+    ) -> Page[RunItem]:
         filters, values, names = [], {}, {}
         if source:
             filters.append("sourceId = :source")
@@ -219,7 +221,7 @@ class HistoryStore(TableBase):
             filter_values=values or None,
             filter_names=names or None,
         )
-        return Page([strip_keys(i) for i in page.items], page.next_cursor)
+        return Page([RunItem.model_validate(i) for i in page.items], page.next_cursor)
 
     def list_aggregates(
         self, tier: str, system_id: str, configuration_id: str, *, start: str, end: str, source: str | None

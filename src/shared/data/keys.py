@@ -34,6 +34,7 @@ index ByNextDue (dueShard, nextDueAt) holds only heartbeat checks' deadlines.
 
 import zlib
 
+from shared.domain.history_items import RunItem
 from shared.settings import DEFAULT_DUE_SHARDS
 
 META = "META"
@@ -108,11 +109,9 @@ def run_key(system_id: str, configuration_id: str, filed_at: str, run_id: str) -
     return _key(runs_partition(system_id, configuration_id), f"{filed_at}#{run_id}")
 
 
-def run_item_key(run: dict) -> dict:
+def run_item_key(run: RunItem) -> dict:
     """A stored run's key: filed under `filedAt` when the request fixed one, else its own time."""
-    return run_key(
-        run["systemId"], run["configurationId"], run.get("filedAt") or run["timestamp"], run["runId"]
-    )
+    return run_key(run.system_id, run.configuration_id, run.filed_at or run.timestamp, run.run_id)
 
 
 TIER_CODES = {"hourly": "H", "daily": "D"}

@@ -10,7 +10,32 @@ from pydantic import Field
 
 from shared.domain import aggregates
 from shared.domain.catalog_items import StoredItem
-from shared.domain.wire import HealthStatus
+from shared.domain.wire import LOCAL_SOURCE_ID, LOCAL_SOURCE_LABEL, HealthStatus, RunStatus
+
+
+class RunItem(StoredItem):
+    """One run of a check from one source, filed under `filed_at` when its request fixed that time
+    (so a redelivery finds it), else under `timestamp`; it expires with the raw tier's retention."""
+
+    run_id: str
+    system_id: str
+    configuration_id: str
+    source_id: str = LOCAL_SOURCE_ID
+    source_label: str = LOCAL_SOURCE_LABEL
+    status: RunStatus
+    latency_ms: int | float | None = None
+    result: dict[str, Any] = Field(default_factory=dict)
+    assertions: list[dict[str, Any]] = Field(default_factory=list)
+    error: dict[str, Any] | None = None
+    timestamp: str
+    expires_at: int | None = None
+    filed_at: str | None = None
+
+    def to_item(self) -> dict[str, Any]:
+        """The stored attributes: those it was given (an item read back writes what it had), and
+        `expiresAt` and `filedAt` only when set."""
+        absent = {name for name in ("expires_at", "filed_at") if getattr(self, name) is None}
+        return self.model_dump(by_alias=True, exclude=absent, exclude_unset=True)
 
 
 class TransitionItem(StoredItem):

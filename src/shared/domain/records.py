@@ -10,6 +10,7 @@ from typing import Generic, Literal, TypeVar
 from pydantic import BaseModel
 
 from shared.domain import aggregates
+from shared.domain.history_items import RunItem
 
 Tier = Literal["hourly", "daily"]
 # Items expire by TTL this long after their retention: the daily retention pass moves the expiry of a
@@ -64,7 +65,7 @@ class RunCommit:
     """One run's writes: never the system state, so runs of different checks never conflict. The run
     item, written only if absent, is the run's idempotency marker."""
 
-    run: dict
+    run: RunItem
     check_state: dict
     expected_check_version: int | None
     aggregates: list[AggregateIncrement] = field(default_factory=list)

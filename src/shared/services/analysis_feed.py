@@ -52,10 +52,10 @@ def analysis_runs(
         used += _size(entry)
         for n, run in enumerate(runs.items):
             shown = {
-                "status": run["status"],
-                "latencyMs": run.get("latencyMs"),
-                "result": run.get("result", {}),
-                "timestamp": run["timestamp"],
+                "status": run.status,
+                "latencyMs": run.latency_ms,
+                "result": run.result,
+                "timestamp": run.timestamp,
             }
             size = _size(shown) + 1
             if used + size > PAGE_BUDGET_BYTES and (items or n):

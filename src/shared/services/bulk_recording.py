@@ -208,4 +208,4 @@ def _sum_aggregates(summed: dict, run: RunInput, assignment: dict, check_state: 
                 existing.increments[name] = existing.increments.get(name, 0) + value
             existing.expires_at = max(existing.expires_at, increment.expires_at)
         else:
-            summed[key] = ({"systemId": run.system_id, "configurationId": run.configuration_id}, increment)
+            summed[key] = (run.configuration_id, increment)

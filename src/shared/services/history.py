@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from shared.domain import aggregates, history_plan
 from shared.domain.errors import NotFoundError, ValidationFailedError
 from shared.domain.health_views import HistoryView, TransitionView
+from shared.domain.history_items import RunItem
 from shared.domain.models import RunView
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.services import rollup
@@ -81,7 +82,10 @@ def list_runs(
         limit=limit,
         cursor=cursor,
     )
-    return {"items": [RunView.model_validate(i) for i in page.items], "next_cursor": page.next_cursor}
+    return {
+        "items": [RunView.model_validate(i.to_item()) for i in page.items],
+        "next_cursor": page.next_cursor,
+    }
 
 
 def _history_since(c: Collaborators, system_id: str, configuration_id: str) -> datetime | None:
@@ -153,9 +157,9 @@ def _stored_units(
         yield from ((aggregates.parse_bucket_key(i.start), i.counters()) for i in items if i.start in wanted)
     for span in (s for s in spans if s.tier == "raw"):
         for run in _runs_between(c, system_id, configuration_id, span.start, span.end, source):
-            moment = parse_timestamp(run["timestamp"])
+            moment = parse_timestamp(run.timestamp)
             if span.start <= moment < span.end:
-                yield moment, aggregates.run_increments(run["status"], run.get("latencyMs"))
+                yield moment, aggregates.run_increments(run.status, run.latency_ms)
 
 
 def _runs_between(
@@ -165,7 +169,7 @@ def _runs_between(
     since: datetime,
     until: datetime,
     source: str | None,
-) -> Iterator[dict]:
+) -> Iterator[RunItem]:
     cursor = None
     while True:
         page = c.repository.list_runs(

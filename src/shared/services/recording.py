@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from shared.domain.health import is_failing
+from shared.domain.history_items import RunItem
 from shared.domain.records import (
     DuplicateRunError,
     OutboxEntry,
@@ -56,26 +57,22 @@ class RunInput:
     # redelivery, probed again at another time, finds the run item it wrote; else `timestamp`.
     filed_at: str | None = None
 
-    def item(self) -> dict:
+    def item(self, *, expires_at: int | None = None) -> RunItem:
         """The run as its stored item (with its expiry and its filing time when it has them)."""
-        expiry = {"expiresAt": self.expires_at} if self.expires_at is not None else {}
-        filed = {"filedAt": self.filed_at} if self.filed_at and self.filed_at != self.timestamp else {}
-        return (
-            expiry
-            | filed
-            | {
-                "runId": self.run_id,
-                "systemId": self.system_id,
-                "configurationId": self.configuration_id,
-                "sourceId": self.source_id,
-                "sourceLabel": self.source_label,
-                "status": self.status,
-                "latencyMs": self.latency_ms,
-                "result": self.result,
-                "assertions": self.assertions,
-                "error": self.error,
-                "timestamp": self.timestamp,
-            }
+        return RunItem(
+            run_id=self.run_id,
+            system_id=self.system_id,
+            configuration_id=self.configuration_id,
+            source_id=self.source_id,
+            source_label=self.source_label,
+            status=self.status,
+            latency_ms=self.latency_ms,
+            result=self.result,
+            assertions=self.assertions,
+            error=self.error,
+            timestamp=self.timestamp,
+            expires_at=self.expires_at if expires_at is None else expires_at,
+            filed_at=self.filed_at if self.filed_at != self.timestamp else None,
         )
 
 
@@ -160,7 +157,7 @@ def _commit(
     moment = parse_timestamp(run.timestamp)
     retention = assignment["retention"]
     return RunCommit(
-        run=run.item() | {"expiresAt": expiry_epoch(moment, retention["rawDays"])},
+        run=run.item(expires_at=expiry_epoch(moment, retention["rawDays"])),
         check_state=step.item,
         expected_check_version=check_state["version"] if check_state else None,
         aggregates=run_aggregates(

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from shared.domain.history_items import RunItem
 from shared.domain.wire import format_timestamp
 from shared.services import analysis_feed, context
 from tests.integration.api.stack import add_configuration, add_system, assign, new_key
@@ -34,7 +35,7 @@ def put_runs(configuration_id: str, count: int, result_bytes: int = 10) -> list[
         }
         for n in range(count)
     ]
-    context.default_collaborators().repository.put_runs(runs)
+    context.default_collaborators().repository.put_runs([RunItem.model_validate(r) for r in runs])
     return [r["timestamp"] for r in runs]
 
 

@@ -3,6 +3,7 @@ predecessor's runs or chart, even before the retention pass purged them."""
 
 from datetime import UTC, datetime, timedelta
 
+from shared.domain.history_items import RunItem
 from shared.domain.wire import format_timestamp
 from shared.services import context
 from tests.integration.api.stack import add_configuration, add_system, assign
@@ -12,19 +13,21 @@ def put_old_runs(count: int) -> None:
     now = datetime.now(UTC)
     context.default_collaborators().repository.put_runs(
         [
-            {
-                "runId": f"old-{n}",
-                "systemId": "shop",
-                "configurationId": "web",
-                "sourceId": "local",
-                "sourceLabel": "Local",
-                "status": "healthy",
-                "result": {},
-                "assertions": [],
-                "error": None,
-                "latencyMs": 10,
-                "timestamp": format_timestamp(now - timedelta(minutes=n + 5)),
-            }
+            RunItem.model_validate(
+                {
+                    "runId": f"old-{n}",
+                    "systemId": "shop",
+                    "configurationId": "web",
+                    "sourceId": "local",
+                    "sourceLabel": "Local",
+                    "status": "healthy",
+                    "result": {},
+                    "assertions": [],
+                    "error": None,
+                    "latencyMs": 10,
+                    "timestamp": format_timestamp(now - timedelta(minutes=n + 5)),
+                }
+            )
             for n in range(count)
         ]
     )

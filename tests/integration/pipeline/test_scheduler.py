@@ -201,9 +201,9 @@ def test_a_scheduled_run_sent_twice_is_recorded_once_under_the_id_of_its_slot(st
     runs = default_collaborators().repository.list_runs(
         "shop", "web", start="", end="9999", source=None, status=None, limit=10, cursor=None
     )
-    assert [r["runId"] for r in runs.items] == [run_id]
+    assert [r.run_id for r in runs.items] == [run_id]
     slot = format_timestamp(datetime.fromtimestamp(first["slot"], UTC))
-    assert runs.items[0].get("filedAt", runs.items[0]["timestamp"]) == slot
+    assert (runs.items[0].filed_at or runs.items[0].timestamp) == slot
     assert default_collaborators().repository.known_run_ids(runs.items) == {run_id}
 
 

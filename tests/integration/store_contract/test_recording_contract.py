@@ -5,7 +5,7 @@ import pytest
 
 from shared.domain.catalog_items import SystemItem
 from shared.domain.errors import ConflictError, NotFoundError
-from shared.domain.history_items import TransitionItem
+from shared.domain.history_items import RunItem, TransitionItem
 from shared.domain.records import DuplicateRunError, OutboxEntry, RunCommit, StateVersionConflict
 from tests.integration.store_contract.conftest import NOW, SETTINGS, state
 
@@ -20,18 +20,12 @@ def entry(entry_id: str, held_until: str = "2030-01-01T00:05:00.000Z", owner: st
     return OutboxEntry("shop", entry_id, owner, events, held_until, expires_at=1_900_000_000)
 
 
-def run_item(run_id: str) -> dict:
-    return {"runId": run_id, "systemId": "shop", "configurationId": "web", "timestamp": NOW}
+def run_item(run_id: str) -> RunItem:
+    return RunItem(run_id=run_id, system_id="shop", configuration_id="web", status="healthy", timestamp=NOW)
 
 
 def run_commit(run_id: str, expected_version: int | None, outbox: OutboxEntry | None = None) -> RunCommit:
-    run = {
-        "runId": run_id,
-        "systemId": "shop",
-        "configurationId": "web",
-        "timestamp": NOW,
-        "status": "healthy",
-    }
+    run = run_item(run_id)
     return RunCommit(
         run=run,
         check_state=check_state((expected_version or 0) + 1),
@@ -207,7 +201,7 @@ def test_a_committed_run_is_listed_with_its_aggregates(shop):
 
     shop.put_assignment("shop", "web", SETTINGS, expected_version=None, now=NOW, now_epoch=0)
     commit = run_commit("run-1", None)
-    commit.run |= {"sourceId": "local", "latencyMs": 12}
+    commit.run = commit.run.model_copy(update={"source_id": "local", "latency_ms": 12})
     commit.aggregates = run_aggregates(
         datetime.fromisoformat("2030-01-01T00:00:00+00:00"), "local", "healthy", 12, SETTINGS["retention"]
     )
@@ -217,7 +211,9 @@ def test_a_committed_run_is_listed_with_its_aggregates(shop):
     runs = shop.list_runs(
         "shop", "web", start="2029", end=NOW, source="local", status=None, limit=10, cursor=None
     )
-    assert [r["runId"] for r in runs.items] == ["run-1"]
+    assert [(r.run_id, r.source_id, r.latency_ms, r.status) for r in runs.items] == [
+        ("run-1", "local", 12, "healthy")
+    ]
     (hourly,) = shop.list_aggregates("hourly", "shop", "web", start="2029", end="2031", source=None)
     assert (hourly.start, hourly.run_count, hourly.healthy_count) == ("2030-01-01T00:00:00Z", 1, 1)
     assert (hourly.latency_count, hourly.latency_sum_ms, sum(hourly.bins.values())) == (1, 12, 1)

@@ -2,6 +2,7 @@
 deletes by sort key, expiry moves that never re-create an item, the stored-retention record set only
 at the assignment's version, and the timeline partitions a deleted system leaves."""
 
+from shared.domain.history_items import RunItem
 from shared.domain.records import AggregateIncrement, RunCommit
 from tests.integration.store_contract.conftest import NOW, SETTINGS
 
@@ -21,7 +22,7 @@ def put_runs(store, moments: list[str] = MOMENTS) -> list[str]:
         }
         for n, moment in enumerate(moments)
     ]
-    store.put_runs(runs)
+    store.put_runs([RunItem.model_validate(r) for r in runs])
     return [f"{r['timestamp']}#{r['runId']}" for r in runs]
 
 
@@ -83,7 +84,7 @@ def test_an_expiry_moves_on_a_stored_item_and_never_recreates_a_gone_one(shop):
     runs = shop.list_runs(
         "shop", "web", start=MOMENTS[0], end=MOMENTS[-1], source=None, status=None, limit=10, cursor=None
     )
-    assert [r["expiresAt"] for r in runs.items] == [2_000_000_000]
+    assert [r.expires_at for r in runs.items] == [2_000_000_000]
     assert every_key(shop, raw, limit=10)[0] == stored
 
 
@@ -112,7 +113,7 @@ def test_the_stored_retention_is_recorded_only_at_the_version_read(shop):
 def test_a_deleted_system_leaves_its_tombstone_and_timeline_partitions_keyed_alike(shop):
     # given a run that wrote an hourly aggregate, a check transition and a stale availability day
     shop.put_assignment("shop", "web", SETTINGS, expected_version=None, now=NOW, now_epoch=0)
-    run = {"runId": "r1", "systemId": "shop", "configurationId": "web", "timestamp": NOW}
+    run = RunItem(run_id="r1", system_id="shop", configuration_id="web", status="healthy", timestamp=NOW)
     hour = "2030-01-01T00:00:00Z"
     shop.commit_run(
         RunCommit(

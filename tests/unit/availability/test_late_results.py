@@ -38,7 +38,7 @@ def deliver(world, runs: list[RunInput], at) -> None:
     """One satellite batch, recorded at `at` through the bulk path."""
     world.clock.now = at
     record_system_runs(world.c, {"id": "eu"}, "shop", runs, IngestReport())
-    world.runs += [r.item() for r in runs]
+    world.runs += [r.item().to_item() for r in runs]
 
 
 @pytest.fixture

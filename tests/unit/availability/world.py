@@ -63,7 +63,7 @@ class World:
             timestamp=format_timestamp(at),
         )
         record_run(self.c, run)
-        self.runs.append(run.item())
+        self.runs.append(run.item().to_item())
 
     def add_maintenance(self, start: datetime, end: datetime) -> None:
         self.store.create_maintenance(
