@@ -180,10 +180,7 @@ def _timeline_sizes(system_id: str, check_transitions: Any, stale_days: Any) -> 
     """Check transition items as written, and each stale day's summary as its version bump (the
     stored summary itself may be larger: DynamoDB charges an update by the larger of the two)."""
     sizes = [
-        _size(
-            keys.check_transition_key(system_id, t["configurationId"], t["at"], t["checkVersion"]),
-            {k: v for k, v in t.items() if k != "checkVersion"},
-        )
+        _size(keys.check_transition_key(system_id, t.configuration_id, t.at, t.check_version), t.to_item())
         for t in check_transitions
     ]
     sizes += [

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from shared.data import keys
-from shared.domain.history_items import AggregateItem, RunItem
+from shared.domain.history_items import AggregateItem, CheckTransitionItem, RunItem
 from shared.domain.records import (
     DuplicateRunError,
     OutboxEntry,
@@ -185,23 +185,28 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
 
     def _timeline(self, system_id: str, check_transitions, stale_days) -> None:
         for t in check_transitions:
-            partition = self.check_transitions.setdefault((system_id, t["configurationId"]), {})
-            stamp = f"{t['at']}#{t['checkVersion']:012d}"
-            partition[stamp] = {k: v for k, v in t.items() if k != "checkVersion"}
+            partition = self.check_transitions.setdefault((system_id, t.configuration_id), {})
+            partition[f"{t.at}#{t.check_version:012d}"] = t.to_item()
         for day in dict.fromkeys(stale_days):
             item = self.availability_days.setdefault((system_id, day), {"version": 0})
             item.update(version=item["version"] + 1, dirty=True)
 
     def list_check_transitions(
         self, system_id: str, configuration_id: str, *, start: str, end: str
-    ) -> list[dict]:
+    ) -> list[CheckTransitionItem]:
         partition = self.check_transitions.get((system_id, configuration_id), {})
-        return [_copy(partition[k]) for k in sorted(partition) if start <= partition[k]["at"] < end]
+        return [
+            CheckTransitionItem.model_validate(partition[k])
+            for k in sorted(partition)
+            if start <= partition[k]["at"] < end
+        ]
 
-    def last_check_transition_before(self, system_id: str, configuration_id: str, moment: str) -> dict | None:
+    def last_check_transition_before(
+        self, system_id: str, configuration_id: str, moment: str
+    ) -> CheckTransitionItem | None:
         partition = self.check_transitions.get((system_id, configuration_id), {})
         earlier = [k for k in sorted(partition) if partition[k]["at"] < moment]
-        return _copy(partition[earlier[-1]]) if earlier else None
+        return CheckTransitionItem.model_validate(partition[earlier[-1]]) if earlier else None
 
     def get_availability_days(self, system_id: str, days: list[str]) -> dict[str, dict]:
         return {

@@ -6,17 +6,18 @@ from __future__ import annotations
 from shared.data import keys
 from shared.data.base import TableBase, strip_keys
 from shared.data.table import plain_key
+from shared.domain.history_items import CheckTransitionItem
 
 
 def timeline_ops(
-    table: TableBase, system_id: str, check_transitions: list[dict], stale_days: list[str]
+    table: TableBase, system_id: str, check_transitions: list[CheckTransitionItem], stale_days: list[str]
 ) -> list[dict]:
     """Check transitions (each stamped with the version of the check item that made it) and a
     version bump marking each past day's availability summary stale."""
     operations = [
         table.put_op(
-            plain_key(keys.check_transition_key(system_id, t["configurationId"], t["at"], t["checkVersion"]))
-            | {k: v for k, v in t.items() if k != "checkVersion"}
+            plain_key(keys.check_transition_key(system_id, t.configuration_id, t.at, t.check_version))
+            | t.to_item()
         )
         for t in check_transitions
     ]
@@ -34,9 +35,9 @@ def timeline_ops(
 class AvailabilityStore(TableBase):
     def list_check_transitions(
         self, system_id: str, configuration_id: str, *, start: str, end: str
-    ) -> list[dict]:
+    ) -> list[CheckTransitionItem]:
         """A check's transitions with `start <= at < end`, oldest first (every page)."""
-        items: list[dict] = []
+        items: list[CheckTransitionItem] = []
         cursor = None
         while True:
             page = self._query_page(
@@ -45,12 +46,14 @@ class AvailabilityStore(TableBase):
                 limit=1000,
                 cursor=cursor,
             )
-            items += [strip_keys(i) for i in page.items if i["at"] < end]
+            items += [CheckTransitionItem.model_validate(i) for i in page.items if i["at"] < end]
             if not page.next_cursor:
                 return items
             cursor = page.next_cursor
 
-    def last_check_transition_before(self, system_id: str, configuration_id: str, moment: str) -> dict | None:
+    def last_check_transition_before(
+        self, system_id: str, configuration_id: str, moment: str
+    ) -> CheckTransitionItem | None:
         """The newest transition of a check strictly before `moment`."""
         page = self._query_page(
             keys.check_transitions_partition(system_id, configuration_id),
@@ -58,7 +61,7 @@ class AvailabilityStore(TableBase):
             limit=1,
             newest_first=True,
         )
-        return strip_keys(page.items[0]) if page.items else None
+        return CheckTransitionItem.model_validate(page.items[0]) if page.items else None
 
     def get_availability_days(self, system_id: str, days: list[str]) -> dict[str, dict]:
         """Stored daily summaries by day (BatchGetItem, 100 a call)."""

@@ -16,7 +16,7 @@ from shared.data.availability import timeline_ops
 from shared.data.base import TableBase, TransactionConflict, strip_keys
 from shared.data.outbox import outbox_item
 from shared.data.table import plain_key
-from shared.domain.history_items import AggregateItem, RunItem, TransitionItem
+from shared.domain.history_items import AggregateItem, CheckTransitionItem, RunItem, TransitionItem
 from shared.domain.records import (
     AggregateIncrement,
     DuplicateRunError,
@@ -67,7 +67,7 @@ class HistoryStore(TableBase):
         transition: TransitionItem | None = None,
         outbox: OutboxEntry | None = None,
         check_states: list[tuple[dict, int | None]] = (),
-        check_transitions: list[dict] = (),
+        check_transitions: list[CheckTransitionItem] = (),
         stale_days: list[str] = (),
     ) -> None:
         """Write a recomputed system state, its transition and the outbox entry of its event, with the
@@ -153,7 +153,7 @@ class HistoryStore(TableBase):
         expected_state_version: int | None,
         transitions: list[tuple[TransitionItem, int]],
         outbox: OutboxEntry | None,
-        check_transitions: list[dict] = (),
+        check_transitions: list[CheckTransitionItem] = (),
         stale_days: list[str] = (),
     ) -> None:
         """Many runs of one system in one transaction: their run items (each conditional on absence),

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from shared.domain.health import QuorumMode, SliceState, quorum_status
+from shared.domain.history_items import CheckTransitionItem
 from shared.domain.wire import HealthStatus, format_timestamp, parse_timestamp
 
 STALE_INTERVALS = 3
@@ -36,7 +37,7 @@ class TimelineChange:
     """One check's timeline entry after a change, its transitions and the past days they touch."""
 
     timeline: dict
-    transitions: list[dict] = field(default_factory=list)
+    transitions: list[CheckTransitionItem] = field(default_factory=list)
     stale_days: list[str] = field(default_factory=list)
 
 
@@ -105,16 +106,16 @@ def _change(
     transitions = []
     for at, status in changes:
         transitions.append(
-            {
-                "systemId": assignment["systemId"],
-                "configurationId": assignment["configurationId"],
-                "previousStatus": before,
-                "newStatus": status,
-                "at": at,
-            }
+            CheckTransitionItem(
+                system_id=assignment["systemId"],
+                configuration_id=assignment["configurationId"],
+                previous_status=before,
+                new_status=status,
+                at=at,
+            )
         )
         before = status
     today = format_timestamp(now)[:10]
     return TimelineChange(
-        timeline, transitions, sorted({t["at"][:10] for t in transitions if t["at"][:10] < today})
+        timeline, transitions, sorted({t.at[:10] for t in transitions if t.at[:10] < today})
     )

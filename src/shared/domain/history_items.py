@@ -93,3 +93,16 @@ class AggregateItem(StoredItem):
         if self.expires_at is not None:
             head["expiresAt"] = self.expires_at
         return head | self.counters()
+
+
+class CheckTransitionItem(StoredItem):
+    """A change of one check's evaluated status, at the time of the run (or re-evaluation) that made
+    it. `check_version`, the version of the check item that made it, is its key's tiebreak: it is
+    written in the key, not as an attribute, so an item read back has none."""
+
+    system_id: str
+    configuration_id: str
+    previous_status: HealthStatus
+    new_status: HealthStatus
+    at: str
+    check_version: int | None = Field(default=None, exclude=True)

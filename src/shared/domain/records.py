@@ -10,7 +10,7 @@ from typing import Generic, Literal, TypeVar
 from pydantic import BaseModel
 
 from shared.domain import aggregates
-from shared.domain.history_items import RunItem
+from shared.domain.history_items import CheckTransitionItem, RunItem
 
 Tier = Literal["hourly", "daily"]
 # Items expire by TTL this long after their retention: the daily retention pass moves the expiry of a
@@ -70,7 +70,7 @@ class RunCommit:
     expected_check_version: int | None
     aggregates: list[AggregateIncrement] = field(default_factory=list)
     outbox: OutboxEntry | None = None
-    check_transitions: list[dict] = field(default_factory=list)
+    check_transitions: list[CheckTransitionItem] = field(default_factory=list)
     stale_days: list[str] = field(default_factory=list)
 
 

@@ -188,7 +188,7 @@ def _check_changes(
     stored = c.repository.list_check_transitions(
         system_id, cfg, start=format_timestamp(start), end=format_timestamp(end)
     )
-    changes = [(parse_timestamp(t["at"]), t["newStatus"]) for t in stored]
+    changes = [(parse_timestamp(t.at), t.new_status) for t in stored]
     newest = ((check_state or {}).get("timeline") or {}).get("lastRunAt")
     if newest:
         gap = parse_timestamp(newest) + stale_after(assignment)
@@ -197,7 +197,7 @@ def _check_changes(
     if now < end:
         changes.append((max(now, start), "unknown"))
     changes.sort(key=lambda change: change[0])
-    return (before["newStatus"] if before else "unknown"), changes
+    return (before.new_status if before else "unknown"), changes
 
 
 def _piece_stats(timelines: dict, maintenances: list, piece: _Piece) -> RangeStats:

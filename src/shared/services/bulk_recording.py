@@ -11,7 +11,7 @@ evaluated status (at each run's time) and one outbox entry when they have events
 from __future__ import annotations
 
 from shared.domain import aggregates
-from shared.domain.history_items import TransitionItem
+from shared.domain.history_items import CheckTransitionItem, TransitionItem
 from shared.domain.records import (
     AggregateIncrement,
     DuplicateRunError,
@@ -97,7 +97,7 @@ def _commit_chunk(
     view_changed = False
     events: list[Event] = []
     transitions: list[tuple[TransitionItem, int]] = []
-    check_transitions: list[dict] = []
+    check_transitions: list[CheckTransitionItem] = []
     stale_days: set[str] = set()
     summed: dict[tuple, AggregateIncrement] = {}
     chunk: list[RunInput] = []

@@ -133,5 +133,5 @@ def _item(item: dict | None, assignment: dict, slices: dict, timeline: dict) -> 
 
 def _stamped(timeline: check_timeline.TimelineChange, item: dict) -> check_timeline.TimelineChange:
     """Each check transition carries the version of the item that made it (its key's tiebreak)."""
-    stamped = [t | {"checkVersion": item["version"]} for t in timeline.transitions]
+    stamped = [t.model_copy(update={"check_version": item["version"]}) for t in timeline.transitions]
     return check_timeline.TimelineChange(timeline.timeline, stamped, timeline.stale_days)

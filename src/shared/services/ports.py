@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from shared.domain.catalog_items import SystemItem
-from shared.domain.history_items import AggregateItem, RunItem, TransitionItem
+from shared.domain.history_items import AggregateItem, CheckTransitionItem, RunItem, TransitionItem
 from shared.domain.records import OutboxEntry, Page, RunCommit
 from shared.events import Event
 
@@ -122,7 +122,7 @@ class HistoryStore(Protocol):
         transition: TransitionItem | None = None,
         outbox: OutboxEntry | None = None,
         check_states: list[tuple[dict, int | None]] = (),
-        check_transitions: list[dict] = (),
+        check_transitions: list[CheckTransitionItem] = (),
         stale_days: list[str] = (),
     ) -> None: ...
     def known_run_ids(self, runs: list[RunItem]) -> set[str]: ...

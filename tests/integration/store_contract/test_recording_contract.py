@@ -5,7 +5,7 @@ import pytest
 
 from shared.domain.catalog_items import SystemItem
 from shared.domain.errors import ConflictError, NotFoundError
-from shared.domain.history_items import RunItem, TransitionItem
+from shared.domain.history_items import CheckTransitionItem, RunItem, TransitionItem
 from shared.domain.records import DuplicateRunError, OutboxEntry, RunCommit, StateVersionConflict
 from tests.integration.store_contract.conftest import NOW, SETTINGS, state
 
@@ -124,15 +124,15 @@ def test_outbox_entries_are_held_earlier_never_later_and_never_brought_back(shop
     assert [(e.entry_id, e.held_until) for e in shop.outbox_of("shop")] == [("a", "2030-01-01T00:00:18.000Z")]
 
 
-def check_transition(at: str, status: str, check_version: int) -> dict:
-    return {
-        "systemId": "shop",
-        "configurationId": "web",
-        "previousStatus": "unknown",
-        "newStatus": status,
-        "at": at,
-        "checkVersion": check_version,
-    }
+def check_transition(at: str, status: str, check_version: int) -> CheckTransitionItem:
+    return CheckTransitionItem(
+        system_id="shop",
+        configuration_id="web",
+        previous_status="unknown",
+        new_status=status,
+        at=at,
+        check_version=check_version,
+    )
 
 
 def test_check_transitions_are_listed_by_run_time_within_the_range(shop):
@@ -153,8 +153,10 @@ def test_check_transitions_are_listed_by_run_time_within_the_range(shop):
     )
     before = shop.last_check_transition_before("shop", "web", "2030-01-01T05:00:00.001Z")
     # then
-    assert [t["newStatus"] for t in listed] == ["unhealthy"]
-    assert before["newStatus"] == "healthy"
+    assert [(t.configuration_id, t.new_status, t.at) for t in listed] == [
+        ("web", "unhealthy", "2030-01-01T02:00:00.000Z")
+    ]
+    assert (before.previous_status, before.new_status) == ("unknown", "healthy")
     assert shop.last_check_transition_before("shop", "web", "2030-01-01T02:00:00.000Z") is None
     assert shop.run_context("shop", "web")["check_state"] == check_state(2)
 

@@ -2,7 +2,7 @@
 deletes by sort key, expiry moves that never re-create an item, the stored-retention record set only
 at the assignment's version, and the timeline partitions a deleted system leaves."""
 
-from shared.domain.history_items import RunItem
+from shared.domain.history_items import CheckTransitionItem, RunItem
 from shared.domain.records import AggregateIncrement, RunCommit
 from tests.integration.store_contract.conftest import NOW, SETTINGS
 
@@ -121,7 +121,16 @@ def test_a_deleted_system_leaves_its_tombstone_and_timeline_partitions_keyed_ali
             check_state={"systemId": "shop", "configurationId": "web", "version": 1, "slices": {}},
             expected_check_version=None,
             aggregates=[AggregateIncrement("hourly", hour, "local", {"runCount": 1}, 1_900_000_000)],
-            check_transitions=[{"configurationId": "web", "at": NOW, "status": "healthy", "checkVersion": 1}],
+            check_transitions=[
+                CheckTransitionItem(
+                    system_id="shop",
+                    configuration_id="web",
+                    previous_status="unknown",
+                    new_status="healthy",
+                    at=NOW,
+                    check_version=1,
+                )
+            ],
             stale_days=["2030-01-01"],
         )
     )

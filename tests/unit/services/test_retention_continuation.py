@@ -107,17 +107,23 @@ def test_the_settled_day_is_summarised_for_every_system_and_once():
     day = (c.clock.now - timedelta(days=1, hours=2)).strftime("%Y-%m-%d")
     store.check_transitions[("shop", "c000")] = {
         f"{day}T00:00:00.000Z#1": {
+            "systemId": "shop",
             "configurationId": "c000",
+            "previousStatus": "unknown",
             "newStatus": "healthy",
             "at": f"{day}T00:00:00.000Z",
         },
         f"{day}T10:00:00.000Z#2": {
+            "systemId": "shop",
             "configurationId": "c000",
+            "previousStatus": "healthy",
             "newStatus": "unhealthy",
             "at": f"{day}T10:00:00.000Z",
         },
         f"{day}T11:00:00.000Z#3": {
+            "systemId": "shop",
             "configurationId": "c000",
+            "previousStatus": "unhealthy",
             "newStatus": "healthy",
             "at": f"{day}T11:00:00.000Z",
         },
