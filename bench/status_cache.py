@@ -113,7 +113,8 @@ def _measure(stack, calls: DynamoCalls, redis_url: str, raw, collaborators: Call
 
     # warm: through the handler vs a raw MGET + json.loads of the very values it serves
     check(batch())
-    value_keys = [f"healthcheck:{{status}}:v:{system_id}" for system_id in system_ids]
+    backend = collaborators().cache.backend
+    value_keys = [backend.value_key("status", system_id) for system_id in system_ids]
 
     def raw_read() -> list:
         values = raw.mget(value_keys)
