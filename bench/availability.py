@@ -61,7 +61,8 @@ def _seed(stack, now: datetime) -> int:
     for n, configuration_id in enumerate(CHECKS):
         for day in range(DAYS + 1):
             down = now - timedelta(days=day, hours=n + 1)
-            for at, status in ((down, "unhealthy"), (down + timedelta(minutes=20), "healthy")):
+            changes = ((down, "healthy", "unhealthy"), (down + timedelta(minutes=20), "unhealthy", "healthy"))
+            for at, previous, status in changes:
                 moment = format_timestamp(at)
                 key = keys.check_transition_key("shop", configuration_id, moment, day)
                 items.append(
@@ -69,6 +70,7 @@ def _seed(stack, now: datetime) -> int:
                     | {
                         "systemId": "shop",
                         "configurationId": configuration_id,
+                        "previousStatus": previous,
                         "newStatus": status,
                         "at": moment,
                     }
