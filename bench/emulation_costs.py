@@ -108,6 +108,7 @@ def _milliseconds_per_run() -> float:
 
 def _install_twin_fixes() -> None:
     from local.dynamodb_fidelity import install_item_level_transactions, install_partition_queries
+    from local.dynamodb_updates import install_plain_updates
     from local.moto_overheads import install_lighter_requests
     from local.sqs_fidelity import install_flat_sqs_costs
 
@@ -115,6 +116,7 @@ def _install_twin_fixes() -> None:
     install_partition_queries()
     install_flat_sqs_costs()
     install_lighter_requests()
+    install_plain_updates()
 
 
 def rows() -> list[dict]:

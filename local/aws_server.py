@@ -140,6 +140,7 @@ def _serve(connection: Connection, region: str, process_name: str) -> None:
     from werkzeug.serving import make_server
 
     from local.dynamodb_fidelity import install_item_level_transactions, install_partition_queries
+    from local.dynamodb_updates import install_plain_updates
     from local.moto_overheads import install_lighter_requests
     from local.sandboxes import name_process
     from local.sqs_fidelity import install_flat_sqs_costs
@@ -158,6 +159,7 @@ def _serve(connection: Connection, region: str, process_name: str) -> None:
     install_partition_queries()
     install_flat_sqs_costs()
     install_lighter_requests()
+    install_plain_updates()
 
     class _NoDelayRequestHandler(MotoRequestHandler):
         # Headers and body are two writes: with Nagle's algorithm the body waits for the

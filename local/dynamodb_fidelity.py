@@ -123,7 +123,7 @@ def sweep_expired_items(backend: DynamoDBBackend, now: float | None = None) -> i
 _moto_query = Table.query
 _moto_table_put_item = Table.put_item
 _moto_table_delete_item = Table.delete_item
-_moto_update_item = DynamoDBBackend.update_item
+moto_update_item = DynamoDBBackend.update_item
 _QUERY_PARAMETERS = list(inspect.signature(_moto_query).parameters)[1:]
 
 
@@ -261,7 +261,7 @@ def _update_item(
     if before is not None:
         _unindex_item(indexes, before)
     try:
-        return _moto_update_item(self, table_name, key, *args, **kwargs)
+        return moto_update_item(self, table_name, key, *args, **kwargs)
     finally:
         after = _current(table, key) if indexes or "_changed" in table.__dict__ else None
         if after is not None:

@@ -10,6 +10,8 @@ Measured with py-spy in the emulation process under `make soak` (about 60 % of i
 - Every item built (each put, each transaction's put) re-measured the whole item for each attribute
   it set, to enforce the 400 KB limit: quadratic in the attributes, a third of a transaction's
   time on the check items. An item is measured once, when all its attributes are in.
+- Every request lists the response class's methods (`inspect.getmembers`); the list is kept.
+Plain ADD/SET update expressions skip moto's expression machinery: `local.dynamodb_updates`.
 """
 
 from __future__ import annotations
@@ -108,6 +110,13 @@ def _install_module_list_once() -> None:
     backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
 
 
+def _install_method_names_once() -> None:
+    # moto lists a response class's methods with inspect.getmembers on every request (~1 ms)
+    from moto.core import responses
+
+    responses.method_names_from_class = functools.lru_cache(maxsize=None)(responses.method_names_from_class)
+
+
 def install_lighter_requests() -> None:
     """Cut the per-request overheads above (idempotent: installs once per process)."""
     with _installed:
@@ -117,4 +126,5 @@ def install_lighter_requests() -> None:
         _install_items_measured_once()
         _install_cached_json_paths()
         _install_module_list_once()
+        _install_method_names_once()
         install_lighter_requests.done = True  # type: ignore[attr-defined]
