@@ -4,6 +4,8 @@ the token is kept only as its hash, and the hash is left out of every repr."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from shared.domain.catalog_items import StoredItem
@@ -25,3 +27,7 @@ class HeartbeatItem(StoredItem):
     deadline: int | None = None
     last_ping_at: int | None = None
     started_at: int | None = None
+
+    def to_item(self) -> dict[str, Any]:
+        """The stored attributes; absent ones stay absent (the store's conditions test them)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
