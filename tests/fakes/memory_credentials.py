@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import copy
-
+from shared.domain.credential_items import ApiKeyItem, SatelliteItem
 from shared.domain.errors import ConflictError, NotFoundError
 from shared.domain.records import Page
 from tests.fakes.memory_pages import page_of
@@ -19,16 +18,18 @@ class MemoryCredentials:
 
     # --- API keys ------------------------------------------------------------------------
 
-    def create_api_key(self, api_key: dict) -> None:
-        if api_key["id"] in self.api_keys:
-            raise ConflictError(f"api key {api_key['id']} already exists")
-        self.api_keys[api_key["id"]] = copy.deepcopy(api_key)
+    def create_api_key(self, api_key: ApiKeyItem) -> None:
+        if api_key.id in self.api_keys:
+            raise ConflictError(f"api key {api_key.id} already exists")
+        self.api_keys[api_key.id] = api_key.to_item()
 
-    def get_api_key(self, key_id: str) -> dict | None:
-        return copy.deepcopy(self.api_keys.get(key_id))
+    def get_api_key(self, key_id: str) -> ApiKeyItem | None:
+        item = self.api_keys.get(key_id)
+        return ApiKeyItem.model_validate(item) if item is not None else None
 
-    def list_api_keys(self, *, limit: int, cursor: str | None) -> Page:
-        return page_of(self.api_keys, limit=limit, cursor=cursor)
+    def list_api_keys(self, *, limit: int, cursor: str | None) -> Page[ApiKeyItem]:
+        page = page_of(self.api_keys, limit=limit, cursor=cursor)
+        return Page([ApiKeyItem.model_validate(i) for i in page.items], page.next_cursor)
 
     def delete_api_key(self, key_id: str) -> None:
         if self.api_keys.pop(key_id, None) is None:
@@ -36,22 +37,28 @@ class MemoryCredentials:
 
     # --- satellites ----------------------------------------------------------------------
 
-    def create_satellite(self, satellite: dict) -> dict:
-        if satellite["id"] in self.satellites:
-            raise ConflictError(f"satellite {satellite['id']} already exists")
-        self.satellites[satellite["id"]] = copy.deepcopy(satellite)
+    def create_satellite(self, satellite: SatelliteItem) -> SatelliteItem:
+        if satellite.id in self.satellites:
+            raise ConflictError(f"satellite {satellite.id} already exists")
+        self.satellites[satellite.id] = satellite.to_item()
         return satellite
 
-    def get_satellite(self, satellite_id: str) -> dict | None:
-        return copy.deepcopy(self.satellites.get(satellite_id))
+    def get_satellite(self, satellite_id: str) -> SatelliteItem | None:
+        item = self.satellites.get(satellite_id)
+        return SatelliteItem.model_validate(item) if item is not None else None
 
-    def get_satellites(self, satellite_ids: list[str]) -> dict[str, dict]:
-        return {s: copy.deepcopy(self.satellites[s]) for s in satellite_ids if s in self.satellites}
+    def get_satellites(self, satellite_ids: list[str]) -> dict[str, SatelliteItem]:
+        return {
+            s: SatelliteItem.model_validate(self.satellites[s]) for s in satellite_ids if s in self.satellites
+        }
 
-    def list_satellites(self, *, limit: int, cursor: str | None) -> Page:
-        return page_of(self.satellites, limit=limit, cursor=cursor)
+    def list_satellites(self, *, limit: int, cursor: str | None) -> Page[SatelliteItem]:
+        page = page_of(self.satellites, limit=limit, cursor=cursor)
+        return Page([SatelliteItem.model_validate(i) for i in page.items], page.next_cursor)
 
-    def replace_satellite_secret(self, satellite_id: str, *, salt: str, secret_hash: str, now: str) -> dict:
+    def replace_satellite_secret(
+        self, satellite_id: str, *, salt: str, secret_hash: str, now: str
+    ) -> SatelliteItem:
         current = self.satellites.get(satellite_id)
         if current is None:
             raise NotFoundError(f"satellite {satellite_id} not found")
@@ -61,7 +68,7 @@ class MemoryCredentials:
             "updatedAt": now,
             "version": current.get("version", 1) + 1,
         }
-        return copy.deepcopy(current)
+        return SatelliteItem.model_validate(current)
 
     def touch_satellite(self, satellite_id: str, seen_at: str) -> None:
         satellite = self.satellites.get(satellite_id)

@@ -3,10 +3,9 @@ behaves; a deadline's place in the deadline index is in memory_schedule.py."""
 
 from __future__ import annotations
 
-import copy
-
 from shared.data import keys
 from shared.domain.errors import NotFoundError
+from shared.domain.heartbeat_items import HeartbeatItem, PingTargetItem
 
 
 class MemoryHeartbeats:
@@ -24,15 +23,19 @@ class MemoryHeartbeats:
             raise NotFoundError(f"check {configuration_id} is not assigned to {system_id}")
         if previous_hash and previous_hash != token_hash:
             self.ping_tokens.pop(previous_hash, None)
-        self.ping_tokens[token_hash] = {"systemId": system_id, "configurationId": configuration_id}
+        self.ping_tokens[token_hash] = PingTargetItem(
+            system_id=system_id, configuration_id=configuration_id
+        ).to_item()
         heartbeat = self.heartbeats.setdefault((system_id, configuration_id), {})
         heartbeat["tokenHash"] = token_hash
 
-    def ping_target(self, token_hash: str) -> dict | None:
-        return copy.deepcopy(self.ping_tokens.get(token_hash))
+    def ping_target(self, token_hash: str) -> PingTargetItem | None:
+        item = self.ping_tokens.get(token_hash)
+        return PingTargetItem.model_validate(item) if item is not None else None
 
-    def get_heartbeat(self, system_id: str, configuration_id: str) -> dict | None:
-        return copy.deepcopy(self.heartbeats.get((system_id, configuration_id)))
+    def get_heartbeat(self, system_id: str, configuration_id: str) -> HeartbeatItem | None:
+        item = self.heartbeats.get((system_id, configuration_id))
+        return HeartbeatItem.model_validate(item) if item is not None else None
 
     def save_heartbeat(
         self, system_id: str, configuration_id: str, *, deadline: int, started_at: int | None, last_ping: int

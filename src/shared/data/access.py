@@ -5,6 +5,7 @@ from __future__ import annotations
 from shared.data import keys
 from shared.data.base import TableBase, strip_keys
 from shared.data.table import plain_key
+from shared.domain.credential_items import ApiKeyItem, SatelliteItem
 from shared.domain.errors import ConflictError, NotFoundError
 from shared.domain.records import Page
 
@@ -12,18 +13,18 @@ from shared.domain.records import Page
 class AccessStore(TableBase):
     # --- API keys ------------------------------------------------------------------------
 
-    def create_api_key(self, api_key: dict) -> None:
-        item = plain_key(keys.api_key_key(api_key["id"]) | keys.type_index("APIKEY", api_key["id"])) | api_key
-        if not self._put(item, condition="attribute_not_exists(pk)"):
-            raise ConflictError(f"api key {api_key['id']} already exists")
+    def create_api_key(self, api_key: ApiKeyItem) -> None:
+        keyed = keys.api_key_key(api_key.id) | keys.type_index("APIKEY", api_key.id)
+        if not self._put(plain_key(keyed) | api_key.to_item(), condition="attribute_not_exists(pk)"):
+            raise ConflictError(f"api key {api_key.id} already exists")
 
-    def get_api_key(self, key_id: str) -> dict | None:
+    def get_api_key(self, key_id: str) -> ApiKeyItem | None:
         item = self._get(keys.api_key_key(key_id))
-        return strip_keys(item) if item else None
+        return ApiKeyItem.model_validate(strip_keys(item)) if item else None
 
-    def list_api_keys(self, *, limit: int, cursor: str | None) -> Page:
+    def list_api_keys(self, *, limit: int, cursor: str | None) -> Page[ApiKeyItem]:
         page = self._list_type("APIKEY", limit=limit, cursor=cursor)
-        return Page([strip_keys(i) for i in page.items], page.next_cursor)
+        return Page([ApiKeyItem.model_validate(strip_keys(i)) for i in page.items], page.next_cursor)
 
     def delete_api_key(self, key_id: str) -> None:
         if self._delete(keys.api_key_key(key_id), condition="attribute_exists(pk)") is None:
@@ -31,29 +32,30 @@ class AccessStore(TableBase):
 
     # --- satellites ----------------------------------------------------------------------
 
-    def create_satellite(self, satellite: dict) -> dict:
-        keyed = keys.satellite_key(satellite["id"]) | keys.type_index("SATELLITE", satellite["id"])
-        item = plain_key(keyed) | satellite
-        if not self._put(item, condition="attribute_not_exists(pk)"):
-            raise ConflictError(f"satellite {satellite['id']} already exists")
+    def create_satellite(self, satellite: SatelliteItem) -> SatelliteItem:
+        keyed = keys.satellite_key(satellite.id) | keys.type_index("SATELLITE", satellite.id)
+        if not self._put(plain_key(keyed) | satellite.to_item(), condition="attribute_not_exists(pk)"):
+            raise ConflictError(f"satellite {satellite.id} already exists")
         return satellite
 
-    def get_satellite(self, satellite_id: str) -> dict | None:
+    def get_satellite(self, satellite_id: str) -> SatelliteItem | None:
         item = self._get(keys.satellite_key(satellite_id))
-        return strip_keys(item) if item else None
+        return SatelliteItem.model_validate(strip_keys(item)) if item else None
 
-    def get_satellites(self, satellite_ids: list[str]) -> dict[str, dict]:
+    def get_satellites(self, satellite_ids: list[str]) -> dict[str, SatelliteItem]:
         found = self._batch_get([keys.satellite_key(s) for s in sorted(set(satellite_ids))])
-        return {item["id"]: strip_keys(item) for item in found}
+        return {item["id"]: SatelliteItem.model_validate(strip_keys(item)) for item in found}
 
-    def list_satellites(self, *, limit: int, cursor: str | None) -> Page:
+    def list_satellites(self, *, limit: int, cursor: str | None) -> Page[SatelliteItem]:
         page = self._list_type("SATELLITE", limit=limit, cursor=cursor)
-        return Page([strip_keys(i) for i in page.items], page.next_cursor)
+        return Page([SatelliteItem.model_validate(strip_keys(i)) for i in page.items], page.next_cursor)
 
-    def replace_satellite_secret(self, satellite_id: str, *, salt: str, secret_hash: str, now: str) -> dict:
+    def replace_satellite_secret(
+        self, satellite_id: str, *, salt: str, secret_hash: str, now: str
+    ) -> SatelliteItem:
         """Swap the stored token hash: the old token stops working at once."""
 
-        def attempt() -> dict:
+        def attempt() -> SatelliteItem:
             current = self._get(keys.satellite_key(satellite_id))
             if current is None:
                 raise NotFoundError(f"satellite {satellite_id} not found")
@@ -64,7 +66,7 @@ class AccessStore(TableBase):
                 "version": current.get("version", 1) + 1,
             }
             self._transact([self.put_op(updated, "version = :v", {":v": current.get("version", 1)})])
-            return strip_keys(updated)
+            return SatelliteItem.model_validate(strip_keys(updated))
 
         return self._retry_conflicts(attempt)
 

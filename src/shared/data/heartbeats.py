@@ -7,6 +7,7 @@ from shared.data import keys
 from shared.data.base import TableBase, TransactionConflict, strip_keys
 from shared.data.table import plain_key
 from shared.domain.errors import NotFoundError
+from shared.domain.heartbeat_items import HeartbeatItem, PingTargetItem
 
 
 class HeartbeatStore(TableBase):
@@ -14,7 +15,7 @@ class HeartbeatStore(TableBase):
         self, system_id: str, configuration_id: str, token_hash: str, *, previous_hash: str | None
     ) -> None:
         """Point a new token hash at a heartbeat and forget the previous one, atomically."""
-        target = {"systemId": system_id, "configurationId": configuration_id}
+        target = PingTargetItem(system_id=system_id, configuration_id=configuration_id).to_item()
         operations = [
             # An unassign in between would otherwise leave a token pointing at nothing, and alive again
             # once the check is assigned anew.
@@ -35,14 +36,14 @@ class HeartbeatStore(TableBase):
         except TransactionConflict as conflict:
             raise NotFoundError(f"check {configuration_id} is not assigned to {system_id}") from conflict
 
-    def ping_target(self, token_hash: str) -> dict | None:
-        """{systemId, configurationId} of a token hash, or None."""
+    def ping_target(self, token_hash: str) -> PingTargetItem | None:
+        """The check a token hash pings, or None."""
         item = self._get(keys.ping_token_key(token_hash))
-        return strip_keys(item) if item else None
+        return PingTargetItem.model_validate(strip_keys(item)) if item else None
 
-    def get_heartbeat(self, system_id: str, configuration_id: str) -> dict | None:
+    def get_heartbeat(self, system_id: str, configuration_id: str) -> HeartbeatItem | None:
         item = self._get(keys.heartbeat_key(system_id, configuration_id))
-        return strip_keys(item) if item else None
+        return HeartbeatItem.model_validate(strip_keys(item)) if item else None
 
     def save_heartbeat(
         self, system_id: str, configuration_id: str, *, deadline: int, started_at: int | None, last_ping: int

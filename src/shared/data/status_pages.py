@@ -7,47 +7,48 @@ from shared.data.base import TableBase, TransactionConflict, strip_keys
 from shared.data.table import plain_key
 from shared.domain.errors import ConflictError, NotFoundError, VersionMismatchError
 from shared.domain.records import Page
+from shared.domain.status_page_items import StatusPageItem
 
 KIND = "STATUSPAGE"
 
 
 class StatusPageStore(TableBase):
-    def create_status_page(self, page: dict) -> dict:
+    def create_status_page(self, page: StatusPageItem) -> StatusPageItem:
         """Store a new page; a taken slug is a ConflictError."""
-        item = plain_key(keys.status_page_key(page["slug"]) | keys.type_index(KIND, page["slug"])) | page
         try:
-            self._transact([self.put_op(item, "attribute_not_exists(pk)")])
+            self._transact([self.put_op(_keyed(page), "attribute_not_exists(pk)")])
         except TransactionConflict as conflict:
-            raise ConflictError(f"status page {page['slug']} already exists") from conflict
-        self._sync_markers(page["slug"], before=set(), after=_public_systems(page))
+            raise ConflictError(f"status page {page.slug} already exists") from conflict
+        self._sync_markers(page.slug, before=set(), after=page.public_systems())
         return page
 
-    def get_status_page(self, slug: str) -> dict | None:
+    def get_status_page(self, slug: str) -> StatusPageItem | None:
         item = self._get(keys.status_page_key(slug))
-        return strip_keys(item) if item else None
+        return StatusPageItem.model_validate(strip_keys(item)) if item else None
 
-    def list_status_pages(self, *, limit: int, cursor: str | None) -> Page:
+    def list_status_pages(self, *, limit: int, cursor: str | None) -> Page[StatusPageItem]:
         page = self._list_type(KIND, limit=limit, cursor=cursor)
-        return Page([strip_keys(i) for i in page.items], page.next_cursor)
+        return Page([StatusPageItem.model_validate(strip_keys(i)) for i in page.items], page.next_cursor)
 
-    def replace_status_page(self, page: dict, *, expected_version: int) -> dict:
+    def replace_status_page(self, page: StatusPageItem, *, expected_version: int) -> StatusPageItem:
         """Write a changed page if its version is still `expected_version`."""
-        item = plain_key(keys.status_page_key(page["slug"]) | keys.type_index(KIND, page["slug"])) | page
-        before = self.get_status_page(page["slug"])
+        before = self.get_status_page(page.slug)
         try:
-            self._transact([self.put_op(item, "version = :v", {":v": expected_version})])
+            self._transact([self.put_op(_keyed(page), "version = :v", {":v": expected_version})])
         except TransactionConflict as conflict:
-            if self.get_status_page(page["slug"]) is None:
-                raise NotFoundError(f"status page {page['slug']} not found") from conflict
+            if self.get_status_page(page.slug) is None:
+                raise NotFoundError(f"status page {page.slug} not found") from conflict
             raise VersionMismatchError("the status page changed since you read it") from conflict
-        self._sync_markers(page["slug"], before=_public_systems(before or {}), after=_public_systems(page))
+        shown_before = before.public_systems() if before else set()
+        self._sync_markers(page.slug, before=shown_before, after=page.public_systems())
         return page
 
     def delete_status_page(self, slug: str) -> None:
         removed = self._delete(keys.status_page_key(slug), condition="attribute_exists(pk)")
         if removed is None:
             raise NotFoundError(f"status page {slug} not found")
-        self._sync_markers(slug, before=_public_systems(removed), after=set())
+        shown_before = StatusPageItem.model_validate(strip_keys(removed)).public_systems()
+        self._sync_markers(slug, before=shown_before, after=set())
 
     def system_on_public_page(self, system_id: str) -> bool:
         """Whether some public status page lists the system (one query of its partition, no scan)."""
@@ -62,5 +63,5 @@ class StatusPageStore(TableBase):
         )
 
 
-def _public_systems(page: dict) -> set[str]:
-    return {s["systemId"] for s in page.get("systems", [])} if page.get("public") else set()
+def _keyed(page: StatusPageItem) -> dict:
+    return plain_key(keys.status_page_key(page.slug) | keys.type_index(KIND, page.slug)) | page.to_item()

@@ -22,10 +22,10 @@ from shared.domain.access_models import (
     SatelliteCreated,
     SatelliteView,
 )
+from shared.domain.credential_items import ApiKeyItem, SatelliteItem
 from shared.domain.errors import ForbiddenError, NotFoundError, UnauthenticatedError
 from shared.domain.wire import format_timestamp
 from shared.services.context import Collaborators
-from shared.services.health_state import offline_sources
 
 API_KEY_PREFIX = "hck_"
 SATELLITE_TOKEN_PREFIX = "hcs."
@@ -57,8 +57,8 @@ def _new_secret() -> tuple[str, str, str]:
     return secret, salt, _salted_hash(salt, secret)
 
 
-def _matches(stored: dict, secret: str) -> bool:
-    return hmac.compare_digest(_salted_hash(stored["tokenSalt"], secret), stored["tokenHash"])
+def _matches(stored: ApiKeyItem | SatelliteItem, secret: str) -> bool:
+    return hmac.compare_digest(_salted_hash(stored.token_salt, secret), stored.token_hash)
 
 
 # --- API keys ----------------------------------------------------------------------------------
@@ -68,15 +68,27 @@ def create_api_key(c: Collaborators, request: ApiKeyCreate) -> ApiKeyCreated:
     """Create an API key; its secret is returned once and stored only as a salted hash."""
     key_id = uuid.uuid4().hex
     secret, salt, digest = _new_secret()
-    view = ApiKeyView(id=key_id, name=request.name, role=request.role, created_at=c.clock())
-    c.repository.create_api_key(view.to_wire() | {"tokenSalt": salt, "tokenHash": digest})
-    return ApiKeyCreated(api_key=view, key=f"{API_KEY_PREFIX}{key_id}_{secret}")
+    api_key = ApiKeyItem(
+        id=key_id,
+        name=request.name,
+        role=request.role,
+        created_at=format_timestamp(c.clock()),
+        token_salt=salt,
+        token_hash=digest,
+    )
+    c.repository.create_api_key(api_key)
+    return ApiKeyCreated(api_key=api_key_view(api_key), key=f"{API_KEY_PREFIX}{key_id}_{secret}")
+
+
+def api_key_view(api_key: ApiKeyItem) -> ApiKeyView:
+    """An API key as the API shows it: never its salt or hash."""
+    return ApiKeyView(id=api_key.id, name=api_key.name, role=api_key.role, created_at=api_key.created_at)
 
 
 def list_api_keys(c: Collaborators, *, limit: int, cursor: str | None) -> dict:
     """A page of API keys, without their secrets."""
     page = c.repository.list_api_keys(limit=limit, cursor=cursor)
-    return {"items": [ApiKeyView.model_validate(i) for i in page.items], "next_cursor": page.next_cursor}
+    return {"items": [api_key_view(i) for i in page.items], "next_cursor": page.next_cursor}
 
 
 def delete_api_key(c: Collaborators, key_id: str) -> None:
@@ -100,7 +112,7 @@ def authenticate(c: Collaborators, bearer: str | None, bootstrap_key: str) -> Pr
     stored = c.repository.get_api_key(key_id)
     if stored is None or not _matches(stored, secret):
         raise UnauthenticatedError("unknown or revoked API key")
-    return Principal("api-key", key_id, stored["role"])
+    return Principal("api-key", key_id, stored.role)
 
 
 def require_role(principal: Principal, role: str) -> None:
@@ -112,11 +124,15 @@ def require_role(principal: Principal, role: str) -> None:
 # --- satellites --------------------------------------------------------------------------------
 
 
-def satellite_view(satellite: dict, now: datetime) -> SatelliteView:
-    """A satellite as the API shows it, with its online status at `now`."""
-    online = satellite["id"] not in offline_sources({satellite["id"]: satellite}, now)
-    return SatelliteView.model_validate(
-        satellite | {"online": online, "lastSeenAt": satellite.get("lastSeenAt")}
+def satellite_view(satellite: SatelliteItem, now: datetime) -> SatelliteView:
+    """A satellite as the API shows it, with its online status at `now`: never its salt or hash."""
+    return SatelliteView(
+        id=satellite.id,
+        name=satellite.name,
+        region=satellite.region,
+        created_at=satellite.created_at,
+        last_seen_at=satellite.last_seen_at,
+        online=not satellite.offline_at(now),
     )
 
 
@@ -124,19 +140,19 @@ def create_satellite(c: Collaborators, request: SatelliteCreate) -> SatelliteCre
     """Register a satellite; its token is returned once and stored only as a salted hash."""
     now = c.clock()
     secret, salt, digest = _new_secret()
-    satellite = {
-        "id": request.id or str(uuid.uuid4()),
-        "name": request.name,
-        "region": request.region,
-        "heartbeatIntervalSeconds": request.heartbeat_interval_seconds,
-        "createdAt": format_timestamp(now),
-        "version": 1,
-        "tokenSalt": salt,
-        "tokenHash": digest,
-    }
+    satellite = SatelliteItem(
+        id=request.id or str(uuid.uuid4()),
+        name=request.name,
+        region=request.region,
+        heartbeat_interval_seconds=request.heartbeat_interval_seconds,
+        created_at=format_timestamp(now),
+        version=1,
+        token_salt=salt,
+        token_hash=digest,
+    )
     c.repository.create_satellite(satellite)
     return SatelliteCreated(
-        satellite=satellite_view(satellite, now), token=f"{SATELLITE_TOKEN_PREFIX}{satellite['id']}.{secret}"
+        satellite=satellite_view(satellite, now), token=f"{SATELLITE_TOKEN_PREFIX}{satellite.id}.{secret}"
     )
 
 
@@ -168,7 +184,7 @@ def delete_satellite(c: Collaborators, satellite_id: str) -> None:
     outbox.publish_change(c, reevaluate_systems(c, touched), every_system=True)
 
 
-def authenticate_satellite(c: Collaborators, bearer: str | None) -> dict:
+def authenticate_satellite(c: Collaborators, bearer: str | None) -> SatelliteItem:
     """The satellite holding this token; management keys are refused on satellite routes."""
     if not bearer:
         raise UnauthenticatedError("a satellite token is required")
@@ -183,7 +199,7 @@ def authenticate_satellite(c: Collaborators, bearer: str | None) -> dict:
     return satellite
 
 
-def get_satellite(c: Collaborators, satellite_id: str) -> dict:
+def get_satellite(c: Collaborators, satellite_id: str) -> SatelliteItem:
     """The stored satellite, or NotFoundError."""
     satellite = c.repository.get_satellite(satellite_id)
     if satellite is None:

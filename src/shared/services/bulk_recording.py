@@ -11,6 +11,7 @@ evaluated status (at each run's time) and one outbox entry when they have events
 from __future__ import annotations
 
 from shared.domain import aggregates
+from shared.domain.credential_items import SatelliteItem
 from shared.domain.history_items import CheckTransitionItem, TransitionItem
 from shared.domain.records import (
     AggregateIncrement,
@@ -34,12 +35,12 @@ TRANSACTION_ITEMS = 100
 
 
 def record_system_runs(
-    c: Collaborators, satellite: dict, system_id: str, runs: list[RunInput], report: IngestReport
+    c: Collaborators, satellite: SatelliteItem, system_id: str, runs: list[RunInput], report: IngestReport
 ) -> None:
     """Commit a system's runs chunk by chunk on one snapshot (re-read only after a conflict), then
     invalidate the system once and publish every chunk's events with those it may publish."""
     snapshot = _evaluation_snapshot(c, system_id)
-    waiting = outbox.publishable(snapshot["outbox"], satellite["id"], c.clock())
+    waiting = outbox.publishable(snapshot["outbox"], satellite.id, c.clock())
     satellites = satellites_of(c, snapshot)
     committed: list[OutboxEntry] = []
     view_changed = False
@@ -84,13 +85,17 @@ def _evaluation_snapshot(c: Collaborators, system_id: str) -> dict:
 
 
 def _commit_chunk(
-    c: Collaborators, satellite: dict, snapshot: dict, satellites: dict, runs: list[RunInput]
+    c: Collaborators,
+    satellite: SatelliteItem,
+    snapshot: dict,
+    satellites: dict[str, SatelliteItem],
+    runs: list[RunInput],
 ) -> tuple[int, dict, OutboxEntry | None]:
     """Commit the longest prefix of `runs` (at most CHUNK) whose writes fit in one transaction;
     returns how many runs it took, the snapshot after it and the outbox entry to publish."""
     system_id = snapshot["system"]["id"]
     now = c.clock()
-    offline = offline_sources(satellites, now) - {satellite["id"]}
+    offline = offline_sources(satellites, now) - {satellite.id}
     assignments = {a["configurationId"]: a for a in snapshot["assignments"]}
     read_versions = {k: v["version"] for k, v in snapshot["check_states"].items()}
     working = dict(snapshot) | {"check_states": dict(snapshot["check_states"])}
@@ -164,7 +169,7 @@ def _commit_chunk(
         # the last runs may have moved only last-run times and check versions since the last evaluation
         working["state"] = next_state(working, now, offline=offline).item
     touched = {r.configuration_id for r in chunk if r.configuration_id in assignments}
-    entry = outbox.new_entry(c, system_id, satellite["id"], events) if events else None
+    entry = outbox.new_entry(c, system_id, satellite.id, events) if events else None
     c.repository.commit_run_batch(
         system_id,
         runs=[r.item() for r in chunk],

@@ -14,19 +14,20 @@ transaction (check_state.withdrawn), and the system's cached availability is the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from shared.domain import health
+from shared.domain.credential_items import SatelliteItem
 from shared.domain.history_items import TransitionItem
 from shared.domain.records import OutboxEntry, StateVersionConflict
-from shared.domain.wire import format_timestamp, parse_timestamp
+from shared.domain.wire import format_timestamp
 from shared.events import SYSTEM_HEALTH_CHANGED, Event
 from shared.services import availability_cache, outbox
 from shared.services.check_state import CheckStep, SliceRun, assigned_sources, withdrawn
 
 __all__ = ["SliceRun", "initial_state", "next_state", "reevaluate_systems", "settle_view"]
-DEFAULT_HEARTBEAT_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -58,15 +59,9 @@ def initial_state(system_id: str, now: str) -> dict:
     }
 
 
-def offline_sources(satellites: dict[str, dict], now: datetime) -> set[str]:
+def offline_sources(satellites: Mapping[str, SatelliteItem], now: datetime) -> set[str]:
     """Satellites whose last heartbeat or result is older than three heartbeat intervals."""
-    offline = set()
-    for satellite_id, satellite in satellites.items():
-        seen = satellite.get("lastSeenAt")
-        interval = satellite.get("heartbeatIntervalSeconds", DEFAULT_HEARTBEAT_SECONDS)
-        if not seen or now - parse_timestamp(seen) > timedelta(seconds=3 * interval):
-            offline.add(satellite_id)
-    return offline
+    return {satellite_id for satellite_id, satellite in satellites.items() if satellite.offline_at(now)}
 
 
 def next_state(
@@ -225,7 +220,7 @@ def reevaluate_systems(c, system_ids: list[str]) -> list[Event]:
     return events
 
 
-def satellites_of(c, snapshot: dict) -> dict[str, dict]:
+def satellites_of(c, snapshot: dict) -> dict[str, SatelliteItem]:
     """The satellites serving any check of the snapshot's system, by id."""
     satellite_ids = sorted({s for a in snapshot["assignments"] for s in a["satelliteIds"]})
     return c.repository.get_satellites(satellite_ids) if satellite_ids else {}

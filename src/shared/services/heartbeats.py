@@ -13,6 +13,7 @@ from typing import Protocol
 
 from shared.domain import heartbeat as hb
 from shared.domain.errors import NotFoundError, ThrottledError, ValidationFailedError
+from shared.domain.heartbeat_items import HeartbeatItem, PingTargetItem
 from shared.domain.wire import LOCAL_SOURCE_ID, format_timestamp
 from shared.services.context import Collaborators
 from shared.services.recording import RecordOutcome, RunInput, record_run
@@ -26,8 +27,8 @@ class HeartbeatPort(Protocol):
     def replace_ping_token(
         self, system_id: str, configuration_id: str, token_hash: str, *, previous_hash: str | None
     ) -> None: ...
-    def ping_target(self, token_hash: str) -> dict | None: ...
-    def get_heartbeat(self, system_id: str, configuration_id: str) -> dict | None: ...
+    def ping_target(self, token_hash: str) -> PingTargetItem | None: ...
+    def get_heartbeat(self, system_id: str, configuration_id: str) -> HeartbeatItem | None: ...
     def save_heartbeat(
         self, system_id: str, configuration_id: str, *, deadline: int, started_at: int | None, last_ping: int
     ) -> None: ...
@@ -46,10 +47,10 @@ def issue_ping_token(c: Collaborators, system_id: str, configuration_id: str) ->
             "not a heartbeat check",
             [{"field": "path.configurationId", "message": "only heartbeat checks take pings"}],
         )
-    previous = c.repository.get_heartbeat(system_id, configuration_id) or {}
+    previous = c.repository.get_heartbeat(system_id, configuration_id) or HeartbeatItem()
     token = hb.new_ping_token()
     c.repository.replace_ping_token(
-        system_id, configuration_id, hb.hash_ping_token(token), previous_hash=previous.get("tokenHash")
+        system_id, configuration_id, hb.hash_ping_token(token), previous_hash=previous.token_hash
     )
     return {"systemId": system_id, "configurationId": configuration_id, "token": token}
 
@@ -62,13 +63,13 @@ def receive_ping(c: Collaborators, token: str, ping: hb.Ping, body: bytes) -> di
         raise NotFoundError("unknown ping token")
     now = c.clock()
     _admit(c, token_hash, now)
-    system_id, configuration_id = target["systemId"], target["configurationId"]
+    system_id, configuration_id = target.system_id, target.configuration_id
     c.repository.get_assignment(system_id, configuration_id)  # NotFoundError once unassigned
     configuration = c.repository.get_configuration(configuration_id)
     schedule = heartbeat_schedule(configuration["config"])
     at = int(now.timestamp())
-    state = c.repository.get_heartbeat(system_id, configuration_id) or {}
-    deadline, started_at = state.get("deadline"), state.get("startedAt")
+    state = c.repository.get_heartbeat(system_id, configuration_id) or HeartbeatItem()
+    deadline, started_at = state.deadline, state.started_at
     if deadline is not None and deadline < at:
         record_run(c, missed_run(system_id, configuration_id, deadline, started_at))
         started_at = None
@@ -93,13 +94,13 @@ def check_deadline(c: Collaborators, system_id: str, configuration_id: str, dead
     """The scheduler's deadline check: record the missed run if the deadline still stands, then
     move on to the next deadline; a deadline a ping already moved is dropped (and re-indexed)."""
     state = c.repository.get_heartbeat(system_id, configuration_id)
-    if state is None or state.get("deadline") is None:
+    if state is None or state.deadline is None:
         return RecordOutcome("dropped")  # never pinged: nothing is expected yet
-    if state["deadline"] != deadline or c.clock().timestamp() < deadline:
+    if state.deadline != deadline or c.clock().timestamp() < deadline:
         # Moved by a ping, or delivered early: put the standing deadline back in the deadline index.
-        _schedule(c, system_id, configuration_id, state["deadline"])
+        _schedule(c, system_id, configuration_id, state.deadline)
         return RecordOutcome("dropped")
-    outcome = record_run(c, missed_run(system_id, configuration_id, deadline, state.get("startedAt")))
+    outcome = record_run(c, missed_run(system_id, configuration_id, deadline, state.started_at))
     configuration = c.repository.get_configuration(configuration_id)
     following = hb.deadline_after_miss(heartbeat_schedule(configuration["config"]), deadline)
     if c.repository.move_missed_deadline(system_id, configuration_id, missed=deadline, deadline=following):

@@ -13,6 +13,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from shared.domain.credential_items import SatelliteItem
 from shared.domain.errors import ThrottledError
 from shared.domain.wire import format_timestamp
 from shared.observability import metrics
@@ -26,12 +27,12 @@ from shared.services.secret_config import unsealed_config
 REQUESTS_PER_MINUTE = 120
 
 
-def admit_request(c: Collaborators, satellite: dict) -> None:
+def admit_request(c: Collaborators, satellite: SatelliteItem) -> None:
     """Per-satellite rate limit: a fixed one-minute window of REQUESTS_PER_MINUTE requests."""
     now = c.clock()
     window = now.strftime("%Y%m%dT%H%M")
     if not c.repository.take_request_slot(
-        satellite["id"], window, limit=REQUESTS_PER_MINUTE, expires_at=int(now.timestamp()) + 120
+        satellite.id, window, limit=REQUESTS_PER_MINUTE, expires_at=int(now.timestamp()) + 120
     ):
         raise ThrottledError("too many requests from this satellite", retry_after_seconds=60 - now.second)
 
@@ -39,13 +40,13 @@ def admit_request(c: Collaborators, satellite: dict) -> None:
 # --- assignments -------------------------------------------------------------------------------
 
 
-def assignments_for(c: Collaborators, satellite: dict) -> tuple[list[dict], str]:
+def assignments_for(c: Collaborators, satellite: SatelliteItem) -> tuple[list[dict], str]:
     """The enabled assignments of unpaused configurations naming this satellite, and their ETag."""
-    pairs = c.repository.satellite_links(satellite["id"])
+    pairs = c.repository.satellite_links(satellite.id)
     assignments = [
         a
         for a in c.repository.get_assignments(pairs)
-        if a["enabled"] and not a.get("configurationPaused") and satellite["id"] in a["satelliteIds"]
+        if a["enabled"] and not a.get("configurationPaused") and satellite.id in a["satelliteIds"]
     ]
     configurations = c.repository.get_configurations([a["configurationId"] for a in assignments])
     items = []
@@ -68,15 +69,15 @@ def assignments_for(c: Collaborators, satellite: dict) -> tuple[list[dict], str]
     return items, f'"{digest[:32]}"'
 
 
-def heartbeat(c: Collaborators, satellite: dict) -> None:
+def heartbeat(c: Collaborators, satellite: SatelliteItem) -> None:
     """Record that the satellite is alive."""
-    c.repository.touch_satellite(satellite["id"], format_timestamp(c.clock()))
+    c.repository.touch_satellite(satellite.id, format_timestamp(c.clock()))
 
 
 # --- results -----------------------------------------------------------------------------------
 
 
-def ingest_results(c: Collaborators, satellite: dict, raw_results: list[Any]) -> IngestReport:
+def ingest_results(c: Collaborators, satellite: SatelliteItem, raw_results: list[Any]) -> IngestReport:
     """Authorise, validate, judge and record a batch of results (see module docstring)."""
     report = IngestReport()
     now = c.clock()
@@ -95,8 +96,8 @@ def ingest_results(c: Collaborators, satellite: dict, raw_results: list[Any]) ->
         record_system_runs(c, satellite, system_id, sorted(system_runs, key=lambda r: r.timestamp), report)
     # A resent result means our earlier request ended: events it committed but did not publish go out.
     for system_id in sorted({r.system_id for r in runs if r.run_id in known} - by_system.keys()):
-        left = outbox.publishable(c.repository.outbox_of(system_id), satellite["id"], c.clock())
+        left = outbox.publishable(c.repository.outbox_of(system_id), satellite.id, c.clock())
         outbox.deliver(c, system_id, left)
-    c.repository.touch_satellite(satellite["id"], format_timestamp(now))
+    c.repository.touch_satellite(satellite.id, format_timestamp(now))
     metrics.add_metric(name="SatelliteResultsAccepted", unit="Count", value=len(report.accepted))
     return report

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from shared.domain.credential_items import SatelliteItem
 from shared.domain.records import expiry_epoch
 from shared.domain.satellite_results import SatelliteResult
 from shared.domain.wire import format_timestamp
@@ -36,9 +37,9 @@ class IngestReport:
         return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
 
 
-def source_label(satellite: dict) -> str:
+def source_label(satellite: SatelliteItem) -> str:
     """How a satellite is named as a source of runs."""
-    return f"{satellite['name']} ({satellite['region']})" if satellite.get("region") else satellite["name"]
+    return f"{satellite.name} ({satellite.region})" if satellite.region else satellite.name
 
 
 def result_id(run: RunInput) -> str:
@@ -67,7 +68,11 @@ def parse_results(raw_results: list[Any], report: IngestReport) -> list[Satellit
 
 
 def authorised_runs(
-    c: Collaborators, satellite: dict, results: list[SatelliteResult], now: datetime, report: IngestReport
+    c: Collaborators,
+    satellite: SatelliteItem,
+    results: list[SatelliteResult],
+    now: datetime,
+    report: IngestReport,
 ) -> list[RunInput]:
     """The runs of results this satellite may report now, judged; the others are rejected."""
     pairs = [(r.system_id, r.configuration_id) for r in results]
@@ -80,7 +85,7 @@ def authorised_runs(
         if assignment is None or configuration is None:
             report.reject(result.result_id, "NOT_FOUND", "no such system, configuration or assignment")
             continue
-        if satellite["id"] not in assignment["satelliteIds"] or not assignment["enabled"]:
+        if satellite.id not in assignment["satelliteIds"] or not assignment["enabled"]:
             report.reject(result.result_id, "FORBIDDEN", "this check is not assigned to this satellite")
             continue
         if result.executed_at > now + MAX_FUTURE_SKEW:
@@ -115,10 +120,10 @@ def authorised_runs(
             latency_ms = verdict.latency_ms
         runs.append(
             RunInput(
-                run_id=f"sat:{satellite['id']}:{result.result_id}",
+                run_id=f"sat:{satellite.id}:{result.result_id}",
                 system_id=result.system_id,
                 configuration_id=result.configuration_id,
-                source_id=satellite["id"],
+                source_id=satellite.id,
                 source_label=source_label(satellite),
                 status=status,
                 latency_ms=latency_ms,

@@ -16,7 +16,7 @@ from shared.domain.records import CheckpointMovedError
 from shared.observability import logger
 from shared.services import outbox
 from shared.services.context import Collaborators
-from shared.services.health_state import offline_sources, reevaluate_systems
+from shared.services.health_state import reevaluate_systems
 from shared.services.ports import SweepCheckpointStore
 
 SWEEP = "offline-satellites"
@@ -83,9 +83,9 @@ def _newly_silent(c: Collaborators) -> dict[str, str]:
     while True:
         page = c.repository.list_satellites(limit=SATELLITES_PER_PAGE, cursor=cursor)
         for satellite in page.items:
-            if satellite.get("offlineHandled") or not offline_sources({satellite["id"]: satellite}, now):
+            if satellite.offline_handled or not satellite.offline_at(now):
                 continue
-            found[satellite["id"]] = satellite.get("lastSeenAt") or ""
+            found[satellite.id] = satellite.last_seen_at or ""
         if not page.next_cursor:
             return found
         cursor = page.next_cursor

@@ -32,10 +32,16 @@ RECENT_INCIDENTS = timedelta(days=7)
 
 def load_page(c: Collaborators, slug: str) -> StatusPageView:
     """A page's settings through the cache; NotFoundError when there is no such page."""
-    page = page_cache(c).wrap(page_key(slug), lambda: c.repository.get_status_page(slug))
+    page = page_cache(c).wrap(page_key(slug), lambda: _stored_settings(c, slug))
     if page is None:
         raise NotFoundError(f"status page {slug} not found")
     return StatusPageView.model_validate(page)
+
+
+def _stored_settings(c: Collaborators, slug: str) -> dict | None:
+    """The page's stored attributes, as the cache keeps them."""
+    page = c.repository.get_status_page(slug)
+    return page.to_item() if page is not None else None
 
 
 def rendered_page(

@@ -53,7 +53,7 @@ def test_a_sweep_stopped_midway_resumes_and_reevaluates_each_system_once(silent_
     # then it says so, kept its place, and marked no satellite handled yet
     assert not first.finished and first.reevaluated == systems[:4]
     assert checkpoints().load(SWEEP)["doneThrough"] == systems[3]
-    assert not any(s.get("offlineHandled") for s in c.repository.list_satellites(limit=10, cursor=None).items)
+    assert not any(s.offline_handled for s in c.repository.list_satellites(limit=10, cursor=None).items)
     # when the next invocation runs, and one more after it
     second = sweep_offline_satellites(c, checkpoints())
     third = stack.invoke("SatelliteSweepFunction", {})
@@ -62,7 +62,7 @@ def test_a_sweep_stopped_midway_resumes_and_reevaluates_each_system_once(silent_
     assert third == {"reevaluatedSystems": [], "finished": True}
     assert sorted(unknown_changes(stack)) == systems
     assert checkpoints().load(SWEEP) is None
-    assert all(s["offlineHandled"] for s in c.repository.list_satellites(limit=10, cursor=None).items)
+    assert all(s.offline_handled for s in c.repository.list_satellites(limit=10, cursor=None).items)
     assert all(health(stack, s)["status"] == "unknown" for s in systems)
 
 
@@ -78,10 +78,7 @@ def test_a_satellite_heard_from_during_a_sweep_is_not_marked_handled():
     second = sweep_offline_satellites(c, checkpoints())
     # then the sweep finished, and only "eu" is marked handled
     assert second.finished
-    handled = {
-        s["id"]: s.get("offlineHandled", False)
-        for s in c.repository.list_satellites(limit=10, cursor=None).items
-    }
+    handled = {s.id: s.offline_handled for s in c.repository.list_satellites(limit=10, cursor=None).items}
     assert handled == {"eu": True, "us": False}
 
 

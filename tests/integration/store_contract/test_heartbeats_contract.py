@@ -4,6 +4,7 @@ import pytest
 
 from shared.domain.catalog_items import SystemItem
 from shared.domain.errors import NotFoundError
+from shared.domain.heartbeat_items import PingTargetItem
 from tests.integration.store_contract.conftest import NOW, SETTINGS
 
 DEADLINE, NEXT = 1_900_000_060, 1_900_000_120
@@ -19,8 +20,8 @@ def test_a_new_ping_token_replaces_the_previous_one_of_an_assigned_check(shop):
     shop.replace_ping_token("shop", "web", "new", previous_hash="old")
     # then
     assert shop.ping_target("old") is None
-    assert shop.ping_target("new") == {"systemId": "shop", "configurationId": "web"}
-    assert shop.get_heartbeat("shop", "web")["tokenHash"] == "new"
+    assert shop.ping_target("new") == PingTargetItem(system_id="shop", configuration_id="web")
+    assert shop.get_heartbeat("shop", "web").token_hash == "new"
 
 
 def test_a_missed_deadline_moves_on_only_if_no_ping_moved_it_meanwhile(shop):
@@ -30,7 +31,7 @@ def test_a_missed_deadline_moves_on_only_if_no_ping_moved_it_meanwhile(shop):
     assert shop.move_missed_deadline("shop", "web", missed=DEADLINE - 1, deadline=NEXT) is False
     assert shop.move_missed_deadline("shop", "web", missed=DEADLINE, deadline=NEXT) is True
     heartbeat = shop.get_heartbeat("shop", "web")
-    assert (heartbeat["deadline"], "startedAt" in heartbeat) == (NEXT, False)
+    assert (heartbeat.deadline, heartbeat.started_at) == (NEXT, None)
     assert shop.move_missed_deadline("nope", "web", missed=DEADLINE, deadline=NEXT) is False
 
 

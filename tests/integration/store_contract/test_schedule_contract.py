@@ -3,6 +3,7 @@ deadlines) on DynamoDB (the ByShard and ByNextDue indexes of template.yaml) and 
 
 from shared.data import keys
 from shared.domain.catalog_items import SystemItem
+from shared.domain.credential_items import SatelliteItem
 from tests.integration.store_contract.conftest import NOW, SETTINGS
 
 CREATED, LATER = 1_900_000_000, 1_900_000_500
@@ -64,7 +65,7 @@ def test_assignments_not_to_run_are_in_no_shard(shop):
     # given
     for configuration_id in ("off", "remote", "paused"):
         _configuration(shop, configuration_id)
-    shop.create_satellite({"id": "eu", "name": "EU", "region": None, "createdAt": NOW})
+    shop.create_satellite(SatelliteItem(id="eu", name="EU", created_at=NOW, token_salt="s", token_hash="h"))
     # when
     _assign(shop, "off", enabled=False)
     _assign(shop, "remote", includeLocal=False, satelliteIds=["eu"])

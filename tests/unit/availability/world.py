@@ -15,6 +15,7 @@ from shared.cache.scope import CachedScope
 from shared.domain import health
 from shared.domain.assignment_models import AssignmentPut, StateThresholds
 from shared.domain.catalog_items import SystemItem
+from shared.domain.credential_items import SatelliteItem
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import RecordingPublisher
 from shared.retry import RetryPolicy
@@ -87,7 +88,11 @@ def new_world(checks: dict[str, dict]) -> World:
     seeded = format_timestamp(YEAR_START - timedelta(days=1))
     shop = SystemItem(id="shop", name="Shop", created_at=seeded, updated_at=seeded, version=1)
     store.create_system(shop, initial_state("shop", seeded))
-    store.satellites["eu"] = {"id": "eu", "name": "EU", "region": "eu-west-1"}
+    store.create_satellite(
+        SatelliteItem(
+            id="eu", name="EU", region="eu-west-1", created_at=seeded, token_salt="s", token_hash="h"
+        )
+    )
     for configuration_id, spec in checks.items():
         store.create_configuration(
             {

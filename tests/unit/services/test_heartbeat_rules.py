@@ -74,10 +74,10 @@ def test_a_deadline_a_ping_moved_is_dropped_and_put_back_in_the_due_index(c):
     # given
     token = heartbeats.issue_ping_token(c, "shop", "nightly")["token"]
     heartbeats.receive_ping(c, token, hb.Ping("success"), b"")
-    first = c.repository.get_heartbeat("shop", "nightly")["deadline"]
+    first = c.repository.get_heartbeat("shop", "nightly").deadline
     c.clock.now += timedelta(seconds=PERIOD)
     heartbeats.receive_ping(c, token, hb.Ping("success"), b"")
-    standing = c.repository.get_heartbeat("shop", "nightly")["deadline"]
+    standing = c.repository.get_heartbeat("shop", "nightly").deadline
     # when: the check of the first deadline arrives after it passed
     c.clock.now += timedelta(seconds=GRACE + 1)
     outcome = heartbeats.check_deadline(c, "shop", "nightly", first)
@@ -92,11 +92,11 @@ def test_a_standing_deadline_records_one_missed_run_and_moves_on(c):
     # given
     token = heartbeats.issue_ping_token(c, "shop", "nightly")["token"]
     heartbeats.receive_ping(c, token, hb.Ping("success"), b"")
-    deadline = c.repository.get_heartbeat("shop", "nightly")["deadline"]
+    deadline = c.repository.get_heartbeat("shop", "nightly").deadline
     c.clock.now += timedelta(seconds=PERIOD + GRACE + 1)
     # when: the check is delivered twice
     heartbeats.check_deadline(c, "shop", "nightly", deadline)
     heartbeats.check_deadline(c, "shop", "nightly", deadline)
     # then
     assert runs(c) == [("healthy", "success"), ("unhealthy", "missed")]
-    assert c.repository.get_heartbeat("shop", "nightly")["deadline"] == deadline + PERIOD
+    assert c.repository.get_heartbeat("shop", "nightly").deadline == deadline + PERIOD

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.domain.assignment_models import AssignmentPut
+from shared.domain.credential_items import SatelliteItem
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import RecordingPublisher
 from shared.retry import RetryPolicy
@@ -105,7 +106,16 @@ def year():
             "version": 1,
         }
     )
-    store.satellites["sat1"] = {"id": "sat1", "name": "Sat", "region": "eu", "lastSeenAt": None}
+    store.create_satellite(
+        SatelliteItem(
+            id="sat1",
+            name="Sat",
+            region="eu",
+            created_at=format_timestamp(YEAR_AGO),
+            token_salt="s",
+            token_hash="h",
+        )
+    )
     _assign(store, "web", satelliteIds=["sat1"])
     _assign(store, "api", retention={"rawDays": 3, "hourlyDays": 7, "dailyDays": 365})
     clock = Clock()

@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.domain.credential_items import SatelliteItem
 from shared.domain.errors import PayloadTooLargeError
 from shared.domain.views import IngestReportView, SatelliteAssignmentList
 from shared.http.answers import SATELLITE_ERRORS, answers
@@ -28,7 +29,7 @@ class HeartbeatPost(BaseModel):
     version: str | None = Field(None, max_length=64)
 
 
-def _satellite() -> dict:
+def _satellite() -> SatelliteItem:
     satellite = router.context["satellite"]
     satellite_ingest.admit_request(collaborators(), satellite)
     return satellite

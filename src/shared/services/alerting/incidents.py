@@ -188,5 +188,5 @@ def actor_name(c, principal) -> str:
     if principal.kind == "api-key":
         key = c.repository.get_api_key(principal.id)
         if key:
-            return key["name"]
+            return key.name
     return principal.id
