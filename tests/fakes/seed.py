@@ -1,6 +1,6 @@
 """A system "shop" with a configuration "web", the same way in every store implementation."""
 
-from shared.domain.catalog_items import SystemItem
+from shared.domain.catalog_items import ConfigurationItem, SystemItem
 
 SEEDED_AT = "2030-01-01T00:00:00.000Z"
 
@@ -10,12 +10,14 @@ def seed_shop(store, initial_state: dict) -> None:
     shop = SystemItem(id="shop", name="Shop", created_at=SEEDED_AT, updated_at=SEEDED_AT, version=1)
     store.create_system(shop, initial_state)
     store.create_configuration(
-        {
-            "id": "web",
-            "name": "Web",
-            "strategyId": "http",
-            "paused": False,
-            "intervalSeconds": 60,
-            "version": 1,
-        }
+        ConfigurationItem(
+            id="web",
+            name="Web",
+            strategy_id="http",
+            interval_seconds=60,
+            timeout_seconds=10,
+            created_at=SEEDED_AT,
+            updated_at=SEEDED_AT,
+            version=1,
+        )
     )
