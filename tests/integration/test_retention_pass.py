@@ -25,6 +25,7 @@ from shared.services import retention
 from shared.services.context import Collaborators
 from shared.services.retention import apply_retention
 from shared.services.retention_run import run_retention
+from tests.fakes.seed import configuration_item
 from tests.integration.api.stack import TABLE, create_resources
 
 NOW = datetime(2030, 3, 1, 4, 0, tzinfo=UTC)
@@ -92,16 +93,7 @@ def add_check(c, system_id: str, configuration_id: str = "web", **retention) -> 
     try:
         repository.get_configuration(configuration_id)
     except Exception:
-        repository.create_configuration(
-            {
-                "id": configuration_id,
-                "name": "Web",
-                "strategyId": "http",
-                "paused": False,
-                "intervalSeconds": 60,
-                "version": 1,
-            }
-        )
+        repository.create_configuration(configuration_item(configuration_id, "Web"))
     repository.put_assignment(
         system_id,
         configuration_id,
