@@ -114,21 +114,13 @@ def _history_row() -> dict:
     reads = ItemsRead(boto3.client("dynamodb", region_name="us-east-1"))
     repository = Repository(reads, TABLE)
     from shared.domain.catalog_items import SystemItem
+    from tests.fakes.seed import configuration_item
 
     created = "2030-01-01T00:00:00.000Z"
     repository.create_system(
         SystemItem(id="shop", name="Shop", created_at=created, updated_at=created, version=1), {"version": 1}
     )
-    repository.create_configuration(
-        {
-            "id": "web",
-            "name": "Web",
-            "strategyId": "http",
-            "paused": False,
-            "intervalSeconds": 60,
-            "version": 1,
-        }
-    )
+    repository.create_configuration(configuration_item("web"))
     repository.put_assignment(
         "shop", "web", _settings(), expected_version=None, now=_stamp(NOW - timedelta(days=60)), now_epoch=0
     )
@@ -166,18 +158,10 @@ def _seed_retention(store: Any) -> dict[str, int]:
     from shared.domain.aggregates import day_key, hour_key
     from shared.domain.catalog_items import SystemItem
     from shared.domain.records import expiry_epoch
+    from tests.fakes.seed import configuration_item
 
     created = _stamp(NOW - timedelta(days=60))
-    store.create_configuration(
-        {
-            "id": "web",
-            "name": "Web",
-            "strategyId": "http",
-            "paused": False,
-            "intervalSeconds": 600,
-            "version": 1,
-        }
-    )
+    store.create_configuration(configuration_item("web", interval_seconds=600))
     moments = [NOW - timedelta(minutes=RUN_EVERY_MINUTES * k) for k in range(RUNS_PER_CHECK)]
     seeded = Counter()
     for n in range(ASSIGNMENTS + DELETED_SYSTEMS):

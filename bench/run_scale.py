@@ -56,6 +56,7 @@ def world(
     from shared.services.context import Collaborators
     from shared.services.health_state import initial_state
     from tests.fakes.memory_store import MemoryStore
+    from tests.fakes.seed import configuration_item
 
     store = MemoryStore()
     store.create_system(
@@ -70,14 +71,7 @@ def world(
     for n in range(checks):
         configuration_id = f"check-{n:04d}"
         store.create_configuration(
-            {
-                "id": configuration_id,
-                "name": f"Check {n}",
-                "strategyId": "http",
-                "paused": False,
-                "intervalSeconds": interval,
-                "version": 1,
-            }
+            configuration_item(configuration_id, f"Check {n}", interval_seconds=interval)
         )
         store.put_assignment(
             system_id, configuration_id, settings, expected_version=None, now=SEEDED_AT, now_epoch=0

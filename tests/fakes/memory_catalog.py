@@ -12,9 +12,16 @@ from collections.abc import Callable
 from typing import Any
 
 from shared.data.schedule import schedule_attributes
-from shared.domain.catalog_items import SystemItem
+from shared.domain.catalog_items import (
+    AssignmentItem,
+    ConfigurationCheck,
+    ConfigurationItem,
+    MaintenanceItem,
+    SystemItem,
+    assignment_item,
+)
 from shared.domain.errors import ConflictError, NotFoundError, ValidationFailedError, VersionMismatchError
-from shared.domain.records import Page, assignment_record
+from shared.domain.records import Page
 from shared.settings import DEFAULT_DUE_SHARDS
 from tests.fakes.memory_pages import page_of
 
@@ -61,7 +68,7 @@ class MemoryCatalog:
         updated = _update_versioned(self.systems, system_id, label, changes, expected_version, now)
         return SystemItem.model_validate(updated)
 
-    def delete_system(self, system_id: str, *, deleted_at: str) -> list[dict]:
+    def delete_system(self, system_id: str, *, deleted_at: str) -> list[AssignmentItem]:
         self.get_system(system_id)
         del self.systems[system_id]
         self.states.pop(system_id, None)
@@ -72,30 +79,31 @@ class MemoryCatalog:
         self.tombstone_items[f"SYSTEM#{system_id}#{deleted_at}"] = {
             "kind": "system",
             "systemId": system_id,
-            "configurationIds": [a["configurationId"] for a in assignments],
+            "configurationIds": [a.configuration_id for a in assignments],
             "deletedAt": deleted_at,
         }
         return assignments
 
     # --- configurations ------------------------------------------------------------------
 
-    def create_configuration(self, configuration: dict) -> dict:
-        if configuration["id"] in self.configurations:
-            raise ConflictError(f"configuration {configuration['id']} already exists")
-        self.configurations[configuration["id"]] = copy.deepcopy(configuration)
+    def create_configuration(self, configuration: ConfigurationItem) -> ConfigurationItem:
+        if configuration.id in self.configurations:
+            raise ConflictError(f"configuration {configuration.id} already exists")
+        self.configurations[configuration.id] = configuration.to_item()
         return configuration
 
-    def get_configuration(self, configuration_id: str) -> dict:
+    def get_configuration(self, configuration_id: str) -> ConfigurationItem:
         if configuration_id not in self.configurations:
             raise NotFoundError(f"configuration {configuration_id} not found")
-        return copy.deepcopy(self.configurations[configuration_id])
+        return ConfigurationItem.model_validate(self.configurations[configuration_id])
 
-    def get_configurations(self, configuration_ids: list[str]) -> dict[str, dict]:
+    def get_configurations(self, configuration_ids: list[str]) -> dict[str, ConfigurationItem]:
         known = [c for c in configuration_ids if c in self.configurations]
-        return {c: copy.deepcopy(self.configurations[c]) for c in known}
+        return {c: ConfigurationItem.model_validate(self.configurations[c]) for c in known}
 
-    def list_configurations(self, *, limit: int, cursor: str | None) -> Page:
-        return page_of(self.configurations, limit=limit, cursor=cursor)
+    def list_configurations(self, *, limit: int, cursor: str | None) -> Page[ConfigurationItem]:
+        page = page_of(self.configurations, limit=limit, cursor=cursor)
+        return Page([ConfigurationItem.model_validate(item) for item in page.items], page.next_cursor)
 
     def update_configuration(
         self,
@@ -105,12 +113,13 @@ class MemoryCatalog:
         expected_version: int | None,
         now: str,
         now_epoch: int,
-        check: Callable[[dict, dict], dict] | None = None,
+        check: ConfigurationCheck | None = None,
         due_shards: int = DEFAULT_DUE_SHARDS,
-    ) -> tuple[dict, list[str]]:
+    ) -> tuple[ConfigurationItem, list[str]]:
         label = f"configuration {configuration_id}"
+        judged = None if check is None else _judged_by(check)
         updated = _update_versioned(
-            self.configurations, configuration_id, label, changes, expected_version, now, check
+            self.configurations, configuration_id, label, changes, expected_version, now, judged
         )
         system_ids = []
         for (system_id, assigned), assignment in sorted(self.assignments.items()):
@@ -124,9 +133,9 @@ class MemoryCatalog:
                     "intervalSeconds": updated["intervalSeconds"],
                 }
                 self._reindex((system_id, assigned), assignment, before, now_epoch, due_shards)
-        return updated, system_ids
+        return ConfigurationItem.model_validate(updated), system_ids
 
-    def delete_configuration(self, configuration_id: str, *, deleted_at: str) -> list[dict]:
+    def delete_configuration(self, configuration_id: str, *, deleted_at: str) -> list[AssignmentItem]:
         self.get_configuration(configuration_id)
         del self.configurations[configuration_id]
         doomed = sorted(key for key in self.assignments if key[1] == configuration_id)
@@ -134,10 +143,10 @@ class MemoryCatalog:
 
     # --- assignments ---------------------------------------------------------------------
 
-    def get_assignment(self, system_id: str, configuration_id: str) -> dict:
+    def get_assignment(self, system_id: str, configuration_id: str) -> AssignmentItem:
         if (system_id, configuration_id) not in self.assignments:
             raise NotFoundError(f"check {configuration_id} is not assigned to system {system_id}")
-        return copy.deepcopy(self.assignments[(system_id, configuration_id)])
+        return AssignmentItem.model_validate(self.assignments[(system_id, configuration_id)])
 
     def put_assignment(
         self,
@@ -149,7 +158,7 @@ class MemoryCatalog:
         now,
         now_epoch,
         due_shards: int = DEFAULT_DUE_SHARDS,
-    ) -> tuple[dict, bool]:
+    ) -> tuple[AssignmentItem, bool]:
         configuration = self.get_configuration(configuration_id)
         self.get_system(system_id)
         existing = self.assignments.get((system_id, configuration_id))
@@ -165,25 +174,29 @@ class MemoryCatalog:
                     for s in missing
                 ],
             )
-        assignment = assignment_record(system_id, configuration, copy.deepcopy(settings), existing, now)
-        if existing is None:
-            assignment |= self._history_since(system_id, configuration_id)
-        self.assignments[(system_id, configuration_id)] = assignment
-        self._reindex((system_id, configuration_id), assignment, existing, now_epoch, due_shards)
-        return copy.deepcopy(assignment), existing is None
+        previous = None if existing is None else AssignmentItem.model_validate(existing)
+        since = None if existing else self._history_since(system_id, configuration_id)
+        assignment = assignment_item(
+            system_id, configuration, copy.deepcopy(settings), previous, now, history_since=since
+        )
+        self.assignments[(system_id, configuration_id)] = assignment.to_item()
+        self._reindex((system_id, configuration_id), assignment.to_item(), existing, now_epoch, due_shards)
+        return assignment, existing is None
 
     def _reindex(
         self, pair: tuple[str, str], assignment: dict, before: dict | None, now_epoch: int, due_shards: int
     ) -> None:
         """The index attributes the repository would write with the item (data/schedule.py)."""
         existing = None if before is None else before | self.schedule_index.get(pair, {})
-        attributes = schedule_attributes(assignment, existing, now_epoch=now_epoch, due_shards=due_shards)
+        attributes = schedule_attributes(
+            AssignmentItem.model_validate(assignment), existing, now_epoch=now_epoch, due_shards=due_shards
+        )
         if attributes:
             self.schedule_index[pair] = attributes
         else:
             self.schedule_index.pop(pair, None)
 
-    def delete_assignment(self, system_id: str, configuration_id: str, *, deleted_at: str) -> dict:
+    def delete_assignment(self, system_id: str, configuration_id: str, *, deleted_at: str) -> AssignmentItem:
         self.get_assignment(system_id, configuration_id)
         self.tombstone_items[f"CHECK#{system_id}#{configuration_id}#{deleted_at}"] = {
             "kind": "check",
@@ -193,27 +206,28 @@ class MemoryCatalog:
         }
         return self._unassign((system_id, configuration_id))
 
-    def _history_since(self, system_id: str, configuration_id: str) -> dict:
+    def _history_since(self, system_id: str, configuration_id: str) -> str | None:
         """As the repository: a re-created assignment's history starts at its latest deletion."""
         prefixes = (f"CHECK#{system_id}#{configuration_id}#", f"SYSTEM#{system_id}#")
         deletions = [t["deletedAt"] for sk, t in self.tombstone_items.items() if sk.startswith(prefixes)]
-        return {"historySince": max(deletions)} if deletions else {}
+        return max(deletions, default=None)
 
-    def _unassign(self, pair: tuple[str, str]) -> dict:
+    def _unassign(self, pair: tuple[str, str]) -> AssignmentItem:
         """Drop an assignment with its schedule, heartbeat state, ping token and check item."""
         self.schedule_index.pop(pair, None)
         self.check_states.pop(pair, None)
         heartbeat = self.heartbeats.pop(pair, None) or {}
         self.ping_tokens.pop(heartbeat.get("tokenHash", ""), None)
-        return self.assignments.pop(pair)
+        return AssignmentItem.model_validate(self.assignments.pop(pair))
 
-    def list_assignments_page(self, *, limit: int, cursor: str | None) -> Page:
+    def list_assignments_page(self, *, limit: int, cursor: str | None) -> Page[AssignmentItem]:
         by_id = {f"{s}#{c}": a for (s, c), a in self.assignments.items()}
-        return page_of(by_id, limit=limit, cursor=cursor)
+        page = page_of(by_id, limit=limit, cursor=cursor)
+        return Page([AssignmentItem.model_validate(item) for item in page.items], page.next_cursor)
 
-    def get_assignments(self, pairs: list[tuple[str, str]]) -> list[dict]:
+    def get_assignments(self, pairs: list[tuple[str, str]]) -> list[AssignmentItem]:
         return [
-            copy.deepcopy(self.assignments[p]) | self._deadline_of(p)
+            AssignmentItem.model_validate(self.assignments[p] | self._deadline_of(p))
             for p in dict.fromkeys(pairs)
             if p in self.assignments
         ]
@@ -232,13 +246,13 @@ class MemoryCatalog:
 
     # --- maintenance ---------------------------------------------------------------------
 
-    def create_maintenance(self, maintenance: dict) -> dict:
-        key = (maintenance["systemId"], maintenance["id"])
-        if maintenance["systemId"] not in self.systems:
-            raise NotFoundError(f"system {maintenance['systemId']} not found")
+    def create_maintenance(self, maintenance: MaintenanceItem) -> MaintenanceItem:
+        key = (maintenance.system_id, maintenance.id)
+        if maintenance.system_id not in self.systems:
+            raise NotFoundError(f"system {maintenance.system_id} not found")
         if key in self.maintenances:
             raise ConflictError("maintenance already exists")
-        self.maintenances[key] = copy.deepcopy(maintenance)
+        self.maintenances[key] = maintenance.to_item()
         return maintenance
 
     def delete_maintenance(self, system_id: str, maintenance_id: str) -> None:
@@ -265,3 +279,13 @@ def _update_versioned(
         merged = check(merged, copy.deepcopy(current))
     items[item_id] = merged | {"updatedAt": now, "version": current["version"] + 1}
     return copy.deepcopy(items[item_id])
+
+
+def _judged_by(check: ConfigurationCheck) -> Callable[[dict, dict], dict]:
+    """As the repository: the typed rule judges an attempt's merged and stored items."""
+
+    def judged(merged: dict, current: dict) -> dict:
+        typed = ConfigurationItem.model_validate
+        return merged | check(typed(merged), typed(current)).to_item()
+
+    return judged

@@ -18,6 +18,7 @@ from shared.services.context import Collaborators
 from shared.services.health_state import initial_state
 from shared.services.recording import RunInput, record_run
 from tests.fakes.memory_store import MemoryStore
+from tests.fakes.seed import configuration_item
 from tests.integration.api.stack import TABLE, create_resources
 
 SEEDED_AT = "2030-01-01T00:00:00.000Z"
@@ -37,16 +38,7 @@ def seed(store) -> None:
     )
     settings = AssignmentPut.model_validate({}).model_dump(mode="json", by_alias=True)
     for configuration_id in ("web", "api"):
-        store.create_configuration(
-            {
-                "id": configuration_id,
-                "name": configuration_id.title(),
-                "strategyId": "http",
-                "paused": False,
-                "intervalSeconds": 60,
-                "version": 1,
-            }
-        )
+        store.create_configuration(configuration_item(configuration_id))
         store.put_assignment(
             "shop", configuration_id, settings, expected_version=None, now=SEEDED_AT, now_epoch=0
         )

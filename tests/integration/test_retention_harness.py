@@ -23,6 +23,7 @@ from shared.services import retention
 from shared.services.context import Collaborators
 from tests.fakes.memory_store import MemoryStore
 from tests.fakes.memory_sweeps import MemorySweepCheckpoints
+from tests.fakes.seed import configuration_item
 from tests.integration.store_contract.conftest import SETTINGS
 from tests.integration.tables import healthcheck_table_definition
 
@@ -36,16 +37,7 @@ def seed(store) -> None:
     """Six checks: one shortened, one lengthened, two steady, one unassigned, one system deleted."""
     created = format_timestamp(NOW - timedelta(days=30))
     for configuration_id in ("web", "api"):
-        store.create_configuration(
-            {
-                "id": configuration_id,
-                "name": configuration_id,
-                "strategyId": "http",
-                "paused": False,
-                "intervalSeconds": 60,
-                "version": 1,
-            }
-        )
+        store.create_configuration(configuration_item(configuration_id, configuration_id))
     pairs = [(f"sys-{n}", "web") for n in range(5)] + [("sys-3", "api")]
     for system_id in dict.fromkeys(s for s, _ in pairs):
         item = SystemItem(id=system_id, name=system_id, created_at=created, updated_at=created, version=1)

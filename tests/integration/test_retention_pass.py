@@ -25,6 +25,7 @@ from shared.services import retention
 from shared.services.context import Collaborators
 from shared.services.retention import apply_retention
 from shared.services.retention_run import run_retention
+from tests.fakes.seed import configuration_item
 from tests.integration.api.stack import TABLE, create_resources
 
 NOW = datetime(2030, 3, 1, 4, 0, tzinfo=UTC)
@@ -92,16 +93,7 @@ def add_check(c, system_id: str, configuration_id: str = "web", **retention) -> 
     try:
         repository.get_configuration(configuration_id)
     except Exception:
-        repository.create_configuration(
-            {
-                "id": configuration_id,
-                "name": "Web",
-                "strategyId": "http",
-                "paused": False,
-                "intervalSeconds": 60,
-                "version": 1,
-            }
-        )
+        repository.create_configuration(configuration_item(configuration_id, "Web"))
     repository.put_assignment(
         system_id,
         configuration_id,
@@ -236,7 +228,7 @@ def test_a_reassigned_check_shows_none_of_its_old_history(world):
     # when
     assignment = c.repository.get_assignment("shop", "web")
     # then: its history starts at the deletion, so reads ignore what is still stored
-    assert assignment["historySince"] == format_timestamp(NOW - timedelta(hours=1))
+    assert assignment.history_since == format_timestamp(NOW - timedelta(hours=1))
 
 
 def test_steady_state_leaves_deleting_to_ttl(world):
@@ -265,7 +257,7 @@ def test_a_shortened_retention_deletes_at_the_next_pass(world):
     left = sort_keys(store, "raw", "shop")
     assert len(left) == 48
     assert min(left) >= format_timestamp(NOW - timedelta(days=2))
-    assert c.repository.get_assignment("shop", "web")["storedRetention"]["rawDays"] == 2
+    assert c.repository.get_assignment("shop", "web").stored_retention["rawDays"] == 2
 
 
 def test_a_lengthened_retention_moves_expiry_before_ttl_acts(world):
@@ -287,8 +279,8 @@ def test_a_lengthened_retention_moves_expiry_before_ttl_acts(world):
     oldest = min(runs.items, key=lambda r: r.timestamp)
     assert oldest.expires_at == int((min(moments) + timedelta(days=30 + TTL_SLACK_DAYS)).timestamp())
     assignment = c.repository.get_assignment("shop", "web")
-    assert assignment["storedRetention"]["rawDays"] == 30
-    assert assignment["historyFloors"]["raw"] == format_timestamp(NOW - timedelta(days=7))
+    assert assignment.stored_retention["rawDays"] == 30
+    assert assignment.history_floors["raw"] == format_timestamp(NOW - timedelta(days=7))
 
 
 def test_a_pass_cut_into_many_invocations_ends_as_one_pass(world, monkeypatch):
@@ -323,7 +315,7 @@ def test_a_pass_cut_into_many_invocations_ends_as_one_pass(world, monkeypatch):
     for system_id in ("a", "b", "c"):
         assert sort_keys(store, "raw", system_id) == []
     for system_id in ("d", "e"):
-        assert c.repository.get_assignment(system_id, "web")["storedRetention"]["rawDays"] == 20
+        assert c.repository.get_assignment(system_id, "web").stored_retention["rawDays"] == 20
     # and a further invocation the same day has nothing to do
     assert apply_retention(c, store, checkpoints).assignments == 0
 
@@ -368,4 +360,4 @@ def test_an_invocation_short_of_time_sends_one_continuation_and_the_queue_drives
     assert outcomes[-1].retention.finished and outcomes[-1].summaries.finished
     assert not outcomes[-1].continued
     for system_id in "vwxyz":
-        assert c.repository.get_assignment(system_id, "web")["storedRetention"]["rawDays"] == 20
+        assert c.repository.get_assignment(system_id, "web").stored_retention["rawDays"] == 20

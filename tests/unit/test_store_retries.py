@@ -7,9 +7,11 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 from shared.data.repository import Repository
+from shared.data.table import serialize
 from shared.domain.errors import ThrottledError, UnavailableError
 from shared.domain.records import OutboxEntry
 from shared.retry import RetryPolicy
+from tests.fakes.seed import configuration_item
 
 
 class ThrottlingClient:
@@ -23,7 +25,10 @@ class ThrottlingClient:
         self.calls += 1
         if self.calls <= self.throttled:
             return {"Responses": {"t": []}, "UnprocessedKeys": RequestItems}
-        found = [key | {"id": {"S": key["pk"]["S"].split("#", 1)[1]}} for key in RequestItems["t"]["Keys"]]
+        found = [
+            key | serialize(configuration_item(key["pk"]["S"].split("#", 1)[1]).to_item())
+            for key in RequestItems["t"]["Keys"]
+        ]
         return {"Responses": {"t": found}}
 
     def batch_write_item(self, RequestItems):

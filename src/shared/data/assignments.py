@@ -11,19 +11,21 @@ from shared.data import keys
 from shared.data.base import strip_keys
 from shared.data.schedule import ScheduleStore, schedule_attributes
 from shared.data.table import plain_key
+from shared.domain.catalog_items import AssignmentItem, assignment_item
 from shared.domain.errors import NotFoundError, ValidationFailedError, VersionMismatchError
-from shared.domain.records import Page, assignment_record
+from shared.domain.records import Page
 from shared.settings import DEFAULT_DUE_SHARDS
 
 
 class AssignmentStore(ScheduleStore):
     # --- assignments ---------------------------------------------------------------------
 
-    def get_assignment(self, system_id: str, configuration_id: str) -> dict:
+    def get_assignment(self, system_id: str, configuration_id: str) -> AssignmentItem:
+        """One assignment, or NotFoundError."""
         item = self._get(keys.assignment_key(system_id, configuration_id))
         if item is None:
             raise NotFoundError(f"check {configuration_id} is not assigned to system {system_id}")
-        return strip_keys(item)
+        return AssignmentItem.model_validate(strip_keys(item))
 
     def put_assignment(
         self,
@@ -35,25 +37,28 @@ class AssignmentStore(ScheduleStore):
         now: str,
         now_epoch: int,
         due_shards: int = DEFAULT_DUE_SHARDS,
-    ) -> tuple[dict, bool]:
-        """Create or replace an assignment atomically with its links; returns it and whether it is new."""
+    ) -> tuple[AssignmentItem, bool]:
+        """Create or replace an assignment atomically with its links; returns it and whether it is new.
+        `settings` are API.md's assignment body with stored names."""
 
-        def attempt() -> tuple[dict, bool]:
+        def attempt() -> tuple[AssignmentItem, bool]:
             configuration = self.get_configuration(configuration_id)
             self.get_system(system_id)
             existing = self._get(keys.assignment_key(system_id, configuration_id))
             if expected_version is not None and (existing is None or existing["version"] != expected_version):
                 raise VersionMismatchError("the assignment changed since you read it")
             self._require_satellites(settings["satelliteIds"])
-            assignment = assignment_record(system_id, configuration, settings, existing, now)
+            previous = AssignmentItem.model_validate(strip_keys(existing)) if existing else None
+            since = None if existing else self._history_since(system_id, configuration_id)
+            assignment = assignment_item(
+                system_id, configuration, settings, previous, now, history_since=since
+            )
             key_attrs = plain_key(
                 keys.assignment_key(system_id, configuration_id)
                 | keys.type_index("ASSIGNMENT", f"{system_id}#{configuration_id}")
             )
             schedule = schedule_attributes(assignment, existing, now_epoch=now_epoch, due_shards=due_shards)
-            item = key_attrs | assignment | schedule
-            if existing is None:
-                item |= self._history_since(system_id, configuration_id)
+            item = key_attrs | assignment.to_item() | schedule
             operations = [
                 self.put_op(item, "version = :v", {":v": existing["version"]})
                 if existing
@@ -61,7 +66,7 @@ class AssignmentStore(ScheduleStore):
                 self.check_op(
                     keys.configuration_key(configuration_id),
                     "version = :cv",
-                    {":cv": configuration["version"]},
+                    {":cv": configuration.version},
                 ),
                 self.check_op(keys.system_key(system_id), "attribute_exists(pk)"),
                 self.put_op(
@@ -83,18 +88,19 @@ class AssignmentStore(ScheduleStore):
                 for s in sorted(before - after)
             ]
             self._transact(operations)
-            return strip_keys(item), existing is None
+            return assignment, existing is None
 
         return self._retry_conflicts(attempt)
 
-    def list_assignments_page(self, *, limit: int, cursor: str | None) -> Page:
+    def list_assignments_page(self, *, limit: int, cursor: str | None) -> Page[AssignmentItem]:
+        """A page of assignments in (system, configuration) order."""
         page = self._list_type("ASSIGNMENT", limit=limit, cursor=cursor)
-        return Page([strip_keys(i) for i in page.items], page.next_cursor)
+        return Page([AssignmentItem.model_validate(strip_keys(i)) for i in page.items], page.next_cursor)
 
-    def delete_assignment(self, system_id: str, configuration_id: str, *, deleted_at: str) -> dict:
-        """Delete an assignment and its links, leaving a tombstone for the retention pass."""
+    def delete_assignment(self, system_id: str, configuration_id: str, *, deleted_at: str) -> AssignmentItem:
+        """Delete an assignment and its links, leaving a tombstone for the retention pass; returns it."""
 
-        def attempt() -> dict:
+        def attempt() -> AssignmentItem:
             existing = self.get_assignment(system_id, configuration_id)
             operations = [
                 self.delete_op(keys.assignment_key(system_id, configuration_id), "version = :v"),
@@ -111,10 +117,10 @@ class AssignmentStore(ScheduleStore):
                     }
                 ),
             ]
-            operations[0]["Delete"]["ExpressionAttributeValues"] = {":v": {"N": str(existing["version"])}}
+            operations[0]["Delete"]["ExpressionAttributeValues"] = {":v": {"N": str(existing.version)}}
             operations += [
                 self.delete_op(keys.satellite_link_key(s, system_id, configuration_id))
-                for s in existing["satelliteIds"]
+                for s in existing.satellite_ids
             ]
             operations += self._heartbeat_deletes(system_id, configuration_id)
             self._transact(operations)
@@ -140,7 +146,7 @@ class AssignmentStore(ScheduleStore):
         guarded["Delete"]["ExpressionAttributeValues"] = {":hash": {"S": token_hash}}
         return [guarded, self.delete_op(keys.ping_token_key(token_hash))]
 
-    def _history_since(self, system_id: str, configuration_id: str) -> dict:
+    def _history_since(self, system_id: str, configuration_id: str) -> str | None:
         """A re-created assignment shows no history of its deleted predecessor, even before the
         retention pass purged it: its history starts at the latest deletion left as a tombstone."""
         deletions = [
@@ -149,7 +155,7 @@ class AssignmentStore(ScheduleStore):
             for t in self._query_all(keys.TOMBSTONES, sk_prefix=prefix)
             if "deletedAt" in t
         ]
-        return {"historySince": max(deletions)} if deletions else {}
+        return max(deletions, default=None)
 
     def _require_satellites(self, satellite_ids: list[str]) -> None:
         if not satellite_ids:
@@ -165,7 +171,10 @@ class AssignmentStore(ScheduleStore):
                 ],
             )
 
-    def get_assignments(self, pairs: list[tuple[str, str]]) -> list[dict]:
-        """Assignments by (systemId, configurationId), strongly consistent, with their schedule."""
+    def get_assignments(self, pairs: list[tuple[str, str]]) -> list[AssignmentItem]:
+        """Assignments by (systemId, configurationId), strongly consistent, with their heartbeat deadline."""
         items = self._batch_get([keys.assignment_key(s, c) for s, c in dict.fromkeys(pairs)])
-        return [strip_keys(i) | {k: i[k] for k in ("nextDueAt",) if k in i} for i in items]
+        return [
+            AssignmentItem.model_validate(strip_keys(i) | {k: i[k] for k in ("nextDueAt",) if k in i})
+            for i in items
+        ]

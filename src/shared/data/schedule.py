@@ -12,6 +12,7 @@ from typing import Any
 from shared.data import keys
 from shared.data.base import TableBase
 from shared.data.table import translated_errors
+from shared.domain.catalog_items import AssignmentItem
 from shared.domain.heartbeat import HEARTBEAT_STRATEGY_ID
 from shared.domain.schedule import is_scheduled
 
@@ -21,7 +22,9 @@ DEADLINE_INDEX = "ByNextDue"
 SCHEDULE_ATTRIBUTES = ("dueShard", "scheduledSince", "nextDueAt")
 
 
-def schedule_attributes(assignment: dict, existing: dict | None, *, now_epoch: int, due_shards: int) -> dict:
+def schedule_attributes(
+    assignment: AssignmentItem, existing: dict | None, *, now_epoch: int, due_shards: int
+) -> dict:
     """The index attributes of an assignment the scheduler runs (none otherwise: both indexes are
     sparse). It keeps its shard for life; its schedule restarts (`scheduledSince`) when it starts
     being run or its interval changes; a heartbeat's deadline is looked at now when it starts."""
@@ -32,12 +35,12 @@ def schedule_attributes(assignment: dict, existing: dict | None, *, now_epoch: i
     shard = (
         existing["dueShard"]
         if running
-        else keys.due_shard(assignment["systemId"], assignment["configurationId"], due_shards)
+        else keys.due_shard(assignment.system_id, assignment.configuration_id, due_shards)
     )
-    unchanged = running and existing.get("intervalSeconds") == assignment["intervalSeconds"]
+    unchanged = running and existing.get("intervalSeconds") == assignment.interval_seconds
     since = existing.get("scheduledSince") if unchanged else None
     attributes = {"dueShard": shard, "scheduledSince": now_epoch if since is None else since}
-    if assignment.get("strategyId") == HEARTBEAT_STRATEGY_ID:
+    if assignment.strategy_id == HEARTBEAT_STRATEGY_ID:
         attributes["nextDueAt"] = existing["nextDueAt"] if running and "nextDueAt" in existing else now_epoch
     return attributes
 

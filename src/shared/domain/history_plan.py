@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from shared.domain.aggregates import DAY_SECONDS, HOUR_SECONDS
+from shared.domain.catalog_items import AssignmentItem
 from shared.domain.wire import parse_timestamp
 
 SpanTier = Literal["raw", "hourly", "daily"]
@@ -153,7 +154,9 @@ def _next_span(
     return next((span for span in preferred if span is not None), None)
 
 
-def coverage_of(assignment: dict | None, now: datetime, *, daily_until: datetime | None = None) -> Coverage:
+def coverage_of(
+    assignment: AssignmentItem | None, now: datetime, *, daily_until: datetime | None = None
+) -> Coverage:
     """What retention kept of an assignment's history: each tier from the latest of its retention
     cutoff (the shorter of the asked and the stored one), the floor a lengthening left and the
     deletion of a predecessor with the same ids (`historySince`: older items are not its own);
@@ -161,10 +164,10 @@ def coverage_of(assignment: dict | None, now: datetime, *, daily_until: datetime
     if assignment is None:
         never = datetime.max.replace(tzinfo=UTC)
         return Coverage(never, never, never)
-    asked = assignment["retention"]
-    stored = assignment.get("storedRetention") or asked
-    floors = {tier: parse_timestamp(at) for tier, at in (assignment.get("historyFloors") or {}).items()}
-    since = parse_timestamp(assignment["historySince"]) if "historySince" in assignment else None
+    asked = assignment.retention
+    stored = assignment.stored_retention or asked
+    floors = {tier: parse_timestamp(at) for tier, at in (assignment.history_floors or {}).items()}
+    since = parse_timestamp(assignment.history_since) if assignment.history_since else None
 
     def cutoff(tier: str) -> datetime:
         days = min(asked[f"{tier}Days"], stored[f"{tier}Days"])

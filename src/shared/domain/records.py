@@ -112,26 +112,3 @@ def run_aggregates(
 def is_rolled(day: str, rolled_through: str | None) -> bool:
     """The day (a bucket key) is already in the daily tier (rolled up through `rolled_through`)."""
     return rolled_through is not None and day <= rolled_through
-
-
-def assignment_record(
-    system_id: str, configuration: dict, settings: dict, existing: dict | None, now: str
-) -> dict:
-    """The stored assignment: its settings, what it copies of its configuration, its version."""
-    return {
-        "systemId": system_id,
-        "configurationId": configuration["id"],
-        "configurationName": configuration["name"],
-        "strategyId": configuration["strategyId"],
-        "configurationPaused": configuration["paused"],
-        "intervalSeconds": configuration["intervalSeconds"],
-        **settings,
-        "createdAt": existing["createdAt"] if existing else now,
-        # what the stored items' TTLs follow until the retention pass moves them (services/retention.py)
-        "storedRetention": (existing.get("storedRetention") or existing["retention"])
-        if existing
-        else settings["retention"],
-        **{k: existing[k] for k in ("historyFloors", "historySince") if existing and k in existing},
-        "updatedAt": now,
-        "version": existing["version"] + 1 if existing else 1,
-    }

@@ -12,6 +12,8 @@ from __future__ import annotations
 import uuid
 import zlib
 
+from shared.domain.catalog_items import AssignmentItem
+
 # Fixed for ever: changing it would give a resent run a new id and record it twice.
 RUN_ID_NAMESPACE = uuid.UUID("5b0f3f4e-9a57-4c55-9d0b-2f6a8e1c7d10")
 # Every planning window ends a minute after its tick started, so the first window planned after a
@@ -19,11 +21,9 @@ RUN_ID_NAMESPACE = uuid.UUID("5b0f3f4e-9a57-4c55-9d0b-2f6a8e1c7d10")
 FIRST_RUN_DELAY_SECONDS = 60
 
 
-def is_scheduled(assignment: dict) -> bool:
+def is_scheduled(assignment: AssignmentItem) -> bool:
     """The scheduler runs an assignment that is enabled, runs locally and whose check is not paused."""
-    return bool(
-        assignment["enabled"] and assignment["includeLocal"] and not assignment.get("configurationPaused")
-    )
+    return assignment.enabled and assignment.include_local and not assignment.configuration_paused
 
 
 def jitter_offset(system_id: str, configuration_id: str, interval_seconds: int) -> int:

@@ -13,6 +13,7 @@ import base64
 import json
 from datetime import timedelta
 
+from shared.domain.catalog_items import AssignmentItem
 from shared.domain.errors import BadRequestError
 from shared.domain.wire import format_timestamp
 from shared.services.context import Collaborators
@@ -35,18 +36,18 @@ def analysis_runs(
     items: list[dict] = []
     used = 0
     for assignment in page.items:
-        key = f"{assignment['systemId']}#{assignment['configurationId']}"
+        key = f"{assignment.system_id}#{assignment.configuration_id}"
         if position.get("at") and key < position["at"]:
             continue
         resuming = position.get("at") == key
-        if not assignment.get("enabled", True) or assignment.get("configurationPaused"):
+        if not assignment.enabled or assignment.configuration_paused:
             continue
         wanted = position["left"] if resuming else limit_per_assignment
         run_cursor = position.get("runs") if resuming else None
         runs = _runs(c, assignment, start, format_timestamp(now), wanted, run_cursor)
         entry = {
-            "systemId": assignment["systemId"],
-            "configurationId": assignment["configurationId"],
+            "systemId": assignment.system_id,
+            "configurationId": assignment.configuration_id,
             "runs": [],
         }
         used += _size(entry)
@@ -73,10 +74,10 @@ def analysis_runs(
     return {"items": items, "nextCursor": _encode({"page": page.next_cursor}) if page.next_cursor else None}
 
 
-def _runs(c: Collaborators, assignment: dict, start: str, end: str, limit: int, cursor: str | None):
+def _runs(c: Collaborators, assignment: AssignmentItem, start: str, end: str, limit: int, cursor: str | None):
     return c.repository.list_runs(
-        assignment["systemId"],
-        assignment["configurationId"],
+        assignment.system_id,
+        assignment.configuration_id,
         start=start,
         end=end,
         source=None,

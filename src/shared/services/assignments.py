@@ -6,6 +6,7 @@ A change re-evaluates the system, then publishes `Assignment Changed` through th
 from __future__ import annotations
 
 from shared.domain.assignment_models import AssignmentPut, AssignmentView
+from shared.domain.catalog_items import AssignmentItem
 from shared.domain.errors import NotFoundError
 from shared.domain.wire import format_timestamp
 from shared.events import ASSIGNMENT_CHANGED, Event
@@ -23,24 +24,25 @@ def assignment_views(c: Collaborators, system_id: str) -> list[AssignmentView]:
         check["configurationId"]: check
         for check in ((snapshot["state"] or {}).get("view") or {}).get("checks", [])
     }
+    assignments = [AssignmentItem.model_validate(a) for a in snapshot["assignments"]]
     return [
-        _assignment_view(a, _with_latest_run(checks.get(a["configurationId"]), snapshot, a))
-        for a in snapshot["assignments"]
+        _assignment_view(a, _with_latest_run(checks.get(a.configuration_id), snapshot, a))
+        for a in assignments
     ]
 
 
-def _with_latest_run(check: dict | None, snapshot: dict, assignment: dict) -> dict | None:
+def _with_latest_run(check: dict | None, snapshot: dict, assignment: AssignmentItem) -> dict | None:
     """The view's check with its latest run from the check item (the view is stored only on change)."""
-    slices = (snapshot["check_states"].get(assignment["configurationId"]) or {}).get("slices", {})
+    slices = (snapshot["check_states"].get(assignment.configuration_id) or {}).get("slices", {})
     latest = max((s["lastRunAt"] for s in slices.values() if s.get("lastRunAt")), default=None)
     if check is None or latest is None:
         return check
     return check | {"lastRunAt": max(latest, check.get("lastRunAt") or latest)}
 
 
-def _assignment_view(assignment: dict, check: dict | None) -> AssignmentView:
+def _assignment_view(assignment: AssignmentItem, check: dict | None) -> AssignmentView:
     return AssignmentView.model_validate(
-        assignment
+        assignment.to_item()
         | {
             "status": check["status"] if check else "unknown",
             "lastRunAt": check["lastRunAt"] if check else None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from shared.domain.catalog_items import SystemItem
+from shared.domain.catalog_items import MaintenanceItem, SystemItem
 from shared.domain.errors import NotFoundError, ValidationFailedError
 from shared.domain.models import (
     MaintenanceCreate,
@@ -104,7 +104,7 @@ def delete_system(c: Collaborators, system_id: str) -> None:
     events = [
         Event(
             ASSIGNMENT_CHANGED,
-            {"systemId": system_id, "configurationId": a["configurationId"], "change": "unassigned"},
+            {"systemId": system_id, "configurationId": a.configuration_id, "change": "unassigned"},
         )
         for a in assignments
     ]
@@ -117,18 +117,22 @@ def delete_system(c: Collaborators, system_id: str) -> None:
 def create_maintenance(c: Collaborators, system_id: str, request: MaintenanceCreate) -> MaintenanceView:
     """Open a maintenance window on a system."""
     now = format_timestamp(c.clock())
-    maintenance = {
-        "id": str(uuid.uuid4()),
-        "systemId": system_id,
-        "title": request.title,
-        "startsAt": format_timestamp(request.starts_at),
-        "endsAt": format_timestamp(request.ends_at),
-        "suppressNotifications": request.suppress_notifications,
-        "createdAt": now,
-    }
-    c.repository.create_maintenance(maintenance)
+    maintenance = MaintenanceItem(
+        id=str(uuid.uuid4()),
+        system_id=system_id,
+        title=request.title,
+        starts_at=format_timestamp(request.starts_at),
+        ends_at=format_timestamp(request.ends_at),
+        suppress_notifications=request.suppress_notifications,
+        created_at=now,
+    )
+    created = c.repository.create_maintenance(maintenance)
     _maintenance_changed(c)
-    return MaintenanceView.model_validate(maintenance)
+    return _maintenance_view(created)
+
+
+def _maintenance_view(maintenance: MaintenanceItem) -> MaintenanceView:
+    return MaintenanceView.model_validate(maintenance, from_attributes=True)
 
 
 def list_maintenances(c: Collaborators, system_id: str) -> list[MaintenanceView]:
@@ -136,7 +140,7 @@ def list_maintenances(c: Collaborators, system_id: str) -> list[MaintenanceView]
     snapshot = c.repository.system_snapshot(system_id)
     if snapshot["system"] is None:
         raise NotFoundError(f"system {system_id} not found")
-    return [MaintenanceView.model_validate(m) for m in snapshot["maintenances"]]
+    return [_maintenance_view(MaintenanceItem.model_validate(m)) for m in snapshot["maintenances"]]
 
 
 def delete_maintenance(c: Collaborators, system_id: str, maintenance_id: str) -> None:

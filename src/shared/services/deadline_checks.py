@@ -32,13 +32,13 @@ def _deadline_chunk(
     due: list[tuple[CheckRequest, int]] = []
     clears: list[tuple[str, str, int, bool]] = []
     for assignment in c.repository.get_assignments(pairs):
-        seen_due = assignment.get("nextDueAt")
+        seen_due = assignment.next_due_at
         if seen_due is None or seen_due >= tick_end:
             continue
-        pair = (assignment["systemId"], assignment["configurationId"])
+        pair = (assignment.system_id, assignment.configuration_id)
         if not is_scheduled(assignment):
             clears.append((*pair, seen_due, True))
-        elif assignment.get("strategyId") != HEARTBEAT_STRATEGY_ID:
+        elif assignment.strategy_id != HEARTBEAT_STRATEGY_ID:
             clears.append((*pair, seen_due, False))  # a due time left by the per-run scheduler before
         else:
             due.append((_deadline_request(c, pair, seen_due), seen_due))

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from shared.domain.catalog_items import AssignmentItem, ConfigurationItem
 from shared.domain.wire import (
     LOCAL_SOURCE_ID,
     LOCAL_SOURCE_LABEL,
@@ -75,7 +76,7 @@ def probe_batch(
         except MalformedMessageError as error:
             prepared[message_id] = PreparedRun(problem=error)
     pairs = [(m.systemId, m.configurationId) for m in parsed.values()]
-    assignments = {(a["systemId"], a["configurationId"]): a for a in c.repository.get_assignments(pairs)}
+    assignments = {(a.system_id, a.configuration_id): a for a in c.repository.get_assignments(pairs)}
     configurations = c.repository.get_configurations([m.configurationId for m in parsed.values()])
     specs, runnable = [], {}
     for message_id, message in parsed.items():
@@ -97,10 +98,10 @@ def probe_batch(
         specs.append(
             CheckSpec(
                 key=message_id,
-                strategy_id=configuration["strategyId"],
-                config=unsealed_config(c.encryptor, configuration["config"]),
-                timeout_seconds=configuration["timeoutSeconds"],
-                assertions=configuration.get("assertions", []),
+                strategy_id=configuration.strategy_id,
+                config=unsealed_config(c.encryptor, configuration.config),
+                timeout_seconds=configuration.timeout_seconds,
+                assertions=configuration.assertions,
             )
         )
         runnable[message_id] = message
@@ -132,10 +133,10 @@ def probe_batch(
     return prepared
 
 
-def _not_runnable(assignment: dict | None, configuration: dict | None) -> str | None:
+def _not_runnable(assignment: AssignmentItem | None, configuration: ConfigurationItem | None) -> str | None:
     if assignment is None or configuration is None:
         return "system, check or assignment deleted"
-    if configuration["paused"] or not assignment["enabled"]:
+    if configuration.paused or not assignment.enabled:
         return "paused or disabled"
     return None
 

@@ -42,7 +42,7 @@ class HeartbeatPort(Protocol):
 def issue_ping_token(c: Collaborators, system_id: str, configuration_id: str) -> dict:
     """A new ping token for an assigned heartbeat check (shown once; the old one stops working)."""
     assignment = c.repository.get_assignment(system_id, configuration_id)
-    if assignment["strategyId"] != hb.HEARTBEAT_STRATEGY_ID:
+    if assignment.strategy_id != hb.HEARTBEAT_STRATEGY_ID:
         raise ValidationFailedError(
             "not a heartbeat check",
             [{"field": "path.configurationId", "message": "only heartbeat checks take pings"}],
@@ -66,7 +66,7 @@ def receive_ping(c: Collaborators, token: str, ping: hb.Ping, body: bytes) -> di
     system_id, configuration_id = target.system_id, target.configuration_id
     c.repository.get_assignment(system_id, configuration_id)  # NotFoundError once unassigned
     configuration = c.repository.get_configuration(configuration_id)
-    schedule = heartbeat_schedule(configuration["config"])
+    schedule = heartbeat_schedule(configuration.config)
     at = int(now.timestamp())
     state = c.repository.get_heartbeat(system_id, configuration_id) or HeartbeatItem()
     deadline, started_at = state.deadline, state.started_at
@@ -102,7 +102,7 @@ def check_deadline(c: Collaborators, system_id: str, configuration_id: str, dead
         return RecordOutcome("dropped")
     outcome = record_run(c, missed_run(system_id, configuration_id, deadline, state.started_at))
     configuration = c.repository.get_configuration(configuration_id)
-    following = hb.deadline_after_miss(heartbeat_schedule(configuration["config"]), deadline)
+    following = hb.deadline_after_miss(heartbeat_schedule(configuration.config), deadline)
     if c.repository.move_missed_deadline(system_id, configuration_id, missed=deadline, deadline=following):
         _schedule(c, system_id, configuration_id, following)
     return outcome

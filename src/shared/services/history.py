@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 
 from shared.domain import aggregates, history_plan
+from shared.domain.catalog_items import AssignmentItem
 from shared.domain.errors import NotFoundError, ValidationFailedError
 from shared.domain.health_views import HistoryView, TransitionView
 from shared.domain.history_items import RunItem
@@ -91,7 +92,7 @@ def list_runs(
 def _history_since(c: Collaborators, system_id: str, configuration_id: str) -> datetime | None:
     """Where a re-created check's own history starts (what is older is its predecessor's)."""
     try:
-        since = c.repository.get_assignment(system_id, configuration_id).get("historySince")
+        since = c.repository.get_assignment(system_id, configuration_id).history_since
     except NotFoundError:
         return None
     return parse_timestamp(since) if since else None
@@ -131,7 +132,7 @@ def history(
 
 
 def _daily_until(
-    c: Collaborators, system_id: str, configuration_id: str, assignment: dict | None, now: datetime
+    c: Collaborators, system_id: str, configuration_id: str, assignment: AssignmentItem | None, now: datetime
 ) -> datetime | None:
     """Where the daily tier stops being complete: days not rolled up yet are read from hourly items."""
     if assignment is None:

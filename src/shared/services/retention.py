@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 from shared.domain import history_plan
 from shared.domain.aggregates import DAY_SECONDS, HOUR_SECONDS, day_key
+from shared.domain.catalog_items import AssignmentItem
 from shared.domain.records import CheckpointMovedError, expiry_epoch
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.observability import logger
@@ -180,7 +181,7 @@ def _enforce_assignments(run: _Pass) -> None:
         )
         task = run.checkpoint.get("task") or {}
         for assignment in page.items:
-            position = f"{assignment['systemId']}#{assignment['configurationId']}"
+            position = f"{assignment.system_id}#{assignment.configuration_id}"
             if task and position < task["assignment"]:
                 continue
             rollup.roll_up(run.c, assignment)  # daily aggregates of settled days (services/rollup.py)
@@ -193,19 +194,19 @@ def _enforce_assignments(run: _Pass) -> None:
         run.save()
 
 
-def _enforce(run: _Pass, assignment: dict, task: dict) -> None:
-    asked = assignment["retention"]
-    stored = assignment.get("storedRetention") or asked
+def _enforce(run: _Pass, assignment: AssignmentItem, task: dict) -> None:
+    asked = assignment.retention
+    stored = assignment.stored_retention or asked
     if all(asked[f"{t}Days"] == stored[f"{t}Days"] for t in HISTORY_TIERS):
         return
     now = run.c.clock()
-    floors = dict(assignment.get("historyFloors") or {})
-    position = f"{assignment['systemId']}#{assignment['configurationId']}"
+    floors = dict(assignment.history_floors or {})
+    position = f"{assignment.system_id}#{assignment.configuration_id}"
     for tier in HISTORY_TIERS:
         if task and HISTORY_TIERS.index(tier) < HISTORY_TIERS.index(task["tier"]):
             continue
         new_days, old_days = asked[f"{tier}Days"], stored[f"{tier}Days"]
-        partition = run.store.history_partition(tier, assignment["systemId"], assignment["configurationId"])
+        partition = run.store.history_partition(tier, assignment.system_id, assignment.configuration_id)
         resume_after = task.get("after") if task.get("tier") == tier else None
         run.checkpoint["task"] = {"assignment": position, "tier": tier, "after": resume_after}
         if new_days < old_days:
@@ -216,9 +217,9 @@ def _enforce(run: _Pass, assignment: dict, task: dict) -> None:
             floors[tier] = max(floors.get(tier, floor), floor)
         task = {}
     run.store.record_stored_retention(
-        assignment["systemId"],
-        assignment["configurationId"],
-        seen_version=assignment["version"],
+        assignment.system_id,
+        assignment.configuration_id,
+        seen_version=assignment.version,
         stored=asked,
         floors=floors,
     )

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from shared.domain import aggregates, history_plan
 from shared.domain.aggregates import DAY_SECONDS
+from shared.domain.catalog_items import AssignmentItem
 from shared.domain.history_items import AggregateItem
 from shared.domain.records import StateVersionConflict, expiry_epoch
 from shared.services.context import Collaborators
@@ -34,7 +35,7 @@ def settled_through(now: datetime) -> str:
     return aggregates.day_key(now - timedelta(days=ROLLED_AFTER_DAYS))
 
 
-def first_unrolled(check_state: dict | None, assignment: dict, now: datetime) -> datetime:
+def first_unrolled(check_state: dict | None, assignment: AssignmentItem, now: datetime) -> datetime:
     """The start of the first day not yet in the daily tier (daily items before it are complete)."""
     rolled = (check_state or {}).get("rolledThrough")
     if rolled:
@@ -42,13 +43,13 @@ def first_unrolled(check_state: dict | None, assignment: dict, now: datetime) ->
     return history_plan.ceil_to(_hourly_from(assignment, now), DAY_SECONDS)
 
 
-def _hourly_from(assignment: dict, now: datetime) -> datetime:
+def _hourly_from(assignment: AssignmentItem, now: datetime) -> datetime:
     return history_plan.coverage_of(assignment, now).hourly_from
 
 
-def roll_up(c: Collaborators, assignment: dict) -> int:
+def roll_up(c: Collaborators, assignment: AssignmentItem) -> int:
     """Roll the check's settled days into daily items; returns how many days it rolled."""
-    system_id, configuration_id = assignment["systemId"], assignment["configurationId"]
+    system_id, configuration_id = assignment.system_id, assignment.configuration_id
     now = c.clock()
     last = aggregates.parse_bucket_key(settled_through(now))
     rolled = 0
@@ -69,7 +70,7 @@ def roll_up(c: Collaborators, assignment: dict) -> int:
             end=aggregates.bucket_key(last + _DAY - timedelta(hours=1)),
             source=None,
         )
-        dailies = _dailies(hourly, assignment["retention"]["dailyDays"])
+        dailies = _dailies(hourly, assignment.retention["dailyDays"])
         version = int(check_state["version"])
         try:
             for chunk, through in _chunks(dailies, last):

@@ -46,23 +46,23 @@ def assignments_for(c: Collaborators, satellite: SatelliteItem) -> tuple[list[di
     assignments = [
         a
         for a in c.repository.get_assignments(pairs)
-        if a["enabled"] and not a.get("configurationPaused") and satellite.id in a["satelliteIds"]
+        if a.enabled and not a.configuration_paused and satellite.id in a.satellite_ids
     ]
-    configurations = c.repository.get_configurations([a["configurationId"] for a in assignments])
+    configurations = c.repository.get_configurations([a.configuration_id for a in assignments])
     items = []
-    for a in sorted(assignments, key=lambda a: (a["systemId"], a["configurationId"])):
-        configuration = configurations.get(a["configurationId"])
-        if configuration is None or configuration["paused"]:
+    for a in sorted(assignments, key=lambda a: (a.system_id, a.configuration_id)):
+        configuration = configurations.get(a.configuration_id)
+        if configuration is None or configuration.paused:
             continue
         items.append(
             {
-                "systemId": a["systemId"],
-                "configurationId": a["configurationId"],
-                "strategyId": configuration["strategyId"],
-                "config": unsealed_config(c.encryptor, configuration["config"]),
-                "assertions": configuration.get("assertions", []),
-                "intervalSeconds": configuration["intervalSeconds"],
-                "timeoutSeconds": configuration["timeoutSeconds"],
+                "systemId": a.system_id,
+                "configurationId": a.configuration_id,
+                "strategyId": configuration.strategy_id,
+                "config": unsealed_config(c.encryptor, configuration.config),
+                "assertions": configuration.assertions,
+                "intervalSeconds": configuration.interval_seconds,
+                "timeoutSeconds": configuration.timeout_seconds,
             }
         )
     digest = hashlib.sha256(json.dumps(items, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

@@ -76,7 +76,7 @@ def authorised_runs(
 ) -> list[RunInput]:
     """The runs of results this satellite may report now, judged; the others are rejected."""
     pairs = [(r.system_id, r.configuration_id) for r in results]
-    assignments = {(a["systemId"], a["configurationId"]): a for a in c.repository.get_assignments(pairs)}
+    assignments = {(a.system_id, a.configuration_id): a for a in c.repository.get_assignments(pairs)}
     configurations = c.repository.get_configurations([r.configuration_id for r in results]) if results else {}
     runs = []
     for result in results:
@@ -85,7 +85,7 @@ def authorised_runs(
         if assignment is None or configuration is None:
             report.reject(result.result_id, "NOT_FOUND", "no such system, configuration or assignment")
             continue
-        if satellite.id not in assignment["satelliteIds"] or not assignment["enabled"]:
+        if satellite.id not in assignment.satellite_ids or not assignment.enabled:
             report.reject(result.result_id, "FORBIDDEN", "this check is not assigned to this satellite")
             continue
         if result.executed_at > now + MAX_FUTURE_SKEW:
@@ -93,7 +93,7 @@ def authorised_runs(
                 result.result_id, "VALIDATION_FAILED", "executedAt is more than 5 minutes in the future"
             )
             continue
-        raw_days = timedelta(days=assignment["retention"]["rawDays"])
+        raw_days = timedelta(days=assignment.retention["rawDays"])
         if result.executed_at < now - raw_days:
             report.reject(result.result_id, "VALIDATION_FAILED", "executedAt is older than the raw retention")
             continue
@@ -104,10 +104,10 @@ def authorised_runs(
         if result.result is not None:
             try:
                 verdict = evaluate_raw_result(
-                    configuration["strategyId"],
-                    redacted_config(configuration["config"]),
+                    configuration.strategy_id,
+                    redacted_config(configuration.config),
                     result.result,
-                    configuration.get("assertions", []),
+                    configuration.assertions,
                     latency_ms=result.latency_ms,
                     reported_error=result.reported_error(),
                 )
@@ -131,7 +131,7 @@ def authorised_runs(
                 result=result.result or {},
                 assertions=assertions,
                 error=error,
-                expires_at=expiry_epoch(result.executed_at, assignment["retention"]["rawDays"]),
+                expires_at=expiry_epoch(result.executed_at, assignment.retention["rawDays"]),
             )
         )
     return runs

@@ -35,7 +35,7 @@ SAFETY_SECONDS = 5.0
 def request_run(c: Collaborators, system_id: str, configuration_id: str) -> str:
     """Enqueue one immediate local run of an assigned check; returns when it was requested."""
     assignment = c.repository.get_assignment(system_id, configuration_id)
-    if not assignment["includeLocal"]:
+    if not assignment.include_local:
         raise ConflictError("this check runs on satellites only (includeLocal is false)")
     requested_at = format_timestamp(c.clock())
     c.queue.send_one(CheckRequest(system_id, configuration_id, requested_at, "manual"))

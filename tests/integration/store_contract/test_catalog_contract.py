@@ -3,7 +3,7 @@ memory."""
 
 import pytest
 
-from shared.domain.catalog_items import SystemItem
+from shared.domain.catalog_items import AssignmentItem, ConfigurationItem, MaintenanceItem, SystemItem
 from shared.domain.errors import (
     BadRequestError,
     ConflictError,
@@ -20,11 +20,17 @@ def system(system_id: str) -> SystemItem:
     return SystemItem(id=system_id, name=system_id.title(), created_at=NOW, updated_at=NOW, version=1)
 
 
-def assign(store, system_id: str = "shop", configuration_id: str = "web", **settings) -> dict:
+def assign(store, system_id: str = "shop", configuration_id: str = "web", **settings) -> AssignmentItem:
     assignment, _ = store.put_assignment(
         system_id, configuration_id, SETTINGS | settings, expected_version=None, now=NOW, now_epoch=0
     )
     return assignment
+
+
+def window(system_id: str) -> MaintenanceItem:
+    return MaintenanceItem(
+        id="m1", system_id=system_id, title="Upgrade", starts_at=NOW, ends_at=LATER, created_at=NOW
+    )
 
 
 def test_systems_are_listed_in_id_order_page_by_page_without_repeats(store):
@@ -61,11 +67,11 @@ def test_a_system_update_is_a_compare_and_set_on_its_version(shop):
 def test_deleting_a_system_takes_its_assignments_and_maintenance_and_leaves_a_tombstone(shop):
     # given
     assign(shop)
-    shop.create_maintenance({"id": "m1", "systemId": "shop", "title": "Upgrade"})
+    shop.create_maintenance(window("shop"))
     # when
     removed = shop.delete_system("shop", deleted_at=NOW)
     # then
-    assert [a["configurationId"] for a in removed] == ["web"]
+    assert [a.configuration_id for a in removed] == ["web"]
     with pytest.raises(NotFoundError):
         shop.get_system("shop")
     with pytest.raises(NotFoundError):
@@ -90,20 +96,25 @@ def test_a_configuration_change_reaches_its_assignments_and_names_their_systems(
         "web", {"name": "Web 2", "paused": True}, expected_version=1, now=LATER, now_epoch=60
     )
     # then
-    assert (updated["version"], sorted(system_ids)) == (2, ["cart", "shop"])
+    assert (updated.version, updated.name, updated.paused, sorted(system_ids)) == (
+        2,
+        "Web 2",
+        True,
+        ["cart", "shop"],
+    )
     assignment = shop.get_assignment("cart", "web")
-    assert (assignment["configurationName"], assignment["configurationPaused"]) == ("Web 2", True)
+    assert (assignment.configuration_name, assignment.configuration_paused) == ("Web 2", True)
 
 
 def test_a_configuration_check_judges_the_merged_item_and_a_refusal_stores_nothing(shop):
     # given
     seen = []
 
-    def check(merged: dict, stored: dict) -> dict:
-        seen.append((merged["intervalSeconds"], stored["intervalSeconds"]))
-        if merged["intervalSeconds"] < 30:
+    def check(merged: ConfigurationItem, stored: ConfigurationItem) -> ConfigurationItem:
+        seen.append((merged.interval_seconds, stored.interval_seconds))
+        if merged.interval_seconds < 30:
             raise ValidationFailedError("too often", [])
-        return merged | {"normalised": True}
+        return merged.model_copy(update={"name": merged.name.upper()})
 
     # when
     updated, _ = shop.update_configuration(
@@ -116,7 +127,7 @@ def test_a_configuration_check_judges_the_merged_item_and_a_refusal_stores_nothi
     # then
     assert seen == [(120, 60), (10, 120)]
     assert shop.get_configuration("web") == updated
-    assert (updated["intervalSeconds"], updated["normalised"]) == (120, True)
+    assert (updated.interval_seconds, updated.name, updated.version) == (120, "WEB", 2)
 
 
 def test_deleting_a_configuration_returns_and_removes_its_assignments(shop):
@@ -125,7 +136,7 @@ def test_deleting_a_configuration_returns_and_removes_its_assignments(shop):
     # when
     removed = shop.delete_configuration("web", deleted_at=NOW)
     # then
-    assert [a["systemId"] for a in removed] == ["shop"]
+    assert [a.system_id for a in removed] == ["shop"]
     assert shop.system_snapshot("shop")["assignments"] == []
     assert shop.get_configurations(["web"]) == {}
     with pytest.raises(NotFoundError):
@@ -141,7 +152,8 @@ def test_an_assignment_is_replaced_by_version_and_names_only_known_satellites(sh
     )
     # then
     assert created is False
-    assert (replaced["version"], replaced["createdAt"], replaced["enabled"]) == (2, first["createdAt"], False)
+    assert (replaced.version, replaced.created_at, replaced.enabled) == (2, first.created_at, False)
+    assert replaced.stored_retention == first.retention
     with pytest.raises(VersionMismatchError):
         shop.put_assignment("shop", "web", SETTINGS, expected_version=1, now=LATER, now_epoch=0)
     with pytest.raises(ValidationFailedError):
@@ -153,7 +165,7 @@ def test_an_assignment_is_replaced_by_version_and_names_only_known_satellites(sh
             now=LATER,
             now_epoch=0,
         )
-    assert shop.get_assignment("shop", "web")["version"] == 2
+    assert shop.get_assignment("shop", "web") == replaced
 
 
 def test_assignments_are_read_by_pair_once_each_and_deleted_once(shop):
@@ -164,24 +176,24 @@ def test_assignments_are_read_by_pair_once_each_and_deleted_once(shop):
     listed = shop.list_assignments_page(limit=10, cursor=None)
     removed = shop.delete_assignment("shop", "web", deleted_at=NOW)
     # then
-    assert [(a["systemId"], a["configurationId"]) for a in found] == [("shop", "web")]
-    assert [(a["systemId"], a["configurationId"]) for a in listed.items] == [("shop", "web")]
-    assert removed["configurationId"] == "web"
+    assert [(a.system_id, a.configuration_id) for a in found] == [("shop", "web")]
+    assert [(a.system_id, a.configuration_id) for a in listed.items] == [("shop", "web")]
+    assert removed.configuration_id == "web"
     with pytest.raises(NotFoundError):
         shop.delete_assignment("shop", "web", deleted_at=NOW)
 
 
 def test_maintenance_belongs_to_an_existing_system_and_is_seen_in_its_snapshot(shop):
     # given
-    window = {"id": "m1", "systemId": "shop", "title": "Upgrade", "startsAt": NOW, "endsAt": LATER}
+    upgrade = window("shop")
     # when
-    shop.create_maintenance(window)
+    shop.create_maintenance(upgrade)
     # then
-    assert shop.system_snapshot("shop")["maintenances"] == [window]
+    assert shop.system_snapshot("shop")["maintenances"] == [upgrade.to_item()]
     with pytest.raises(ConflictError):
-        shop.create_maintenance(window)
+        shop.create_maintenance(upgrade)
     with pytest.raises(NotFoundError):
-        shop.create_maintenance(window | {"systemId": "nope"})
+        shop.create_maintenance(window("nope"))
     shop.delete_maintenance("shop", "m1")
     with pytest.raises(NotFoundError):
         shop.delete_maintenance("shop", "m1")

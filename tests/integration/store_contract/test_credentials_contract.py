@@ -94,7 +94,7 @@ def test_deleting_a_satellite_takes_it_out_of_its_assignments(shop):
     # then
     assignment = shop.get_assignment("shop", "web")
     assert touched == ["shop"]
-    assert (assignment["satelliteIds"], assignment["enabled"], assignment["version"]) == ([], False, 2)
+    assert (assignment.satellite_ids, assignment.enabled, assignment.version) == ([], False, 2)
     assert shop.get_satellites(["eu-1"]) == {}
     with pytest.raises(NotFoundError):
         shop.delete_satellite("eu-1")

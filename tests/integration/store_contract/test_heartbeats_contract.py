@@ -5,6 +5,7 @@ import pytest
 from shared.domain.catalog_items import SystemItem
 from shared.domain.errors import NotFoundError
 from shared.domain.heartbeat_items import PingTargetItem
+from tests.fakes.seed import configuration_item
 from tests.integration.store_contract.conftest import NOW, SETTINGS
 
 DEADLINE, NEXT = 1_900_000_060, 1_900_000_120
@@ -44,16 +45,7 @@ def test_pings_of_a_token_are_counted_per_window_up_to_the_limit(store):
 
 def test_a_deadline_is_scheduled_only_for_an_assignment_the_scheduler_runs(shop):
     # given one assignment run by the scheduler, one disabled
-    shop.create_configuration(
-        {
-            "id": "off",
-            "name": "Off",
-            "strategyId": "http",
-            "paused": False,
-            "intervalSeconds": 60,
-            "version": 1,
-        }
-    )
+    shop.create_configuration(configuration_item("off"))
     shop.put_assignment("shop", "web", SETTINGS, expected_version=None, now=NOW, now_epoch=0)
     disabled = SETTINGS | {"enabled": False}
     shop.put_assignment("shop", "off", disabled, expected_version=None, now=NOW, now_epoch=0)
@@ -62,8 +54,8 @@ def test_a_deadline_is_scheduled_only_for_an_assignment_the_scheduler_runs(shop)
         shop.schedule_deadline("shop", configuration_id, deadline=DEADLINE)
     # then only the first is in the deadline index
     pairs = [("shop", "web"), ("shop", "nope"), ("shop", "off")]
-    found = {a["configurationId"]: a for a in shop.get_assignments(pairs)}
-    assert found["web"]["nextDueAt"] == DEADLINE and "nextDueAt" not in found["off"]
+    found = {a.configuration_id: a for a in shop.get_assignments(pairs)}
+    assert found["web"].next_due_at == DEADLINE and found["off"].next_due_at is None
     due = [pair for shard in shop.due_shards(64) for pair in shop.due_deadline_keys(shard, DEADLINE + 1)]
     assert due == [("shop", "web")]
 
@@ -71,16 +63,7 @@ def test_a_deadline_is_scheduled_only_for_an_assignment_the_scheduler_runs(shop)
 def test_a_heartbeat_and_its_token_go_with_its_assignment_configuration_or_system(shop):
     # given three pinged heartbeats of "web"
     shop.create_system(SystemItem(id="cart", name="Cart", created_at=NOW, updated_at=NOW, version=1), {})
-    shop.create_configuration(
-        {
-            "id": "api",
-            "name": "Api",
-            "strategyId": "http",
-            "paused": False,
-            "intervalSeconds": 60,
-            "version": 1,
-        }
-    )
+    shop.create_configuration(configuration_item("api"))
     for system_id, configuration_id in (("shop", "web"), ("cart", "web"), ("shop", "api")):
         shop.put_assignment(
             system_id, configuration_id, SETTINGS, expected_version=None, now=NOW, now_epoch=0

@@ -50,7 +50,7 @@ def test_an_assignment_needs_its_system_and_is_seen_in_the_snapshot(shop):
     )
     # then
     assert created is True
-    assert assignment["version"] == 1
+    assert assignment.version == 1
     snapshot = shop.system_snapshot("shop")
     assert [a["configurationId"] for a in snapshot["assignments"]] == ["web"]
     assert snapshot["state"]["version"] == 1
@@ -219,4 +219,4 @@ def test_a_committed_run_is_listed_with_its_aggregates(shop):
     (hourly,) = shop.list_aggregates("hourly", "shop", "web", start="2029", end="2031", source=None)
     assert (hourly.start, hourly.run_count, hourly.healthy_count) == ("2030-01-01T00:00:00Z", 1, 1)
     assert (hourly.latency_count, hourly.latency_sum_ms, sum(hourly.bins.values())) == (1, 12, 1)
-    assert shop.get_assignment("shop", "web")["storedRetention"] == SETTINGS["retention"]
+    assert shop.get_assignment("shop", "web").stored_retention == SETTINGS["retention"]

@@ -105,9 +105,9 @@ def test_the_stored_retention_is_recorded_only_at_the_version_read(shop):
     # then
     assert (stale, current, missing) == (False, True, False)
     assignment = shop.get_assignment("shop", "web")
-    assert assignment["storedRetention"] == shorter["retention"]
-    assert assignment["historyFloors"] == floors
-    assert assignment["version"] == 2
+    assert assignment.stored_retention == shorter["retention"]
+    assert assignment.history_floors == floors
+    assert assignment.version == 2
 
 
 def test_a_deleted_system_leaves_its_tombstone_and_timeline_partitions_keyed_alike(shop):

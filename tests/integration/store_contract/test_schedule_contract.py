@@ -4,6 +4,7 @@ deadlines) on DynamoDB (the ByShard and ByNextDue indexes of template.yaml) and 
 from shared.data import keys
 from shared.domain.catalog_items import SystemItem
 from shared.domain.credential_items import SatelliteItem
+from tests.fakes.seed import configuration_item
 from tests.integration.store_contract.conftest import NOW, SETTINGS
 
 CREATED, LATER = 1_900_000_000, 1_900_000_500
@@ -11,14 +12,7 @@ CREATED, LATER = 1_900_000_000, 1_900_000_500
 
 def _configuration(store, configuration_id: str, strategy_id: str = "http", interval: int = 60) -> None:
     store.create_configuration(
-        {
-            "id": configuration_id,
-            "name": configuration_id.title(),
-            "strategyId": strategy_id,
-            "paused": False,
-            "intervalSeconds": interval,
-            "version": 1,
-        }
+        configuration_item(configuration_id, strategy_id=strategy_id, interval_seconds=interval)
     )
 
 
@@ -58,7 +52,7 @@ def test_an_assignment_to_run_is_placed_in_its_shard_with_what_planning_needs(sh
     ]
     assert shop.shard_has_checks(shard) is True
     assert [s for s in shop.due_shards(64) if shop.shard_has_checks(s)] == [shard]
-    assert "dueShard" not in shop.get_assignment("shop", "web")
+    assert "dueShard" not in shop.get_assignment("shop", "web").to_item()
 
 
 def test_assignments_not_to_run_are_in_no_shard(shop):
@@ -155,7 +149,7 @@ def test_a_heartbeat_is_looked_at_when_it_starts_and_its_deadline_moves_by_compa
     assert shop.advance_deadline("shop", "nightly", seen_due=CREATED, next_due=LATER) is True
     # then
     (assignment,) = shop.get_assignments([("shop", "nightly")])
-    assert assignment["nextDueAt"] == LATER
+    assert assignment.next_due_at == LATER
 
 
 def test_clearing_a_deadline_leaves_the_shard_unless_the_assignment_is_not_to_run(shop):

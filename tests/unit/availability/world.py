@@ -14,7 +14,7 @@ from shared.cache.memory_backend import MemoryBackend
 from shared.cache.scope import CachedScope
 from shared.domain import health
 from shared.domain.assignment_models import AssignmentPut, StateThresholds
-from shared.domain.catalog_items import SystemItem
+from shared.domain.catalog_items import MaintenanceItem, SystemItem
 from shared.domain.credential_items import SatelliteItem
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import RecordingPublisher
@@ -23,6 +23,7 @@ from shared.services.context import Collaborators
 from shared.services.health_state import initial_state
 from shared.services.recording import RunInput, record_run
 from tests.fakes.memory_store import MemoryStore
+from tests.fakes.seed import configuration_item
 
 YEAR_START = datetime(2030, 1, 1, tzinfo=UTC)
 INTERVAL = 14400
@@ -68,15 +69,15 @@ class World:
 
     def add_maintenance(self, start: datetime, end: datetime) -> None:
         self.store.create_maintenance(
-            {
-                "id": f"m{len(self.maintenances)}",
-                "systemId": "shop",
-                "title": "planned",
-                "startsAt": format_timestamp(start),
-                "endsAt": format_timestamp(end),
-                "suppressNotifications": False,
-                "createdAt": format_timestamp(start),
-            }
+            MaintenanceItem(
+                id=f"m{len(self.maintenances)}",
+                system_id="shop",
+                title="planned",
+                starts_at=format_timestamp(start),
+                ends_at=format_timestamp(end),
+                suppress_notifications=False,
+                created_at=format_timestamp(start),
+            )
         )
         self.maintenances.append((start, end))
 
@@ -94,16 +95,7 @@ def new_world(checks: dict[str, dict]) -> World:
         )
     )
     for configuration_id, spec in checks.items():
-        store.create_configuration(
-            {
-                "id": configuration_id,
-                "name": configuration_id.title(),
-                "strategyId": "http",
-                "paused": False,
-                "intervalSeconds": INTERVAL,
-                "version": 1,
-            }
-        )
+        store.create_configuration(configuration_item(configuration_id, interval_seconds=INTERVAL))
         settings = AssignmentPut.model_validate(
             {
                 "stateThresholds": THRESHOLDS,

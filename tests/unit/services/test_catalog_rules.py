@@ -134,7 +134,7 @@ def test_deleting_a_configuration_unassigns_it_from_every_system(c):
 def test_a_secret_is_stored_sealed_and_kept_when_a_patch_sends_it_masked(c):
     # given
     add_configuration(c, "web", basicAuth={"username": "ops", "password": "hunter2"})
-    sealed = c.repository.get_configuration("web")["config"]["basicAuth"]["password"]
+    sealed = c.repository.get_configuration("web").config["basicAuth"]["password"]
     # when
     view = configurations.update_configuration(
         c,
@@ -145,7 +145,7 @@ def test_a_secret_is_stored_sealed_and_kept_when_a_patch_sends_it_masked(c):
         expected_version=None,
     )
     # then
-    stored = c.repository.get_configuration("web")["config"]
+    stored = c.repository.get_configuration("web").config
     assert "hunter2" not in str(stored)
     assert stored["basicAuth"]["password"] == sealed
     assert unsealed_config(c.encryptor, stored)["basicAuth"]["password"] == "hunter2"

@@ -14,7 +14,7 @@ from shared.services.health_state import initial_state
 from shared.services.recording import RunInput, record_run
 from tests.fakes.collaborators import fake_collaborators
 from tests.fakes.memory_store import MemoryStore
-from tests.fakes.seed import SEEDED_AT, seed_shop
+from tests.fakes.seed import SEEDED_AT, configuration_item, seed_shop
 
 DAY_ONE = datetime(2030, 1, 1, tzinfo=UTC)
 LATE_DAY = DAY_ONE + timedelta(days=2)
@@ -23,16 +23,7 @@ LATE_DAY = DAY_ONE + timedelta(days=2)
 def world():
     store = MemoryStore()
     seed_shop(store, initial_state("shop", SEEDED_AT))
-    store.create_configuration(
-        {
-            "id": "api",
-            "name": "Api",
-            "strategyId": "http",
-            "paused": False,
-            "intervalSeconds": 60,
-            "version": 1,
-        }
-    )
+    store.create_configuration(configuration_item("api"))
     settings = AssignmentPut.model_validate({}).model_dump(mode="json", by_alias=True)
     for configuration_id in ("web", "api"):
         store.put_assignment(
@@ -78,7 +69,7 @@ def daily_counts(store: MemoryStore, configuration_id: str = "web") -> dict[str,
 
 
 def roll_everything(c, store: MemoryStore) -> int:
-    return sum(rollup.roll_up(c, a) for a in list(store.assignments.values()))
+    return sum(rollup.roll_up(c, store.get_assignment(*pair)) for pair in list(store.assignments))
 
 
 def test_daily_items_are_the_sums_of_their_settled_days_and_a_rerun_changes_nothing():
@@ -200,7 +191,7 @@ def test_a_rollup_that_keeps_losing_to_runs_gives_up_without_writing():
     store.commit_rollup = always_moved
     # when / then
     with pytest.raises(StateVersionConflict):
-        rollup.roll_up(c, store.assignments[("shop", "web")])
+        rollup.roll_up(c, store.get_assignment("shop", "web"))
     assert tier(store, "daily") == {}
 
 

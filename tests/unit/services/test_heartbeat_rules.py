@@ -85,7 +85,7 @@ def test_a_deadline_a_ping_moved_is_dropped_and_put_back_in_the_due_index(c):
     assert outcome.outcome == "dropped"
     assert runs(c) == [("healthy", "success"), ("healthy", "success")]
     (assignment,) = c.repository.get_assignments([("shop", "nightly")])
-    assert assignment["nextDueAt"] == standing
+    assert assignment.next_due_at == standing
 
 
 def test_a_standing_deadline_records_one_missed_run_and_moves_on(c):

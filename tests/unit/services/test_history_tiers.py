@@ -21,7 +21,7 @@ from shared.services.history import history
 from shared.services.recording import RunInput, record_run
 from shared.services.rollup import roll_up
 from tests.fakes.memory_store import MemoryStore
-from tests.fakes.seed import seed_shop
+from tests.fakes.seed import configuration_item, seed_shop
 
 NOW = datetime(2031, 1, 1, 10, 20, tzinfo=UTC)
 YEAR_AGO = NOW - timedelta(days=365)
@@ -96,16 +96,7 @@ def _assign(store: MemoryStore, configuration_id: str, **settings) -> None:
 def year():
     store = MemoryStore()
     seed_shop(store, initial_state("shop", format_timestamp(YEAR_AGO)))
-    store.create_configuration(
-        {
-            "id": "api",
-            "name": "Api",
-            "strategyId": "http",
-            "paused": False,
-            "intervalSeconds": 60,
-            "version": 1,
-        }
-    )
+    store.create_configuration(configuration_item("api"))
     store.create_satellite(
         SatelliteItem(
             id="sat1",
@@ -155,8 +146,8 @@ def year():
 
 
 def _roll_up(c, store: MemoryStore) -> None:
-    for assignment in store.assignments.values():
-        roll_up(c, assignment)
+    for system_id, configuration_id in list(store.assignments):
+        roll_up(c, store.get_assignment(system_id, configuration_id))
 
 
 def chart(c, configuration_id: str, start: datetime, end: datetime, points: int, source: str | None = None):

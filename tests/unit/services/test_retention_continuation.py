@@ -9,7 +9,7 @@ from shared.services.retention_run import run_retention
 from tests.fakes.collaborators import START, fake_collaborators
 from tests.fakes.memory_store import MemoryStore
 from tests.fakes.memory_sweeps import MemorySweepCheckpoints
-from tests.fakes.seed import SEEDED_AT, seed_shop
+from tests.fakes.seed import SEEDED_AT, configuration_item, seed_shop
 from tests.unit.services.test_outbox_rules import initial_state
 
 CHECKS = 250
@@ -41,10 +41,7 @@ def world(checks: int = CHECKS):
     seed_shop(store, initial_state("shop", SEEDED_AT))
     settings = AssignmentPut.model_validate({}).model_dump(mode="json", by_alias=True)
     for n in range(checks):
-        store.create_configuration(
-            {"id": f"c{n:03d}", "name": "C", "strategyId": "http", "paused": False, "intervalSeconds": 60}
-            | {"version": 1}
-        )
+        store.create_configuration(configuration_item(f"c{n:03d}", "C"))
         store.put_assignment("shop", f"c{n:03d}", settings, expected_version=None, now=SEEDED_AT, now_epoch=0)
     c = fake_collaborators(store)
     c.clock.now = START + timedelta(days=3, hours=2)
