@@ -23,6 +23,8 @@ from shared.domain.records import (
     RunCommit,
     StateVersionConflict,
 )
+from shared.domain.snapshots import RunContext
+from shared.domain.state_items import CheckStateItem, SystemStateItem
 from tests.fakes.memory_catalog import MemoryCatalog
 from tests.fakes.memory_credentials import MemoryCredentials
 from tests.fakes.memory_heartbeats import MemoryHeartbeats
@@ -64,16 +66,12 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
 
     # --- history -----------------------------------------------------------------------------
 
-    def run_context(
-        self, system_id: str, configuration_id: str, *, with_outbox: bool = True
-    ) -> dict[str, Any]:
-        return _copy(
-            {
-                "system": self.systems.get(system_id),
-                "assignment": self.assignments.get((system_id, configuration_id)),
-                "check_state": self.check_states.get((system_id, configuration_id)),
-                "outbox": self.outbox_of(system_id) if with_outbox else [],
-            }
+    def run_context(self, system_id: str, configuration_id: str, *, with_outbox: bool = True) -> RunContext:
+        return RunContext(
+            system=_copy(self.systems.get(system_id)),
+            assignment=_copy(self.assignments.get((system_id, configuration_id))),
+            check_state=self.get_check_state(system_id, configuration_id),
+            outbox=self.outbox_of(system_id) if with_outbox else [],
         )
 
     def _recorded(self, run: RunItem) -> bool:
@@ -111,7 +109,7 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
     ) -> None:
         self._check_state_version(system_id, expected_version)
         self._check_item_versions(check_states)
-        self.states[system_id] = _copy(state)
+        self.states[system_id] = state.to_item()
         if transition:
             self.transitions.append(transition.to_item())
         if outbox:
@@ -144,7 +142,7 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
             self._add_aggregate(system_id, configuration_id, aggregate)
         self._put_check_states(check_states)
         if state is not None:
-            self.states[system_id] = _copy(state)
+            self.states[system_id] = state.to_item()
         self.transitions += [t.to_item() | {"stateVersion": version} for t, version in transitions]
         self._timeline(system_id, check_transitions, stale_days)
         if outbox is not None:
@@ -175,13 +173,13 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
 
     def _check_item_versions(self, check_states) -> None:
         for item, expected in check_states:
-            current = self.check_states.get((item["systemId"], item["configurationId"]))
+            current = self.check_states.get((item.system_id, item.configuration_id))
             if (current["version"] if current else None) != expected:
                 raise StateVersionConflict()
 
     def _put_check_states(self, check_states) -> None:
         for item, _ in check_states:
-            self.check_states[(item["systemId"], item["configurationId"])] = _copy(item)
+            self.check_states[(item.system_id, item.configuration_id)] = item.to_item()
 
     def _timeline(self, system_id: str, check_transitions, stale_days) -> None:
         for t in check_transitions:
@@ -234,8 +232,9 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
     def known_run_ids(self, runs: list[RunItem]) -> set[str]:
         return {r.run_id for r in runs if self._recorded(r)}
 
-    def get_check_state(self, system_id: str, configuration_id: str) -> dict | None:
-        return _copy(self.check_states.get((system_id, configuration_id)))
+    def get_check_state(self, system_id: str, configuration_id: str) -> CheckStateItem | None:
+        item = self.check_states.get((system_id, configuration_id))
+        return CheckStateItem.model_validate(item) if item else None
 
     def commit_rollup(
         self, system_id, configuration_id, *, dailies, rolled_through, expected_version
@@ -248,8 +247,9 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
             self.aggregates[key] = daily.to_item()
         item.update(rolledThrough=rolled_through, version=item["version"] + 1)
 
-    def get_state(self, system_id: str) -> dict | None:
-        return _copy(self.states.get(system_id))
+    def get_state(self, system_id: str) -> SystemStateItem | None:
+        state = self.states.get(system_id)
+        return SystemStateItem.model_validate(state) if state else None
 
     def list_runs(
         self, system_id, configuration_id, *, start, end, source, status, limit, cursor
@@ -279,8 +279,8 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
             k: i for k, i in self.aggregates.items() if i.get("expiresAt", now_epoch) >= now_epoch
         }
 
-    def get_states(self, system_ids: list[str]) -> dict[str, dict]:
-        return {s: _copy(self.states[s]) for s in system_ids if s in self.states}
+    def get_states(self, system_ids: list[str]) -> dict[str, SystemStateItem]:
+        return {s: SystemStateItem.model_validate(self.states[s]) for s in system_ids if s in self.states}
 
     def tombstones(self, *, limit: int) -> list[dict]:
         """The oldest tombstones, each with its sort key `sk`, as the repository answers."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from shared.domain.assignment_models import AssignmentPut, AssignmentView
 from shared.domain.errors import NotFoundError
+from shared.domain.state_items import SystemStateItem
 from shared.domain.wire import format_timestamp
 from shared.events import ASSIGNMENT_CHANGED, Event
 from shared.services import outbox
@@ -19,10 +20,7 @@ def assignment_views(c: Collaborators, system_id: str) -> list[AssignmentView]:
     snapshot = c.repository.system_snapshot(system_id)
     if snapshot["system"] is None:
         raise NotFoundError(f"system {system_id} not found")
-    checks = {
-        check["configurationId"]: check
-        for check in ((snapshot["state"] or {}).get("view") or {}).get("checks", [])
-    }
+    checks = {check["configurationId"]: check for check in _view_checks(snapshot["state"])}
     return [
         _assignment_view(a, _with_latest_run(checks.get(a["configurationId"]), snapshot, a))
         for a in snapshot["assignments"]
@@ -31,8 +29,10 @@ def assignment_views(c: Collaborators, system_id: str) -> list[AssignmentView]:
 
 def _with_latest_run(check: dict | None, snapshot: dict, assignment: dict) -> dict | None:
     """The view's check with its latest run from the check item (the view is stored only on change)."""
-    slices = (snapshot["check_states"].get(assignment["configurationId"]) or {}).get("slices", {})
-    latest = max((s["lastRunAt"] for s in slices.values() if s.get("lastRunAt")), default=None)
+    item = snapshot["check_states"].get(assignment["configurationId"])
+    latest = (
+        max((s.last_run_at for s in item.slices.values() if s.last_run_at), default=None) if item else None
+    )
     if check is None or latest is None:
         return check
     return check | {"lastRunAt": max(latest, check.get("lastRunAt") or latest)}
@@ -81,12 +81,14 @@ def put_assignment(
         )
     )
     outbox.publish_change(c, events, system_ids=[system_id])
-    state = c.repository.get_state(system_id) or {}
-    check = next(
-        (k for k in (state.get("view") or {}).get("checks", []) if k["configurationId"] == configuration_id),
-        None,
-    )
+    checks = _view_checks(c.repository.get_state(system_id))
+    check = next((k for k in checks if k["configurationId"] == configuration_id), None)
     return _assignment_view(assignment, check)
+
+
+def _view_checks(state: SystemStateItem | None) -> list[dict]:
+    """The checks of a system's stored view, as the wire shows them."""
+    return state.view.to_wire()["checks"] if state else []
 
 
 def delete_assignment(c: Collaborators, system_id: str, configuration_id: str) -> None:
