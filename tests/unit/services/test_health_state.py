@@ -18,9 +18,7 @@ def assignment(configuration_id: str, **settings) -> dict:
     return wire | {"configurationId": configuration_id, "configurationName": configuration_id.title()}
 
 
-def snapshot(
-    *assignments: dict, state: SystemStateItem | None = None, checks: dict | None = None
-) -> dict:
+def snapshot(*assignments: dict, state: SystemStateItem | None = None, checks: dict | None = None) -> dict:
     system = {"id": "shop", "name": "Shop"}
     return {
         "system": system,
