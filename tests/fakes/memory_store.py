@@ -2,7 +2,7 @@
 
 The catalog (memory_catalog.py), the scheduler's shards (memory_schedule.py), the credentials
 (memory_credentials.py), heartbeats (memory_heartbeats.py), and what recording, the outbox and
-availability use (runs, aggregates, state, check states, check transitions, daily availability
+availability use (runs, aggregates, state, check states, system and check transitions, daily availability
 summaries, tombstones, outbox), held to the DynamoDB repository's behaviour by
 tests/integration/store_contract/.
 A method it lacks raises AttributeError, never guesses.
@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from shared.data import keys
-from shared.domain.history_items import AggregateItem, CheckTransitionItem, RunItem
+from shared.domain.history_items import AggregateItem, CheckTransitionItem, RunItem, TransitionItem
 from shared.domain.records import (
     DuplicateRunError,
     OutboxEntry,
@@ -111,7 +111,7 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
         self._check_item_versions(check_states)
         self.states[system_id] = state.to_item()
         if transition:
-            self.transitions.append(transition.to_item())
+            self.transitions.append(transition.to_item() | {"stateVersion": state.version})
         if outbox:
             self.outbox[(outbox.system_id, outbox.entry_id)] = outbox
         self._put_check_states(check_states)
@@ -261,8 +261,8 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
                 for r in self.runs.values()
                 if (r["systemId"], r["configurationId"]) == (system_id, configuration_id)
                 and start <= _filed(r) <= end + "~"
-                and source in (None, r["sourceId"])
-                and status in (None, r["status"])
+                and source in (None, r.get("sourceId"))
+                and status in (None, r.get("status"))
             ),
             key=lambda r: (_filed(r), r["runId"]),
             reverse=True,
@@ -271,6 +271,31 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
         more = offset + limit < len(found)
         page = [RunItem.model_validate(r) for r in found[offset : offset + limit]]
         return Page(page, str(offset + limit) if more else None)
+
+    def _transitions_of(self, system_id: str) -> list[tuple[str, dict]]:
+        """A system's transitions under their sort keys (time, then the state version), oldest first."""
+        found = [
+            (f"{t['at']}#{t.get('stateVersion', 0):012d}", t)
+            for t in self.transitions
+            if t["systemId"] == system_id
+        ]
+        return sorted(found, key=lambda keyed: keyed[0])
+
+    def list_transitions(
+        self, system_id, *, start, end, limit, cursor, newest_first=True
+    ) -> Page[TransitionItem]:
+        """`end` inclusive as the repository's key condition; the cursor is an offset."""
+        found = [t for sk, t in self._transitions_of(system_id) if start <= sk <= end + "~"]
+        if newest_first:
+            found.reverse()
+        offset = int(cursor or 0)
+        more = offset + limit < len(found)
+        page = [TransitionItem.model_validate(t) for t in found[offset : offset + limit]]
+        return Page(page, str(offset + limit) if more else None)
+
+    def last_transition_before(self, system_id: str, moment: str) -> TransitionItem | None:
+        earlier = [t for sk, t in self._transitions_of(system_id) if sk <= moment]
+        return TransitionItem.model_validate(earlier[-1]) if earlier else None
 
     def expire(self, now_epoch: int) -> None:
         """Tests: what DynamoDB TTL eventually does to items whose expiresAt passed."""
