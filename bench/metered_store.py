@@ -18,10 +18,14 @@ from bench.latency import TYPICAL_LATENCY_MS
 from shared.data import keys
 from shared.data.outbox import outbox_item
 from shared.data.table import plain_key, serialize
+from shared.domain.catalog_items import StoredItem
+from shared.domain.snapshots import RunContext, SystemSnapshot
+from shared.domain.state_items import SystemStateItem
 
 
-def _size(key: dict, item: dict | None) -> int:
-    return item_size(serialize(plain_key(key) | (item or {})))
+def _size(key: dict, item: dict | StoredItem | None) -> int:
+    attributes = item.to_item() if isinstance(item, StoredItem) else item
+    return item_size(serialize(plain_key(key) | (attributes or {})))
 
 
 class MeteredStore:
@@ -60,7 +64,7 @@ class MeteredStore:
 
     # --- reads ---------------------------------------------------------------------------------
 
-    def run_context(self, system_id: str, configuration_id: str, *, with_outbox: bool = True) -> dict:
+    def run_context(self, system_id: str, configuration_id: str, *, with_outbox: bool = True) -> RunContext:
         with self._lock:
             context = self._store.run_context(system_id, configuration_id, with_outbox=with_outbox)
         sizes = [
@@ -85,13 +89,13 @@ class MeteredStore:
             "Query", reads=read_units(sum(item_size(serialize(outbox_item(e))) for e in entries), True)
         )
 
-    def get_state(self, system_id: str) -> dict | None:
+    def get_state(self, system_id: str) -> SystemStateItem | None:
         with self._lock:
             state = self._store.get_state(system_id)
         self._call("GetItem", reads=read_units(_size(keys.system_state_key(system_id), state), True))
         return state
 
-    def system_snapshot(self, system_id: str) -> dict:
+    def system_snapshot(self, system_id: str) -> SystemSnapshot:
         with self._lock:
             snapshot = self._store.system_snapshot(system_id)
         sizes = [_size(keys.system_key(system_id), snapshot["system"])]
@@ -139,14 +143,14 @@ class MeteredStore:
         key = (aggregate.tier, run.system_id, run.configuration_id, aggregate.start, aggregate.source_id)
         return stored.get(key, {})
 
-    def store_state(self, system_id: str, state: dict, **parts: Any) -> None:
+    def store_state(self, system_id: str, state: SystemStateItem, **parts: Any) -> None:
         sizes = [_size(keys.system_state_key(system_id), state)]
         if parts.get("transition"):
             sizes.append(item_size(serialize(parts["transition"].to_item())) + 60)
         if parts.get("outbox"):
             sizes.append(item_size(serialize(outbox_item(parts["outbox"]))))
         sizes += [
-            _size(keys.check_state_key(system_id, item["configurationId"]), item)
+            _size(keys.check_state_key(system_id, item.configuration_id), item)
             for item, _ in parts.get("check_states", ())
         ]
         sizes += _timeline_sizes(system_id, parts.get("check_transitions", ()), parts.get("stale_days", ()))

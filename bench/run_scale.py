@@ -26,8 +26,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from bench.table import row
+
+if TYPE_CHECKING:
+    from shared.domain.state_items import SystemStateItem
 
 GOAL_WRITE_UNITS = 6
 GOAL_USD = 5.0
@@ -147,15 +151,15 @@ def _failed_runs_row() -> dict:
         f"{total} runs ({rounds} rounds of {checks} checks; every round a quarter of the checks fail or"
         f" recover), {THREADS} threads, each store call atomic; failed {len(failed)}"
         f" {sorted(set(failed))[:2]}; view writes and conflicts {views}; System Health Changed"
-        f" {changes}; the view shows {len(state['view']['checks'])} checks ({_state_bytes(state)} B)",
+        f" {changes}; the view shows {len(state.view.checks)} checks ({_state_bytes(state)} B)",
     )
 
 
-def _state_bytes(state: dict) -> int:
+def _state_bytes(state: SystemStateItem) -> int:
     from bench.capacity import item_size
     from shared.data.table import serialize
 
-    return item_size(serialize(state))
+    return item_size(serialize(state.to_item()))
 
 
 def steady_units(

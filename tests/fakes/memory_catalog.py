@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
 
 from shared.data.schedule import schedule_attributes
 from shared.domain.catalog_items import (
@@ -22,6 +21,8 @@ from shared.domain.catalog_items import (
 )
 from shared.domain.errors import ConflictError, NotFoundError, ValidationFailedError, VersionMismatchError
 from shared.domain.records import Page
+from shared.domain.snapshots import SystemSnapshot
+from shared.domain.state_items import CheckStateItem, SystemStateItem
 from shared.settings import DEFAULT_DUE_SHARDS
 from tests.fakes.memory_pages import page_of
 
@@ -45,11 +46,11 @@ class MemoryCatalog:
 
     # --- systems -------------------------------------------------------------------------
 
-    def create_system(self, system: SystemItem, initial_state: dict) -> SystemItem:
+    def create_system(self, system: SystemItem, initial_state: SystemStateItem) -> SystemItem:
         if system.id in self.systems:
             raise ConflictError(f"system {system.id} already exists")
         self.systems[system.id] = system.to_item()
-        self.states[system.id] = copy.deepcopy(initial_state)
+        self.states[system.id] = initial_state.to_item()
         return system
 
     def get_system(self, system_id: str) -> SystemItem:
@@ -232,13 +233,18 @@ class MemoryCatalog:
             if p in self.assignments
         ]
 
-    def system_snapshot(self, system_id: str) -> dict[str, Any]:
+    def system_snapshot(self, system_id: str) -> SystemSnapshot:
+        state = self.states.get(system_id)
         return copy.deepcopy(
             {
                 "system": self.systems.get(system_id),
-                "state": self.states.get(system_id),
+                "state": SystemStateItem.model_validate(state) if state else None,
                 "assignments": [a for (s, _), a in sorted(self.assignments.items()) if s == system_id],
-                "check_states": {c: i for (s, c), i in sorted(self.check_states.items()) if s == system_id},
+                "check_states": {
+                    c: CheckStateItem.model_validate(i)
+                    for (s, c), i in sorted(self.check_states.items())
+                    if s == system_id
+                },
                 "maintenances": [m for (s, _), m in sorted(self.maintenances.items()) if s == system_id],
                 "outbox": self.outbox_of(system_id),
             }

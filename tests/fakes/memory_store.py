@@ -2,7 +2,7 @@
 
 The catalog (memory_catalog.py), the scheduler's shards (memory_schedule.py), the credentials
 (memory_credentials.py), heartbeats (memory_heartbeats.py), and what recording, the outbox and
-availability use (runs, aggregates, state, check states, check transitions, daily availability
+availability use (runs, aggregates, state, check states, system and check transitions, daily availability
 summaries, tombstones, outbox), held to the DynamoDB repository's behaviour by
 tests/integration/store_contract/.
 A method it lacks raises AttributeError, never guesses.
@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from shared.data import keys
-from shared.domain.history_items import AggregateItem, CheckTransitionItem, RunItem
+from shared.domain.history_items import AggregateItem, CheckTransitionItem, RunItem, TransitionItem
 from shared.domain.records import (
     DuplicateRunError,
     OutboxEntry,
@@ -23,6 +23,8 @@ from shared.domain.records import (
     RunCommit,
     StateVersionConflict,
 )
+from shared.domain.snapshots import RunContext
+from shared.domain.state_items import CheckStateItem, SystemStateItem
 from tests.fakes.memory_catalog import MemoryCatalog
 from tests.fakes.memory_credentials import MemoryCredentials
 from tests.fakes.memory_heartbeats import MemoryHeartbeats
@@ -64,16 +66,12 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
 
     # --- history -----------------------------------------------------------------------------
 
-    def run_context(
-        self, system_id: str, configuration_id: str, *, with_outbox: bool = True
-    ) -> dict[str, Any]:
-        return _copy(
-            {
-                "system": self.systems.get(system_id),
-                "assignment": self.assignments.get((system_id, configuration_id)),
-                "check_state": self.check_states.get((system_id, configuration_id)),
-                "outbox": self.outbox_of(system_id) if with_outbox else [],
-            }
+    def run_context(self, system_id: str, configuration_id: str, *, with_outbox: bool = True) -> RunContext:
+        return RunContext(
+            system=_copy(self.systems.get(system_id)),
+            assignment=_copy(self.assignments.get((system_id, configuration_id))),
+            check_state=self.get_check_state(system_id, configuration_id),
+            outbox=self.outbox_of(system_id) if with_outbox else [],
         )
 
     def _recorded(self, run: RunItem) -> bool:
@@ -111,9 +109,9 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
     ) -> None:
         self._check_state_version(system_id, expected_version)
         self._check_item_versions(check_states)
-        self.states[system_id] = _copy(state)
+        self.states[system_id] = state.to_item()
         if transition:
-            self.transitions.append(transition.to_item())
+            self.transitions.append(transition.to_item() | {"stateVersion": state.version})
         if outbox:
             self.outbox[(outbox.system_id, outbox.entry_id)] = outbox
         self._put_check_states(check_states)
@@ -144,7 +142,7 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
             self._add_aggregate(system_id, configuration_id, aggregate)
         self._put_check_states(check_states)
         if state is not None:
-            self.states[system_id] = _copy(state)
+            self.states[system_id] = state.to_item()
         self.transitions += [t.to_item() | {"stateVersion": version} for t, version in transitions]
         self._timeline(system_id, check_transitions, stale_days)
         if outbox is not None:
@@ -175,13 +173,13 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
 
     def _check_item_versions(self, check_states) -> None:
         for item, expected in check_states:
-            current = self.check_states.get((item["systemId"], item["configurationId"]))
+            current = self.check_states.get((item.system_id, item.configuration_id))
             if (current["version"] if current else None) != expected:
                 raise StateVersionConflict()
 
     def _put_check_states(self, check_states) -> None:
         for item, _ in check_states:
-            self.check_states[(item["systemId"], item["configurationId"])] = _copy(item)
+            self.check_states[(item.system_id, item.configuration_id)] = item.to_item()
 
     def _timeline(self, system_id: str, check_transitions, stale_days) -> None:
         for t in check_transitions:
@@ -234,8 +232,9 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
     def known_run_ids(self, runs: list[RunItem]) -> set[str]:
         return {r.run_id for r in runs if self._recorded(r)}
 
-    def get_check_state(self, system_id: str, configuration_id: str) -> dict | None:
-        return _copy(self.check_states.get((system_id, configuration_id)))
+    def get_check_state(self, system_id: str, configuration_id: str) -> CheckStateItem | None:
+        item = self.check_states.get((system_id, configuration_id))
+        return CheckStateItem.model_validate(item) if item else None
 
     def commit_rollup(
         self, system_id, configuration_id, *, dailies, rolled_through, expected_version
@@ -248,8 +247,9 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
             self.aggregates[key] = daily.to_item()
         item.update(rolledThrough=rolled_through, version=item["version"] + 1)
 
-    def get_state(self, system_id: str) -> dict | None:
-        return _copy(self.states.get(system_id))
+    def get_state(self, system_id: str) -> SystemStateItem | None:
+        state = self.states.get(system_id)
+        return SystemStateItem.model_validate(state) if state else None
 
     def list_runs(
         self, system_id, configuration_id, *, start, end, source, status, limit, cursor
@@ -261,8 +261,8 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
                 for r in self.runs.values()
                 if (r["systemId"], r["configurationId"]) == (system_id, configuration_id)
                 and start <= _filed(r) <= end + "~"
-                and source in (None, r["sourceId"])
-                and status in (None, r["status"])
+                and source in (None, r.get("sourceId"))
+                and status in (None, r.get("status"))
             ),
             key=lambda r: (_filed(r), r["runId"]),
             reverse=True,
@@ -272,6 +272,31 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
         page = [RunItem.model_validate(r) for r in found[offset : offset + limit]]
         return Page(page, str(offset + limit) if more else None)
 
+    def _transitions_of(self, system_id: str) -> list[tuple[str, dict]]:
+        """A system's transitions under their sort keys (time, then the state version), oldest first."""
+        found = [
+            (f"{t['at']}#{t.get('stateVersion', 0):012d}", t)
+            for t in self.transitions
+            if t["systemId"] == system_id
+        ]
+        return sorted(found, key=lambda keyed: keyed[0])
+
+    def list_transitions(
+        self, system_id, *, start, end, limit, cursor, newest_first=True
+    ) -> Page[TransitionItem]:
+        """`end` inclusive as the repository's key condition; the cursor is an offset."""
+        found = [t for sk, t in self._transitions_of(system_id) if start <= sk <= end + "~"]
+        if newest_first:
+            found.reverse()
+        offset = int(cursor or 0)
+        more = offset + limit < len(found)
+        page = [TransitionItem.model_validate(t) for t in found[offset : offset + limit]]
+        return Page(page, str(offset + limit) if more else None)
+
+    def last_transition_before(self, system_id: str, moment: str) -> TransitionItem | None:
+        earlier = [t for sk, t in self._transitions_of(system_id) if sk <= moment]
+        return TransitionItem.model_validate(earlier[-1]) if earlier else None
+
     def expire(self, now_epoch: int) -> None:
         """Tests: what DynamoDB TTL eventually does to items whose expiresAt passed."""
         self.runs = {k: r for k, r in self.runs.items() if r.get("expiresAt", now_epoch) >= now_epoch}
@@ -279,8 +304,8 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
             k: i for k, i in self.aggregates.items() if i.get("expiresAt", now_epoch) >= now_epoch
         }
 
-    def get_states(self, system_ids: list[str]) -> dict[str, dict]:
-        return {s: _copy(self.states[s]) for s in system_ids if s in self.states}
+    def get_states(self, system_ids: list[str]) -> dict[str, SystemStateItem]:
+        return {s: SystemStateItem.model_validate(self.states[s]) for s in system_ids if s in self.states}
 
     def tombstones(self, *, limit: int) -> list[dict]:
         """The oldest tombstones, each with its sort key `sk`, as the repository answers."""

@@ -3,6 +3,7 @@
 from typing import Any
 
 from shared.domain.catalog_items import ConfigurationItem, SystemItem
+from shared.domain.state_items import SystemStateItem
 
 SEEDED_AT = "2030-01-01T00:00:00.000Z"
 
@@ -31,7 +32,7 @@ def configuration_item(
     )
 
 
-def seed_shop(store, initial_state: dict) -> None:
+def seed_shop(store, initial_state: SystemStateItem) -> None:
     """Create system "shop" (with `initial_state`) and an http configuration "web" checked every minute."""
     shop = SystemItem(id="shop", name="Shop", created_at=SEEDED_AT, updated_at=SEEDED_AT, version=1)
     store.create_system(shop, initial_state)

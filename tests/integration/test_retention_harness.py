@@ -18,6 +18,7 @@ from shared.data.sweeps import SweepCheckpoints
 from shared.domain.catalog_items import SystemItem
 from shared.domain.history_items import RunItem
 from shared.domain.records import expiry_epoch
+from shared.domain.system_state import initial_state
 from shared.domain.wire import format_timestamp
 from shared.services import retention
 from shared.services.context import Collaborators
@@ -41,7 +42,7 @@ def seed(store) -> None:
     pairs = [(f"sys-{n}", "web") for n in range(5)] + [("sys-3", "api")]
     for system_id in dict.fromkeys(s for s, _ in pairs):
         item = SystemItem(id=system_id, name=system_id, created_at=created, updated_at=created, version=1)
-        store.create_system(item, {"version": 1})
+        store.create_system(item, initial_state(system_id, created))
     for system_id, configuration_id in pairs:
         store.put_assignment(
             system_id, configuration_id, SETTINGS, expected_version=None, now=created, now_epoch=0

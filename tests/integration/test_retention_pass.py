@@ -18,6 +18,7 @@ from shared.domain.aggregates import hour_key, run_increments
 from shared.domain.catalog_items import SystemItem
 from shared.domain.history_items import RunItem
 from shared.domain.records import TTL_SLACK_DAYS
+from shared.domain.system_state import initial_state
 from shared.domain.wire import format_timestamp
 from shared.events import RecordingPublisher
 from shared.queue import ContinuationQueue
@@ -89,7 +90,7 @@ def add_check(c, system_id: str, configuration_id: str = "web", **retention) -> 
     except Exception:
         created = "2030-01-01T00:00:00.000Z"
         system = SystemItem(id=system_id, name=system_id, created_at=created, updated_at=created, version=1)
-        repository.create_system(system, {"version": 1})
+        repository.create_system(system, initial_state(system_id, created))
     try:
         repository.get_configuration(configuration_id)
     except Exception:

@@ -7,7 +7,6 @@ are compare-and-set on `version`; cascades follow link items read strongly consi
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from shared.data import keys
 from shared.data.assignments import AssignmentStore
@@ -24,6 +23,8 @@ from shared.domain.catalog_items import (
 )
 from shared.domain.errors import ConflictError, NotFoundError, VersionMismatchError
 from shared.domain.records import Page
+from shared.domain.snapshots import SystemSnapshot
+from shared.domain.state_items import CheckStateItem, SystemStateItem
 from shared.settings import DEFAULT_DUE_SHARDS
 
 MAINTENANCE_PREFIX = "MAINT#"
@@ -32,10 +33,10 @@ MAINTENANCE_PREFIX = "MAINT#"
 class CatalogStore(AssignmentStore):
     # --- systems -------------------------------------------------------------------------
 
-    def create_system(self, system: SystemItem, initial_state: dict) -> SystemItem:
+    def create_system(self, system: SystemItem, initial_state: SystemStateItem) -> SystemItem:
         """Store a new system and its initial health state; a taken id is a ConflictError."""
         item = plain_key(keys.system_key(system.id) | keys.type_index("SYSTEM", system.id)) | system.to_item()
-        state = plain_key(keys.system_state_key(system.id)) | initial_state
+        state = plain_key(keys.system_state_key(system.id)) | initial_state.to_item()
         try:
             self._transact([self.put_op(item, "attribute_not_exists(pk)"), self.put_op(state)])
         except TransactionConflict as conflict:
@@ -190,11 +191,11 @@ class CatalogStore(AssignmentStore):
                 self._delete(keys.configuration_link_key(configuration_id, system_id))
         return removed
 
-    def system_snapshot(self, system_id: str) -> dict[str, Any]:
+    def system_snapshot(self, system_id: str) -> SystemSnapshot:
         """One consistent query of a system's partition: META, STATE, assignments, check states,
         maintenance, outbox."""
         items = self._query_all(keys.system_partition(system_id))
-        snapshot: dict[str, Any] = {
+        snapshot: SystemSnapshot = {
             "system": None,
             "state": None,
             "assignments": [],
@@ -207,12 +208,12 @@ class CatalogStore(AssignmentStore):
             if sk == keys.META:
                 snapshot["system"] = strip_keys(item)
             elif sk == keys.STATE:
-                snapshot["state"] = strip_keys(item)
+                snapshot["state"] = SystemStateItem.model_validate(strip_keys(item))
             elif sk.startswith(ASSIGNMENT_PREFIX):
                 snapshot["assignments"].append(strip_keys(item))
             elif sk.startswith(keys.CHECK_STATE_PREFIX):
-                check_state = strip_keys(item)
-                snapshot["check_states"][check_state["configurationId"]] = check_state
+                check_state = CheckStateItem.model_validate(strip_keys(item))
+                snapshot["check_states"][check_state.configuration_id] = check_state
             elif sk.startswith(MAINTENANCE_PREFIX):
                 snapshot["maintenances"].append(strip_keys(item))
             elif sk.startswith(keys.OUTBOX_PREFIX):

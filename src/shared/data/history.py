@@ -25,22 +25,29 @@ from shared.domain.records import (
     RunCommit,
     StateVersionConflict,
 )
+from shared.domain.snapshots import RunContext
+from shared.domain.state_items import CheckStateItem, SystemStateItem
 
 
 class HistoryStore(TableBase):
     # --- recording -----------------------------------------------------------------------
 
-    def run_context(self, system_id: str, configuration_id: str, *, with_outbox: bool = True) -> dict:
+    def run_context(self, system_id: str, configuration_id: str, *, with_outbox: bool = True) -> RunContext:
         """What recording one run reads: the system, the assignment and the check's state item (one
         consistent BatchGetItem); the system's outbox entries only when asked (one Query)."""
-        wanted = {
-            "system": keys.system_key(system_id),
-            "assignment": keys.assignment_key(system_id, configuration_id),
-            "check_state": keys.check_state_key(system_id, configuration_id),
-        }
-        found = {(i["pk"], i["sk"]): strip_keys(i) for i in self._batch_get(list(wanted.values()))}
-        context = {name: found.get((k["pk"]["S"], k["sk"]["S"])) for name, k in wanted.items()}
-        return context | {"outbox": self.outbox_of(system_id) if with_outbox else []}
+        wanted = [
+            keys.system_key(system_id),
+            keys.assignment_key(system_id, configuration_id),
+            keys.check_state_key(system_id, configuration_id),
+        ]
+        found = {(i["pk"], i["sk"]): strip_keys(i) for i in self._batch_get(wanted)}
+        system, assignment, check_state = (found.get((k["pk"]["S"], k["sk"]["S"])) for k in wanted)
+        return RunContext(
+            system=system,
+            assignment=assignment,
+            check_state=CheckStateItem.model_validate(check_state) if check_state else None,
+            outbox=self.outbox_of(system_id) if with_outbox else [],
+        )
 
     def commit_run(self, commit: RunCommit) -> None:
         """Write a run and everything it changes in one transaction (see module docstring)."""
@@ -61,12 +68,12 @@ class HistoryStore(TableBase):
     def store_state(
         self,
         system_id: str,
-        state: dict,
+        state: SystemStateItem,
         *,
         expected_version: int | None,
         transition: TransitionItem | None = None,
         outbox: OutboxEntry | None = None,
-        check_states: list[tuple[dict, int | None]] = (),
+        check_states: list[tuple[CheckStateItem, int | None]] = (),
         check_transitions: list[CheckTransitionItem] = (),
         stale_days: list[str] = (),
     ) -> None:
@@ -78,7 +85,7 @@ class HistoryStore(TableBase):
         if transition:
             operations.append(
                 self.put_op(
-                    plain_key(keys.transition_key(system_id, transition.at, state["version"]))
+                    plain_key(keys.transition_key(system_id, transition.at, state.version))
                     | transition.to_item()
                 )
             )
@@ -86,7 +93,7 @@ class HistoryStore(TableBase):
             operations.append(self.put_op(outbox_item(outbox)))
         if len(operations) == 1:
             # Alone, a conditional put costs half the write units of a one-item transaction.
-            item = plain_key(keys.system_state_key(system_id)) | state
+            item = plain_key(keys.system_state_key(system_id)) | state.to_item()
             if expected_version is None:
                 written = self._put(item, condition="attribute_not_exists(pk)")
             else:
@@ -99,18 +106,19 @@ class HistoryStore(TableBase):
         except TransactionConflict as conflict:
             raise StateVersionConflict() from conflict
 
-    def _state_op(self, system_id: str, state: dict, expected_version: int | None) -> dict:
-        item = plain_key(keys.system_state_key(system_id)) | state
+    def _state_op(self, system_id: str, state: SystemStateItem, expected_version: int | None) -> dict:
+        item = plain_key(keys.system_state_key(system_id)) | state.to_item()
         if expected_version is None:
             return self.put_op(item, "attribute_not_exists(pk)")
         # The system must still exist: a run for a deleted system must not resurrect its state.
         return self.put_op(item, "version = :v", {":v": expected_version})
 
-    def _check_state_op(self, check_state: dict, expected_version: int | None) -> dict:
-        item = plain_key(keys.check_state_key(check_state["systemId"], check_state["configurationId"]))
+    def _check_state_op(self, check_state: CheckStateItem, expected_version: int | None) -> dict:
+        key = plain_key(keys.check_state_key(check_state.system_id, check_state.configuration_id))
+        item = key | check_state.to_item()
         if expected_version is None:
-            return self.put_op(item | check_state, "attribute_not_exists(pk)")
-        return self.put_op(item | check_state, "version = :v", {":v": expected_version})
+            return self.put_op(item, "attribute_not_exists(pk)")
+        return self.put_op(item, "version = :v", {":v": expected_version})
 
     def _run_op(self, run: RunItem) -> dict:
         # the run item is the run's idempotency marker: written only if absent
@@ -148,8 +156,8 @@ class HistoryStore(TableBase):
         *,
         runs: list[RunItem],
         aggregates: list[tuple[str, AggregateIncrement]],
-        check_states: list[tuple[dict, int | None]],
-        state: dict | None,
+        check_states: list[tuple[CheckStateItem, int | None]],
+        state: SystemStateItem | None,
         expected_state_version: int | None,
         transitions: list[tuple[TransitionItem, int]],
         outbox: OutboxEntry | None,
@@ -182,14 +190,18 @@ class HistoryStore(TableBase):
 
     # --- reading -------------------------------------------------------------------------
 
-    def get_state(self, system_id: str) -> dict | None:
+    def get_state(self, system_id: str) -> SystemStateItem | None:
+        """A system's state item (strongly consistent), or None."""
         item = self._get(keys.system_state_key(system_id))
-        return strip_keys(item) if item else None
+        return SystemStateItem.model_validate(strip_keys(item)) if item else None
 
-    def get_states(self, system_ids: list[str]) -> dict[str, dict]:
+    def get_states(self, system_ids: list[str]) -> dict[str, SystemStateItem]:
         """Strongly consistent BatchGetItem of state items: ceil(N/100) calls, never one per system."""
         found = self._batch_get([keys.system_state_key(s) for s in dict.fromkeys(system_ids)])
-        return {item["pk"].removeprefix("SYSTEM#"): strip_keys(item) for item in found}
+        return {
+            item["pk"].removeprefix("SYSTEM#"): SystemStateItem.model_validate(strip_keys(item))
+            for item in found
+        }
 
     def list_runs(
         self,

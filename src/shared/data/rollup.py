@@ -13,13 +13,14 @@ from shared.data.base import TableBase, TransactionConflict, strip_keys
 from shared.data.table import plain_key
 from shared.domain.history_items import AggregateItem
 from shared.domain.records import StateVersionConflict
+from shared.domain.state_items import CheckStateItem
 
 
 class RollupStore(TableBase):
-    def get_check_state(self, system_id: str, configuration_id: str) -> dict | None:
+    def get_check_state(self, system_id: str, configuration_id: str) -> CheckStateItem | None:
         """A check's state item (strongly consistent), or None before its first run."""
         item = self._get(keys.check_state_key(system_id, configuration_id))
-        return strip_keys(item) if item else None
+        return CheckStateItem.model_validate(strip_keys(item)) if item else None
 
     def commit_rollup(
         self,

@@ -22,11 +22,13 @@ A transition on a UTC day before today's marks that day's stored availability su
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from shared.domain.health import QuorumMode, SliceState, quorum_status
 from shared.domain.history_items import CheckTransitionItem
+from shared.domain.state_items import TimelineEntry
 from shared.domain.wire import HealthStatus, format_timestamp, parse_timestamp
 
 STALE_INTERVALS = 3
@@ -36,7 +38,7 @@ STALE_INTERVALS = 3
 class TimelineChange:
     """One check's timeline entry after a change, its transitions and the past days they touch."""
 
-    timeline: dict
+    timeline: TimelineEntry | None
     transitions: list[CheckTransitionItem] = field(default_factory=list)
     stale_days: list[str] = field(default_factory=list)
 
@@ -51,20 +53,30 @@ def counted(assignment: dict) -> bool:
 
 
 def check_status_at(
-    slices: dict[str, dict], quorum_mode: QuorumMode, at: datetime, stale: timedelta, source_id: str | None
+    slices: Mapping[str, SliceState],
+    quorum_mode: QuorumMode,
+    at: datetime,
+    stale: timedelta,
+    source_id: str | None,
 ) -> HealthStatus:
     """The check's status at a run at `at`: its fresh sources under the quorum."""
     statuses = []
-    for slice_source, item in slices.items():
-        last = item.get("lastRunAt")
+    for slice_source, state in slices.items():
+        last = state.last_run_at
         fresh = slice_source == source_id or (last is not None and at - parse_timestamp(last) <= stale)
         if fresh:
-            statuses.append(SliceState.from_item(item).status)
+            statuses.append(state.status)
     return quorum_status(statuses, quorum_mode)
 
 
 def after_run(
-    entry: dict, assignment: dict, slices: dict[str, dict], *, source_id: str, run_at: str, now: datetime
+    entry: TimelineEntry | None,
+    assignment: dict,
+    slices: Mapping[str, SliceState],
+    *,
+    source_id: str,
+    run_at: str,
+    now: datetime,
 ) -> TimelineChange:
     """A check's timeline entry after a run that changed its slices (see the module docstring)."""
     if not counted(assignment):
@@ -73,8 +85,8 @@ def after_run(
     stale = stale_after(assignment)
     status = check_status_at(slices, assignment["quorum"]["mode"], at, stale, source_id)
     changes: list[tuple[str, HealthStatus]] = []
-    current = entry.get("status", "unknown")
-    last = entry.get("lastRunAt")
+    current = entry.status if entry else "unknown"
+    last = entry.last_run_at if entry else None
     if last and at - parse_timestamp(last) > stale:
         if current != "unknown":
             changes.append((format_timestamp(parse_timestamp(last) + stale), "unknown"))
@@ -82,27 +94,31 @@ def after_run(
     if status != current:
         changes.append((run_at, status))
     newest = max(filter(None, [last, run_at]))
-    return _change({"status": status, "lastRunAt": newest}, entry, assignment, changes, now)
+    return _change(TimelineEntry(status=status, last_run_at=newest), entry, assignment, changes, now)
 
 
-def after_reevaluation(entry: dict, assignment: dict, *, now: datetime) -> TimelineChange:
+def after_reevaluation(entry: TimelineEntry | None, assignment: dict, *, now: datetime) -> TimelineChange:
     """A check's timeline entry after a change without a run: no longer counted, it is unknown from
     `now`."""
-    if counted(assignment) or entry.get("status", "unknown") == "unknown":
+    if counted(assignment) or entry is None or entry.status == "unknown":
         return TimelineChange(entry)
     return _change(
-        entry | {"status": "unknown"}, entry, assignment, [(format_timestamp(now), "unknown")], now
+        entry.model_copy(update={"status": "unknown"}),
+        entry,
+        assignment,
+        [(format_timestamp(now), "unknown")],
+        now,
     )
 
 
 def _change(
-    timeline: dict,
-    previous: dict,
+    timeline: TimelineEntry,
+    previous: TimelineEntry | None,
     assignment: dict,
     changes: list[tuple[str, HealthStatus]],
     now: datetime,
 ) -> TimelineChange:
-    before = previous.get("status", "unknown")
+    before: HealthStatus = previous.status if previous else "unknown"
     transitions = []
     for at, status in changes:
         transitions.append(

@@ -33,12 +33,15 @@ accepts (window sizes and counts are at most 100), so a state recorded under oth
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from pydantic import ConfigDict, field_serializer, model_validator
+
 from shared.domain.assignment_models import ConsecutiveThresholds, WindowThresholds
+from shared.domain.catalog_items import StoredItem
 from shared.domain.health_views import CheckHealthView, SourceHealthView, SystemHealthView
 from shared.domain.wire import HealthStatus, RunStatus, parse_timestamp
 
@@ -61,47 +64,45 @@ def is_failing(run_status: RunStatus) -> bool:
     return run_status != "healthy"
 
 
-@dataclass(frozen=True)
-class SliceState:
-    """The health of one check as seen by one source."""
+class SliceState(StoredItem):
+    """The health of one check as seen by one source, as its check's item (SLICE#) keeps it:
+    `recent` is stored as one letter per run, oldest first; numbers come back from DynamoDB as
+    Decimal and are read as ints."""
+
+    model_config = ConfigDict(frozen=True)
 
     source_id: str
     source_label: str
     status: HealthStatus = "unknown"
-    recent: tuple[RunStatus, ...] = field(default=())
+    recent: tuple[RunStatus, ...] = ()
     consecutive_failing: int = 0
     consecutive_healthy: int = 0
     last_run_at: str | None = None
     run_count: int = 0
 
-    def to_item(self) -> dict[str, Any]:
-        """Plain strings and ints for a DynamoDB map; `recent` is one letter per run, oldest first."""
-        item: dict[str, Any] = {
-            "sourceId": self.source_id,
-            "sourceLabel": self.source_label,
-            "status": self.status,
-            "recent": "".join(_STATUS_LETTER[status] for status in self.recent),
-            "consecutiveFailing": self.consecutive_failing,
-            "consecutiveHealthy": self.consecutive_healthy,
-            "runCount": self.run_count,
-        }
-        if self.last_run_at is not None:
-            item["lastRunAt"] = self.last_run_at
+    @model_validator(mode="before")
+    @classmethod
+    def _stored(cls, item: Any) -> Any:
+        if isinstance(item, Mapping):
+            item = dict(item)
+            if isinstance(item.get("recent"), str):
+                item["recent"] = tuple(_LETTER_STATUS[letter] for letter in item["recent"])
+            if "sourceLabel" not in item and "source_label" not in item:
+                item["sourceLabel"] = item.get("sourceId", item.get("source_id"))
         return item
 
+    @field_serializer("recent")
+    def _letters(self, recent: tuple[RunStatus, ...]) -> str:
+        return "".join(_STATUS_LETTER[status] for status in recent)
+
+    def to_item(self) -> dict[str, Any]:
+        """Plain strings and ints for a DynamoDB map; `lastRunAt` only when set."""
+        return self.model_dump(by_alias=True, exclude={"last_run_at"} if self.last_run_at is None else None)
+
     @classmethod
-    def from_item(cls, item: dict[str, Any]) -> SliceState:
-        # int() because DynamoDB hands numbers back as Decimal
-        return cls(
-            source_id=item["sourceId"],
-            source_label=item.get("sourceLabel", item["sourceId"]),
-            status=item.get("status", "unknown"),
-            recent=tuple(_LETTER_STATUS[letter] for letter in item.get("recent", "")),
-            consecutive_failing=int(item.get("consecutiveFailing", 0)),
-            consecutive_healthy=int(item.get("consecutiveHealthy", 0)),
-            last_run_at=item.get("lastRunAt"),
-            run_count=int(item.get("runCount", 0)),
-        )
+    def from_item(cls, item: Mapping[str, Any]) -> SliceState:
+        """The slice of a stored map."""
+        return cls.model_validate(item)
 
 
 def empty_slice(source_id: str, source_label: str) -> SliceState:
@@ -152,15 +153,16 @@ def apply_run(
     else:
         status = previous.status
 
-    return replace(
-        previous,
-        source_label=source_label,
-        status=status,
-        recent=recent,
-        consecutive_failing=consecutive_failing,
-        consecutive_healthy=consecutive_healthy,
-        last_run_at=at,
-        run_count=previous.run_count + 1,
+    return previous.model_copy(
+        update={
+            "source_label": source_label,
+            "status": status,
+            "recent": recent,
+            "consecutive_failing": consecutive_failing,
+            "consecutive_healthy": consecutive_healthy,
+            "last_run_at": at,
+            "run_count": previous.run_count + 1,
+        }
     )
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from shared.domain import aggregates
 from shared.domain.history_items import CheckTransitionItem, RunItem
+from shared.domain.state_items import CheckStateItem
 
 Tier = Literal["hourly", "daily"]
 # Items expire by TTL this long after their retention: the daily retention pass moves the expiry of a
@@ -66,7 +67,7 @@ class RunCommit:
     item, written only if absent, is the run's idempotency marker."""
 
     run: RunItem
-    check_state: dict
+    check_state: CheckStateItem
     expected_check_version: int | None
     aggregates: list[AggregateIncrement] = field(default_factory=list)
     outbox: OutboxEntry | None = None

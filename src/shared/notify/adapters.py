@@ -34,7 +34,7 @@ class RepositorySystems:
         )
 
     def statuses(self, system_ids: list[str]) -> dict[str, str]:
-        return {k: v["status"] for k, v in self._repository.get_states(system_ids).items()}
+        return {k: v.status for k, v in self._repository.get_states(system_ids).items()}
 
 
 class SqsDeliveryQueue:

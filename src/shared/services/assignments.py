@@ -8,6 +8,7 @@ from __future__ import annotations
 from shared.domain.assignment_models import AssignmentPut, AssignmentView
 from shared.domain.catalog_items import AssignmentItem
 from shared.domain.errors import NotFoundError
+from shared.domain.state_items import SystemStateItem
 from shared.domain.wire import format_timestamp
 from shared.events import ASSIGNMENT_CHANGED, Event
 from shared.services import outbox
@@ -20,10 +21,7 @@ def assignment_views(c: Collaborators, system_id: str) -> list[AssignmentView]:
     snapshot = c.repository.system_snapshot(system_id)
     if snapshot["system"] is None:
         raise NotFoundError(f"system {system_id} not found")
-    checks = {
-        check["configurationId"]: check
-        for check in ((snapshot["state"] or {}).get("view") or {}).get("checks", [])
-    }
+    checks = {check["configurationId"]: check for check in _view_checks(snapshot["state"])}
     assignments = [AssignmentItem.model_validate(a) for a in snapshot["assignments"]]
     return [
         _assignment_view(a, _with_latest_run(checks.get(a.configuration_id), snapshot, a))
@@ -33,8 +31,10 @@ def assignment_views(c: Collaborators, system_id: str) -> list[AssignmentView]:
 
 def _with_latest_run(check: dict | None, snapshot: dict, assignment: AssignmentItem) -> dict | None:
     """The view's check with its latest run from the check item (the view is stored only on change)."""
-    slices = (snapshot["check_states"].get(assignment.configuration_id) or {}).get("slices", {})
-    latest = max((s["lastRunAt"] for s in slices.values() if s.get("lastRunAt")), default=None)
+    item = snapshot["check_states"].get(assignment.configuration_id)
+    latest = (
+        max((s.last_run_at for s in item.slices.values() if s.last_run_at), default=None) if item else None
+    )
     if check is None or latest is None:
         return check
     return check | {"lastRunAt": max(latest, check.get("lastRunAt") or latest)}
@@ -83,12 +83,14 @@ def put_assignment(
         )
     )
     outbox.publish_change(c, events, system_ids=[system_id])
-    state = c.repository.get_state(system_id) or {}
-    check = next(
-        (k for k in (state.get("view") or {}).get("checks", []) if k["configurationId"] == configuration_id),
-        None,
-    )
+    checks = _view_checks(c.repository.get_state(system_id))
+    check = next((k for k in checks if k["configurationId"] == configuration_id), None)
     return _assignment_view(assignment, check)
+
+
+def _view_checks(state: SystemStateItem | None) -> list[dict]:
+    """The checks of a system's stored view, as the wire shows them."""
+    return state.view.to_wire()["checks"] if state else []
 
 
 def delete_assignment(c: Collaborators, system_id: str, configuration_id: str) -> None:

@@ -27,6 +27,7 @@ from shared.domain.availability_views import SystemAvailabilityView, seconds_fie
 from shared.domain.check_timeline import stale_after
 from shared.domain.errors import NotFoundError
 from shared.domain.health import evaluate_system
+from shared.domain.state_items import CheckStateItem
 from shared.domain.status_timeline import SpanStats, changes_within, combine, span_stats, worst_of
 from shared.domain.wire import HealthStatus, format_timestamp, parse_timestamp
 from shared.services import availability_cache
@@ -176,7 +177,7 @@ def _check_changes(
     c: Collaborators,
     system_id: str,
     assignment: dict,
-    check_state: dict | None,
+    check_state: CheckStateItem | None,
     start: datetime,
     end: datetime,
     now: datetime,
@@ -189,7 +190,7 @@ def _check_changes(
         system_id, cfg, start=format_timestamp(start), end=format_timestamp(end)
     )
     changes = [(parse_timestamp(t.at), t.new_status) for t in stored]
-    newest = ((check_state or {}).get("timeline") or {}).get("lastRunAt")
+    newest = check_state.timeline.last_run_at if check_state and check_state.timeline else None
     if newest:
         gap = parse_timestamp(newest) + stale_after(assignment)
         if gap < min(end, now) and all(at <= gap for at, _ in changes):

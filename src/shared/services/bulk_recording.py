@@ -21,6 +21,7 @@ from shared.domain.records import (
     is_rolled,
     run_aggregates,
 )
+from shared.domain.state_items import CheckStateItem
 from shared.domain.wire import parse_timestamp
 from shared.events import Event
 from shared.services import availability_cache, outbox
@@ -97,7 +98,7 @@ def _commit_chunk(
     now = c.clock()
     offline = offline_sources(satellites, now) - {satellite.id}
     assignments = {a["configurationId"]: a for a in snapshot["assignments"]}
-    read_versions = {k: v["version"] for k, v in snapshot["check_states"].items()}
+    read_versions = {k: v.version for k, v in snapshot["check_states"].items()}
     working = dict(snapshot) | {"check_states": dict(snapshot["check_states"])}
     view_changed = False
     events: list[Event] = []
@@ -163,7 +164,7 @@ def _commit_chunk(
         view_changed = True
         working["state"] = outcome.item
         if outcome.transition:
-            transitions.append((outcome.transition, outcome.item["version"]))
+            transitions.append((outcome.transition, outcome.item.version))
             events.append(outcome.event)
     if view_changed:
         # the last runs may have moved only last-run times and check versions since the last evaluation
@@ -176,7 +177,7 @@ def _commit_chunk(
         aggregates=list(summed.values()),
         check_states=[(working["check_states"][k], read_versions.get(k)) for k in sorted(touched)],
         state=working["state"] if view_changed else None,
-        expected_state_version=snapshot["state"]["version"] if snapshot["state"] else None,
+        expected_state_version=snapshot["state"].version if snapshot["state"] else None,
         transitions=transitions,
         outbox=entry,
         check_transitions=check_transitions,
@@ -187,16 +188,18 @@ def _commit_chunk(
     return len(chunk), working, entry
 
 
-def _aggregate_keys(run: RunInput, check_state: dict | None) -> set[tuple]:
+def _aggregate_keys(run: RunInput, check_state: CheckStateItem | None) -> set[tuple]:
     moment = parse_timestamp(run.timestamp)
     day = aggregates.day_key(moment)
     wanted = {(run.configuration_id, "hourly", aggregates.hour_key(moment), run.source_id)}
-    if is_rolled(day, (check_state or {}).get("rolledThrough")):
+    if is_rolled(day, check_state.rolled_through if check_state else None):
         wanted.add((run.configuration_id, "daily", day, run.source_id))
     return wanted
 
 
-def _sum_aggregates(summed: dict, run: RunInput, assignment: dict, check_state: dict | None) -> None:
+def _sum_aggregates(
+    summed: dict, run: RunInput, assignment: dict, check_state: CheckStateItem | None
+) -> None:
     moment = parse_timestamp(run.timestamp)
     for increment in run_aggregates(
         moment,
@@ -204,7 +207,7 @@ def _sum_aggregates(summed: dict, run: RunInput, assignment: dict, check_state: 
         run.status,
         run.latency_ms,
         assignment["retention"],
-        rolled_through=(check_state or {}).get("rolledThrough"),
+        rolled_through=check_state.rolled_through if check_state else None,
     ):
         key = (run.configuration_id, increment.tier, increment.start, run.source_id)
         if key in summed:

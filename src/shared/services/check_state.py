@@ -17,6 +17,7 @@ from pydantic import TypeAdapter
 
 from shared.domain import check_timeline, health
 from shared.domain.assignment_models import StateThresholds
+from shared.domain.state_items import CheckStateItem, TimelineEntry
 
 _thresholds = TypeAdapter(StateThresholds)
 
@@ -36,7 +37,7 @@ class SliceRun:
 class CheckStep:
     """A check's item after one run, and what of it the system view shows, before and after."""
 
-    item: dict
+    item: CheckStateItem
     previous_status: str
     status: str
     shown_changed: bool
@@ -53,43 +54,51 @@ def assigned_sources(assignment: dict) -> set[str]:
     return set(assignment["satelliteIds"]) | ({"local"} if assignment["includeLocal"] else set())
 
 
-def check_status(item: dict | None, assignment: dict) -> str:
+def check_slices(assignment: dict, item: CheckStateItem | None) -> health.CheckSlices:
+    """An assigned check with the slices of its assigned sources, as the system view evaluates it."""
+    return health.CheckSlices(
+        configuration_id=assignment["configurationId"],
+        configuration_name=assignment["configurationName"],
+        quorum_mode=assignment["quorum"]["mode"],
+        slices=item.slices_of(assigned_sources(assignment)) if item else (),
+    )
+
+
+def check_status(item: CheckStateItem | None, assignment: dict) -> str:
     """The check's quorum status over its assigned sources (offline sources are the view's concern)."""
-    return health.evaluate_check(_assigned_slices(item, assignment), assignment["quorum"]["mode"])
+    check = check_slices(assignment, item)
+    return health.evaluate_check(check.slices, check.quorum_mode)
 
 
-def shown(item: dict | None, assignment: dict) -> tuple[str, dict[str, str]]:
+def shown(item: CheckStateItem | None, assignment: dict) -> tuple[str, dict[str, str]]:
     """What a system view shows of a check: its status and each assigned source's status."""
-    slices = _assigned_slices(item, assignment)
-    return check_status(item, assignment), {s.source_id: s.status for s in slices}
+    check = check_slices(assignment, item)
+    return health.evaluate_check(check.slices, check.quorum_mode), {
+        s.source_id: s.status for s in check.slices
+    }
 
 
-def _assigned_slices(item: dict | None, assignment: dict) -> list[health.SliceState]:
-    sources = assigned_sources(assignment)
-    slices = (item or {}).get("slices", {})
-    return [health.SliceState.from_item(slices[s]) for s in sorted(slices) if s in sources]
-
-
-def apply_check_run(item: dict | None, assignment: dict, run: SliceRun, *, now: datetime) -> CheckStep:
+def apply_check_run(
+    item: CheckStateItem | None, assignment: dict, run: SliceRun, *, now: datetime
+) -> CheckStep:
     """The check's item after one run (pure). A late run (older than the run that decided its
     slice) or a run of a source no longer assigned is history only: the slices and the timeline
     stay as they were."""
     before = shown(item, assignment)
-    slices = dict((item or {}).get("slices", {}))
-    entry = (item or {}).get("timeline", {})
+    slices = dict(item.slices) if item else {}
+    entry = item.timeline if item else None
     prior = slices.get(run.source_id)
-    late = bool(prior and prior.get("lastRunAt") and run.at < prior["lastRunAt"])
+    late = bool(prior and prior.last_run_at and run.at < prior.last_run_at)
     timeline = check_timeline.TimelineChange(entry)
     if run.source_id in assigned_sources(assignment) and not late:
-        updated = health.apply_run(
-            health.SliceState.from_item(prior) if prior else None,
+        slices[run.source_id] = health.apply_run(
+            prior,
             run_status=run.status,
             at=run.at,
             thresholds=_thresholds.validate_python(assignment["stateThresholds"]),
             source_id=run.source_id,
             source_label=run.source_label,
         )
-        slices[run.source_id] = updated.to_item()
         timeline = check_timeline.after_run(
             entry, assignment, _assigned(slices, assignment), source_id=run.source_id, run_at=run.at, now=now
         )
@@ -98,40 +107,44 @@ def apply_check_run(item: dict | None, assignment: dict, run: SliceRun, *, now: 
     return CheckStep(new_item, before[0], after[0], after != before, _stamped(timeline, new_item))
 
 
-def withdrawn(item: dict | None, assignment: dict, *, now: datetime) -> CheckStep | None:
+def withdrawn(item: CheckStateItem | None, assignment: dict, *, now: datetime) -> CheckStep | None:
     """The check's item once a change without a run (a disabled assignment, a paused configuration)
     stopped counting it: its timeline moves to unknown from `now`. None when nothing moves."""
     if item is None:
         return None
-    timeline = check_timeline.after_reevaluation(item.get("timeline", {}), assignment, now=now)
+    timeline = check_timeline.after_reevaluation(item.timeline, assignment, now=now)
     if not timeline.transitions:
         return None
-    new_item = _item(item, assignment, item.get("slices", {}), timeline.timeline)
+    new_item = _item(item, assignment, item.slices, timeline.timeline)
     status = check_status(item, assignment)
     return CheckStep(new_item, status, status, False, _stamped(timeline, new_item))
 
 
-def _assigned(slices: dict, assignment: dict) -> dict:
+def _assigned(slices: dict[str, health.SliceState], assignment: dict) -> dict[str, health.SliceState]:
     sources = assigned_sources(assignment)
-    return {s: slice_item for s, slice_item in slices.items() if s in sources}
+    return {s: state for s, state in slices.items() if s in sources}
 
 
-# What the item keeps for others across runs: the last day rolled up (services/rollup.py) and when
-# a run last read the system's outbox (services/recording.py).
-CARRIED = ("rolledThrough", "outboxSweptAt")
+def _item(
+    item: CheckStateItem | None,
+    assignment: dict,
+    slices: dict[str, health.SliceState],
+    timeline: TimelineEntry | None,
+) -> CheckStateItem:
+    """The next version of the item; what it keeps for others across runs (`rolledThrough`,
+    `outboxSweptAt`) carried over."""
+    if item is None:
+        return CheckStateItem(
+            system_id=assignment["systemId"],
+            configuration_id=assignment["configurationId"],
+            version=1,
+            slices=slices,
+            timeline=timeline,
+        )
+    return item.model_copy(update={"version": item.version + 1, "slices": slices, "timeline": timeline})
 
 
-def _item(item: dict | None, assignment: dict, slices: dict, timeline: dict) -> dict:
-    return {
-        "systemId": assignment["systemId"],
-        "configurationId": assignment["configurationId"],
-        "version": (item["version"] if item else 0) + 1,
-        "slices": slices,
-        **{k: item[k] for k in CARRIED if item and k in item},
-    } | ({"timeline": timeline} if timeline else {})
-
-
-def _stamped(timeline: check_timeline.TimelineChange, item: dict) -> check_timeline.TimelineChange:
+def _stamped(timeline: check_timeline.TimelineChange, item: CheckStateItem) -> check_timeline.TimelineChange:
     """Each check transition carries the version of the item that made it (its key's tiebreak)."""
-    stamped = [t.model_copy(update={"check_version": item["version"]}) for t in timeline.transitions]
+    stamped = [t.model_copy(update={"check_version": item.version}) for t in timeline.transitions]
     return check_timeline.TimelineChange(timeline.timeline, stamped, timeline.stale_days)

@@ -12,7 +12,7 @@ def system_health(c: Collaborators, system_id: str) -> dict:
 
     def load() -> dict | None:
         state = c.repository.get_state(system_id)
-        return state["view"] if state else None
+        return state.view.to_wire() if state else None
 
     view = c.cache.wrap(system_id, load)
     if view is None:
@@ -25,7 +25,9 @@ def health_batch(c: Collaborators, system_ids: list[str]) -> dict:
     unique = list(dict.fromkeys(system_ids))
 
     def load_many(missing: list[str]) -> dict[str, dict]:
-        return {system_id: state["view"] for system_id, state in c.repository.get_states(missing).items()}
+        return {
+            system_id: state.view.to_wire() for system_id, state in c.repository.get_states(missing).items()
+        }
 
     found = c.cache.wrap_many(unique, load_many)
     return {

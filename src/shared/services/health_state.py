@@ -18,21 +18,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.domain import health
+from shared.domain import system_state
+from shared.domain.check_timeline import counted
 from shared.domain.credential_items import SatelliteItem
 from shared.domain.history_items import TransitionItem
 from shared.domain.records import OutboxEntry, StateVersionConflict
+from shared.domain.state_items import CheckStateItem, SystemStateItem
+from shared.domain.system_state import initial_state
 from shared.domain.wire import format_timestamp
 from shared.events import SYSTEM_HEALTH_CHANGED, Event
 from shared.services import availability_cache, outbox
-from shared.services.check_state import CheckStep, SliceRun, assigned_sources, withdrawn
+from shared.services.check_state import CheckStep, SliceRun, check_slices, withdrawn
 
 __all__ = ["SliceRun", "initial_state", "next_state", "reevaluate_systems", "settle_view"]
 
 
 @dataclass(frozen=True)
 class NextState:
-    item: dict
+    item: SystemStateItem
     transition: TransitionItem | None
     event: Event | None
     changed: bool
@@ -46,19 +49,6 @@ class ViewWrite:
     entry: OutboxEntry | None
 
 
-def initial_state(system_id: str, now: str) -> dict:
-    """The state of a system nobody has checked yet."""
-    view = {"systemId": system_id, "status": "unknown", "evaluatedAt": now, "since": now, "checks": []}
-    return {
-        "systemId": system_id,
-        "version": 1,
-        "status": "unknown",
-        "since": now,
-        "checkVersions": {},
-        "view": view,
-    }
-
-
 def offline_sources(satellites: Mapping[str, SatelliteItem], now: datetime) -> set[str]:
     """Satellites whose last heartbeat or result is older than three heartbeat intervals."""
     return {satellite_id for satellite_id, satellite in satellites.items() if satellite.offline_at(now)}
@@ -69,60 +59,32 @@ def next_state(
 ) -> NextState:
     """Derive a system's next state from its snapshot: its assignments and its check items (pure)."""
     system = snapshot["system"]
-    previous = snapshot["state"] or initial_state(system["id"], format_timestamp(now))
     at = format_timestamp(now)
     assignments = {a["configurationId"]: a for a in snapshot["assignments"]}
-    check_states = snapshot.get("check_states", {})
-
-    checks = []
-    for configuration_id, assignment in sorted(assignments.items()):
-        if not assignment["enabled"] or assignment.get("configurationPaused"):
-            continue
-        sources = assigned_sources(assignment)
-        slices = (check_states.get(configuration_id) or {}).get("slices", {})
-        checks.append(
-            health.CheckSlices(
-                configuration_id=configuration_id,
-                configuration_name=assignment["configurationName"],
-                quorum_mode=assignment["quorum"]["mode"],
-                slices=tuple(health.SliceState.from_item(item) for s, item in slices.items() if s in sources),
-            )
-        )
-    versions = {
-        configuration_id: int(check_states[configuration_id]["version"])
-        for configuration_id in assignments
-        if configuration_id in check_states
-    }
-
-    health_view = health.build_health_view(
+    check_states: dict[str, CheckStateItem] = snapshot.get("check_states", {})
+    step = system_state.next_system_state(
+        snapshot["state"],
         system_id=system["id"],
-        checks=checks,
-        evaluated_at=at,
-        previous_status=previous["status"],
-        previous_since=previous["since"],
+        checks=[
+            check_slices(assignment, check_states.get(configuration_id))
+            for configuration_id, assignment in sorted(assignments.items())
+            if counted(assignment)
+        ],
+        check_versions={k: check_states[k].version for k in assignments if k in check_states},
+        now=at,
         offline_sources=offline,
     )
-    view = health_view.to_wire()
-    status, since = health_view.status, view["since"]
-    changed = _comparable(view) != _comparable(previous.get("view") or {})
-    item = {
-        "systemId": system["id"],
-        "version": previous["version"] + 1,
-        "status": status,
-        "since": since,
-        "checkVersions": versions,
-        "view": view,
-    }
-    if status == previous["status"]:
-        return NextState(item, None, None, changed)
+    item = step.item
+    if not step.status_changed:
+        return NextState(item, None, None, step.changed)
 
     suppressed = any(
         m["suppressNotifications"] and m["startsAt"] <= at < m["endsAt"] for m in snapshot["maintenances"]
     )
     transition = TransitionItem(
         system_id=system["id"],
-        previous_status=previous["status"],
-        new_status=status,
+        previous_status=step.previous_status,
+        new_status=item.status,
         at=at,
         suppressed=suppressed,
     )
@@ -131,10 +93,10 @@ def next_state(
         {
             "systemId": system["id"],
             "systemName": system["name"],
-            "previousStatus": previous["status"],
-            "newStatus": status,
-            "healthyChecks": sum(1 for check in health_view.checks if check.status == "healthy"),
-            "totalChecks": len(health_view.checks),
+            "previousStatus": step.previous_status,
+            "newStatus": item.status,
+            "healthyChecks": sum(1 for check in item.view.checks if check.status == "healthy"),
+            "totalChecks": len(item.view.checks),
             "suppressed": suppressed,
             "timestamp": at,
         },
@@ -142,14 +104,9 @@ def next_state(
     return NextState(item, transition, event, True)
 
 
-def _comparable(view: dict) -> dict:
-    return {k: v for k, v in view.items() if k != "evaluatedAt"}
-
-
-def reflects(state: dict | None, check_versions: dict[str, int]) -> bool:
+def reflects(state: SystemStateItem | None, check_versions: dict[str, int]) -> bool:
     """The stored view was built from these check items or newer ones."""
-    stored = (state or {}).get("checkVersions", {})
-    return bool(check_versions) and all(int(stored.get(k, 0)) >= v for k, v in check_versions.items())
+    return state is not None and state.reflects(check_versions)
 
 
 def settle_view(
@@ -177,16 +134,16 @@ def settle_view(
         entry = None
         if owner is not None and outcome.event is not None:
             entry = outbox.new_entry(
-                c, system_id, owner, [outcome.event], entry_id=f"{owner}#view#{outcome.item['version']}"
+                c, system_id, owner, [outcome.event], entry_id=f"{owner}#view#{outcome.item.version}"
             )
         try:
             c.repository.store_state(
                 system_id,
                 outcome.item,
-                expected_version=state["version"] if state else None,
+                expected_version=state.version if state else None,
                 transition=outcome.transition,
                 outbox=entry,
-                check_states=[(step.item, step.item["version"] - 1) for step in moved.values()],
+                check_states=[(step.item, step.item.version - 1) for step in moved.values()],
                 check_transitions=[t for step in moved.values() for t in step.timeline.transitions],
                 stale_days=sorted({d for step in moved.values() for d in step.timeline.stale_days}),
             )

@@ -30,6 +30,7 @@ from shared.domain.records import (
     expiry_epoch,
     run_aggregates,
 )
+from shared.domain.state_items import CheckStateItem
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import CHECK_COMPLETED, RUN_COMPLETED, Event
 from shared.observability import logger, metrics
@@ -125,17 +126,17 @@ def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
 
 
 def _leftover_entries(
-    c: Collaborators, run: RunInput, check_state: dict | None, step: CheckStep
+    c: Collaborators, run: RunInput, check_state: CheckStateItem | None, step: CheckStep
 ) -> tuple[list[OutboxEntry], CheckStep]:
     """Outbox entries a crashed writer left that this run may publish. Their hold (OWNED_FOR) is
     long, so the system's outbox is read by at most one run of a check per OWNED_FOR (the check
     item keeps when it was last read), not by every run: its own entry a run publishes directly."""
     now = c.clock()
-    swept = (check_state or {}).get("outboxSweptAt")
+    swept = check_state.outbox_swept_at if check_state else None
     if swept and parse_timestamp(swept) > now - outbox.OWNED_FOR:
         return [], step
     left = outbox.publishable(c.repository.outbox_of(run.system_id), run.run_id, now)
-    return left, replace(step, item=step.item | {"outboxSweptAt": format_timestamp(now)})
+    return left, replace(step, item=step.item.model_copy(update={"outbox_swept_at": format_timestamp(now)}))
 
 
 def _settle_check_change(c: Collaborators, run: RunInput, step: CheckStep) -> ViewWrite | None:
@@ -146,27 +147,29 @@ def _settle_check_change(c: Collaborators, run: RunInput, step: CheckStep) -> Vi
         availability_cache.forget(c, run.system_id)
     if not step.shown_changed:
         return None
-    return settle_view(
-        c, run.system_id, reflect={run.configuration_id: step.item["version"]}, owner=run.run_id
-    )
+    return settle_view(c, run.system_id, reflect={run.configuration_id: step.item.version}, owner=run.run_id)
 
 
 def _commit(
-    run: RunInput, assignment: dict, check_state: dict | None, step: CheckStep, entry: OutboxEntry | None
+    run: RunInput,
+    assignment: dict,
+    check_state: CheckStateItem | None,
+    step: CheckStep,
+    entry: OutboxEntry | None,
 ) -> RunCommit:
     moment = parse_timestamp(run.timestamp)
     retention = assignment["retention"]
     return RunCommit(
         run=run.item(expires_at=expiry_epoch(moment, retention["rawDays"])),
         check_state=step.item,
-        expected_check_version=check_state["version"] if check_state else None,
+        expected_check_version=check_state.version if check_state else None,
         aggregates=run_aggregates(
             moment,
             run.source_id,
             run.status,
             run.latency_ms,
             retention,
-            rolled_through=(check_state or {}).get("rolledThrough"),
+            rolled_through=check_state.rolled_through if check_state else None,
         ),
         outbox=entry,
         check_transitions=step.timeline.transitions,
@@ -215,9 +218,7 @@ def _finish_duplicate(c: Collaborators, run: RunInput, context: dict) -> RecordO
     metrics.add_metric(name="RunDuplicate", unit="Count", value=1)
     check_state = context["check_state"]
     view = (
-        settle_view(
-            c, run.system_id, reflect={run.configuration_id: int(check_state["version"])}, owner=run.run_id
-        )
+        settle_view(c, run.system_id, reflect={run.configuration_id: check_state.version}, owner=run.run_id)
         if check_state
         else None
     )

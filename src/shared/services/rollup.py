@@ -23,6 +23,7 @@ from shared.domain.aggregates import DAY_SECONDS
 from shared.domain.catalog_items import AssignmentItem
 from shared.domain.history_items import AggregateItem
 from shared.domain.records import StateVersionConflict, expiry_epoch
+from shared.domain.state_items import CheckStateItem
 from shared.services.context import Collaborators
 
 ROLLED_AFTER_DAYS = 3
@@ -35,9 +36,9 @@ def settled_through(now: datetime) -> str:
     return aggregates.day_key(now - timedelta(days=ROLLED_AFTER_DAYS))
 
 
-def first_unrolled(check_state: dict | None, assignment: AssignmentItem, now: datetime) -> datetime:
+def first_unrolled(check_state: CheckStateItem | None, assignment: AssignmentItem, now: datetime) -> datetime:
     """The start of the first day not yet in the daily tier (daily items before it are complete)."""
-    rolled = (check_state or {}).get("rolledThrough")
+    rolled = check_state.rolled_through if check_state else None
     if rolled:
         return aggregates.parse_bucket_key(rolled) + _DAY
     return history_plan.ceil_to(_hourly_from(assignment, now), DAY_SECONDS)
@@ -71,7 +72,7 @@ def roll_up(c: Collaborators, assignment: AssignmentItem) -> int:
             source=None,
         )
         dailies = _dailies(hourly, assignment.retention["dailyDays"])
-        version = int(check_state["version"])
+        version = check_state.version
         try:
             for chunk, through in _chunks(dailies, last):
                 c.repository.commit_rollup(

@@ -8,6 +8,8 @@ import pytest
 from moto import mock_aws
 
 from shared.data.repository import Repository
+from shared.domain.state_items import SystemStateItem
+from shared.domain.system_state import initial_state
 from tests.fakes.memory_store import MemoryStore
 from tests.fakes.seed import seed_shop
 from tests.integration.tables import healthcheck_table_definition
@@ -35,15 +37,8 @@ def store(request):
         yield Repository(client, TABLE)
 
 
-def state(version: int) -> dict:
-    return {
-        "systemId": "shop",
-        "version": version,
-        "status": "unknown",
-        "since": NOW,
-        "checkVersions": {},
-        "view": {},
-    }
+def state(version: int) -> SystemStateItem:
+    return initial_state("shop", NOW).model_copy(update={"version": version})
 
 
 @pytest.fixture

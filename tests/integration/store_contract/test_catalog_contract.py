@@ -11,7 +11,8 @@ from shared.domain.errors import (
     ValidationFailedError,
     VersionMismatchError,
 )
-from tests.integration.store_contract.conftest import NOW, SETTINGS, state
+from shared.domain.system_state import initial_state
+from tests.integration.store_contract.conftest import NOW, SETTINGS
 
 LATER = "2030-01-01T00:01:00.000Z"
 
@@ -36,7 +37,7 @@ def window(system_id: str) -> MaintenanceItem:
 def test_systems_are_listed_in_id_order_page_by_page_without_repeats(store):
     # given
     for system_id in ("c", "a", "b"):
-        store.create_system(system(system_id), state(1) | {"systemId": system_id})
+        store.create_system(system(system_id), initial_state(system_id, NOW))
     # when
     first = store.list_systems(limit=2, cursor=None)
     second = store.list_systems(limit=2, cursor=first.next_cursor)
@@ -88,7 +89,7 @@ def test_deleting_a_system_takes_its_assignments_and_maintenance_and_leaves_a_to
 
 def test_a_configuration_change_reaches_its_assignments_and_names_their_systems(shop):
     # given
-    shop.create_system(system("cart"), state(1) | {"systemId": "cart"})
+    shop.create_system(system("cart"), initial_state("cart", NOW))
     assign(shop, "shop")
     assign(shop, "cart")
     # when

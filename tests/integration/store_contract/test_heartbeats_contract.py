@@ -5,6 +5,7 @@ import pytest
 from shared.domain.catalog_items import SystemItem
 from shared.domain.errors import NotFoundError
 from shared.domain.heartbeat_items import PingTargetItem
+from shared.domain.system_state import initial_state
 from tests.fakes.seed import configuration_item
 from tests.integration.store_contract.conftest import NOW, SETTINGS
 
@@ -62,7 +63,10 @@ def test_a_deadline_is_scheduled_only_for_an_assignment_the_scheduler_runs(shop)
 
 def test_a_heartbeat_and_its_token_go_with_its_assignment_configuration_or_system(shop):
     # given three pinged heartbeats of "web"
-    shop.create_system(SystemItem(id="cart", name="Cart", created_at=NOW, updated_at=NOW, version=1), {})
+    shop.create_system(
+        SystemItem(id="cart", name="Cart", created_at=NOW, updated_at=NOW, version=1),
+        initial_state("cart", NOW),
+    )
     shop.create_configuration(configuration_item("api"))
     for system_id, configuration_id in (("shop", "web"), ("cart", "web"), ("shop", "api")):
         shop.put_assignment(

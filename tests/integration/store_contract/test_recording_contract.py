@@ -7,12 +7,15 @@ from shared.domain.catalog_items import SystemItem
 from shared.domain.errors import ConflictError, NotFoundError
 from shared.domain.history_items import CheckTransitionItem, RunItem, TransitionItem
 from shared.domain.records import DuplicateRunError, OutboxEntry, RunCommit, StateVersionConflict
+from shared.domain.state_items import CheckStateItem
 from tests.integration.store_contract.conftest import NOW, SETTINGS, state
 
 
-def check_state(version: int) -> dict:
+def check_state(version: int) -> CheckStateItem:
     slices = {"local": {"sourceId": "local", "sourceLabel": "Local", "status": "healthy", "recent": "h"}}
-    return {"systemId": "shop", "configurationId": "web", "version": version, "slices": slices}
+    return CheckStateItem.model_validate(
+        {"systemId": "shop", "configurationId": "web", "version": version, "slices": slices}
+    )
 
 
 def entry(entry_id: str, held_until: str = "2030-01-01T00:05:00.000Z", owner: str = "api") -> OutboxEntry:
@@ -53,7 +56,7 @@ def test_an_assignment_needs_its_system_and_is_seen_in_the_snapshot(shop):
     assert assignment.version == 1
     snapshot = shop.system_snapshot("shop")
     assert [a["configurationId"] for a in snapshot["assignments"]] == ["web"]
-    assert snapshot["state"]["version"] == 1
+    assert snapshot["state"].version == 1
     assert snapshot["outbox"] == []
 
 
@@ -64,7 +67,7 @@ def test_a_run_commits_its_check_state_and_outbox_entry_once_and_leaves_the_syst
     # when
     shop.commit_run(run_commit("run-1", None, committed))
     # then
-    assert shop.get_state("shop")["version"] == 1
+    assert shop.get_state("shop").version == 1
     assert shop.known_run_ids([run_item("run-1"), run_item("run-2")]) == {"run-1"}
     snapshot = shop.system_snapshot("shop")
     assert snapshot["outbox"] == [committed]
@@ -86,7 +89,7 @@ def test_a_run_on_a_stale_check_state_version_writes_nothing(shop):
         shop.commit_run(run_commit("run-2", None, entry("run-2")))
     # then
     assert shop.known_run_ids([run_item("run-1"), run_item("run-2")]) == set()
-    assert shop.run_context("shop", "web")["check_state"]["version"] == 1
+    assert shop.run_context("shop", "web")["check_state"].version == 1
     assert shop.outbox_of("shop") == []
 
 
@@ -100,7 +103,7 @@ def test_a_state_stored_with_its_transition_event_commits_both_or_neither(shop):
     assert shop.outbox_of("shop") == []
     shop.store_state("shop", state(2), expected_version=1, transition=transition, outbox=held)
     # then
-    assert shop.get_state("shop")["version"] == 2
+    assert shop.get_state("shop").version == 2
     assert shop.outbox_of("shop") == [held]
 
 
@@ -108,7 +111,7 @@ def test_a_state_written_as_new_over_an_existing_one_conflicts(shop):
     with pytest.raises(StateVersionConflict):
         shop.store_state("shop", state(5), expected_version=None)
     shop.store_state("shop", state(2), expected_version=1)
-    assert shop.get_state("shop")["version"] == 2
+    assert shop.get_state("shop").version == 2
 
 
 def test_outbox_entries_are_held_earlier_never_later_and_never_brought_back(shop):
@@ -175,7 +178,7 @@ def test_a_state_stored_over_a_moved_check_item_writes_nothing(shop):
             check_transitions=[check_transition("2030-01-01T02:00:00.000Z", "unknown", 2)],
         )
     # then
-    assert shop.get_state("shop")["version"] == 1
+    assert shop.get_state("shop").version == 1
     assert shop.list_check_transitions("shop", "web", start=NOW, end="2030-01-02T00:00:00.000Z") == []
 
 

@@ -4,6 +4,7 @@ at the assignment's version, and the timeline partitions a deleted system leaves
 
 from shared.domain.history_items import CheckTransitionItem, RunItem
 from shared.domain.records import AggregateIncrement, RunCommit
+from shared.domain.state_items import CheckStateItem
 from tests.integration.store_contract.conftest import NOW, SETTINGS
 
 MOMENTS = [f"2030-01-0{d}T12:00:00.000Z" for d in range(1, 6)]
@@ -118,7 +119,7 @@ def test_a_deleted_system_leaves_its_tombstone_and_timeline_partitions_keyed_ali
     shop.commit_run(
         RunCommit(
             run=run,
-            check_state={"systemId": "shop", "configurationId": "web", "version": 1, "slices": {}},
+            check_state=CheckStateItem(system_id="shop", configuration_id="web", version=1),
             expected_check_version=None,
             aggregates=[AggregateIncrement("hourly", hour, "local", {"runCount": 1}, 1_900_000_000)],
             check_transitions=[

@@ -4,6 +4,7 @@ deadlines) on DynamoDB (the ByShard and ByNextDue indexes of template.yaml) and 
 from shared.data import keys
 from shared.domain.catalog_items import SystemItem
 from shared.domain.credential_items import SatelliteItem
+from shared.domain.system_state import initial_state
 from tests.fakes.seed import configuration_item
 from tests.integration.store_contract.conftest import NOW, SETTINGS
 
@@ -109,7 +110,10 @@ def test_a_shard_is_chosen_with_the_shard_count_of_the_day_and_kept_for_life(sho
 def test_deleting_an_assignment_its_configuration_or_its_system_takes_it_out_of_its_shard(shop):
     # given three scheduled assignments of two systems
     _configuration(shop, "api")
-    shop.create_system(SystemItem(id="cart", name="Cart", created_at=NOW, updated_at=NOW, version=1), {})
+    shop.create_system(
+        SystemItem(id="cart", name="Cart", created_at=NOW, updated_at=NOW, version=1),
+        initial_state("cart", NOW),
+    )
     _assign(shop, "web")
     _assign(shop, "api")
     shop.put_assignment("cart", "web", SETTINGS, expected_version=None, now=NOW, now_epoch=CREATED)

@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 
 from shared.domain.assignment_models import AssignmentPut
 from shared.domain.health_views import SystemHealthView
+from shared.domain.state_items import CheckStateItem, SystemStateItem
 from shared.events import SYSTEM_HEALTH_CHANGED
 from shared.services.check_state import SliceRun, apply_check_run
-from shared.services.health_state import next_state, reflects
+from shared.services.health_state import initial_state, next_state, reflects
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -17,7 +18,7 @@ def assignment(configuration_id: str, **settings) -> dict:
     return wire | {"configurationId": configuration_id, "configurationName": configuration_id.title()}
 
 
-def snapshot(*assignments: dict, state: dict | None = None, checks: dict | None = None) -> dict:
+def snapshot(*assignments: dict, state: SystemStateItem | None = None, checks: dict | None = None) -> dict:
     system = {"id": "shop", "name": "Shop"}
     return {
         "system": system,
@@ -28,7 +29,7 @@ def snapshot(*assignments: dict, state: dict | None = None, checks: dict | None 
     }
 
 
-def with_run(assignment: dict, item: dict | None, run: SliceRun) -> dict:
+def with_run(assignment: dict, item: CheckStateItem | None, run: SliceRun) -> CheckStateItem:
     return apply_check_run(item, assignment | {"systemId": "shop"}, run, now=NOW).item
 
 
@@ -39,7 +40,8 @@ def test_a_failing_run_changes_the_view_and_emits_one_transition():
     item = with_run(web, None, SliceRun("web", "local", "Local", "unhealthy", "2024-05-01T11:59:00.000Z"))
     outcome = next_state(snapshot(web, checks={"web": item}), NOW)
     # then the stored view is the domain's SystemHealth, and the change is an event
-    view = SystemHealthView.model_validate(outcome.item["view"])
+    view = outcome.item.view
+    assert isinstance(view, SystemHealthView)
     assert view.status == "degraded"
     assert [(c.configuration_id, c.status) for c in view.checks] == [("web", "degraded")]
     assert outcome.transition.previous_status == "unknown"
@@ -56,9 +58,9 @@ def test_an_offline_satellite_reads_unknown_and_sources_are_listed_by_id():
     # when the satellite goes offline
     outcome = next_state(snapshot(web, state=state.item, checks={"web": item}), NOW, offline={"eu-1"})
     # then it shows as unknown, listed first, and the check stays healthy on the local slice
-    sources = outcome.item["view"]["checks"][0]["sources"]
-    assert [(s["sourceId"], s["status"]) for s in sources] == [("eu-1", "unknown"), ("local", "healthy")]
-    assert outcome.item["status"] == "healthy"
+    sources = outcome.item.view.checks[0].sources
+    assert [(s.source_id, s.status) for s in sources] == [("eu-1", "unknown"), ("local", "healthy")]
+    assert outcome.item.status == "healthy"
     assert outcome.event is None
 
 
@@ -72,8 +74,8 @@ def test_since_holds_while_the_status_holds():
     item = with_run(web, item, SliceRun("web", "local", "Local", "healthy", "2024-05-01T12:00:30.000Z"))
     outcome = next_state(snapshot(web, state=state.item, checks={"web": item}), later)
     # then since is the first evaluation, evaluatedAt is now
-    assert outcome.item["view"]["since"] == "2024-05-01T12:00:00.000Z"
-    assert outcome.item["view"]["evaluatedAt"] == "2024-05-01T12:01:00.000Z"
+    assert outcome.item.to_item()["view"]["since"] == "2024-05-01T12:00:00.000Z"
+    assert outcome.item.to_item()["view"]["evaluatedAt"] == "2024-05-01T12:01:00.000Z"
     assert outcome.transition is None
 
 
@@ -92,13 +94,15 @@ def test_a_run_that_keeps_every_shown_status_does_not_touch_the_system_view():
     )
     # then only the runs that moved a shown status ask for a new view
     assert (first.shown_changed, first.status_changed, first.status) == (True, True, "healthy")
-    assert (second.shown_changed, second.item["version"]) == (False, 2)
+    assert (second.shown_changed, second.item.version) == (False, 2)
     assert failing.shown_changed == failing.status_changed
 
 
 def test_a_view_reflects_a_check_only_from_the_version_it_was_built_on():
     # given a view built from version 3 of web and 1 of api
-    state = {"checkVersions": {"web": 3, "api": 1}}
+    state = initial_state("shop", "2024-05-01T12:00:00.000Z").model_copy(
+        update={"check_versions": {"web": 3, "api": 1}}
+    )
     # then a run that wrote web 3 is reflected, one that wrote web 4 or a new check is not
     assert reflects(state, {"web": 3})
     assert not reflects(state, {"web": 4})

@@ -113,12 +113,12 @@ def test_a_redelivered_run_settles_the_view_a_crashed_first_delivery_never_store
         crash.setattr(recording, "settle_view", lambda *_, **__: (_ for _ in ()).throw(SystemError("crash")))
         with pytest.raises(SystemError):
             record_run(c, run(c, "r1"))
-    assert c.repository.get_state("shop")["status"] == "unknown"
+    assert c.repository.get_state("shop").status == "unknown"
     # when: the same run is delivered again
     outcome = record_run(c, run(c, "r1"))
     # then: the view shows the run, and its transition is published once, after the invalidation
     assert outcome.outcome == "duplicate"
-    assert c.repository.get_state("shop")["status"] == "healthy"
+    assert c.repository.get_state("shop").status == "healthy"
     (change,) = c.publisher.of_type(SYSTEM_HEALTH_CHANGED)
     assert (change["previousStatus"], change["newStatus"]) == ("unknown", "healthy")
     assert c.cache.invalidated == ["shop"]
