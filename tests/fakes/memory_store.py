@@ -1,10 +1,10 @@
 """The store ports of shared/services/ports.py in memory, for fast unit tests of service rules.
 
 The catalog (memory_catalog.py), the scheduler's shards (memory_schedule.py), the credentials
-(memory_credentials.py), heartbeats (memory_heartbeats.py), status pages (memory_status_pages.py), and what recording, the outbox and
-availability use (runs, aggregates, state, check states, system and check transitions, daily availability
-summaries, tombstones, outbox), held to the DynamoDB repository's behaviour by
-tests/integration/store_contract/.
+(memory_credentials.py), heartbeats (memory_heartbeats.py), status pages (memory_status_pages.py), and
+what recording, the outbox and availability use (runs, aggregates, state, check states, system and check
+transitions, daily availability summaries, tombstones, outbox), held to the DynamoDB repository's
+behaviour by tests/integration/store_contract/.
 A method it lacks raises AttributeError, never guesses.
 """
 

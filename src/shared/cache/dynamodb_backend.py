@@ -7,7 +7,9 @@ only collects garbage: it lags, so reads compare `until` with the clock themselv
 No hot item: the family is sharded. A key belongs to one of `FAMILY_SHARDS` family items (crc32 of the
 key), reads compare a value's label with its own shard only, and `invalidate_family` bumps every shard
 before it returns. A read that starts after that return reads every shard bumped, so data labelled
-before the bump is a miss, and a lease granted after it loads after the mutation: no stale serve or fill.
+before the bump is a miss, and a lease granted after it loads after the mutation: no stale serve or
+fill. A namespace of one owner (`<kind>:<owner>`, e.g. `availability:<system>`) is read a few times per
+change, never by every lookup: it keeps one family item, so its bump is one write, not sixteen.
 Leases and fills go in TransactWriteItems of 100 conditional writes (`dynamodb_writes`), not one call
 per key.
 """
@@ -37,9 +39,14 @@ _LEASE_IS_OURS = {
 }
 
 
-def family_shard(key: str) -> int:
+def family_shards(namespace: str) -> int:
+    """How many family items a namespace has: one for a namespace of one owner (`<kind>:<owner>`)."""
+    return 1 if ":" in namespace else FAMILY_SHARDS
+
+
+def family_shard(namespace: str, key: str) -> int:
     """The family shard of a key: the same in every process (crc32, not Python's salted hash)."""
-    return zlib.crc32(key.encode()) % FAMILY_SHARDS
+    return zlib.crc32(key.encode()) % family_shards(namespace)
 
 
 class DynamoDBBackend:
@@ -62,7 +69,7 @@ class DynamoDBBackend:
         self.calls = 0
 
     def lookup(self, namespace: str, keys: Sequence[str]) -> dict[str, Value]:
-        shards = sorted({family_shard(key) for key in keys})
+        shards = sorted({family_shard(namespace, key) for key in keys})
         family_pks = [self.family_pk(namespace, shard) for shard in shards]
         items = self._batch_get([*family_pks, *(self.value_pk(namespace, key) for key in keys)])
         families = {
@@ -74,7 +81,7 @@ class DynamoDBBackend:
         found = {}
         for key in keys:
             item = items.get(self.value_pk(namespace, key))
-            family = families.get(family_shard(key))
+            family = families.get(family_shard(namespace, key))
             if (
                 family is not None
                 and item is not None
@@ -85,11 +92,11 @@ class DynamoDBBackend:
         return found
 
     def acquire(self, namespace: str, keys: Sequence[str], token: str, lease_ms: int) -> dict[str, Outcome]:
-        families = self._families(namespace, {family_shard(key) for key in keys})
+        families = self._families(namespace, {family_shard(namespace, key) for key in keys})
         now_ms = self._now_ms()
 
         def lease(key: str) -> dict[str, Any]:
-            family = str(families[family_shard(key)])
+            family = str(families[family_shard(namespace, key)])
             return {
                 "TableName": self._table,
                 "Item": {
@@ -110,7 +117,7 @@ class DynamoDBBackend:
         return {
             key: _occupied(refused[key] or self._get(self.value_pk(namespace, key)))
             if key in refused
-            else Leased(str(families[family_shard(key)]))
+            else Leased(str(families[family_shard(namespace, key)]))
             for key in keys
         }
 
@@ -149,7 +156,7 @@ class DynamoDBBackend:
             )
 
         # Returns only once every shard is bumped (an error in any shard raises: not acknowledged).
-        self._each(bump, list(range(FAMILY_SHARDS)))
+        self._each(bump, list(range(family_shards(namespace))))
 
     def family_pk(self, namespace: str, shard: int) -> str:
         """The key of one family shard's item."""

@@ -6,6 +6,7 @@ from redis.crc import key_slot
 
 from shared.cache.dynamodb_backend import FAMILY_SHARDS
 from shared.cache.redis_backend import SLOT_GROUPS
+from shared.cache.scope import CachedScope
 
 
 def batch_loader(keys):
@@ -106,3 +107,16 @@ def test_dynamodb_single_lookups_spread_over_the_family_shards(dynamodb_harness)
     assert sum(per_family.values()) == len(keys)
     assert len(per_family) == FAMILY_SHARDS
     assert max(per_family.values()) <= 2 * len(keys) / FAMILY_SHARDS
+
+
+def test_dynamodb_a_namespace_of_one_owner_is_bumped_in_one_write_and_never_served_stale(dynamodb_harness):
+    # given a system's availability answers cached in its own namespace
+    backend = dynamodb_harness.backend()
+    scope = CachedScope(backend, "availability:shop", logger=dynamodb_harness.logger)
+    scope.wrap("365d", lambda: {"availability": 0.99})
+    before = backend.calls
+    # when a check transition makes them stale
+    acknowledged = scope.invalidate_family()
+    # then one family item was bumped, and the next read loads afresh
+    assert acknowledged and backend.calls - before == 1
+    assert scope.wrap("365d", lambda: {"availability": 0.98}) == {"availability": 0.98}

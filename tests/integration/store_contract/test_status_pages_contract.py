@@ -1,4 +1,5 @@
-"""The status page port's contract (pages by slug, compare-and-set, public systems), on DynamoDB and in memory."""
+"""The status page port's contract (pages by slug, compare-and-set, public systems), on DynamoDB
+and in memory."""
 
 import pytest
 
