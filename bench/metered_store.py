@@ -101,7 +101,7 @@ class MeteredStore:
         sizes = [_size(keys.system_key(system_id), snapshot["system"])]
         sizes.append(_size(keys.system_state_key(system_id), snapshot["state"]))
         sizes += [
-            _size(keys.assignment_key(system_id, a["configurationId"]), a) for a in snapshot["assignments"]
+            _size(keys.assignment_key(system_id, a.configuration_id), a) for a in snapshot["assignments"]
         ]
         sizes += [_size(keys.check_state_key(system_id, k), v) for k, v in snapshot["check_states"].items()]
         sizes += [item_size(serialize(outbox_item(e))) for e in snapshot["outbox"]]

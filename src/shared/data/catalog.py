@@ -206,16 +206,16 @@ class CatalogStore(AssignmentStore):
         for item in items:
             sk = item["sk"]
             if sk == keys.META:
-                snapshot["system"] = strip_keys(item)
+                snapshot["system"] = SystemItem.model_validate(strip_keys(item))
             elif sk == keys.STATE:
                 snapshot["state"] = SystemStateItem.model_validate(strip_keys(item))
             elif sk.startswith(ASSIGNMENT_PREFIX):
-                snapshot["assignments"].append(strip_keys(item))
+                snapshot["assignments"].append(AssignmentItem.model_validate(strip_keys(item)))
             elif sk.startswith(keys.CHECK_STATE_PREFIX):
                 check_state = CheckStateItem.model_validate(strip_keys(item))
                 snapshot["check_states"][check_state.configuration_id] = check_state
             elif sk.startswith(MAINTENANCE_PREFIX):
-                snapshot["maintenances"].append(strip_keys(item))
+                snapshot["maintenances"].append(MaintenanceItem.model_validate(strip_keys(item)))
             elif sk.startswith(keys.OUTBOX_PREFIX):
                 snapshot["outbox"].append(outbox_entry(item))
         return snapshot

@@ -25,11 +25,11 @@ class RepositorySystems:
         if system is None:
             return None
         return SystemFacts(
-            id=system["id"],
-            name=system["name"],
-            tags=system.get("tags", []),
-            depends_on=system.get("dependsOn", []),
-            check_ids=[a["configurationId"] for a in snapshot["assignments"]],
+            id=system.id,
+            name=system.name,
+            tags=system.tags,
+            depends_on=system.depends_on,
+            check_ids=[a.configuration_id for a in snapshot["assignments"]],
             maintenances=snapshot["maintenances"],
         )
 

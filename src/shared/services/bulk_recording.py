@@ -11,6 +11,7 @@ evaluated status (at each run's time) and one outbox entry when they have events
 from __future__ import annotations
 
 from shared.domain import aggregates
+from shared.domain.catalog_items import AssignmentItem
 from shared.domain.credential_items import SatelliteItem
 from shared.domain.history_items import CheckTransitionItem, TransitionItem
 from shared.domain.records import (
@@ -21,6 +22,7 @@ from shared.domain.records import (
     is_rolled,
     run_aggregates,
 )
+from shared.domain.snapshots import SystemSnapshot
 from shared.domain.state_items import CheckStateItem
 from shared.domain.wire import parse_timestamp
 from shared.events import Event
@@ -79,7 +81,7 @@ def record_system_runs(
     outbox.deliver(c, system_id, [*waiting, *committed], view_changed=view_changed)
 
 
-def _evaluation_snapshot(c: Collaborators, system_id: str) -> dict:
+def _evaluation_snapshot(c: Collaborators, system_id: str) -> SystemSnapshot:
     """The snapshot with its state read first (see health_state.settle_view)."""
     state = c.repository.get_state(system_id)
     return c.repository.system_snapshot(system_id) | {"state": state}
@@ -88,18 +90,18 @@ def _evaluation_snapshot(c: Collaborators, system_id: str) -> dict:
 def _commit_chunk(
     c: Collaborators,
     satellite: SatelliteItem,
-    snapshot: dict,
+    snapshot: SystemSnapshot,
     satellites: dict[str, SatelliteItem],
     runs: list[RunInput],
-) -> tuple[int, dict, OutboxEntry | None]:
+) -> tuple[int, SystemSnapshot, OutboxEntry | None]:
     """Commit the longest prefix of `runs` (at most CHUNK) whose writes fit in one transaction;
     returns how many runs it took, the snapshot after it and the outbox entry to publish."""
-    system_id = snapshot["system"]["id"]
+    system_id = snapshot["system"].id
     now = c.clock()
     offline = offline_sources(satellites, now) - {satellite.id}
-    assignments = {a["configurationId"]: a for a in snapshot["assignments"]}
+    assignments = {a.configuration_id: a for a in snapshot["assignments"]}
     read_versions = {k: v.version for k, v in snapshot["check_states"].items()}
-    working = dict(snapshot) | {"check_states": dict(snapshot["check_states"])}
+    working = snapshot | {"check_states": dict(snapshot["check_states"])}
     view_changed = False
     events: list[Event] = []
     transitions: list[tuple[TransitionItem, int]] = []
@@ -198,7 +200,7 @@ def _aggregate_keys(run: RunInput, check_state: CheckStateItem | None) -> set[tu
 
 
 def _sum_aggregates(
-    summed: dict, run: RunInput, assignment: dict, check_state: CheckStateItem | None
+    summed: dict, run: RunInput, assignment: AssignmentItem, check_state: CheckStateItem | None
 ) -> None:
     moment = parse_timestamp(run.timestamp)
     for increment in run_aggregates(
@@ -206,7 +208,7 @@ def _sum_aggregates(
         run.source_id,
         run.status,
         run.latency_ms,
-        assignment["retention"],
+        assignment.retention,
         rolled_through=check_state.rolled_through if check_state else None,
     ):
         key = (run.configuration_id, increment.tier, increment.start, run.source_id)

@@ -140,7 +140,7 @@ def list_maintenances(c: Collaborators, system_id: str) -> list[MaintenanceView]
     snapshot = c.repository.system_snapshot(system_id)
     if snapshot["system"] is None:
         raise NotFoundError(f"system {system_id} not found")
-    return [_maintenance_view(MaintenanceItem.model_validate(m)) for m in snapshot["maintenances"]]
+    return [_maintenance_view(m) for m in snapshot["maintenances"]]
 
 
 def delete_maintenance(c: Collaborators, system_id: str, maintenance_id: str) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from shared.domain.catalog_items import AssignmentItem, SystemItem
 from shared.domain.health import is_failing
 from shared.domain.history_items import RunItem
 from shared.domain.records import (
@@ -30,6 +31,7 @@ from shared.domain.records import (
     expiry_epoch,
     run_aggregates,
 )
+from shared.domain.snapshots import RunContext
 from shared.domain.state_items import CheckStateItem
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import CHECK_COMPLETED, RUN_COMPLETED, Event
@@ -152,13 +154,13 @@ def _settle_check_change(c: Collaborators, run: RunInput, step: CheckStep) -> Vi
 
 def _commit(
     run: RunInput,
-    assignment: dict,
+    assignment: AssignmentItem,
     check_state: CheckStateItem | None,
     step: CheckStep,
     entry: OutboxEntry | None,
 ) -> RunCommit:
     moment = parse_timestamp(run.timestamp)
-    retention = assignment["retention"]
+    retention = assignment.retention
     return RunCommit(
         run=run.item(expires_at=expiry_epoch(moment, retention["rawDays"])),
         check_state=step.item,
@@ -183,16 +185,16 @@ def wants_run_events(c: Collaborators) -> bool:
     return c.settings is None or c.settings.run_events
 
 
-def run_events(system: dict, assignment: dict, run: RunInput) -> list[Event]:
+def run_events(system: SystemItem, assignment: AssignmentItem, run: RunInput) -> list[Event]:
     """The two events every recorded run publishes."""
     return [
         Event(
             RUN_COMPLETED,
             {
                 "systemId": run.system_id,
-                "systemName": system["name"],
+                "systemName": system.name,
                 "configurationId": run.configuration_id,
-                "configurationName": assignment["configurationName"],
+                "configurationName": assignment.configuration_name,
                 "sourceId": run.source_id,
                 "status": run.status,
                 "latencyMs": run.latency_ms,
@@ -212,7 +214,7 @@ def run_events(system: dict, assignment: dict, run: RunInput) -> list[Event]:
     ]
 
 
-def _finish_duplicate(c: Collaborators, run: RunInput, context: dict) -> RecordOutcome:
+def _finish_duplicate(c: Collaborators, run: RunInput, context: RunContext) -> RecordOutcome:
     """A redelivered run changes nothing; what a crashed first delivery left goes out now: the view it
     may not have settled, and its outbox entries."""
     metrics.add_metric(name="RunDuplicate", unit="Count", value=1)

@@ -190,7 +190,7 @@ def test_maintenance_belongs_to_an_existing_system_and_is_seen_in_its_snapshot(s
     # when
     shop.create_maintenance(upgrade)
     # then
-    assert shop.system_snapshot("shop")["maintenances"] == [upgrade.to_item()]
+    assert shop.system_snapshot("shop")["maintenances"] == [upgrade]
     with pytest.raises(ConflictError):
         shop.create_maintenance(upgrade)
     with pytest.raises(NotFoundError):

@@ -55,7 +55,7 @@ def test_an_assignment_needs_its_system_and_is_seen_in_the_snapshot(shop):
     assert created is True
     assert assignment.version == 1
     snapshot = shop.system_snapshot("shop")
-    assert [a["configurationId"] for a in snapshot["assignments"]] == ["web"]
+    assert snapshot["assignments"] == [assignment]
     assert snapshot["state"].version == 1
     assert snapshot["outbox"] == []
 
@@ -73,7 +73,7 @@ def test_a_run_commits_its_check_state_and_outbox_entry_once_and_leaves_the_syst
     assert snapshot["outbox"] == [committed]
     assert snapshot["check_states"] == {"web": check_state(1)}
     context = shop.run_context("shop", "web")
-    assert (context["system"]["id"], context["assignment"]["configurationId"]) == ("shop", "web")
+    assert (context["system"].id, context["assignment"].configuration_id) == ("shop", "web")
     assert (context["check_state"], context["outbox"]) == (check_state(1), [committed])
     with pytest.raises(DuplicateRunError):
         shop.commit_run(run_commit("run-1", 1))
