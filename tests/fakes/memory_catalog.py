@@ -237,26 +237,26 @@ class MemoryCatalog:
         state = self.states.get(system_id)
         system = self.systems.get(system_id)
         return copy.deepcopy(
-            {
-                "system": SystemItem.model_validate(system) if system else None,
-                "state": SystemStateItem.model_validate(state) if state else None,
-                "assignments": [
+            SystemSnapshot(
+                system=SystemItem.model_validate(system) if system else None,
+                state=SystemStateItem.model_validate(state) if state else None,
+                assignments=[
                     AssignmentItem.model_validate(a)
                     for (s, _), a in sorted(self.assignments.items())
                     if s == system_id
                 ],
-                "check_states": {
+                check_states={
                     c: CheckStateItem.model_validate(i)
                     for (s, c), i in sorted(self.check_states.items())
                     if s == system_id
                 },
-                "maintenances": [
+                maintenances=[
                     MaintenanceItem.model_validate(m)
                     for (s, _), m in sorted(self.maintenances.items())
                     if s == system_id
                 ],
-                "outbox": self.outbox_of(system_id),
-            }
+                outbox=self.outbox_of(system_id),
+            )
         )
 
     # --- maintenance ---------------------------------------------------------------------

@@ -64,7 +64,7 @@ def availability(
 
     def load() -> dict | None:
         snapshot = c.repository.system_snapshot(system_id)
-        if snapshot["system"] is None:
+        if snapshot.system is None:
             return None
         stats = range_stats(c, snapshot, since, until)
         return SystemAvailabilityView.model_validate(
@@ -89,13 +89,11 @@ def availability(
 def range_stats(c: Collaborators, snapshot: SystemSnapshot, since: datetime, until: datetime) -> RangeStats:
     """SpanStats of [since, until) for the system and each assigned check (see the module doc)."""
     now = c.clock()
-    assignments = {a.configuration_id: a for a in snapshot["assignments"]}
-    maintenances = [
-        (parse_timestamp(m.starts_at), parse_timestamp(m.ends_at)) for m in snapshot["maintenances"]
-    ]
+    assignments = {a.configuration_id: a for a in snapshot.assignments}
+    maintenances = [(parse_timestamp(m.starts_at), parse_timestamp(m.ends_at)) for m in snapshot.maintenances]
     pieces = _plan(since, until, now)
     days = [format_timestamp(p.start)[:10] for p in pieces if p.summarised]
-    stored = c.repository.get_availability_days(snapshot["system"].id, days) if days else {}
+    stored = c.repository.get_availability_days(snapshot.system.id, days) if days else {}
     parts: list[RangeStats] = []
     pending: list[_Piece] = []
     for piece in pieces:
@@ -159,11 +157,11 @@ def _computed(
     of pieces; whole days among them are stored as summaries."""
     if not pieces:
         return []
-    system_id = snapshot["system"].id
-    assignments = {a.configuration_id: a for a in snapshot["assignments"]}
+    system_id = snapshot.system.id
+    assignments = {a.configuration_id: a for a in snapshot.assignments}
     start, end = pieces[0].start, pieces[-1].end
     timelines = {
-        cfg: _check_changes(c, system_id, assignment, snapshot["check_states"].get(cfg), start, end, now)
+        cfg: _check_changes(c, system_id, assignment, snapshot.check_states.get(cfg), start, end, now)
         for cfg, assignment in sorted(assignments.items())
     }
     parts = []

@@ -15,7 +15,7 @@ transaction (check_state.withdrawn), and the system's cached availability is the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from shared.domain import system_state
@@ -59,12 +59,12 @@ def next_state(
     snapshot: SystemSnapshot, now: datetime, *, offline: frozenset[str] | set[str] = frozenset()
 ) -> NextState:
     """Derive a system's next state from its snapshot: its assignments and its check items (pure)."""
-    system = snapshot["system"]
+    system = snapshot.system
     at = format_timestamp(now)
-    assignments = {a.configuration_id: a for a in snapshot["assignments"]}
-    check_states = snapshot["check_states"]
+    assignments = {a.configuration_id: a for a in snapshot.assignments}
+    check_states = snapshot.check_states
     step = system_state.next_system_state(
-        snapshot["state"],
+        snapshot.state,
         system_id=system.id,
         checks=[
             check_slices(assignment, check_states.get(configuration_id))
@@ -79,7 +79,7 @@ def next_state(
     if not step.status_changed:
         return NextState(item, None, None, step.changed)
 
-    suppressed = any(m.suppresses(at) for m in snapshot["maintenances"])
+    suppressed = any(m.suppresses(at) for m in snapshot.maintenances)
     transition = TransitionItem(
         system_id=system.id,
         previous_status=step.previous_status,
@@ -121,12 +121,14 @@ def settle_view(
         state = c.repository.get_state(system_id)
         if reflect and reflects(state, reflect):
             return None
-        snapshot = c.repository.system_snapshot(system_id) | {"state": state}
-        if snapshot["system"] is None:
+        snapshot = replace(c.repository.system_snapshot(system_id), state=state)
+        if snapshot.system is None:
             return None
         now = c.clock()
         moved = _withdrawn_checks(snapshot, now)
-        snapshot["check_states"] = snapshot["check_states"] | {k: step.item for k, step in moved.items()}
+        snapshot = replace(
+            snapshot, check_states=snapshot.check_states | {k: step.item for k, step in moved.items()}
+        )
         outcome = next_state(snapshot, now, offline=offline_sources(satellites_of(c, snapshot), now))
         if not reflect and not outcome.changed and not moved:
             return None
@@ -157,9 +159,9 @@ def settle_view(
 def _withdrawn_checks(snapshot: SystemSnapshot, now: datetime) -> dict[str, CheckStep]:
     """The check items whose timeline moves to unknown because they stopped counting."""
     moved = {}
-    for assignment in snapshot["assignments"]:
+    for assignment in snapshot.assignments:
         configuration_id = assignment.configuration_id
-        step = withdrawn(snapshot["check_states"].get(configuration_id), assignment, now=now)
+        step = withdrawn(snapshot.check_states.get(configuration_id), assignment, now=now)
         if step is not None:
             moved[configuration_id] = step
     return moved
@@ -178,5 +180,5 @@ def reevaluate_systems(c, system_ids: list[str]) -> list[Event]:
 
 def satellites_of(c, snapshot: SystemSnapshot) -> dict[str, SatelliteItem]:
     """The satellites serving any check of the snapshot's system, by id."""
-    satellite_ids = sorted({s for a in snapshot["assignments"] for s in a.satellite_ids})
+    satellite_ids = sorted({s for a in snapshot.assignments for s in a.satellite_ids})
     return c.repository.get_satellites(satellite_ids) if satellite_ids else {}

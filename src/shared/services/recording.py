@@ -89,8 +89,8 @@ def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
     """Store a run once, update aggregates and health, invalidate, then publish (see module doc)."""
     for _ in c.conflicts.tries():
         context = c.repository.run_context(run.system_id, run.configuration_id, with_outbox=False)
-        assignment = context["assignment"]
-        if context["system"] is None or assignment is None:
+        assignment = context.assignment
+        if context.system is None or assignment is None:
             logger.info(
                 "run dropped",
                 reason="system or assignment gone",
@@ -99,20 +99,20 @@ def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
             )
             return RecordOutcome("dropped")
         step = apply_check_run(
-            context["check_state"],
+            context.check_state,
             assignment,
             SliceRun(run.configuration_id, run.source_id, run.source_label, run.status, run.timestamp),
             now=c.clock(),
         )
-        left, step = _leftover_entries(c, run, context["check_state"], step)
-        events = run_events(context["system"], assignment, run) if wants_run_events(c) else []
+        left, step = _leftover_entries(c, run, context.check_state, step)
+        events = run_events(context.system, assignment, run) if wants_run_events(c) else []
         entry = (
             outbox.new_entry(c, run.system_id, run.run_id, events, entry_id=run.run_id) if events else None
         )
         try:
-            c.repository.commit_run(_commit(run, assignment, context["check_state"], step, entry))
+            c.repository.commit_run(_commit(run, assignment, context.check_state, step, entry))
         except DuplicateRunError:
-            return _finish_duplicate(c, run, context | {"outbox": c.repository.outbox_of(run.system_id)})
+            return _finish_duplicate(c, run, replace(context, outbox=c.repository.outbox_of(run.system_id)))
         except StateVersionConflict:
             continue
         metrics.add_metric(name="RunRecorded", unit="Count", value=1)
@@ -218,13 +218,13 @@ def _finish_duplicate(c: Collaborators, run: RunInput, context: RunContext) -> R
     """A redelivered run changes nothing; what a crashed first delivery left goes out now: the view it
     may not have settled, and its outbox entries."""
     metrics.add_metric(name="RunDuplicate", unit="Count", value=1)
-    check_state = context["check_state"]
+    check_state = context.check_state
     view = (
         settle_view(c, run.system_id, reflect={run.configuration_id: check_state.version}, owner=run.run_id)
         if check_state
         else None
     )
-    left = [e for e in context["outbox"] if e.owner == run.run_id]
+    left = [e for e in context.outbox if e.owner == run.run_id]
     if view and view.entry:
         left.append(view.entry)
     if not left and view is None:

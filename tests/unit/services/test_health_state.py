@@ -42,14 +42,7 @@ def snapshot(
         updated_at="2024-05-01T00:00:00.000Z",
         version=1,
     )
-    return {
-        "system": system,
-        "state": state,
-        "assignments": list(assignments),
-        "check_states": checks or {},
-        "maintenances": [],
-        "outbox": [],
-    }
+    return SystemSnapshot(system, state, list(assignments), checks or {})
 
 
 def with_run(assignment: AssignmentItem, item: CheckStateItem | None, run: SliceRun) -> CheckStateItem:
