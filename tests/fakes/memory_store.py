@@ -1,7 +1,7 @@
 """The store ports of shared/services/ports.py in memory, for fast unit tests of service rules.
 
 The catalog (memory_catalog.py), the scheduler's shards (memory_schedule.py), the credentials
-(memory_credentials.py), heartbeats (memory_heartbeats.py), and what recording, the outbox and
+(memory_credentials.py), heartbeats (memory_heartbeats.py), status pages (memory_status_pages.py), and what recording, the outbox and
 availability use (runs, aggregates, state, check states, system and check transitions, daily availability
 summaries, tombstones, outbox), held to the DynamoDB repository's behaviour by
 tests/integration/store_contract/.
@@ -31,6 +31,7 @@ from tests.fakes.memory_credentials import MemoryCredentials
 from tests.fakes.memory_heartbeats import MemoryHeartbeats
 from tests.fakes.memory_retention import MemoryRetention
 from tests.fakes.memory_schedule import MemorySchedule
+from tests.fakes.memory_status_pages import MemoryStatusPages
 
 T = TypeVar("T")
 
@@ -49,7 +50,9 @@ def _copy(value: Any) -> Any:
     return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
 
 
-class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartbeats, MemoryRetention):
+class MemoryStore(
+    MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartbeats, MemoryRetention, MemoryStatusPages
+):
     def __init__(self) -> None:
         self.systems: dict[str, dict] = {}
         self.states: dict[str, dict] = {}
@@ -61,6 +64,7 @@ class MemoryStore(MemoryCatalog, MemorySchedule, MemoryCredentials, MemoryHeartb
         self.outbox: dict[tuple[str, str], OutboxEntry] = {}
         self.transitions: list[dict] = []
         self.maintenances: dict[tuple[str, str], dict] = {}
+        self.status_pages: dict = {}
         self.aggregates: dict[tuple[str, str, str, str, str], dict] = {}
         self.check_transitions: dict[tuple[str, str], dict[str, dict]] = {}
         self.availability_days: dict[tuple[str, str], dict] = {}

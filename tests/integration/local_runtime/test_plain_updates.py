@@ -60,6 +60,18 @@ def backend():
         yield dynamodb_backend(REGION)
 
 
+def _shortcut(backend, key: dict, expression: str, names: dict, values: dict) -> dict | None:
+    """What the shortcut makes of the update on the "shortcut" table (None: declined)."""
+    arguments = {
+        "table_name": "shortcut",
+        "key": key,
+        "update_expression": expression,
+        "expression_attribute_names": names,
+        "expression_attribute_values": values,
+    }
+    return attribute_updates(backend, arguments)
+
+
 def _item(backend, table: str, key: dict) -> dict | None:
     found = backend.get_item(table, key)
     return None if found is None else found.to_json()["Attributes"]
@@ -77,14 +89,7 @@ def test_the_shortcut_ends_where_moto_does(backend, existing, actions):
         if existing is not None:
             backend.put_item(table, key | {k: v for k, v in existing.items() if "NULL" not in v})
     expression, names, values = _expression(actions)
-    arguments = {
-        "table_name": "shortcut",
-        "key": key,
-        "update_expression": expression,
-        "expression_attribute_names": names,
-        "expression_attribute_values": values,
-    }
-    updates = attribute_updates(backend, arguments)
+    updates = _shortcut(backend, key, expression, names, values)
     try:
         moto_update_item(backend, "expression", key, expression, names, values)
     except Exception as rejected:
@@ -109,14 +114,7 @@ def test_the_recorded_runs_aggregate_update_takes_the_shortcut(backend):
         ":source": {"S": "local"},
     }
     expression = "ADD #a0 :a0, #a1 :a1, #a2 :a2 SET expiresAt = :expires, #start = :start, sourceId = :source"
-    arguments = {
-        "table_name": "shortcut",
-        "key": key,
-        "update_expression": expression,
-        "expression_attribute_names": names,
-        "expression_attribute_values": values,
-    }
-    updates = attribute_updates(backend, arguments)
+    updates = _shortcut(backend, key, expression, names, values)
     assert updates is not None
     for _ in range(2):
         moto_update_item(backend, "expression", key, expression, names, values)
