@@ -68,14 +68,14 @@ class MeteredStore:
         with self._lock:
             context = self._store.run_context(system_id, configuration_id, with_outbox=with_outbox)
         sizes = [
-            _size(keys.system_key(system_id), context["system"]),
-            _size(keys.assignment_key(system_id, configuration_id), context["assignment"]),
+            _size(keys.system_key(system_id), context.system),
+            _size(keys.assignment_key(system_id, configuration_id), context.assignment),
         ]
-        if context["check_state"]:
-            sizes.append(_size(keys.check_state_key(system_id, configuration_id), context["check_state"]))
+        if context.check_state:
+            sizes.append(_size(keys.check_state_key(system_id, configuration_id), context.check_state))
         self._call("BatchGetItem", reads=sum(read_units(s, True) for s in sizes))
         if with_outbox:
-            self._outbox_query(context["outbox"])
+            self._outbox_query(context.outbox)
         return context
 
     def outbox_of(self, system_id: str) -> list:
@@ -98,13 +98,11 @@ class MeteredStore:
     def system_snapshot(self, system_id: str) -> SystemSnapshot:
         with self._lock:
             snapshot = self._store.system_snapshot(system_id)
-        sizes = [_size(keys.system_key(system_id), snapshot["system"])]
-        sizes.append(_size(keys.system_state_key(system_id), snapshot["state"]))
-        sizes += [
-            _size(keys.assignment_key(system_id, a["configurationId"]), a) for a in snapshot["assignments"]
-        ]
-        sizes += [_size(keys.check_state_key(system_id, k), v) for k, v in snapshot["check_states"].items()]
-        sizes += [item_size(serialize(outbox_item(e))) for e in snapshot["outbox"]]
+        sizes = [_size(keys.system_key(system_id), snapshot.system)]
+        sizes.append(_size(keys.system_state_key(system_id), snapshot.state))
+        sizes += [_size(keys.assignment_key(system_id, a.configuration_id), a) for a in snapshot.assignments]
+        sizes += [_size(keys.check_state_key(system_id, k), v) for k, v in snapshot.check_states.items()]
+        sizes += [item_size(serialize(outbox_item(e))) for e in snapshot.outbox]
         self._call("Query", reads=read_units(sum(sizes), True))
         return snapshot
 

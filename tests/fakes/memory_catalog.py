@@ -235,19 +235,28 @@ class MemoryCatalog:
 
     def system_snapshot(self, system_id: str) -> SystemSnapshot:
         state = self.states.get(system_id)
+        system = self.systems.get(system_id)
         return copy.deepcopy(
-            {
-                "system": self.systems.get(system_id),
-                "state": SystemStateItem.model_validate(state) if state else None,
-                "assignments": [a for (s, _), a in sorted(self.assignments.items()) if s == system_id],
-                "check_states": {
+            SystemSnapshot(
+                system=SystemItem.model_validate(system) if system else None,
+                state=SystemStateItem.model_validate(state) if state else None,
+                assignments=[
+                    AssignmentItem.model_validate(a)
+                    for (s, _), a in sorted(self.assignments.items())
+                    if s == system_id
+                ],
+                check_states={
                     c: CheckStateItem.model_validate(i)
                     for (s, c), i in sorted(self.check_states.items())
                     if s == system_id
                 },
-                "maintenances": [m for (s, _), m in sorted(self.maintenances.items()) if s == system_id],
-                "outbox": self.outbox_of(system_id),
-            }
+                maintenances=[
+                    MaintenanceItem.model_validate(m)
+                    for (s, _), m in sorted(self.maintenances.items())
+                    if s == system_id
+                ],
+                outbox=self.outbox_of(system_id),
+            )
         )
 
     # --- maintenance ---------------------------------------------------------------------

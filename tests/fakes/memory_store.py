@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import pickle
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.data import keys
+from shared.domain.catalog_items import AssignmentItem, SystemItem
 from shared.domain.history_items import AggregateItem, CheckTransitionItem, RunItem, TransitionItem
 from shared.domain.records import (
     DuplicateRunError,
@@ -32,9 +33,16 @@ from tests.fakes.memory_retention import MemoryRetention
 from tests.fakes.memory_schedule import MemorySchedule
 from tests.fakes.memory_status_pages import MemoryStatusPages
 
+T = TypeVar("T")
+
 
 def _filed(run: dict) -> str:
     return run.get("filedAt") or run["timestamp"]
+
+
+def _typed(model: type[T], item: dict | None) -> T | None:
+    """The stored item as its model (a copy: the model never aliases the fake's data)."""
+    return model.model_validate(_copy(item)) if item is not None else None
 
 
 def _copy(value: Any) -> Any:
@@ -72,8 +80,8 @@ class MemoryStore(
 
     def run_context(self, system_id: str, configuration_id: str, *, with_outbox: bool = True) -> RunContext:
         return RunContext(
-            system=_copy(self.systems.get(system_id)),
-            assignment=_copy(self.assignments.get((system_id, configuration_id))),
+            system=_typed(SystemItem, self.systems.get(system_id)),
+            assignment=_typed(AssignmentItem, self.assignments.get((system_id, configuration_id))),
             check_state=self.get_check_state(system_id, configuration_id),
             outbox=self.outbox_of(system_id) if with_outbox else [],
         )

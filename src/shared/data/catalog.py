@@ -194,31 +194,24 @@ class CatalogStore(AssignmentStore):
     def system_snapshot(self, system_id: str) -> SystemSnapshot:
         """One consistent query of a system's partition: META, STATE, assignments, check states,
         maintenance, outbox."""
-        items = self._query_all(keys.system_partition(system_id))
-        snapshot: SystemSnapshot = {
-            "system": None,
-            "state": None,
-            "assignments": [],
-            "check_states": {},
-            "maintenances": [],
-            "outbox": [],
-        }
-        for item in items:
+        system, state = None, None
+        assignments, check_states, maintenances, outbox = [], {}, [], []
+        for item in self._query_all(keys.system_partition(system_id)):
             sk = item["sk"]
             if sk == keys.META:
-                snapshot["system"] = strip_keys(item)
+                system = SystemItem.model_validate(strip_keys(item))
             elif sk == keys.STATE:
-                snapshot["state"] = SystemStateItem.model_validate(strip_keys(item))
+                state = SystemStateItem.model_validate(strip_keys(item))
             elif sk.startswith(ASSIGNMENT_PREFIX):
-                snapshot["assignments"].append(strip_keys(item))
+                assignments.append(AssignmentItem.model_validate(strip_keys(item)))
             elif sk.startswith(keys.CHECK_STATE_PREFIX):
                 check_state = CheckStateItem.model_validate(strip_keys(item))
-                snapshot["check_states"][check_state.configuration_id] = check_state
+                check_states[check_state.configuration_id] = check_state
             elif sk.startswith(MAINTENANCE_PREFIX):
-                snapshot["maintenances"].append(strip_keys(item))
+                maintenances.append(MaintenanceItem.model_validate(strip_keys(item)))
             elif sk.startswith(keys.OUTBOX_PREFIX):
-                snapshot["outbox"].append(outbox_entry(item))
-        return snapshot
+                outbox.append(outbox_entry(item))
+        return SystemSnapshot(system, state, assignments, check_states, maintenances, outbox)
 
     # --- maintenance ---------------------------------------------------------------------
 

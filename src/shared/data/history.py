@@ -16,6 +16,7 @@ from shared.data.availability import timeline_ops
 from shared.data.base import TableBase, TransactionConflict, strip_keys
 from shared.data.outbox import outbox_item
 from shared.data.table import plain_key
+from shared.domain.catalog_items import AssignmentItem, SystemItem
 from shared.domain.history_items import AggregateItem, CheckTransitionItem, RunItem, TransitionItem
 from shared.domain.records import (
     AggregateIncrement,
@@ -43,8 +44,8 @@ class HistoryStore(TableBase):
         found = {(i["pk"], i["sk"]): strip_keys(i) for i in self._batch_get(wanted)}
         system, assignment, check_state = (found.get((k["pk"]["S"], k["sk"]["S"])) for k in wanted)
         return RunContext(
-            system=system,
-            assignment=assignment,
+            system=SystemItem.model_validate(system) if system else None,
+            assignment=AssignmentItem.model_validate(assignment) if assignment else None,
             check_state=CheckStateItem.model_validate(check_state) if check_state else None,
             outbox=self.outbox_of(system_id) if with_outbox else [],
         )

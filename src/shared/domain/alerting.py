@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from shared.domain.catalog_items import MaintenanceItem
 from shared.domain.models import parse_timestamp
 
 CHANNEL = "channel"
@@ -34,7 +35,7 @@ class SystemFacts:
     tags: list[str]
     depends_on: list[str]
     check_ids: list[str]
-    maintenances: list[dict]
+    maintenances: list[MaintenanceItem]
 
 
 @dataclass(frozen=True)
@@ -161,8 +162,8 @@ def blocking_dependencies(depends_on: list[str], statuses: dict[str, str]) -> li
     return sorted(d for d in depends_on if statuses.get(d) == "unhealthy")
 
 
-def in_suppressing_maintenance(maintenances: list[dict], at: str) -> bool:
-    return any(m["suppressNotifications"] and m["startsAt"] <= at < m["endsAt"] for m in maintenances)
+def in_suppressing_maintenance(maintenances: list[MaintenanceItem], at: str) -> bool:
+    return any(m.suppresses(at) for m in maintenances)
 
 
 def retry_delay_seconds(attempt: int, *, base: int = 5, cap: int = 900) -> int:

@@ -135,3 +135,7 @@ class MaintenanceItem(StoredItem):
     ends_at: str
     suppress_notifications: bool = True
     created_at: str
+
+    def suppresses(self, at: str) -> bool:
+        """Notifications at `at` are held back by this window."""
+        return self.suppress_notifications and self.starts_at <= at < self.ends_at

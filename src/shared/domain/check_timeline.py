@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from shared.domain.catalog_items import AssignmentItem
 from shared.domain.health import QuorumMode, SliceState, quorum_status
 from shared.domain.history_items import CheckTransitionItem
 from shared.domain.state_items import TimelineEntry
@@ -43,13 +44,13 @@ class TimelineChange:
     stale_days: list[str] = field(default_factory=list)
 
 
-def stale_after(assignment: dict) -> timedelta:
+def stale_after(assignment: AssignmentItem) -> timedelta:
     """How long a check's last run stands for it before its time counts as unknown."""
-    return timedelta(seconds=STALE_INTERVALS * int(assignment.get("intervalSeconds", 60)))
+    return timedelta(seconds=STALE_INTERVALS * assignment.interval_seconds)
 
 
-def counted(assignment: dict) -> bool:
-    return bool(assignment["enabled"]) and not assignment.get("configurationPaused")
+def counted(assignment: AssignmentItem) -> bool:
+    return assignment.enabled and not assignment.configuration_paused
 
 
 def check_status_at(
@@ -71,7 +72,7 @@ def check_status_at(
 
 def after_run(
     entry: TimelineEntry | None,
-    assignment: dict,
+    assignment: AssignmentItem,
     slices: Mapping[str, SliceState],
     *,
     source_id: str,
@@ -83,7 +84,7 @@ def after_run(
         return TimelineChange(entry)
     at = parse_timestamp(run_at)
     stale = stale_after(assignment)
-    status = check_status_at(slices, assignment["quorum"]["mode"], at, stale, source_id)
+    status = check_status_at(slices, assignment.quorum["mode"], at, stale, source_id)
     changes: list[tuple[str, HealthStatus]] = []
     current = entry.status if entry else "unknown"
     last = entry.last_run_at if entry else None
@@ -97,7 +98,9 @@ def after_run(
     return _change(TimelineEntry(status=status, last_run_at=newest), entry, assignment, changes, now)
 
 
-def after_reevaluation(entry: TimelineEntry | None, assignment: dict, *, now: datetime) -> TimelineChange:
+def after_reevaluation(
+    entry: TimelineEntry | None, assignment: AssignmentItem, *, now: datetime
+) -> TimelineChange:
     """A check's timeline entry after a change without a run: no longer counted, it is unknown from
     `now`."""
     if counted(assignment) or entry is None or entry.status == "unknown":
@@ -114,7 +117,7 @@ def after_reevaluation(entry: TimelineEntry | None, assignment: dict, *, now: da
 def _change(
     timeline: TimelineEntry,
     previous: TimelineEntry | None,
-    assignment: dict,
+    assignment: AssignmentItem,
     changes: list[tuple[str, HealthStatus]],
     now: datetime,
 ) -> TimelineChange:
@@ -123,8 +126,8 @@ def _change(
     for at, status in changes:
         transitions.append(
             CheckTransitionItem(
-                system_id=assignment["systemId"],
-                configuration_id=assignment["configurationId"],
+                system_id=assignment.system_id,
+                configuration_id=assignment.configuration_id,
                 previous_status=before,
                 new_status=status,
                 at=at,

@@ -1,31 +1,35 @@
 """What the store reads in one go for recording and evaluation: a run's context (`run_context`) and a
-system's partition (`system_snapshot`). Plain dicts at run time; the state parts are typed items."""
+system's partition (`system_snapshot`): the typed items the store keeps (catalog_items, state_items).
+Frozen: a service that evaluates a changed snapshot makes a new one (`dataclasses.replace`)."""
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from dataclasses import dataclass, field
 
+from shared.domain.catalog_items import AssignmentItem, MaintenanceItem, SystemItem
 from shared.domain.records import OutboxEntry
 from shared.domain.state_items import CheckStateItem, SystemStateItem
 
 
-class RunContext(TypedDict):
+@dataclass(frozen=True)
+class RunContext:
     """The system, the assignment and the check's item a run is recorded against (None when absent),
     and the system's outbox entries when asked for."""
 
-    system: dict[str, Any] | None
-    assignment: dict[str, Any] | None
+    system: SystemItem | None
+    assignment: AssignmentItem | None
     check_state: CheckStateItem | None
-    outbox: list[OutboxEntry]
+    outbox: list[OutboxEntry] = field(default_factory=list)
 
 
-class SystemSnapshot(TypedDict):
+@dataclass(frozen=True)
+class SystemSnapshot:
     """A system's partition: its item, state, assignments, check items by configuration id,
     maintenance windows and outbox entries."""
 
-    system: dict[str, Any] | None
-    state: SystemStateItem | None
-    assignments: list[dict[str, Any]]
-    check_states: dict[str, CheckStateItem]
-    maintenances: list[dict[str, Any]]
-    outbox: list[OutboxEntry]
+    system: SystemItem | None
+    state: SystemStateItem | None = None
+    assignments: list[AssignmentItem] = field(default_factory=list)
+    check_states: dict[str, CheckStateItem] = field(default_factory=dict)
+    maintenances: list[MaintenanceItem] = field(default_factory=list)
+    outbox: list[OutboxEntry] = field(default_factory=list)

@@ -21,16 +21,16 @@ class RepositorySystems:
 
     def facts(self, system_id: str) -> SystemFacts | None:
         snapshot = self._repository.system_snapshot(system_id)
-        system = snapshot["system"]
+        system = snapshot.system
         if system is None:
             return None
         return SystemFacts(
-            id=system["id"],
-            name=system["name"],
-            tags=system.get("tags", []),
-            depends_on=system.get("dependsOn", []),
-            check_ids=[a["configurationId"] for a in snapshot["assignments"]],
-            maintenances=snapshot["maintenances"],
+            id=system.id,
+            name=system.name,
+            tags=system.tags,
+            depends_on=system.depends_on,
+            check_ids=[a.configuration_id for a in snapshot.assignments],
+            maintenances=snapshot.maintenances,
         )
 
     def statuses(self, system_ids: list[str]) -> dict[str, str]:

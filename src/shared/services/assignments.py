@@ -8,6 +8,7 @@ from __future__ import annotations
 from shared.domain.assignment_models import AssignmentPut, AssignmentView
 from shared.domain.catalog_items import AssignmentItem
 from shared.domain.errors import NotFoundError
+from shared.domain.snapshots import SystemSnapshot
 from shared.domain.state_items import SystemStateItem
 from shared.domain.wire import format_timestamp
 from shared.events import ASSIGNMENT_CHANGED, Event
@@ -19,19 +20,18 @@ from shared.services.health_state import reevaluate_systems
 def assignment_views(c: Collaborators, system_id: str) -> list[AssignmentView]:
     """A system's assignments with the status and last run of each check."""
     snapshot = c.repository.system_snapshot(system_id)
-    if snapshot["system"] is None:
+    if snapshot.system is None:
         raise NotFoundError(f"system {system_id} not found")
-    checks = {check["configurationId"]: check for check in _view_checks(snapshot["state"])}
-    assignments = [AssignmentItem.model_validate(a) for a in snapshot["assignments"]]
+    checks = {check["configurationId"]: check for check in _view_checks(snapshot.state)}
     return [
         _assignment_view(a, _with_latest_run(checks.get(a.configuration_id), snapshot, a))
-        for a in assignments
+        for a in snapshot.assignments
     ]
 
 
-def _with_latest_run(check: dict | None, snapshot: dict, assignment: AssignmentItem) -> dict | None:
+def _with_latest_run(check: dict | None, snapshot: SystemSnapshot, assignment: AssignmentItem) -> dict | None:
     """The view's check with its latest run from the check item (the view is stored only on change)."""
-    item = snapshot["check_states"].get(assignment.configuration_id)
+    item = snapshot.check_states.get(assignment.configuration_id)
     latest = (
         max((s.last_run_at for s in item.slices.values() if s.last_run_at), default=None) if item else None
     )

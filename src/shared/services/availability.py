@@ -24,9 +24,11 @@ from datetime import datetime, timedelta
 from shared.domain import aggregates
 from shared.domain.availability import window_bounds
 from shared.domain.availability_views import SystemAvailabilityView, seconds_fields
+from shared.domain.catalog_items import AssignmentItem
 from shared.domain.check_timeline import stale_after
 from shared.domain.errors import NotFoundError
 from shared.domain.health import evaluate_system
+from shared.domain.snapshots import SystemSnapshot
 from shared.domain.state_items import CheckStateItem
 from shared.domain.status_timeline import SpanStats, changes_within, combine, span_stats, worst_of
 from shared.domain.wire import HealthStatus, format_timestamp, parse_timestamp
@@ -62,7 +64,7 @@ def availability(
 
     def load() -> dict | None:
         snapshot = c.repository.system_snapshot(system_id)
-        if snapshot["system"] is None:
+        if snapshot.system is None:
             return None
         stats = range_stats(c, snapshot, since, until)
         return SystemAvailabilityView.model_validate(
@@ -84,16 +86,14 @@ def availability(
     return SystemAvailabilityView.model_validate(answer)
 
 
-def range_stats(c: Collaborators, snapshot: dict, since: datetime, until: datetime) -> RangeStats:
+def range_stats(c: Collaborators, snapshot: SystemSnapshot, since: datetime, until: datetime) -> RangeStats:
     """SpanStats of [since, until) for the system and each assigned check (see the module doc)."""
     now = c.clock()
-    assignments = {a["configurationId"]: a for a in snapshot["assignments"]}
-    maintenances = [
-        (parse_timestamp(m["startsAt"]), parse_timestamp(m["endsAt"])) for m in snapshot["maintenances"]
-    ]
+    assignments = {a.configuration_id: a for a in snapshot.assignments}
+    maintenances = [(parse_timestamp(m.starts_at), parse_timestamp(m.ends_at)) for m in snapshot.maintenances]
     pieces = _plan(since, until, now)
     days = [format_timestamp(p.start)[:10] for p in pieces if p.summarised]
-    stored = c.repository.get_availability_days(snapshot["system"]["id"], days) if days else {}
+    stored = c.repository.get_availability_days(snapshot.system.id, days) if days else {}
     parts: list[RangeStats] = []
     pending: list[_Piece] = []
     for piece in pieces:
@@ -147,7 +147,7 @@ def _from_summary(summary: dict, assignments: dict) -> RangeStats:
 
 def _computed(
     c: Collaborators,
-    snapshot: dict,
+    snapshot: SystemSnapshot,
     pieces: list[_Piece],
     maintenances: list,
     now: datetime,
@@ -157,11 +157,11 @@ def _computed(
     of pieces; whole days among them are stored as summaries."""
     if not pieces:
         return []
-    system_id = snapshot["system"]["id"]
-    assignments = {a["configurationId"]: a for a in snapshot["assignments"]}
+    system_id = snapshot.system.id
+    assignments = {a.configuration_id: a for a in snapshot.assignments}
     start, end = pieces[0].start, pieces[-1].end
     timelines = {
-        cfg: _check_changes(c, system_id, assignment, snapshot["check_states"].get(cfg), start, end, now)
+        cfg: _check_changes(c, system_id, assignment, snapshot.check_states.get(cfg), start, end, now)
         for cfg, assignment in sorted(assignments.items())
     }
     parts = []
@@ -176,7 +176,7 @@ def _computed(
 def _check_changes(
     c: Collaborators,
     system_id: str,
-    assignment: dict,
+    assignment: AssignmentItem,
     check_state: CheckStateItem | None,
     start: datetime,
     end: datetime,
@@ -184,7 +184,7 @@ def _check_changes(
 ) -> tuple[HealthStatus, list[tuple[datetime, HealthStatus]]]:
     """The status before `start` and the changes in [start, end), with the open gap of a check no
     source reported for a while and the future (after now) as unknown."""
-    cfg = assignment["configurationId"]
+    cfg = assignment.configuration_id
     before = c.repository.last_check_transition_before(system_id, cfg, format_timestamp(start))
     stored = c.repository.list_check_transitions(
         system_id, cfg, start=format_timestamp(start), end=format_timestamp(end)

@@ -76,5 +76,5 @@ def summarise_settled_day(
 
 def _summarise(c: Collaborators, system_id: str, start: datetime) -> None:
     snapshot = c.repository.system_snapshot(system_id)
-    if snapshot["system"] is not None:
+    if snapshot.system is not None:
         range_stats(c, snapshot, start, start + DAY)

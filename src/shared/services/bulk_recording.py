@@ -10,7 +10,10 @@ evaluated status (at each run's time) and one outbox entry when they have events
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from shared.domain import aggregates
+from shared.domain.catalog_items import AssignmentItem
 from shared.domain.credential_items import SatelliteItem
 from shared.domain.history_items import CheckTransitionItem, TransitionItem
 from shared.domain.records import (
@@ -21,6 +24,7 @@ from shared.domain.records import (
     is_rolled,
     run_aggregates,
 )
+from shared.domain.snapshots import SystemSnapshot
 from shared.domain.state_items import CheckStateItem
 from shared.domain.wire import parse_timestamp
 from shared.events import Event
@@ -41,18 +45,18 @@ def record_system_runs(
     """Commit a system's runs chunk by chunk on one snapshot (re-read only after a conflict), then
     invalidate the system once and publish every chunk's events with those it may publish."""
     snapshot = _evaluation_snapshot(c, system_id)
-    waiting = outbox.publishable(snapshot["outbox"], satellite.id, c.clock())
+    waiting = outbox.publishable(snapshot.outbox, satellite.id, c.clock())
     satellites = satellites_of(c, snapshot)
     committed: list[OutboxEntry] = []
     view_changed = False
     pending = runs
     while pending:
         for _ in c.conflicts.tries():
-            if snapshot["system"] is None:
+            if snapshot.system is None:
                 raise StateVersionConflict()
             try:
                 taken, after, entry = _commit_chunk(c, satellite, snapshot, satellites, pending)
-                view_changed = view_changed or after["state"] is not snapshot["state"]
+                view_changed = view_changed or after.state is not snapshot.state
                 break
             except StateVersionConflict:
                 snapshot = _evaluation_snapshot(c, system_id)
@@ -79,27 +83,27 @@ def record_system_runs(
     outbox.deliver(c, system_id, [*waiting, *committed], view_changed=view_changed)
 
 
-def _evaluation_snapshot(c: Collaborators, system_id: str) -> dict:
+def _evaluation_snapshot(c: Collaborators, system_id: str) -> SystemSnapshot:
     """The snapshot with its state read first (see health_state.settle_view)."""
     state = c.repository.get_state(system_id)
-    return c.repository.system_snapshot(system_id) | {"state": state}
+    return replace(c.repository.system_snapshot(system_id), state=state)
 
 
 def _commit_chunk(
     c: Collaborators,
     satellite: SatelliteItem,
-    snapshot: dict,
+    snapshot: SystemSnapshot,
     satellites: dict[str, SatelliteItem],
     runs: list[RunInput],
-) -> tuple[int, dict, OutboxEntry | None]:
+) -> tuple[int, SystemSnapshot, OutboxEntry | None]:
     """Commit the longest prefix of `runs` (at most CHUNK) whose writes fit in one transaction;
     returns how many runs it took, the snapshot after it and the outbox entry to publish."""
-    system_id = snapshot["system"]["id"]
+    system_id = snapshot.system.id
     now = c.clock()
     offline = offline_sources(satellites, now) - {satellite.id}
-    assignments = {a["configurationId"]: a for a in snapshot["assignments"]}
-    read_versions = {k: v.version for k, v in snapshot["check_states"].items()}
-    working = dict(snapshot) | {"check_states": dict(snapshot["check_states"])}
+    assignments = {a.configuration_id: a for a in snapshot.assignments}
+    read_versions = {k: v.version for k, v in snapshot.check_states.items()}
+    working = snapshot
     view_changed = False
     events: list[Event] = []
     transitions: list[tuple[TransitionItem, int]] = []
@@ -112,7 +116,7 @@ def _commit_chunk(
         step = None
         if assignment is not None:
             step = apply_check_run(
-                working["check_states"].get(run.configuration_id),
+                working.check_states.get(run.configuration_id),
                 assignment,
                 SliceRun(run.configuration_id, run.source_id, run.source_label, run.status, run.timestamp),
                 now=now,
@@ -120,7 +124,7 @@ def _commit_chunk(
         outcome = None
         if step is not None and step.shown_changed:
             outcome = next_state(
-                working | {"check_states": working["check_states"] | {run.configuration_id: step.item}},
+                replace(working, check_states=working.check_states | {run.configuration_id: step.item}),
                 now,
                 offline=offline,
             )
@@ -128,7 +132,7 @@ def _commit_chunk(
         # stay within DynamoDB's limit of items per transaction: a flapping or hours-long backlog
         # adds a transition or aggregates per run.
         new_aggregates = (
-            len(_aggregate_keys(run, working["check_states"].get(run.configuration_id)) - summed.keys())
+            len(_aggregate_keys(run, working.check_states.get(run.configuration_id)) - summed.keys())
             if assignment is not None
             else 0
         )
@@ -154,30 +158,30 @@ def _commit_chunk(
         if assignment is None or step is None:
             continue
         if wants_run_events(c):
-            events += run_events(snapshot["system"], assignment, run)
-        _sum_aggregates(summed, run, assignment, working["check_states"].get(run.configuration_id))
-        working["check_states"] = working["check_states"] | {run.configuration_id: step.item}
+            events += run_events(snapshot.system, assignment, run)
+        _sum_aggregates(summed, run, assignment, working.check_states.get(run.configuration_id))
+        working = replace(working, check_states=working.check_states | {run.configuration_id: step.item})
         check_transitions += step.timeline.transitions
         stale_days.update(step.timeline.stale_days)
         if outcome is None:
             continue
         view_changed = True
-        working["state"] = outcome.item
+        working = replace(working, state=outcome.item)
         if outcome.transition:
             transitions.append((outcome.transition, outcome.item.version))
             events.append(outcome.event)
     if view_changed:
         # the last runs may have moved only last-run times and check versions since the last evaluation
-        working["state"] = next_state(working, now, offline=offline).item
+        working = replace(working, state=next_state(working, now, offline=offline).item)
     touched = {r.configuration_id for r in chunk if r.configuration_id in assignments}
     entry = outbox.new_entry(c, system_id, satellite.id, events) if events else None
     c.repository.commit_run_batch(
         system_id,
         runs=[r.item() for r in chunk],
         aggregates=list(summed.values()),
-        check_states=[(working["check_states"][k], read_versions.get(k)) for k in sorted(touched)],
-        state=working["state"] if view_changed else None,
-        expected_state_version=snapshot["state"].version if snapshot["state"] else None,
+        check_states=[(working.check_states[k], read_versions.get(k)) for k in sorted(touched)],
+        state=working.state if view_changed else None,
+        expected_state_version=snapshot.state.version if snapshot.state else None,
         transitions=transitions,
         outbox=entry,
         check_transitions=check_transitions,
@@ -198,7 +202,7 @@ def _aggregate_keys(run: RunInput, check_state: CheckStateItem | None) -> set[tu
 
 
 def _sum_aggregates(
-    summed: dict, run: RunInput, assignment: dict, check_state: CheckStateItem | None
+    summed: dict, run: RunInput, assignment: AssignmentItem, check_state: CheckStateItem | None
 ) -> None:
     moment = parse_timestamp(run.timestamp)
     for increment in run_aggregates(
@@ -206,7 +210,7 @@ def _sum_aggregates(
         run.source_id,
         run.status,
         run.latency_ms,
-        assignment["retention"],
+        assignment.retention,
         rolled_through=check_state.rolled_through if check_state else None,
     ):
         key = (run.configuration_id, increment.tier, increment.start, run.source_id)

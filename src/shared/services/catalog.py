@@ -138,9 +138,9 @@ def _maintenance_view(maintenance: MaintenanceItem) -> MaintenanceView:
 def list_maintenances(c: Collaborators, system_id: str) -> list[MaintenanceView]:
     """A system's maintenance windows."""
     snapshot = c.repository.system_snapshot(system_id)
-    if snapshot["system"] is None:
+    if snapshot.system is None:
         raise NotFoundError(f"system {system_id} not found")
-    return [_maintenance_view(MaintenanceItem.model_validate(m)) for m in snapshot["maintenances"]]
+    return [_maintenance_view(m) for m in snapshot.maintenances]
 
 
 def delete_maintenance(c: Collaborators, system_id: str, maintenance_id: str) -> None:

@@ -17,6 +17,7 @@ from pydantic import TypeAdapter
 
 from shared.domain import check_timeline, health
 from shared.domain.assignment_models import StateThresholds
+from shared.domain.catalog_items import AssignmentItem
 from shared.domain.state_items import CheckStateItem, TimelineEntry
 
 _thresholds = TypeAdapter(StateThresholds)
@@ -49,28 +50,28 @@ class CheckStep:
         return self.status != self.previous_status
 
 
-def assigned_sources(assignment: dict) -> set[str]:
+def assigned_sources(assignment: AssignmentItem) -> set[str]:
     """The sources whose slices count for an assignment."""
-    return set(assignment["satelliteIds"]) | ({"local"} if assignment["includeLocal"] else set())
+    return set(assignment.satellite_ids) | ({"local"} if assignment.include_local else set())
 
 
-def check_slices(assignment: dict, item: CheckStateItem | None) -> health.CheckSlices:
+def check_slices(assignment: AssignmentItem, item: CheckStateItem | None) -> health.CheckSlices:
     """An assigned check with the slices of its assigned sources, as the system view evaluates it."""
     return health.CheckSlices(
-        configuration_id=assignment["configurationId"],
-        configuration_name=assignment["configurationName"],
-        quorum_mode=assignment["quorum"]["mode"],
+        configuration_id=assignment.configuration_id,
+        configuration_name=assignment.configuration_name,
+        quorum_mode=assignment.quorum["mode"],
         slices=item.slices_of(assigned_sources(assignment)) if item else (),
     )
 
 
-def check_status(item: CheckStateItem | None, assignment: dict) -> str:
+def check_status(item: CheckStateItem | None, assignment: AssignmentItem) -> str:
     """The check's quorum status over its assigned sources (offline sources are the view's concern)."""
     check = check_slices(assignment, item)
     return health.evaluate_check(check.slices, check.quorum_mode)
 
 
-def shown(item: CheckStateItem | None, assignment: dict) -> tuple[str, dict[str, str]]:
+def shown(item: CheckStateItem | None, assignment: AssignmentItem) -> tuple[str, dict[str, str]]:
     """What a system view shows of a check: its status and each assigned source's status."""
     check = check_slices(assignment, item)
     return health.evaluate_check(check.slices, check.quorum_mode), {
@@ -79,7 +80,7 @@ def shown(item: CheckStateItem | None, assignment: dict) -> tuple[str, dict[str,
 
 
 def apply_check_run(
-    item: CheckStateItem | None, assignment: dict, run: SliceRun, *, now: datetime
+    item: CheckStateItem | None, assignment: AssignmentItem, run: SliceRun, *, now: datetime
 ) -> CheckStep:
     """The check's item after one run (pure). A late run (older than the run that decided its
     slice) or a run of a source no longer assigned is history only: the slices and the timeline
@@ -95,7 +96,7 @@ def apply_check_run(
             prior,
             run_status=run.status,
             at=run.at,
-            thresholds=_thresholds.validate_python(assignment["stateThresholds"]),
+            thresholds=_thresholds.validate_python(assignment.state_thresholds),
             source_id=run.source_id,
             source_label=run.source_label,
         )
@@ -107,7 +108,7 @@ def apply_check_run(
     return CheckStep(new_item, before[0], after[0], after != before, _stamped(timeline, new_item))
 
 
-def withdrawn(item: CheckStateItem | None, assignment: dict, *, now: datetime) -> CheckStep | None:
+def withdrawn(item: CheckStateItem | None, assignment: AssignmentItem, *, now: datetime) -> CheckStep | None:
     """The check's item once a change without a run (a disabled assignment, a paused configuration)
     stopped counting it: its timeline moves to unknown from `now`. None when nothing moves."""
     if item is None:
@@ -120,14 +121,16 @@ def withdrawn(item: CheckStateItem | None, assignment: dict, *, now: datetime) -
     return CheckStep(new_item, status, status, False, _stamped(timeline, new_item))
 
 
-def _assigned(slices: dict[str, health.SliceState], assignment: dict) -> dict[str, health.SliceState]:
+def _assigned(
+    slices: dict[str, health.SliceState], assignment: AssignmentItem
+) -> dict[str, health.SliceState]:
     sources = assigned_sources(assignment)
     return {s: state for s, state in slices.items() if s in sources}
 
 
 def _item(
     item: CheckStateItem | None,
-    assignment: dict,
+    assignment: AssignmentItem,
     slices: dict[str, health.SliceState],
     timeline: TimelineEntry | None,
 ) -> CheckStateItem:
@@ -135,8 +138,8 @@ def _item(
     `outboxSweptAt`) carried over."""
     if item is None:
         return CheckStateItem(
-            system_id=assignment["systemId"],
-            configuration_id=assignment["configurationId"],
+            system_id=assignment.system_id,
+            configuration_id=assignment.configuration_id,
             version=1,
             slices=slices,
             timeline=timeline,

@@ -15,7 +15,7 @@ transaction (check_state.withdrawn), and the system's cached availability is the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from shared.domain import system_state
@@ -23,7 +23,8 @@ from shared.domain.check_timeline import counted
 from shared.domain.credential_items import SatelliteItem
 from shared.domain.history_items import TransitionItem
 from shared.domain.records import OutboxEntry, StateVersionConflict
-from shared.domain.state_items import CheckStateItem, SystemStateItem
+from shared.domain.snapshots import SystemSnapshot
+from shared.domain.state_items import SystemStateItem
 from shared.domain.system_state import initial_state
 from shared.domain.wire import format_timestamp
 from shared.events import SYSTEM_HEALTH_CHANGED, Event
@@ -55,16 +56,16 @@ def offline_sources(satellites: Mapping[str, SatelliteItem], now: datetime) -> s
 
 
 def next_state(
-    snapshot: dict, now: datetime, *, offline: frozenset[str] | set[str] = frozenset()
+    snapshot: SystemSnapshot, now: datetime, *, offline: frozenset[str] | set[str] = frozenset()
 ) -> NextState:
     """Derive a system's next state from its snapshot: its assignments and its check items (pure)."""
-    system = snapshot["system"]
+    system = snapshot.system
     at = format_timestamp(now)
-    assignments = {a["configurationId"]: a for a in snapshot["assignments"]}
-    check_states: dict[str, CheckStateItem] = snapshot.get("check_states", {})
+    assignments = {a.configuration_id: a for a in snapshot.assignments}
+    check_states = snapshot.check_states
     step = system_state.next_system_state(
-        snapshot["state"],
-        system_id=system["id"],
+        snapshot.state,
+        system_id=system.id,
         checks=[
             check_slices(assignment, check_states.get(configuration_id))
             for configuration_id, assignment in sorted(assignments.items())
@@ -78,11 +79,9 @@ def next_state(
     if not step.status_changed:
         return NextState(item, None, None, step.changed)
 
-    suppressed = any(
-        m["suppressNotifications"] and m["startsAt"] <= at < m["endsAt"] for m in snapshot["maintenances"]
-    )
+    suppressed = any(m.suppresses(at) for m in snapshot.maintenances)
     transition = TransitionItem(
-        system_id=system["id"],
+        system_id=system.id,
         previous_status=step.previous_status,
         new_status=item.status,
         at=at,
@@ -91,8 +90,8 @@ def next_state(
     event = Event(
         SYSTEM_HEALTH_CHANGED,
         {
-            "systemId": system["id"],
-            "systemName": system["name"],
+            "systemId": system.id,
+            "systemName": system.name,
             "previousStatus": step.previous_status,
             "newStatus": item.status,
             "healthyChecks": sum(1 for check in item.view.checks if check.status == "healthy"),
@@ -122,12 +121,14 @@ def settle_view(
         state = c.repository.get_state(system_id)
         if reflect and reflects(state, reflect):
             return None
-        snapshot = c.repository.system_snapshot(system_id) | {"state": state}
-        if snapshot["system"] is None:
+        snapshot = replace(c.repository.system_snapshot(system_id), state=state)
+        if snapshot.system is None:
             return None
         now = c.clock()
         moved = _withdrawn_checks(snapshot, now)
-        snapshot["check_states"] = snapshot["check_states"] | {k: step.item for k, step in moved.items()}
+        snapshot = replace(
+            snapshot, check_states=snapshot.check_states | {k: step.item for k, step in moved.items()}
+        )
         outcome = next_state(snapshot, now, offline=offline_sources(satellites_of(c, snapshot), now))
         if not reflect and not outcome.changed and not moved:
             return None
@@ -155,12 +156,12 @@ def settle_view(
     raise StateVersionConflict()
 
 
-def _withdrawn_checks(snapshot: dict, now: datetime) -> dict[str, CheckStep]:
+def _withdrawn_checks(snapshot: SystemSnapshot, now: datetime) -> dict[str, CheckStep]:
     """The check items whose timeline moves to unknown because they stopped counting."""
     moved = {}
-    for assignment in snapshot["assignments"]:
-        configuration_id = assignment["configurationId"]
-        step = withdrawn(snapshot["check_states"].get(configuration_id), assignment, now=now)
+    for assignment in snapshot.assignments:
+        configuration_id = assignment.configuration_id
+        step = withdrawn(snapshot.check_states.get(configuration_id), assignment, now=now)
         if step is not None:
             moved[configuration_id] = step
     return moved
@@ -177,7 +178,7 @@ def reevaluate_systems(c, system_ids: list[str]) -> list[Event]:
     return events
 
 
-def satellites_of(c, snapshot: dict) -> dict[str, SatelliteItem]:
+def satellites_of(c, snapshot: SystemSnapshot) -> dict[str, SatelliteItem]:
     """The satellites serving any check of the snapshot's system, by id."""
-    satellite_ids = sorted({s for a in snapshot["assignments"] for s in a["satelliteIds"]})
+    satellite_ids = sorted({s for a in snapshot.assignments for s in a.satellite_ids})
     return c.repository.get_satellites(satellite_ids) if satellite_ids else {}

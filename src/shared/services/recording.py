@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from shared.domain.catalog_items import AssignmentItem, SystemItem
 from shared.domain.health import is_failing
 from shared.domain.history_items import RunItem
 from shared.domain.records import (
@@ -30,6 +31,7 @@ from shared.domain.records import (
     expiry_epoch,
     run_aggregates,
 )
+from shared.domain.snapshots import RunContext
 from shared.domain.state_items import CheckStateItem
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import CHECK_COMPLETED, RUN_COMPLETED, Event
@@ -87,8 +89,8 @@ def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
     """Store a run once, update aggregates and health, invalidate, then publish (see module doc)."""
     for _ in c.conflicts.tries():
         context = c.repository.run_context(run.system_id, run.configuration_id, with_outbox=False)
-        assignment = context["assignment"]
-        if context["system"] is None or assignment is None:
+        assignment = context.assignment
+        if context.system is None or assignment is None:
             logger.info(
                 "run dropped",
                 reason="system or assignment gone",
@@ -97,20 +99,20 @@ def record_run(c: Collaborators, run: RunInput) -> RecordOutcome:
             )
             return RecordOutcome("dropped")
         step = apply_check_run(
-            context["check_state"],
+            context.check_state,
             assignment,
             SliceRun(run.configuration_id, run.source_id, run.source_label, run.status, run.timestamp),
             now=c.clock(),
         )
-        left, step = _leftover_entries(c, run, context["check_state"], step)
-        events = run_events(context["system"], assignment, run) if wants_run_events(c) else []
+        left, step = _leftover_entries(c, run, context.check_state, step)
+        events = run_events(context.system, assignment, run) if wants_run_events(c) else []
         entry = (
             outbox.new_entry(c, run.system_id, run.run_id, events, entry_id=run.run_id) if events else None
         )
         try:
-            c.repository.commit_run(_commit(run, assignment, context["check_state"], step, entry))
+            c.repository.commit_run(_commit(run, assignment, context.check_state, step, entry))
         except DuplicateRunError:
-            return _finish_duplicate(c, run, context | {"outbox": c.repository.outbox_of(run.system_id)})
+            return _finish_duplicate(c, run, replace(context, outbox=c.repository.outbox_of(run.system_id)))
         except StateVersionConflict:
             continue
         metrics.add_metric(name="RunRecorded", unit="Count", value=1)
@@ -152,13 +154,13 @@ def _settle_check_change(c: Collaborators, run: RunInput, step: CheckStep) -> Vi
 
 def _commit(
     run: RunInput,
-    assignment: dict,
+    assignment: AssignmentItem,
     check_state: CheckStateItem | None,
     step: CheckStep,
     entry: OutboxEntry | None,
 ) -> RunCommit:
     moment = parse_timestamp(run.timestamp)
-    retention = assignment["retention"]
+    retention = assignment.retention
     return RunCommit(
         run=run.item(expires_at=expiry_epoch(moment, retention["rawDays"])),
         check_state=step.item,
@@ -183,16 +185,16 @@ def wants_run_events(c: Collaborators) -> bool:
     return c.settings is None or c.settings.run_events
 
 
-def run_events(system: dict, assignment: dict, run: RunInput) -> list[Event]:
+def run_events(system: SystemItem, assignment: AssignmentItem, run: RunInput) -> list[Event]:
     """The two events every recorded run publishes."""
     return [
         Event(
             RUN_COMPLETED,
             {
                 "systemId": run.system_id,
-                "systemName": system["name"],
+                "systemName": system.name,
                 "configurationId": run.configuration_id,
-                "configurationName": assignment["configurationName"],
+                "configurationName": assignment.configuration_name,
                 "sourceId": run.source_id,
                 "status": run.status,
                 "latencyMs": run.latency_ms,
@@ -212,17 +214,17 @@ def run_events(system: dict, assignment: dict, run: RunInput) -> list[Event]:
     ]
 
 
-def _finish_duplicate(c: Collaborators, run: RunInput, context: dict) -> RecordOutcome:
+def _finish_duplicate(c: Collaborators, run: RunInput, context: RunContext) -> RecordOutcome:
     """A redelivered run changes nothing; what a crashed first delivery left goes out now: the view it
     may not have settled, and its outbox entries."""
     metrics.add_metric(name="RunDuplicate", unit="Count", value=1)
-    check_state = context["check_state"]
+    check_state = context.check_state
     view = (
         settle_view(c, run.system_id, reflect={run.configuration_id: check_state.version}, owner=run.run_id)
         if check_state
         else None
     )
-    left = [e for e in context["outbox"] if e.owner == run.run_id]
+    left = [e for e in context.outbox if e.owner == run.run_id]
     if view and view.entry:
         left.append(view.entry)
     if not left and view is None:

@@ -54,15 +54,15 @@ def sla_report(
         )
     since, until = month_range(month) if month else time_range(c, start, end, default=timedelta(days=30))
     snapshot = c.repository.system_snapshot(system_id)
-    if snapshot["system"] is None:
+    if snapshot.system is None:
         raise NotFoundError(f"system {system_id} not found")
     stats = range_stats(c, snapshot, since, until)
-    names = {a["configurationId"]: a["configurationName"] for a in snapshot["assignments"]}
+    names = {a.configuration_id: a.configuration_name for a in snapshot.assignments}
     latency = {cfg: _latency_item(c, system_id, cfg, since, until) for cfg in sorted(names)}
     return SlaReportView.model_validate(
         {
             "systemId": system_id,
-            "systemName": snapshot["system"]["name"],
+            "systemName": snapshot.system.name,
             "from": since,
             "to": until,
             "system": _row(None, None, stats.system, aggregates.merge_items(latency.values())),

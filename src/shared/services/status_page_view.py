@@ -203,8 +203,8 @@ def _card(c: Collaborators, system_id: str, now: datetime) -> dict:
     unrolled = aggregates.day_start(now) - timedelta(days=ROLLED_AFTER_DAYS + 1)
     daily: dict[str, dict] = {}
     hourly: dict[str, dict] = {}
-    for assignment in snapshot["assignments"]:
-        configuration_id = assignment["configurationId"]
+    for assignment in snapshot.assignments:
+        configuration_id = assignment.configuration_id
         for tier, start, into in (("daily", first_day, daily), ("hourly", unrolled, hourly)):
             for item in c.repository.list_aggregates(
                 tier,
@@ -237,16 +237,16 @@ def _card(c: Collaborators, system_id: str, now: datetime) -> dict:
         hour = first_hour + timedelta(hours=n)
         summary = aggregates.latency_summary(hourly.get(aggregates.bucket_key(hour), {}))
         latency.append({"hour": format_timestamp(hour), "avgMs": summary["avg"], "p95Ms": summary["p95"]})
-    system = snapshot["system"] or {"name": system_id}
+    system = snapshot.system
     return {
         "systemId": system_id,
-        "name": system["name"],
+        "name": system.name if system else system_id,
         "days": days,
         "availability90d": day_availability(*totals),
         "latency24h": latency,
         "maintenances": [
-            {"title": m["title"], "startsAt": m["startsAt"], "endsAt": m["endsAt"]}
-            for m in sorted(snapshot["maintenances"], key=lambda m: m["startsAt"])
+            {"title": m.title, "startsAt": m.starts_at, "endsAt": m.ends_at}
+            for m in sorted(snapshot.maintenances, key=lambda m: m.starts_at)
         ],
         "status": "unknown",
         "since": None,

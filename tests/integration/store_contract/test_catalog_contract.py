@@ -138,7 +138,7 @@ def test_deleting_a_configuration_returns_and_removes_its_assignments(shop):
     removed = shop.delete_configuration("web", deleted_at=NOW)
     # then
     assert [a.system_id for a in removed] == ["shop"]
-    assert shop.system_snapshot("shop")["assignments"] == []
+    assert shop.system_snapshot("shop").assignments == []
     assert shop.get_configurations(["web"]) == {}
     with pytest.raises(NotFoundError):
         shop.delete_configuration("web", deleted_at=NOW)
@@ -190,7 +190,7 @@ def test_maintenance_belongs_to_an_existing_system_and_is_seen_in_its_snapshot(s
     # when
     shop.create_maintenance(upgrade)
     # then
-    assert shop.system_snapshot("shop")["maintenances"] == [upgrade.to_item()]
+    assert shop.system_snapshot("shop").maintenances == [upgrade]
     with pytest.raises(ConflictError):
         shop.create_maintenance(upgrade)
     with pytest.raises(NotFoundError):
@@ -198,4 +198,4 @@ def test_maintenance_belongs_to_an_existing_system_and_is_seen_in_its_snapshot(s
     shop.delete_maintenance("shop", "m1")
     with pytest.raises(NotFoundError):
         shop.delete_maintenance("shop", "m1")
-    assert shop.system_snapshot("shop")["maintenances"] == []
+    assert shop.system_snapshot("shop").maintenances == []

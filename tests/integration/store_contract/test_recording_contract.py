@@ -55,9 +55,9 @@ def test_an_assignment_needs_its_system_and_is_seen_in_the_snapshot(shop):
     assert created is True
     assert assignment.version == 1
     snapshot = shop.system_snapshot("shop")
-    assert [a["configurationId"] for a in snapshot["assignments"]] == ["web"]
-    assert snapshot["state"].version == 1
-    assert snapshot["outbox"] == []
+    assert snapshot.assignments == [assignment]
+    assert snapshot.state.version == 1
+    assert snapshot.outbox == []
 
 
 def test_a_run_commits_its_check_state_and_outbox_entry_once_and_leaves_the_system_state(shop):
@@ -70,11 +70,11 @@ def test_a_run_commits_its_check_state_and_outbox_entry_once_and_leaves_the_syst
     assert shop.get_state("shop").version == 1
     assert shop.known_run_ids([run_item("run-1"), run_item("run-2")]) == {"run-1"}
     snapshot = shop.system_snapshot("shop")
-    assert snapshot["outbox"] == [committed]
-    assert snapshot["check_states"] == {"web": check_state(1)}
+    assert snapshot.outbox == [committed]
+    assert snapshot.check_states == {"web": check_state(1)}
     context = shop.run_context("shop", "web")
-    assert (context["system"]["id"], context["assignment"]["configurationId"]) == ("shop", "web")
-    assert (context["check_state"], context["outbox"]) == (check_state(1), [committed])
+    assert (context.system.id, context.assignment.configuration_id) == ("shop", "web")
+    assert (context.check_state, context.outbox) == (check_state(1), [committed])
     with pytest.raises(DuplicateRunError):
         shop.commit_run(run_commit("run-1", 1))
 
@@ -89,7 +89,7 @@ def test_a_run_on_a_stale_check_state_version_writes_nothing(shop):
         shop.commit_run(run_commit("run-2", None, entry("run-2")))
     # then
     assert shop.known_run_ids([run_item("run-1"), run_item("run-2")]) == set()
-    assert shop.run_context("shop", "web")["check_state"].version == 1
+    assert shop.run_context("shop", "web").check_state.version == 1
     assert shop.outbox_of("shop") == []
 
 
@@ -161,7 +161,7 @@ def test_check_transitions_are_listed_by_run_time_within_the_range(shop):
     ]
     assert (before.previous_status, before.new_status) == ("unknown", "healthy")
     assert shop.last_check_transition_before("shop", "web", "2030-01-01T02:00:00.000Z") is None
-    assert shop.run_context("shop", "web")["check_state"] == check_state(2)
+    assert shop.run_context("shop", "web").check_state == check_state(2)
 
 
 def test_a_state_stored_over_a_moved_check_item_writes_nothing(shop):

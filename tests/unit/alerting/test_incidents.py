@@ -3,6 +3,7 @@ reminders, escalation, acknowledge, maintenance and dependencies."""
 
 import pytest
 
+from shared.domain.catalog_items import MaintenanceItem
 from shared.services.alerting import incidents
 from tests.unit.alerting.fakes import world
 
@@ -153,11 +154,15 @@ def test_a_suppressing_maintenance_holds_the_page_until_it_ends(w):
     w.systems.add(
         "web",
         maintenances=[
-            {
-                "suppressNotifications": True,
-                "startsAt": "2026-01-05T11:00:00.000Z",
-                "endsAt": "2026-01-05T12:10:00.000Z",
-            }
+            MaintenanceItem(
+                id="m1",
+                system_id="web",
+                title="upgrade",
+                suppress_notifications=True,
+                starts_at="2026-01-05T11:00:00.000Z",
+                ends_at="2026-01-05T12:10:00.000Z",
+                created_at="2026-01-05T10:00:00.000Z",
+            )
         ],
     )
     policy(w)

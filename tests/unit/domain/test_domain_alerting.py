@@ -14,6 +14,7 @@ from shared.domain.alerting import (
     retry_delay_seconds,
     settles_at,
 )
+from shared.domain.catalog_items import MaintenanceItem
 from shared.domain.models import format_timestamp
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -112,17 +113,21 @@ def test_only_unhealthy_dependencies_hold_a_dependent_back():
 def test_suppressing_maintenance_covers_its_window_only():
     # given
     windows = [
-        {
-            "suppressNotifications": True,
-            "startsAt": "2026-01-05T12:00:00.000Z",
-            "endsAt": "2026-01-05T13:00:00.000Z",
-        }
+        MaintenanceItem(
+            id="m1",
+            system_id="web",
+            title="upgrade",
+            suppress_notifications=True,
+            starts_at="2026-01-05T12:00:00.000Z",
+            ends_at="2026-01-05T13:00:00.000Z",
+            created_at="2026-01-05T11:00:00.000Z",
+        )
     ]
     # then
     assert in_suppressing_maintenance(windows, "2026-01-05T12:30:00.000Z")
     assert not in_suppressing_maintenance(windows, "2026-01-05T13:00:00.000Z")
     assert not in_suppressing_maintenance(
-        [windows[0] | {"suppressNotifications": False}], "2026-01-05T12:30:00.000Z"
+        [windows[0].model_copy(update={"suppress_notifications": False})], "2026-01-05T12:30:00.000Z"
     )
 
 

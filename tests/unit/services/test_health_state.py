@@ -4,7 +4,9 @@
 from datetime import UTC, datetime
 
 from shared.domain.assignment_models import AssignmentPut
+from shared.domain.catalog_items import AssignmentItem, SystemItem
 from shared.domain.health_views import SystemHealthView
+from shared.domain.snapshots import SystemSnapshot
 from shared.domain.state_items import CheckStateItem, SystemStateItem
 from shared.events import SYSTEM_HEALTH_CHANGED
 from shared.services.check_state import SliceRun, apply_check_run
@@ -13,24 +15,38 @@ from shared.services.health_state import initial_state, next_state, reflects
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
-def assignment(configuration_id: str, **settings) -> dict:
+def assignment(configuration_id: str, **settings) -> AssignmentItem:
     wire = AssignmentPut.model_validate(settings).model_dump(mode="json", by_alias=True)
-    return wire | {"configurationId": configuration_id, "configurationName": configuration_id.title()}
+    return AssignmentItem.model_validate(
+        wire
+        | {
+            "systemId": "shop",
+            "configurationId": configuration_id,
+            "configurationName": configuration_id.title(),
+            "strategyId": "http",
+            "intervalSeconds": 60,
+            "createdAt": "2024-05-01T00:00:00.000Z",
+            "updatedAt": "2024-05-01T00:00:00.000Z",
+            "version": 1,
+        }
+    )
 
 
-def snapshot(*assignments: dict, state: SystemStateItem | None = None, checks: dict | None = None) -> dict:
-    system = {"id": "shop", "name": "Shop"}
-    return {
-        "system": system,
-        "state": state,
-        "assignments": list(assignments),
-        "check_states": checks or {},
-        "maintenances": [],
-    }
+def snapshot(
+    *assignments: AssignmentItem, state: SystemStateItem | None = None, checks: dict | None = None
+) -> SystemSnapshot:
+    system = SystemItem(
+        id="shop",
+        name="Shop",
+        created_at="2024-05-01T00:00:00.000Z",
+        updated_at="2024-05-01T00:00:00.000Z",
+        version=1,
+    )
+    return SystemSnapshot(system, state, list(assignments), checks or {})
 
 
-def with_run(assignment: dict, item: CheckStateItem | None, run: SliceRun) -> CheckStateItem:
-    return apply_check_run(item, assignment | {"systemId": "shop"}, run, now=NOW).item
+def with_run(assignment: AssignmentItem, item: CheckStateItem | None, run: SliceRun) -> CheckStateItem:
+    return apply_check_run(item, assignment, run, now=NOW).item
 
 
 def test_a_failing_run_changes_the_view_and_emits_one_transition():
@@ -81,7 +97,7 @@ def test_since_holds_while_the_status_holds():
 
 def test_a_run_that_keeps_every_shown_status_does_not_touch_the_system_view():
     # given a healthy local check
-    web = assignment("web") | {"systemId": "shop"}
+    web = assignment("web")
     first = apply_check_run(
         None, web, SliceRun("web", "local", "Local", "healthy", "2024-05-01T11:59:00.000Z"), now=NOW
     )
