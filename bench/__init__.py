@@ -127,12 +127,13 @@ def in_process_stack(**env: str) -> Iterator[tuple[Any, DynamoCalls]]:
     from local.http_gateway import RouteTable
     from local.template import Template
     from tests.integration.api.stack import Stack, create_resources, environment, reset_process_state
+    from tests.moto_serial import serialised_requests
 
     saved = dict(os.environ)
     template = Template.load()
     calls = DynamoCalls()
     try:
-        with mock_aws(), _cheap_transaction_backups() as backups:
+        with mock_aws(), serialised_requests(), _cheap_transaction_backups() as backups:
             queue_url = create_resources(template)
             stack = Stack(template=template, routes=RouteTable(template.http_routes), queue_url=queue_url)
             stack.moto_backups = backups

@@ -1,7 +1,15 @@
 """ExecutorFunction: an SQS batch of run requests, probed concurrently, each recorded once.
+The runs are recorded concurrently too (each in a thread of the default pool), so their store calls'
+latency overlaps; recording is safe under concurrency: conditional writes decide every race.
 Failed records are reported in `batchItemFailures`; SQS retries them, then dead-letters them."""
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+import asyncio
+
+from aws_lambda_powertools.utilities.batch import (
+    AsyncBatchProcessor,
+    EventType,
+    async_process_partial_response,
+)
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -10,7 +18,7 @@ from shared.observability import logger, metrics
 from shared.services.context import default_collaborators
 from shared.services.execution import probe_batch, record_prepared
 
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 SAFETY_MARGIN_SECONDS = 15
 MAX_PROBE_BUDGET_SECONDS = 45
 
@@ -26,7 +34,10 @@ def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureRes
         budget_seconds=max(1.0, min(MAX_PROBE_BUDGET_SECONDS, remaining)),
     )
 
-    def record(record: SQSRecord) -> str:
-        return record_prepared(collaborators, prepared[record.message_id]).outcome
+    async def record(record: SQSRecord) -> str:
+        recorded = await asyncio.to_thread(record_prepared, collaborators, prepared[record.message_id])
+        return recorded.outcome
 
-    return process_partial_response(event=event, record_handler=record, processor=processor, context=context)
+    return async_process_partial_response(
+        event=event, record_handler=record, processor=processor, context=context
+    )

@@ -9,6 +9,7 @@ from local.http_gateway import RouteTable
 from local.template import Template
 from shared.services import context
 from tests.integration.api.stack import Stack, apply, create_resources, environment, reset_process_state
+from tests.moto_serial import serialised_requests
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -30,7 +31,7 @@ def template():
 def stack(monkeypatch, template):
     # reconfigure() may set variables the fixture did not (REDIS_URL): all are put back afterwards
     environment_before = dict(os.environ)
-    with mock_aws():
+    with mock_aws(), serialised_requests():
         queue_url = create_resources(template)
         for name, value in environment(queue_url).items():
             monkeypatch.setenv(name, value)
