@@ -114,11 +114,13 @@ def _history_row() -> dict:
     reads = ItemsRead(boto3.client("dynamodb", region_name="us-east-1"))
     repository = Repository(reads, TABLE)
     from shared.domain.catalog_items import SystemItem
+    from shared.domain.system_state import initial_state
     from tests.fakes.seed import configuration_item
 
     created = "2030-01-01T00:00:00.000Z"
     repository.create_system(
-        SystemItem(id="shop", name="Shop", created_at=created, updated_at=created, version=1), {"version": 1}
+        SystemItem(id="shop", name="Shop", created_at=created, updated_at=created, version=1),
+        initial_state("shop", created),
     )
     repository.create_configuration(configuration_item("web"))
     repository.put_assignment(
@@ -158,6 +160,7 @@ def _seed_retention(store: Any) -> dict[str, int]:
     from shared.domain.aggregates import day_key, hour_key
     from shared.domain.catalog_items import SystemItem
     from shared.domain.records import expiry_epoch
+    from shared.domain.system_state import initial_state
     from tests.fakes.seed import configuration_item
 
     created = _stamp(NOW - timedelta(days=60))
@@ -167,7 +170,7 @@ def _seed_retention(store: Any) -> dict[str, int]:
     for n in range(ASSIGNMENTS + DELETED_SYSTEMS):
         system_id = f"sys-{n:05d}"
         system = SystemItem(id=system_id, name=system_id, created_at=created, updated_at=created, version=1)
-        store.create_system(system, {"version": 1})
+        store.create_system(system, initial_state(system_id, created))
         store.put_assignment(system_id, "web", _settings(), expected_version=None, now=created, now_epoch=0)
         changed_days = (
             SHORTENED_DAYS if n < SHORTENED else LENGTHENED_DAYS if n < SHORTENED + LENGTHENED else None
