@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.sizes import smoke
 from bench.table import REPORT_ONLY, error_row, render, summary
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -94,7 +95,8 @@ def run_module(
                 check=False,
             )
         except subprocess.TimeoutExpired as expired:
-            stderr = expired.stderr.decode(errors="replace") if isinstance(expired.stderr, bytes) else ""
+            stderr = expired.stderr or ""
+            stderr = stderr.decode(errors="replace") if isinstance(stderr, bytes) else stderr
             return [error_row(name, f"timed out after {timeout:g} s")], stderr
         if done.returncode or not os.path.exists(output):
             lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
@@ -125,6 +127,8 @@ def main() -> None:
     print(render(rows))
     print(f"\n{len(names)} modules in {time.perf_counter() - started:.0f} s")
     print(summary(rows))
+    if smoke():
+        print("BENCH_SMOKE is set: tiny sizes, so these figures and goals mean nothing")
 
 
 if __name__ == "__main__":
