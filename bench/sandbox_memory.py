@@ -97,6 +97,7 @@ def rows() -> list[dict]:
         if figures is None:
             continue
         uss = figures.get("Private_Clean", 0) + figures.get("Private_Dirty", 0)
+        shared = figures.get("Shared_Clean", 0) + figures.get("Shared_Dirty", 0)
         result.append(
             row(
                 f"sandbox {function_name} PSS after a warm invocation (MB)",
@@ -104,8 +105,8 @@ def rows() -> list[dict]:
                 round(figures["Rss"], 1),
                 REPORT_ONLY,
                 True,
-                f"baseline is its RSS; USS {uss:.1f} MB (private dirty {figures.get('Private_Dirty', 0):.1f}),"
-                f" shared {figures.get('Shared_Clean', 0) + figures.get('Shared_Dirty', 0):.1f} MB;"
+                f"baseline is its RSS; USS {uss:.1f} MB"
+                f" (private dirty {figures.get('Private_Dirty', 0):.1f}), shared {shared:.1f} MB;"
                 f" {outcomes.get(function_name, '?')}",
             )
         )

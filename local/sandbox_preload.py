@@ -34,7 +34,13 @@ import pydantic_settings  # noqa: F401
 from cryptography.fernet import Fernet  # noqa: F401
 
 # Every module of these packages, and these modules, read nothing from the environment when imported.
-_ENVIRONMENT_FREE_PACKAGES = ("shared.domain", "shared.data", "shared.strategies", "shared.cache", "shared.web")
+_ENVIRONMENT_FREE_PACKAGES = (
+    "shared.cache",
+    "shared.data",
+    "shared.domain",
+    "shared.strategies",
+    "shared.web",
+)
 _ENVIRONMENT_FREE_MODULES = (
     "shared.aws",
     "shared.settings",

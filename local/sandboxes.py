@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -24,7 +25,17 @@ from local.template import LambdaFunction
 
 log = logging.getLogger("local.sandboxes")
 
-_PRELOADED_MODULES = ["local.sandbox_preload"]
+
+def _main_module() -> list[str]:
+    """The runtime's main module when run with `-m` (`local.run`): every sandbox runs it again, as
+    multiprocessing's `__mp_main__`; preloaded (before the freeze), its imports are shared, not each
+    sandbox's own."""
+    spec = getattr(sys.modules["__main__"], "__spec__", None)
+    name = getattr(spec, "name", None)
+    return [name] if name and not name.endswith("__main__") else []
+
+
+_PRELOADED_MODULES = [*_main_module(), "local.sandbox_preload"]
 # How long past the function's Timeout a silent process is given before it is killed.
 _TIMEOUT_GRACE_SECONDS = 2
 _context = multiprocessing.get_context("forkserver")
