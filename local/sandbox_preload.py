@@ -19,6 +19,9 @@ import sys
 
 import aiohttp  # noqa: F401
 import aws_lambda_powertools.event_handler.api_gateway
+import aws_lambda_powertools.event_handler.middlewares.openapi_validation
+import aws_lambda_powertools.event_handler.openapi.dependant
+import aws_lambda_powertools.event_handler.openapi.encoders
 import aws_lambda_powertools.event_handler.openapi.models
 import aws_lambda_powertools.event_handler.openapi.params
 import aws_lambda_powertools.event_handler.openapi.swagger_ui
@@ -38,16 +41,23 @@ _ENVIRONMENT_FREE_PACKAGES = (
     "shared.cache",
     "shared.data",
     "shared.domain",
+    "shared.notify",
     "shared.strategies",
     "shared.web",
 )
 _ENVIRONMENT_FREE_MODULES = (
     "shared.aws",
+    "shared.clock",
+    "shared.queue",
+    "shared.retry",
     "shared.settings",
     "shared.http.answers",
     "shared.http.body",
+    "shared.http.ordering",
     "shared.http.params",
+    "shared.services.alerting.ports",
     "shared.services.check_state",
+    "shared.services.tick_report",
 )
 # Powertools' logger and metrics read the sandbox's environment when created.
 _READS_ENVIRONMENT = "shared.observability"

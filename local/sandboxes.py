@@ -26,20 +26,22 @@ from local.template import LambdaFunction
 log = logging.getLogger("local.sandboxes")
 
 
-def _main_module() -> list[str]:
-    """The runtime's main module when run with `-m` (`local.run`): every sandbox runs it again, as
-    multiprocessing's `__mp_main__`; preloaded (before the freeze), its imports are shared, not each
-    sandbox's own."""
-    spec = getattr(sys.modules["__main__"], "__spec__", None)
-    name = getattr(spec, "name", None)
-    return [name] if name and not name.endswith("__main__") else []
-
-
-_PRELOADED_MODULES = [*_main_module(), "local.sandbox_preload"]
 # How long past the function's Timeout a silent process is given before it is killed.
 _TIMEOUT_GRACE_SECONDS = 2
 _context = multiprocessing.get_context("forkserver")
-_context.set_forkserver_preload(_PRELOADED_MODULES)
+
+
+def _preload_modules() -> None:
+    """Name what the fork server imports, before it starts (with the first sandbox).
+
+    Every sandbox runs the runtime's main module again (multiprocessing's `__mp_main__`). When that
+    is one of ours (`local.run` under `make run`), the local modules imported by then are preloaded
+    too, so that run finds its imports in the shared pages and imports nothing of its own.
+    """
+    main_spec = getattr(sys.modules["__main__"], "__spec__", None)
+    runs_local = (getattr(main_spec, "name", None) or "").startswith("local.")
+    runtime_modules = sorted(name for name in sys.modules if runs_local and name.startswith("local."))
+    _context.set_forkserver_preload([*runtime_modules, "local.sandbox_preload"])
 
 
 def name_process(name: str) -> None:
@@ -100,6 +102,7 @@ class Sandbox:
         log_path: str | None = None,
     ):
         self.function = function
+        _preload_modules()
         self._connection, child_connection = _context.Pipe()
         self._process = _context.Process(
             target=_serve,
