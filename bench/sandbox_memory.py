@@ -1,8 +1,8 @@
 """Memory of the twin's function sandboxes: PSS and USS of each after a warm invocation (report only).
 
 The sandboxes are started as `make run` starts them (`local.sandboxes.SandboxPool` over the fork
-server, against a fresh emulation seeded with events/seed/ as `make invoke` seeds it, two malloc
-arenas as `make run` sets), each function invoked twice with its event from events/ (the second
+server, one per function, two malloc arenas), against a fresh emulation seeded with events/seed/ as
+`make invoke` seeds it; a few functions are then invoked twice with its event from events/ (the second
 invocation warm), then each process's /proc/<pid>/smaps_rollup is read. PSS shares a page out among
 the processes mapping it (the preloaded libraries the sandboxes share with the fork server); USS
 (Private_Clean + Private_Dirty) is what ending that sandbox would give back.
@@ -60,6 +60,9 @@ def _invoke_all(log_path: str) -> tuple[dict[str, dict[str, float]], dict[str, f
     emulation = start_emulation(template, LocalInvokeSettings())
     pool = SandboxPool(emulation.environment_for, emulation.region, concurrency=1, log_path=log_path)
     try:
+        # As `make run` does: every function's sandbox started, so each shares the fork server's pages
+        # with as many others as under the twin.
+        pool.warm(list(template.functions.values()))
 
         def invoke(function_name: str, event: dict):
             return pool.invoke(template.function(function_name), event)
@@ -118,8 +121,8 @@ def rows() -> list[dict]:
             round(server["Pss"], 1),
             REPORT_ONLY,
             True,
-            "baseline is the fork server's PSS; every function started once by the seed or the"
-            " invocations above",
+            "baseline is the fork server's PSS; one sandbox per function of the template, as `make run`"
+            " starts them, the ones above invoked",
         )
     )
     return result
