@@ -24,7 +24,7 @@ EVENTS = REPO_ROOT / "events"
 # Function, event file, the answer's status code that shows the handler did its work (None: no status).
 INVOCATIONS = (
     ("ApiReadsFunction", "api-health-batch.json", 200),
-    ("ApiMutationsFunction", "api-put-assignment.json", None),
+    ("ApiMutationsFunction", "api-run-seeded-check.json", 202),
     ("ExecutorFunction", "executor-sqs-batch.json", None),
     ("SatelliteIngestFunction", "satellite-results.json", 200),
     ("SchedulerFunction", "scheduler-tick.json", None),
