@@ -6,8 +6,9 @@ validators at import); and the botocore data the functions' clients parse (endpo
 service models, endpoint rule sets), loaded into `shared.aws`'s session, which each sandbox inherits
 and creates its clients from. Modules that read their environment when imported stay out: Powertools'
 logger and metrics (`shared.observability`) and everything importing them, since each sandbox has its
-own environment. The session is created here but reads nothing a sandbox sets: credentials, region
-and endpoints are resolved when a sandbox creates its clients. Everything is then frozen out of the
+own environment. Creating the session here reads the AWS config file (`AWS_CONFIG_FILE`) and
+`AWS_DATA_PATH`, which no sandbox sets; profile, credentials, region and endpoints are resolved when
+a sandbox creates its clients, from its own environment. Everything is then frozen out of the
 garbage collector, whose passes would otherwise write to every page it sits on and make each sandbox
 copy them.
 """
