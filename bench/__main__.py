@@ -18,11 +18,25 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.sizes import smoke
 from bench.table import REPORT_ONLY, error_row, render, summary
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
-NOT_BENCHMARKS = {"__main__", "table", "soak_stack", "capacity", "metered_store"}
+# Helpers the benches import, and the soak (`make soak`, 30 minutes): no rows() of their own.
+NOT_BENCHMARKS = {
+    "__main__",
+    "table",
+    "sizes",
+    "capacity",
+    "metered_store",
+    "fake_aws",
+    "latency",
+    "retention_sim",
+    "scheduler_sim",
+    "soak",
+    "soak_stack",
+}
 # Cold start first, on a quiet machine; the rest in a stable order; modules added later run last.
 ORDER = ("cold_start", "status_cache", "pipeline", "probe_throughput", "ingest")
 MODULE_TIMEOUT_SECONDS = 240
@@ -61,28 +75,35 @@ def _child(name: str, output: str) -> None:
         json.dump(rows, handle)
 
 
-def _run(name: str) -> list[dict]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT / "src"), str(REPO_ROOT)])
+def run_module(
+    name: str, *, env: dict[str, str] | None = None, timeout: float = MODULE_TIMEOUT_SECONDS
+) -> tuple[list[dict], str]:
+    """One module's rows from its own interpreter (`env` over this one's), and the child's stderr;
+    an error row instead when it fails, hangs or writes no rows."""
+    child_env = dict(os.environ) | (env or {})
+    child_env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT / "src"), str(REPO_ROOT)])
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         output = os.path.join(workdir, "rows.json")
         try:
             done = subprocess.run(
                 [sys.executable, "-m", "bench", "--module", name, "--json", output],
                 cwd=REPO_ROOT,
-                env=env,
+                env=child_env,
                 capture_output=True,
                 text=True,
-                timeout=MODULE_TIMEOUT_SECONDS,
+                timeout=timeout,
                 check=False,
             )
-        except subprocess.TimeoutExpired:
-            return [error_row(name, f"timed out after {MODULE_TIMEOUT_SECONDS} s")]
+        except subprocess.TimeoutExpired as expired:
+            stderr = expired.stderr or ""
+            stderr = stderr.decode(errors="replace") if isinstance(stderr, bytes) else stderr
+            return [error_row(name, f"timed out after {timeout:g} s")], stderr
         if done.returncode or not os.path.exists(output):
             lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
-            return [error_row(name, f"exit {done.returncode}: {lines[-1].strip() if lines else 'no output'}")]
+            message = f"exit {done.returncode}: {lines[-1].strip() if lines else 'no output'}"
+            return [error_row(name, message)], done.stderr
         with open(output, encoding="utf-8") as handle:
-            return json.load(handle)
+            return json.load(handle), done.stderr
 
 
 def main() -> None:
@@ -100,12 +121,14 @@ def main() -> None:
     for name in names:
         began = time.perf_counter()
         print(f"bench: {name} ...", end="", file=sys.stderr, flush=True)
-        found = _run(name)
+        found, _ = run_module(name)
         print(f" {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
         rows += found
     print(render(rows))
     print(f"\n{len(names)} modules in {time.perf_counter() - started:.0f} s")
     print(summary(rows))
+    if smoke():
+        print("BENCH_SMOKE is set: tiny sizes, so these figures and goals mean nothing")
 
 
 if __name__ == "__main__":

@@ -17,10 +17,11 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from bench import DynamoCalls, in_process_stack, reconfigure, use_fake_aws
+from bench.sizes import scaled
 from bench.table import row
 
-TRANSITIONS = 40
-FLIPS = 20
+TRANSITIONS = scaled(40, 4)
+FLIPS = scaled(20, 6)
 LATENCY_GOAL_P99_SECONDS = 1.0
 FLAP_GOAL = 3
 
@@ -119,7 +120,7 @@ def rows() -> list[dict]:
             ratio=p99 / p50 if p50 else None,
         ),
         row(
-            "deliveries per incident under a 20-flip flap",
+            f"deliveries per incident under a {FLIPS}-flip flap",
             worst,
             total,
             f"<= {FLAP_GOAL}",

@@ -13,8 +13,12 @@ import statistics
 import time
 from collections.abc import Callable
 
-BATCH = 1_000
-ROUNDS = 200
+from bench.sizes import scaled
+
+BATCH = scaled(1_000, 20)
+ROUNDS = scaled(200, 2)
+MOTO_ROUNDS = scaled(20, 2)
+MIN_BATCH_ROUNDS = scaled(5, 1)
 
 
 def _median_ms(call: Callable[[], object], rounds: int = ROUNDS) -> float:
@@ -51,13 +55,15 @@ def _measure(name: str, backend, counter: Callable[[], int]) -> dict[str, float]
     before = counter()
     scope.wrap("one", lambda: None)
     hit = counter() - before
-    rounds = 20 if name == "dynamodb (moto)" else ROUNDS
+    rounds = MOTO_ROUNDS if name == "dynamodb (moto)" else ROUNDS
     return {
         "hit trips": hit,
         "cold batch trips": cold,
         "warm batch trips": warm,
         "hit ms": _median_ms(lambda: scope.wrap("one", lambda: None), rounds),
-        "warm batch ms": _median_ms(lambda: scope.wrap_many(keys, _loader_many), max(rounds // 10, 5)),
+        "warm batch ms": _median_ms(
+            lambda: scope.wrap_many(keys, _loader_many), max(rounds // 10, MIN_BATCH_ROUNDS)
+        ),
     }
 
 

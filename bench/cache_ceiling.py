@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+from bench.sizes import scaled
 from bench.table import REPORT_ONLY, row
 
 PARTITION_READ_UNITS_PER_SECOND = 3_000
-BATCH = 1_000
+BATCH = scaled(1_000, 40)
 
 
 def rows() -> list[dict]:

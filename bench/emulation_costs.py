@@ -16,10 +16,11 @@ import time
 import boto3
 from moto import mock_aws
 
+from bench.sizes import scaled
 from bench.table import REPORT_ONLY, render, row
 
-ROUNDS = 150
-QUEUED = 1_000
+ROUNDS = scaled(150, 3)
+QUEUED = scaled(1_000, 20)  # a multiple of 10 (sent ten to a batch)
 _REGION = "us-east-1"
 
 

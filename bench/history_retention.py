@@ -15,18 +15,22 @@ from typing import Any
 from bench import describe, use_fake_aws
 from bench.latency import SimulatedClock
 from bench.retention_sim import EXPIRY_WRITERS
+from bench.sizes import scaled
 from bench.table import row
 
 NOW = datetime(2026, 12, 3, 10, 37, tzinfo=UTC)
-ASSIGNMENTS = 10_000
-SHORTENED = 100  # assignments whose raw retention went from 7 to SHORTENED_DAYS since their runs were stored
+ASSIGNMENTS = scaled(10_000, 20)
+# assignments whose raw retention went from 7 to SHORTENED_DAYS since their runs were stored
+SHORTENED = scaled(100, 2)
 SHORTENED_DAYS = 3
-LENGTHENED = 50  # ... from 7 to LENGTHENED_DAYS: every run's expiry is moved
+LENGTHENED = scaled(50, 2)  # ... from 7 to LENGTHENED_DAYS: every run's expiry is moved
 LENGTHENED_DAYS = 14
-DELETED_SYSTEMS = 20  # each with one check, deleted at the pass's start: a tombstone each
-RUN_EVERY_MINUTES = 10
+DELETED_SYSTEMS = scaled(20, 2)  # each with one check, deleted at the pass's start: a tombstone each
+RUN_EVERY_MINUTES = scaled(10, 240)  # smoke: 42 runs a check instead of 1,008
 RUNS_PER_CHECK = 7 * 24 * 60 // RUN_EVERY_MINUTES  # the 7 days the old raw retention kept
 HISTORY_GOAL_ITEMS = 800
+HISTORY_HOURS = scaled(31 * 24, 48)  # hourly aggregates seeded for the 30-day chart
+HISTORY_RUNS = scaled(180, 20)  # raw runs, one a minute, for the chart's recent edge
 PASS_GOAL_HOURS = 2.0
 
 
@@ -126,7 +130,7 @@ def _history_row() -> dict:
     repository.put_assignment(
         "shop", "web", _settings(), expected_version=None, now=_stamp(NOW - timedelta(days=60)), now_epoch=0
     )
-    hours = [NOW - timedelta(hours=h) for h in range(31 * 24)]
+    hours = [NOW - timedelta(hours=h) for h in range(HISTORY_HOURS)]
     hourly = merge_items(run_increments("healthy", 20 + n) for n in range(60))
     repository._batch_write(
         puts=[
@@ -136,7 +140,7 @@ def _history_row() -> dict:
             for h in hours
         ]
     )
-    repository.put_runs(_items(_runs("shop", [NOW - timedelta(minutes=m) for m in range(180)])))
+    repository.put_runs(_items(_runs("shop", [NOW - timedelta(minutes=m) for m in range(HISTORY_RUNS)])))
     c = Collaborators(repository=repository, cache=None, publisher=None, settings=None, clock=lambda: NOW)
     reads.items, reads.calls = 0, Counter()
     history(

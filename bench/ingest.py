@@ -14,9 +14,10 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from bench import describe, in_process_stack, use_fake_aws
+from bench.sizes import scaled
 from bench.table import row
 
-RESULTS = 500
+RESULTS = scaled(500, 20)
 CALLS_PER_RESULT = 0.1
 SATELLITE_ID = "bench-satellite"
 CONFIGURATION_ID = "bench-http"

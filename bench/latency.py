@@ -21,6 +21,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from bench.sizes import scaled
+
+CPU_SAMPLE_CALLS = scaled(2_000, 20)  # UpdateItem calls timed by client_cpu_ms_per_call
+
 # Typical latencies (ms) of one call, as issue 12 measured them; the rest are assumptions.
 TYPICAL_LATENCY_MS = {
     "Query": 8.0,
@@ -101,7 +105,7 @@ def _api_name(method: str) -> str:
     return "".join(part.capitalize() for part in method.split("_"))
 
 
-def client_cpu_ms_per_call(calls: int = 2000) -> float:
+def client_cpu_ms_per_call(calls: int = CPU_SAMPLE_CALLS) -> float:
     """CPU milliseconds boto3 spends on one UpdateItem here (build, sign, parse; no network)."""
     import boto3
     from botocore.awsrequest import AWSResponse

@@ -14,10 +14,11 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bench import describe, in_process_stack, use_fake_aws
+from bench.sizes import scaled
 from bench.table import REPORT_ONLY, row
 
-SYSTEMS = 10
-BATCHES = 3
+SYSTEMS = scaled(10, 2)  # at most 10: one SQS batch
+BATCHES = scaled(3, 2)  # at least 2: the first batch is reported apart
 GOAL_CALLS_PER_RUN = 4
 CONFIGURATION_ID = "bench-http"
 

@@ -15,9 +15,11 @@ import time
 from collections.abc import Awaitable, Callable
 from multiprocessing.connection import Connection
 
-CHECKS = 2000
-CONCURRENCY = 100
-ROUNDS = 7
+from bench.sizes import scaled
+
+CHECKS = scaled(2000, 20)
+CONCURRENCY = scaled(100, 10)
+ROUNDS = scaled(7, 1)
 GOAL_RATIO = 0.7
 PAYLOAD = b'{"status": "ok", "data": {"ok": true, "version": "1.0.0"}}'
 

@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
+from bench.sizes import scaled
 from bench.table import row
 
 if TYPE_CHECKING:
@@ -39,9 +40,12 @@ THREADS = 32
 BATCH = 10  # runs per executor invocation (the event source mapping's batch size)
 EXECUTOR_MEMORY_GB = 0.5  # Globals MemorySize in template.yaml
 PROBE_SECONDS = 0.3  # assumed wall time of a batch's concurrent HTTP probes
-SCHEDULED_CHECKS = 10_000  # the deployment whose scheduler share a run carries (64 shards)
+SCHEDULED_CHECKS = scaled(10_000, 100)  # the deployment whose scheduler share a run carries (64 shards)
 START = datetime(2030, 1, 1, tzinfo=UTC)
 SEEDED_AT = "2030-01-01T00:00:00.000Z"
+BUSY_CHECKS = scaled(200, 8)  # checks of the one system of the failed-runs row
+BUSY_ROUNDS = scaled(4, 2)
+STEADY_SIZES = (1, scaled(50, 2), scaled(200, 3))  # checks per system of the write-units row
 
 
 def world(
@@ -116,7 +120,7 @@ def _failed_runs_row() -> dict:
     from shared.events import SYSTEM_HEALTH_CHANGED
     from shared.services.recording import record_run
 
-    checks, rounds = 200, 4
+    checks, rounds = BUSY_CHECKS, BUSY_ROUNDS
     c, metered, ids = world(
         "busy", checks, thresholds={"mode": "consecutive", "degradedAfter": 1, "recoverAfter": 1}
     )
@@ -143,7 +147,7 @@ def _failed_runs_row() -> dict:
     views = metered.calls["PutItem"] + metered.calls["TransactWriteItems"] - total
     percent = 100 * len(failed) / total
     return row(
-        "runs failed, 200 checks at 10 s on one system (%)",
+        f"runs failed, {checks} checks at 10 s on one system (%)",
         round(percent, 2),
         total,
         "0",
@@ -183,15 +187,15 @@ def steady_units(
 
 
 def _write_units_row() -> dict:
-    figures = {n: steady_units(n) for n in (1, 50, 200)}
+    figures = {n: steady_units(n) for n in STEADY_SIZES}
     steady = [round(f[1], 2) for f in figures.values()]
     first = [round(f[0], 2) for f in figures.values()]
-    loud = round(steady_units(50, run_events=True)[1], 2)
-    largest = figures[200][2].largest_items
+    loud = round(steady_units(STEADY_SIZES[1], run_events=True)[1], 2)
+    largest = figures[STEADY_SIZES[-1]][2].largest_items
     hours = " / ".join(f"{_hour_bytes(n, s)} B" for n, s in ((60, 0.7), (360, 0.7), (360, 1.2)))
     flat = max(steady) - min(steady) <= 0.5
     return row(
-        "write units per run, 1 / 50 / 200 checks per system",
+        f"write units per run, {' / '.join(map(str, STEADY_SIZES))} checks per system",
         max(steady),
         min(steady),
         f"<= {GOAL_WRITE_UNITS} each, flat",

@@ -14,12 +14,13 @@ import time
 from collections.abc import Callable
 
 from bench import DynamoCalls, describe, in_process_stack, reconfigure, use_fake_aws
+from bench.sizes import scaled
 from bench.table import REPORT_ONLY, row
 
-SYSTEMS = 1_000
-WARM_ROUNDS = 15
-NONE_ROUNDS = 3
-COLD_ROUNDS = 3
+SYSTEMS = scaled(1_000, 10)
+WARM_ROUNDS = scaled(15, 2)
+NONE_ROUNDS = scaled(3, 1)
+COLD_ROUNDS = scaled(3, 1)
 GOAL_WARM_RATIO = 3.0
 GOAL_DYNAMO_CALLS = 10
 GOAL_ROUND_TRIPS = 4
@@ -145,7 +146,7 @@ def _measure(stack, calls: DynamoCalls, redis_url: str, raw, collaborators: Call
     warm_per_batch = sum(warm_calls.values()) / WARM_ROUNDS
     return [
         row(
-            "warm batch 1000 via handler vs raw MGET+json.loads (ms)",
+            f"warm batch {SYSTEMS} via handler vs raw MGET+json.loads (ms)",
             round(warm, 2),
             round(raw_median, 2),
             f"<= {GOAL_WARM_RATIO}x",
@@ -156,7 +157,7 @@ def _measure(stack, calls: DynamoCalls, redis_url: str, raw, collaborators: Call
             ratio=round(warm / raw_median, 2),
         ),
         row(
-            "warm batch 1000, redis cache vs CACHE_BACKEND=none (ms)",
+            f"warm batch {SYSTEMS}, redis cache vs CACHE_BACKEND=none (ms)",
             round(warm, 2),
             round(none, 1),
             REPORT_ONLY,
@@ -176,7 +177,7 @@ def _measure(stack, calls: DynamoCalls, redis_url: str, raw, collaborators: Call
             ratio=round(warm_per_batch / none_per_batch, 3) if none_per_batch else 0.0,
         ),
         row(
-            "cold batch 1000 redis round trips (per batch)",
+            f"cold batch {SYSTEMS} redis round trips (per batch)",
             cold_trips_max,
             1,
             f"<= {GOAL_ROUND_TRIPS}",
@@ -184,7 +185,7 @@ def _measure(stack, calls: DynamoCalls, redis_url: str, raw, collaborators: Call
             f"RedisBackend.round_trips after a family bump, max of {COLD_ROUNDS} cold batches: {cold_trips}",
         ),
         row(
-            "cold batch 1000 DynamoDB calls (per batch)",
+            f"cold batch {SYSTEMS} DynamoDB calls (per batch)",
             cold_calls_max,
             1,
             f"<= {GOAL_DYNAMO_CALLS}",

@@ -13,13 +13,14 @@ import time
 from collections import Counter
 
 from bench import describe, in_process_stack, reconfigure, use_fake_aws
+from bench.sizes import scaled
 from bench.table import row
 
-SYSTEMS = 50
-SAMPLES = 15
+SYSTEMS = scaled(50, 3)
+SAMPLES = scaled(15, 2)
 PAGE_GOAL_RATIO = 5.0  # a warm page may cost at most 5 bulk health reads of its systems
-TOKENS = 10
-PINGS_PER_TOKEN = 10
+TOKENS = scaled(10, 2)
+PINGS_PER_TOKEN = scaled(10, 2)
 PING_GOAL_RATIO = 0.5  # a ping may cost at most twice a bare record_run
 
 

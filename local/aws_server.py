@@ -33,9 +33,11 @@ _START_TIMEOUT_SECONDS = 60
 class _OneRequestAtATime:
     """WSGI middleware: moto's whole answer is computed under the lock, so calls never interleave."""
 
-    def __init__(self, app: Any, region: str):
+    def __init__(self, app: Any, region: str, between_calls: Callable[[], object] = lambda: None):
         self.app = app
         self.region = region
+        # Runs under the lock after each call, when no call holds any of moto's objects.
+        self.between_calls = between_calls
         self.lock = threading.Lock()
         # Saves one at a time (the periodic one and the final one can meet), each on its own files.
         self.save_lock = threading.Lock()
@@ -55,6 +57,7 @@ class _OneRequestAtATime:
                 return [_CLOSED_BODY]
             started = time.perf_counter()
             answer = b"".join(self.app(environ, start_response))
+            self.between_calls()
             self.busy[operation] += time.perf_counter() - started
             self.calls[operation] += 1
         return [answer]
@@ -71,9 +74,13 @@ class _OneRequestAtATime:
         return [answer]
 
     def _do_usage(self, request: dict) -> dict:
+        from local.dynamodb_cold_items import installed as installed_cold_items
+
         with self.lock:
             calls, busy, self.calls, self.busy = self.calls, self.busy, Counter(), Counter()
-        return {"calls": calls, "busy": busy}
+            cold_items = installed_cold_items()
+            items = cold_items.counts() if cold_items else None
+        return {"calls": calls, "busy": busy, "residentMb": _resident_mb(), "items": items}
 
     def _do_sweep(self, request: dict) -> dict:
         from local.dynamodb_fidelity import dynamodb_backend, sweep_expired_items
@@ -134,11 +141,17 @@ class _OneRequestAtATime:
         return {}
 
 
-def _serve(connection: Connection, region: str, process_name: str) -> None:
+def _resident_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _serve(connection: Connection, region: str, process_name: str, hot_items: int) -> None:
     from moto.moto_server.threaded_moto_server import MotoRequestHandler
     from moto.server import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
+    from local.dynamodb_cold_items import install_cold_items, move_out_least_used
     from local.dynamodb_fidelity import install_item_level_transactions, install_partition_queries
     from local.dynamodb_updates import install_plain_updates
     from local.moto_overheads import install_lighter_requests
@@ -160,13 +173,20 @@ def _serve(connection: Connection, region: str, process_name: str) -> None:
     install_flat_sqs_costs()
     install_lighter_requests()
     install_plain_updates()
+    if hot_items:
+        install_cold_items(hot_items)
 
     class _NoDelayRequestHandler(MotoRequestHandler):
         # Headers and body are two writes: with Nagle's algorithm the body waits for the
         # client's delayed ACK of the headers.
         disable_nagle_algorithm = True
 
-    application = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app), region)
+    application = _OneRequestAtATime(
+        DomainDispatcherApplication(create_backend_app),
+        region,
+        # The least used items go to disk between two calls, when no call holds one.
+        between_calls=move_out_least_used if hot_items else lambda: None,
+    )
     server = make_server("127.0.0.1", 0, application, threaded=True, request_handler=_NoDelayRequestHandler)
     server.daemon_threads = True
     host, port = server.server_address[:2]
@@ -177,11 +197,12 @@ def _serve(connection: Connection, region: str, process_name: str) -> None:
 class EmulationProcess:
     """The parent's handle: the endpoint, the housekeeping requests, and the stop."""
 
-    def __init__(self, region: str, name: str = "aws-emulation"):
+    def __init__(self, region: str, name: str = "aws-emulation", hot_items: int = 0):
+        """`hot_items`: items of tables with a sort key kept in memory at most (0: all of them)."""
         context = multiprocessing.get_context("spawn")
         parent_connection, child_connection = context.Pipe()
         self._process = context.Process(
-            target=_serve, args=(child_connection, region, name), name=name, daemon=True
+            target=_serve, args=(child_connection, region, name, hot_items), name=name, daemon=True
         )
         self._process.start()
         child_connection.close()

@@ -27,6 +27,9 @@ from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
+from local.dynamodb_cold_items import hot_items_of
+from local.dynamodb_cold_items import installed as installed_cold_items
+
 _installed = threading.Lock()
 _moto_transact_write_items = DynamoDBBackend.transact_write_items
 
@@ -103,16 +106,20 @@ def _tables_not_copied() -> Iterator[None]:
 def sweep_expired_items(backend: DynamoDBBackend, now: float | None = None) -> int:
     """Delete every item whose TTL attribute is a number of epoch seconds in the past; returns how many."""
     now = time.time() if now is None else now
+    cold_items = installed_cold_items()
     deleted = 0
     for table in list(backend.tables.values()):
         if table.ttl.get("TimeToLiveStatus") != "ENABLED":
             continue
         attribute = table.ttl.get("AttributeName")
-        for item in table.all_items():
+        for item in hot_items_of(table):
             expires = item.attrs.get(attribute)
             if expires is not None and expires.type == "N" and float(expires.value) < now:
                 table.delete_item(item.hash_key, item.range_key)
                 deleted += 1
+        for hash_key, range_key in cold_items.expired_keys(table, now) if cold_items else ():
+            table.delete_item(hash_key, range_key)
+            deleted += 1
     return deleted
 
 

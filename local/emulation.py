@@ -124,7 +124,12 @@ class Emulation:
                 for operation, _ in busy.most_common(4)
             )
             share = sum(busy.values()) / period_seconds * 100
-            parts.append(f"{name} {sum(calls.values())} calls, busy {share:.0f}% ({costliest})")
+            items = usage.get("items")
+            kept = f", items {items['hot']} in memory + {items['cold']} on disk" if items else ""
+            parts.append(
+                f"{name} {sum(calls.values())} calls, busy {share:.0f}% ({costliest}), "
+                f"resident {usage.get('residentMb', 0):.0f} MB{kept}"
+            )
         return "emulation: " + "; ".join(parts)
 
     def close_requests(self) -> None:

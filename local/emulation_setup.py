@@ -30,7 +30,7 @@ _QUEUE_CREATE_ATTRIBUTES = (
 
 
 def start_emulation(template: Template, settings: LocalRuntimeSettings) -> Emulation:
-    dynamodb = EmulationProcess(settings.region, name="aws-dynamodb")
+    dynamodb = EmulationProcess(settings.region, name="aws-dynamodb", hot_items=settings.hot_items)
     messaging = EmulationProcess(settings.region, name="aws-sqs-events")
     references = ResourceReferences(region=settings.region)
     emulation = Emulation(template, settings, references, "", dynamodb, messaging)

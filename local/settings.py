@@ -32,3 +32,6 @@ class LocalRuntimeSettings(BaseSettings):
     scheduler_fan_out: bool = Field(False, alias="HC_SCHEDULER_FAN_OUT")
     # A sandbox unused this long is ended (Lambda reclaims idle environments too); 0 keeps them all.
     sandbox_idle_seconds: float = Field(120, alias="HC_SANDBOX_IDLE_SECONDS", ge=0)
+    # Items of the tables with a sort key kept in the DynamoDB emulation's memory; the rest wait on
+    # disk until a call touches them. 0 keeps every item in memory.
+    hot_items: int = Field(5_000, alias="HC_HOT_ITEMS", ge=0)

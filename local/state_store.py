@@ -97,6 +97,7 @@ def restore(region: str, snapshot: dict[str, Any]) -> None:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.sqs.models import sqs_backends
 
+    from local.dynamodb_cold_items import move_out_least_used
     from local.dynamodb_fidelity import dynamodb_backend, take_changes, track_changes
 
     dynamodb = dynamodb_backend(region)
@@ -108,8 +109,10 @@ def restore(region: str, snapshot: dict[str, Any]) -> None:
                     "table %s is no longer in the template; its %d items are dropped", name, len(items)
                 )
             continue
-        for item in items.values() if isinstance(items, dict) else items:
+        for count, item in enumerate(items.values() if isinstance(items, dict) else items):
             dynamodb.put_item(name, item)
+            if count % 1_000 == 999:  # a large state never sits in memory whole
+                move_out_least_used()
         track_changes(dynamodb.tables[name])
         take_changes(dynamodb.tables[name])
     for name, messages in snapshot.get("queues", {}).items():
