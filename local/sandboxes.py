@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -24,11 +25,23 @@ from local.template import LambdaFunction
 
 log = logging.getLogger("local.sandboxes")
 
-_PRELOADED_MODULES = ["local.sandbox_preload"]
+
 # How long past the function's Timeout a silent process is given before it is killed.
 _TIMEOUT_GRACE_SECONDS = 2
 _context = multiprocessing.get_context("forkserver")
-_context.set_forkserver_preload(_PRELOADED_MODULES)
+
+
+def _preload_modules() -> None:
+    """Name what the fork server imports, before it starts (with the first sandbox).
+
+    Every sandbox runs the runtime's main module again (multiprocessing's `__mp_main__`). When that
+    is one of ours (`local.run` under `make run`), the local modules imported by then are preloaded
+    too, so that run finds its imports in the shared pages and imports nothing of its own.
+    """
+    main_spec = getattr(sys.modules["__main__"], "__spec__", None)
+    runs_local = (getattr(main_spec, "name", None) or "").startswith("local.")
+    runtime_modules = sorted(name for name in sys.modules if runs_local and name.startswith("local."))
+    _context.set_forkserver_preload([*runtime_modules, "local.sandbox_preload"])
 
 
 def name_process(name: str) -> None:
@@ -89,6 +102,7 @@ class Sandbox:
         log_path: str | None = None,
     ):
         self.function = function
+        _preload_modules()
         self._connection, child_connection = _context.Pipe()
         self._process = _context.Process(
             target=_serve,

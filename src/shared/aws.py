@@ -1,8 +1,11 @@
 """AWS clients, created lazily on first use and reused across warm invocations.
 
-boto3 honours `AWS_ENDPOINT_URL`, which is all the local runtime changes.
+boto3 honours `AWS_ENDPOINT_URL`, which is all the local runtime changes. A process's clients come
+from one session, so the endpoint data and service models it parses are parsed once, not once per
+client; a session is not thread-safe, so clients are created under a lock (the clients themselves are).
 """
 
+import threading
 from functools import cache
 from typing import Any
 
@@ -16,11 +19,28 @@ _CONFIG = Config(
     # The scheduler's shard workers call from 16 threads; the default pool of 10 would churn connections.
     max_pool_connections=32,
 )
+_LOCK = threading.RLock()
+
+
+def session() -> boto3.session.Session:
+    """The session every client of this process comes from."""
+    with _LOCK:
+        return _session()
 
 
 @cache
+def _session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
 def client(service: str) -> Any:
-    return boto3.session.Session().client(service, config=_CONFIG)
+    with _LOCK:
+        return _client(service)
+
+
+@cache
+def _client(service: str) -> Any:
+    return _session().client(service, config=_CONFIG)
 
 
 def dynamodb() -> Any:
@@ -36,5 +56,7 @@ def events() -> Any:
 
 
 def reset_clients() -> None:
-    """Forget every client (tests and the local runtime point them elsewhere)."""
-    client.cache_clear()
+    """Forget every client and the session (tests and the local runtime point them elsewhere)."""
+    with _LOCK:
+        _client.cache_clear()
+        _session.cache_clear()
