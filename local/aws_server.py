@@ -147,9 +147,8 @@ def _resident_mb() -> float:
 
 
 def _serve(connection: Connection, region: str, process_name: str, hot_items: int) -> None:
-    from moto.moto_server.threaded_moto_server import MotoRequestHandler
     from moto.server import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import make_server
+    from waitress.server import create_server
 
     from local.dynamodb_cold_items import install_cold_items, move_out_least_used
     from local.dynamodb_fidelity import install_item_level_transactions, install_partition_queries
@@ -167,7 +166,7 @@ def _serve(connection: Connection, region: str, process_name: str, hot_items: in
         import tracemalloc
 
         tracemalloc.start()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("waitress").setLevel(logging.ERROR)  # "task queue depth" under load is expected
     install_item_level_transactions()
     install_partition_queries()
     install_flat_sqs_costs()
@@ -176,22 +175,17 @@ def _serve(connection: Connection, region: str, process_name: str, hot_items: in
     if hot_items:
         install_cold_items(hot_items)
 
-    class _NoDelayRequestHandler(MotoRequestHandler):
-        # Headers and body are two writes: with Nagle's algorithm the body waits for the
-        # client's delayed ACK of the headers.
-        disable_nagle_algorithm = True
-
     application = _OneRequestAtATime(
         DomainDispatcherApplication(create_backend_app),
         region,
         # The least used items go to disk between two calls, when no call holds one.
         between_calls=move_out_least_used if hot_items else lambda: None,
     )
-    server = make_server("127.0.0.1", 0, application, threaded=True, request_handler=_NoDelayRequestHandler)
-    server.daemon_threads = True
-    host, port = server.server_address[:2]
-    connection.send(f"http://{host}:{port}")
-    server.serve_forever(poll_interval=0.1)
+    # waitress keeps each client's connection open (werkzeug's server closes it after every answer,
+    # so every call cost a TCP connection and a thread on both sides) and sends without Nagle's delay.
+    server = create_server(application, host="127.0.0.1", port=0, threads=8, connection_limit=1000)
+    connection.send(f"http://127.0.0.1:{server.effective_port}")
+    server.run()
 
 
 class EmulationProcess:
