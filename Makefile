@@ -20,15 +20,16 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install -q -e '.[dev]'
 	@touch $(STAMP) $(LOCAL_STAMP)
 
-# State is kept in .local/state (HC_DATA_DIR); run-fresh starts it empty.
-run: $(LOCAL_STAMP)
+# State is kept in .local/state (HC_DATA_DIR); run-fresh starts it empty. The status cache is a
+# redis-server the runtime starts itself (HC_CACHE_BACKEND, docs/local-runtime.md).
+run: $(LOCAL_STAMP) redis-server
 	@$(PY) -m local.run
 
-run-fresh: $(LOCAL_STAMP)
+run-fresh: $(LOCAL_STAMP) redis-server
 	@HC_FRESH=1 $(PY) -m local.run
 
 # A bounded soak of the local twin: SOAK_MINUTES (default 30), then a report.
-soak: $(LOCAL_STAMP)
+soak: $(LOCAL_STAMP) redis-server
 	@SOAK_MINUTES=$${SOAK_MINUTES:-30} $(PY) -m bench.soak
 
 test: $(STAMP) redis-server chromium
@@ -75,8 +76,8 @@ deploy: build
 	  $(SAM) deploy --config-env $(CONFIG_ENV); \
 	fi
 
-# Tests and the Redis benchmarks start their own redis-server on a free loopback port;
-# this only makes sure the binary exists.
+# Tests, the Redis benchmarks and the local twin start their own redis-server on a free loopback port;
+# this only makes sure the binary exists (a `command -v` when it does).
 redis-server:
 	@command -v redis-server >/dev/null 2>&1 || { \
 	  echo "installing redis-server"; \

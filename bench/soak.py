@@ -185,7 +185,7 @@ def soak(minutes: float) -> None:
         HC_SCHEDULER_TICK_SECONDS="60",
         HC_SAVE_INTERVAL_SECONDS=str(USAGE_PERIOD_SECONDS),
     )
-    print(f"soak: {minutes:g} min, logs in {workdir}", flush=True)
+    print(f"soak: {minutes:g} min, logs in {workdir}, cache {stack.banner.get('cache', '?')}", flush=True)
     stop, answers, agents = threading.Event(), [], []
     try:
         checks, tokens = _catalog(stack, target)

@@ -19,6 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 _BANNER = {
     "base_url": re.compile(r"^Healthcheck API\s+(\S+)"),
     "admin_key": re.compile(r"^Admin key\s+(\S+)"),
+    "cache": re.compile(r"^Cache backend\s+(.+?)\s*$"),
 }
 START_TIMEOUT_SECONDS = 120
 
@@ -74,7 +75,7 @@ class StackProcess:
         self._log.flush()
 
     def pids(self) -> list[int]:
-        """The runtime and every process under it."""
+        """The runtime and every process under it (the emulation, the sandboxes, its redis-server)."""
         pids, frontier = [self.process.pid], [self.process.pid]
         while frontier:
             parent = frontier.pop()

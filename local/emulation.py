@@ -162,6 +162,7 @@ class Emulation:
     def environment_for(self, function: LambdaFunction) -> dict[str, str]:
         """The function's declared variables resolved against the emulation, local settings on top."""
         declared = self.template.function_environment(function, self.references)
+        redis_url = "" if self.settings.cache_backend == "dynamodb" else self.settings.redis_url
         local_overrides = {
             "HC_ADMIN_API_KEY": self.settings.admin_api_key,
             "HC_PUBLIC_STATUS": _flag(self.settings.public_status),
@@ -169,8 +170,8 @@ class Emulation:
             "POWERTOOLS_TRACE_DISABLED": "true",
             # Without Redis the template's own DynamoDB cache table serves, as in AWS: the functions
             # run in separate processes, so an in-process cache would not be shared.
-            "CACHE_BACKEND": "redis" if self.settings.redis_url else None,
-            "REDIS_URL": self.settings.redis_url,
+            "CACHE_BACKEND": "redis" if redis_url else None,
+            "REDIS_URL": redis_url,
             "HC_SECRETS_KEY": self.settings.secrets_key or None,
             # Without a scheduler queue the scheduler runs every shard itself, in parallel threads:
             # 64 shard invocations one after another made a local tick 15-20 s late.

@@ -22,6 +22,7 @@ from local.http_gateway import LocalHttpGateway
 from local.sandboxes import SandboxPool
 from local.settings import LocalRuntimeSettings
 from local.state_store import DataDirectory
+from local.status_cache import CacheBackendUnavailable, LocalStatusCache, start_status_cache
 from local.template import Template
 from local.wakeups import OneTimeScheduleLoop
 
@@ -38,6 +39,7 @@ class LocalStack:
     admin_key: str
     emulation: Emulation
     sandboxes: SandboxPool
+    status_cache: LocalStatusCache
     data_dir: Path | None
     _stop_event: threading.Event = field(repr=False)
     _threads: list[threading.Thread] = field(repr=False)
@@ -94,6 +96,11 @@ def start_local_stack(
     template = Template.load()
     resources = ExitStack()
     try:
+        # Stopped last (an ExitStack closes in reverse): running invocations keep their cache until
+        # the sandboxes have ended.
+        status_cache = start_status_cache(settings)
+        resources.callback(status_cache.stop)
+        settings = settings.model_copy(update={"redis_url": status_cache.redis_url})
         emulation = start_emulation(template, settings)
         resources.callback(emulation.stop)
         if data:
@@ -144,6 +151,7 @@ def start_local_stack(
         admin_key=settings.admin_api_key,
         emulation=emulation,
         sandboxes=sandboxes,
+        status_cache=status_cache,
         data_dir=settings.data_dir,
         _stop_event=stop_event,
         _threads=threads,
@@ -159,14 +167,18 @@ def main() -> int:
     # Read by glibc when each child process starts: the emulation serves ~100 connections on as many
     # threads, and one malloc arena per thread kept ~200 MB of freed memory it never gave back.
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
-    stack = start_local_stack()
+    try:
+        stack = start_local_stack()
+    except CacheBackendUnavailable as error:
+        print(f"cannot start: {error}", file=sys.stderr, flush=True)
+        return 2
     stopping = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: stopping.set())
     print(f"Healthcheck API   {stack.base_url}", flush=True)
     print(f"API docs          {stack.docs_url}", flush=True)
     print(f"Admin key         {stack.admin_key}  (Authorization: Bearer <key>)", flush=True)
-    print(f"Cache backend     {stack.emulation.cache_backend}", flush=True)
+    print(f"Cache backend     {stack.emulation.cache_backend} ({stack.status_cache.location})", flush=True)
     print(f"Data directory    {stack.data_dir or '(none: nothing is kept)'}", flush=True)
     emulation = stack.emulation
     print(

@@ -1,6 +1,7 @@
 """The local runtime's own settings (docs/local-runtime.md, "Settings"); functions keep shared.settings."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +18,9 @@ class LocalRuntimeSettings(BaseSettings):
     scheduler_tick_seconds: float = Field(60, alias="HC_SCHEDULER_TICK_SECONDS", gt=0)
     allow_private_targets: bool = Field(True, alias="HC_ALLOW_PRIVATE_TARGETS")
     public_status: bool = Field(False, alias="HC_PUBLIC_STATUS")
+    # auto: a Redis (REDIS_URL, else a redis-server started for this run) when there is one, else the
+    # template's DynamoDB cache table in the emulation.
+    cache_backend: Literal["auto", "redis", "dynamodb"] = Field("auto", alias="HC_CACHE_BACKEND")
     redis_url: str = Field("", alias="REDIS_URL")
     # Empty: the Fernet key kept in the data directory (or one for this start), shared by every sandbox
     # so what the mutations seal the executor can open.

@@ -186,7 +186,7 @@ def test_stopping_leaves_the_environment_alone_and_ends_every_process():
     before = dict(os.environ)
     settings = LocalRuntimeSettings(HC_PORT=0, HC_ADMIN_API_KEY=ADMIN_KEY, HC_DATA_DIR=None)
     running = start_local_stack(tick_seconds=3600, settings=settings, event_printer=lambda line: None)
-    processes = [*running.emulation.pids, *running.sandboxes.pids()]
+    processes = [*running.emulation.pids, *running.sandboxes.pids(), *running.status_cache.pids]
     assert len(processes) > len(running.emulation.template.functions)
     # when it stops
     running.stop()
