@@ -146,7 +146,7 @@ def _resident_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def _serve(connection: Connection, region: str, process_name: str, hot_items: int) -> None:
+def _serve(connection: Connection, region: str, process_name: str, hot_items: int, parent: int) -> None:
     from moto.server import DomainDispatcherApplication, create_backend_app
     from waitress.server import create_server
 
@@ -154,6 +154,7 @@ def _serve(connection: Connection, region: str, process_name: str, hot_items: in
     from local.dynamodb_fidelity import install_item_level_transactions, install_partition_queries
     from local.dynamodb_updates import install_plain_updates
     from local.moto_overheads import install_lighter_requests
+    from local.process_lifetime import die_with_parent
     from local.sandboxes import name_process
     from local.sqs_fidelity import install_flat_sqs_costs
 
@@ -161,6 +162,7 @@ def _serve(connection: Connection, region: str, process_name: str, hot_items: in
     # manager's stop); the runtime decides when the emulation ends, after its final save.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    die_with_parent(parent)
     name_process(process_name)
     if os.environ.get("HC_TRACE_MEMORY"):
         import tracemalloc
@@ -196,7 +198,10 @@ class EmulationProcess:
         context = multiprocessing.get_context("spawn")
         parent_connection, child_connection = context.Pipe()
         self._process = context.Process(
-            target=_serve, args=(child_connection, region, name, hot_items), name=name, daemon=True
+            target=_serve,
+            args=(child_connection, region, name, hot_items, os.getpid()),
+            name=name,
+            daemon=True,
         )
         self._process.start()
         child_connection.close()

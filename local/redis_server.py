@@ -9,21 +9,19 @@ thread that started it ends (`PR_SET_PDEATHSIG`), so it never outlives a starter
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import functools
 import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from local.process_lifetime import die_with_parent
+
 START_TIMEOUT_SECONDS = 10.0
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -83,20 +81,9 @@ def start_redis(executable: str, port: int | None = None, options: Sequence[str]
     raise RuntimeError("redis-server did not start")
 
 
-def _dies_with_this_thread() -> Callable[[], None] | None:
-    """A preexec_fn asking the kernel to SIGKILL the child when the starting thread ends (Linux only)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    prctl = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
-    parent = os.getpid()
-
-    def die_with_parent() -> None:
-        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-        # The parent may have died before the request was made: then nobody would send the signal.
-        if os.getppid() != parent:
-            os._exit(1)
-
-    return die_with_parent
+def _dies_with_this_thread() -> Callable[[], None]:
+    """A preexec_fn: the child is SIGKILLed when the starting thread ends (`local.process_lifetime`)."""
+    return functools.partial(die_with_parent, os.getpid())
 
 
 def _wait_for_ping(server: RedisServer) -> bool:

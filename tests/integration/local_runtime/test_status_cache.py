@@ -1,10 +1,6 @@
 """The twin's status cache (HC_CACHE_BACKEND): its own redis-server by default, the table on request."""
 
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +10,7 @@ from local import status_cache
 from local.run import main, start_local_stack
 from local.settings import LocalRuntimeSettings
 from local.status_cache import CacheBackendUnavailable, start_status_cache
+from tests.integration.local_runtime.test_process_lifetime import process_alive
 from tests.integration.twin_http import call, ok
 from tests.redis_server import redis_server_path
 
@@ -58,7 +55,7 @@ def test_the_twin_serves_health_reads_through_its_own_redis_server_and_ends_it_o
     finally:
         stack.stop()
     # and the stop ended the redis-server
-    assert not _alive(server.pid)
+    assert not process_alive(server.pid)
     with pytest.raises(redis.ConnectionError):
         redis.Redis.from_url(server.url, socket_connect_timeout=1).ping()
 
@@ -96,47 +93,3 @@ def test_redis_without_a_server_or_a_url_refuses_to_start_and_auto_falls_back_to
     monkeypatch.setenv("MALLOC_ARENA_MAX", os.environ.get("MALLOC_ARENA_MAX", "2"))
     assert main() == 2
     assert "HC_CACHE_BACKEND=redis needs redis-server" in capsys.readouterr().err
-
-
-def test_the_redis_server_dies_with_a_killed_runtime():
-    redis_server_path()
-    # given a process that started the twin's redis-server
-    starter = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time\n"
-            "from local.redis_server import redis_server_executable, start_redis\n"
-            "from local.status_cache import TWIN_REDIS_OPTIONS\n"
-            "server = start_redis(redis_server_executable(), options=TWIN_REDIS_OPTIONS)\n"
-            "print(server.pid, flush=True)\n"
-            "time.sleep(60)\n",
-        ],
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": f"{REPO_ROOT / 'src'}:{REPO_ROOT}"},
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert starter.stdout is not None
-        redis_pid = int(starter.stdout.readline())
-        assert _alive(redis_pid)
-        # when it is killed, with no chance to stop anything
-        starter.send_signal(signal.SIGKILL)
-        starter.wait(WAIT_SECONDS)
-        # then the kernel ends the redis-server too
-        deadline = time.monotonic() + WAIT_SECONDS
-        while _alive(redis_pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _alive(redis_pid)
-    finally:
-        starter.kill()
-        starter.wait(WAIT_SECONDS)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state not in ("Z", "X")
