@@ -33,7 +33,7 @@ from typing import Any
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
-DEFAULT_HOT_ITEMS = 5_000
+from local.settings import DEFAULT_HOT_ITEMS
 
 _tiers: list[ColdItems] = []
 _moto_table_init = Table.__init__
