@@ -128,6 +128,8 @@ def sweep_expired_items(backend: DynamoDBBackend, now: float | None = None) -> i
 # the table's own (moto keeps items by partition key already) or an index's, kept in step with
 # every write below. Like the undo above, this relies on the server's one-call-at-a-time lock.
 _moto_query = Table.query
+_moto_all_items = Table.all_items
+_query_partition = threading.local()
 _moto_table_put_item = Table.put_item
 _moto_table_delete_item = Table.delete_item
 moto_update_item = DynamoDBBackend.update_item
@@ -138,6 +140,7 @@ def install_partition_queries() -> None:
     """Make Query read one partition of the table or of a global secondary index (idempotent)."""
     with _installed:
         Table.query = _query
+        Table.all_items = _all_items
         Table.put_item = _table_put_item
         Table.delete_item = _table_delete_item
         DynamoDBBackend.update_item = _update_item
@@ -148,11 +151,20 @@ def _query(self: Table, *args: Any, **kwargs: Any) -> Any:
     partition = _partition(self, arguments.get("index_name"), arguments)
     if partition is None:
         return _moto_query(self, *args, **kwargs)
-    self.all_items = lambda: partition
+    # Per thread: in-process tests query moto from several threads at once.
+    _query_partition.current = (self, partition)
     try:
         return _moto_query(self, *args, **kwargs)
     finally:
-        del self.all_items
+        _query_partition.current = None
+
+
+def _all_items(self: Table) -> list:
+    """The partition a query of this thread reads, else every item (moto's own)."""
+    current = getattr(_query_partition, "current", None)
+    if current is not None and current[0] is self:
+        return current[1]
+    return _moto_all_items(self)
 
 
 def _partition(table: Table, index_name: str | None, arguments: dict[str, Any]) -> list | None:
