@@ -41,7 +41,7 @@ class _OneRequestAtATime:
         self.lock = threading.Lock()
         # Saves one at a time (the periodic one and the final one can meet), each on its own files.
         self.save_lock = threading.Lock()
-        self.state_files: dict[str, Any] = {}
+        self.databases: dict[str, Any] = {}
         self.closed = False
         self.calls: Counter = Counter()
         self.busy: Counter = Counter()
@@ -89,43 +89,57 @@ class _OneRequestAtATime:
             return {"deleted": sweep_expired_items(dynamodb_backend(self.region))}
 
     def _do_restore(self, request: dict) -> dict:
-        from local import state_store
+        """Stream the saved state into the tables and queues; an earlier format's files (`legacy`)
+        are read when the database has none, moved into it, and removed."""
+        from local import legacy_state, state_store
 
         with self.save_lock:
-            snapshot = self._state_files(request["path"]).read()
-            if snapshot is None:
+            database = self._database(request["path"])
+            legacy = Path(request["legacy"]) if request.get("legacy") else None
+            if database.has_state:
+                items, queues = database.items(), database.queues()
+            elif legacy is not None and (snapshot := legacy_state.read_state(legacy)) is not None:
+                items, queues = legacy_state.saved_items(snapshot), snapshot["queues"]
+            else:
                 return {"restored": False}
             with self.lock:
-                state_store.restore(self.region, snapshot)
+                state_store.restore(self.region, items, queues)
+                moved = None if database.has_state else state_store.capture(self.region, *self._kept(request))
+            if moved is not None:
+                database.write(moved)
+                for path in legacy_state.legacy_files(legacy):
+                    path.unlink()
+            database.tracking = True
         return {"restored": True}
 
     def _do_save(self, request: dict) -> dict:
-        """A journal line of what changed since the last save, or the whole state the first time."""
+        """What changed since the last save, or the whole state the first time, in one transaction."""
         from local import state_store
 
         with self.save_lock:
-            files = self._state_files(request["path"])
+            database = self._database(request["path"])
             with self.lock:
                 if request.get("final"):
                     self.closed = True
-                capture = state_store.capture_changes if files.has_base else state_store.capture
-                captured = capture(self.region, request["tables"], request["queues"])
-            # Written outside the lock: calls go on while the file is written.
-            if files.has_base:
-                files.append(captured)
-                if not request.get("final"):
-                    files.compact_if_outgrown()
-            else:
-                files.write_base(captured)
-        return {"items": sum(len(items) for items in captured["tables"].values())}
+                capture = state_store.capture_changes if database.tracking else state_store.capture
+                captured = capture(self.region, *self._kept(request))
+            # Written outside the lock: calls go on while the database commits.
+            written = database.write(captured)
+            database.tracking = True
+        return {"items": written}
 
-    def _state_files(self, path: str):
-        from local.state_journal import StateFiles
+    @staticmethod
+    def _kept(request: dict) -> tuple[list[str], list[str]]:
+        """The tables and queues this process saves (the runtime names them)."""
+        return request.get("tables", []), request.get("queues", [])
 
-        files = self.state_files.get(path)
-        if files is None:
-            files = self.state_files[path] = StateFiles(Path(path))
-        return files
+    def _database(self, path: str):
+        from local.state_database import StateDatabase
+
+        database = self.databases.get(path)
+        if database is None:
+            database = self.databases[path] = StateDatabase(Path(path))
+        return database
 
     def _do_memory(self, request: dict) -> dict:
         import tracemalloc

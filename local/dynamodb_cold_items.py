@@ -20,7 +20,7 @@ history, so their number does not grow with time.
 
 The file is SQLite's private temporary database (opened with an empty name: SQLite deletes it when
 the process ends, however it ends). It extends the process's memory; the state of record is the
-data directory's journal (`local.state_journal`).
+data directory's state database (`local.state_database`).
 """
 
 from __future__ import annotations

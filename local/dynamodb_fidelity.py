@@ -8,7 +8,7 @@
 - TTL: moto stores the TTL setting but never deletes; DynamoDB deletes expired items within days.
   `sweep_expired_items` deletes them; the runtime calls it every minute.
 - Saves: once the state is kept on disk, every write notes the key it changed, so a save writes the
-  items changed since the last one (`local.state_journal`), not the whole table.
+  items changed since the last one (`local.state_database`), not the whole table.
 """
 
 from __future__ import annotations

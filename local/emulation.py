@@ -33,9 +33,12 @@ _RESET_HOOKS = (
 )
 
 
-# The state files of the two emulation processes in the data directory; `state.json` is the single
-# file of format 1, still read when these are absent.
-_DYNAMODB_STATE, _QUEUES_STATE, _LEGACY_STATE = "dynamodb.json", "queues.json", "state.json"
+# The state databases of the two emulation processes in the data directory, and the JSON files of
+# earlier versions (read once and moved into them): a base and journal per process, and before
+# that the single `state.json`.
+_DYNAMODB_STATE, _QUEUES_STATE = "dynamodb.sqlite3", "queues.sqlite3"
+_LEGACY_DYNAMODB_STATE, _LEGACY_QUEUES_STATE = "dynamodb.json", "queues.json"
+_LEGACY_SINGLE_STATE = "state.json"
 
 
 @dataclass
@@ -79,6 +82,27 @@ class Emulation:
 
         `final` refuses every later call, so the files hold every write the emulation acknowledged.
         """
+        with ThreadPoolExecutor(2) as pool:
+            saves = [
+                pool.submit(server.control, "save", {**request, "final": final})
+                for server, request in self._state_requests(directory)
+            ]
+        for save in saves:
+            save.result()
+
+    def restore(self, directory: Path) -> bool:
+        """Load the saved state into the freshly created tables and queues; False when there is none."""
+        legacy = (directory / _LEGACY_DYNAMODB_STATE, directory / _LEGACY_QUEUES_STATE)
+        if not any(path.exists() for path in legacy):
+            legacy = (directory / _LEGACY_SINGLE_STATE,) * 2
+        restored = [
+            server.control("restore", {**request, "legacy": str(legacy_path)}, timeout=300)["restored"]
+            for (server, request), legacy_path in zip(self._state_requests(directory), legacy, strict=True)
+        ]
+        return any(restored)
+
+    def _state_requests(self, directory: Path) -> list[tuple[EmulationProcess, dict]]:
+        """Each process, with its state database and the tables or queues it keeps."""
         tables = [
             self.references.refs[logical_id] for logical_id in self._logical_ids("AWS::DynamoDB::Table")
         ]
@@ -86,28 +110,10 @@ class Emulation:
             self.references.attributes[(logical_id, "QueueName")]
             for logical_id in self._logical_ids("AWS::SQS::Queue")
         ]
-        requests = (
+        return [
             (self._dynamodb, {"path": str(directory / _DYNAMODB_STATE), "tables": tables, "queues": []}),
             (self._messaging, {"path": str(directory / _QUEUES_STATE), "tables": [], "queues": queues}),
-        )
-        with ThreadPoolExecutor(len(requests)) as pool:
-            saves = [
-                pool.submit(server.control, "save", {**request, "final": final})
-                for server, request in requests
-            ]
-        for save in saves:
-            save.result()
-
-    def restore(self, directory: Path) -> bool:
-        """Load the saved state into the freshly created tables and queues; False when there is none."""
-        dynamodb_state, queues_state = directory / _DYNAMODB_STATE, directory / _QUEUES_STATE
-        if not dynamodb_state.exists() and not queues_state.exists():
-            dynamodb_state = queues_state = directory / _LEGACY_STATE
-        restored = [
-            server.control("restore", {"path": str(path)}, timeout=300)["restored"]
-            for server, path in ((self._dynamodb, dynamodb_state), (self._messaging, queues_state))
         ]
-        return any(restored)
 
     def sweep_expired_items(self) -> int:
         return self._dynamodb.control("sweep")["deleted"]

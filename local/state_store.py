@@ -1,19 +1,18 @@
 """The local runtime's data directory: the emulation's tables and queues, and the admin key, across restarts.
 
-moto is imported only where it runs, in the emulation's process (`local.aws_server`). A snapshot
-is taken under the emulation's lock (a consistent cut: no call is half done), then
-written as JSON beside the old file, flushed to disk and renamed over it, so a crash while saving
-leaves either the old snapshot or the new one, never a torn file.
+moto is imported only where it runs, in the emulation's process (`local.aws_server`). What a save
+writes is captured under the emulation's lock (a consistent cut: no call is half done) and written
+to the process's state database (`local.state_database`) outside it.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import secrets
 import shutil
-import time
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,6 @@ from cryptography.fernet import Fernet
 
 log = logging.getLogger("local.state")
 
-SNAPSHOT_FORMAT = 2
-# Format 1 was one file holding every table and queue; it is still read.
-_READABLE_FORMATS = (1, SNAPSHOT_FORMAT)
-_STATE_FILE = "state.json"
 _ADMIN_KEY_FILE = "admin-key"
 _SECRETS_KEY_FILE = "secrets-key"
 
@@ -48,8 +43,6 @@ def capture(region: str, table_names: list[str], queue_names: list[str]) -> dict
                 for item in table.all_items()
             }
     return {
-        "format": SNAPSHOT_FORMAT,
-        "savedAt": time.time(),
         "tables": tables,
         "queues": _queues(region, queue_names),
     }
@@ -89,8 +82,9 @@ def _queues(region: str, queue_names: list[str]) -> dict[str, list[dict]]:
     }
 
 
-def restore(region: str, snapshot: dict[str, Any]) -> None:
-    """Put a snapshot's items and messages into this process's freshly created tables and queues.
+def restore(region: str, items: Iterable[tuple[str, dict[str, Any]]], queues: dict[str, list]) -> None:
+    """Put saved items and messages into this process's freshly created tables and queues, then let
+    its tables note their changes (the next save writes only those).
 
     A process holds some of the template's services: what it has no table or queue for is not its own.
     """
@@ -102,20 +96,21 @@ def restore(region: str, snapshot: dict[str, Any]) -> None:
 
     dynamodb = dynamodb_backend(region)
     sqs = sqs_backends[DEFAULT_ACCOUNT_ID][region]
-    for name, items in snapshot.get("tables", {}).items():
+    dropped: Counter[str] = Counter()
+    for count, (name, item) in enumerate(items):
         if name not in dynamodb.tables:
-            if dynamodb.tables:
-                log.warning(
-                    "table %s is no longer in the template; its %d items are dropped", name, len(items)
-                )
+            dropped[name] += 1
             continue
-        for count, item in enumerate(items.values() if isinstance(items, dict) else items):
-            dynamodb.put_item(name, item)
-            if count % 1_000 == 999:  # a large state never sits in memory whole
-                move_out_least_used()
-        track_changes(dynamodb.tables[name])
-        take_changes(dynamodb.tables[name])
-    for name, messages in snapshot.get("queues", {}).items():
+        dynamodb.put_item(name, item)
+        if count % 1_000 == 999:  # a large state never sits in memory whole
+            move_out_least_used()
+    for table in dynamodb.tables.values():
+        track_changes(table)
+        take_changes(table)
+    if dynamodb.tables:
+        for name, count in dropped.items():
+            log.warning("table %s is no longer in the template; its %d items are dropped", name, count)
+    for name, messages in queues.items():
         if name not in sqs.queues:
             continue
         for message in messages:
@@ -137,10 +132,6 @@ class DataDirectory:
         if fresh and path.exists():
             shutil.rmtree(path)
         path.mkdir(parents=True, exist_ok=True)
-
-    @property
-    def state_file(self) -> Path:
-        return self.path / _STATE_FILE
 
     def admin_key(self, configured: str | None) -> str:
         """The configured key, else the one kept from an earlier start, else a new one that is kept."""
@@ -164,21 +155,6 @@ class DataDirectory:
         key = Fernet.generate_key().decode()
         write_atomically(key_file, key.encode(), mode=0o600)
         return key
-
-
-def load(state_file: Path) -> dict[str, Any] | None:
-    """The snapshot kept in `state_file`, or None when there is none yet."""
-    if not state_file.exists():
-        return None
-    snapshot = json.loads(state_file.read_text("utf-8"))
-    if snapshot.get("format") not in _READABLE_FORMATS:
-        raise ValueError(f"{state_file} has format {snapshot.get('format')}; start with HC_FRESH=1")
-    return snapshot
-
-
-def save(state_file: Path, snapshot: dict[str, Any]) -> None:
-    """Replace `state_file` by the snapshot atomically (temporary file, fsync, rename)."""
-    write_atomically(state_file, json.dumps(snapshot, separators=(",", ":"), default=str).encode())
 
 
 def write_atomically(path: Path, data: bytes, mode: int = 0o644) -> None:

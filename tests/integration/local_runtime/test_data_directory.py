@@ -1,12 +1,11 @@
-"""The data directory keeps the admin key and the state; HC_FRESH empties it; saves are atomic."""
+"""The data directory keeps the admin key and the state; HC_FRESH empties it; key files are atomic."""
 
-import json
 import os
 
 import pytest
 
-from local import state_store
-from local.state_store import DataDirectory
+from local.state_database import StateDatabase
+from local.state_store import DataDirectory, write_atomically
 
 
 def test_the_admin_key_is_kept_across_starts_unless_configured_or_fresh(tmp_path):
@@ -20,24 +19,23 @@ def test_the_admin_key_is_kept_across_starts_unless_configured_or_fresh(tmp_path
 
 def test_a_fresh_start_forgets_the_state(tmp_path):
     data = DataDirectory(tmp_path / "data")
-    state_store.save(data.state_file, {"format": state_store.SNAPSHOT_FORMAT, "tables": {}, "queues": {}})
-    assert state_store.load(DataDirectory(tmp_path / "data").state_file) is not None
-    assert state_store.load(DataDirectory(tmp_path / "data", fresh=True).state_file) is None
+    StateDatabase(data.path / "dynamodb.sqlite3").write({"tables": {"t": {"k": {"pk": {"S": "1"}}}}})
+    assert StateDatabase(DataDirectory(tmp_path / "data").path / "dynamodb.sqlite3").has_state
+    assert not StateDatabase(DataDirectory(tmp_path / "data", fresh=True).path / "dynamodb.sqlite3").has_state
 
 
-def test_a_save_that_fails_midway_leaves_the_previous_file_whole(tmp_path, monkeypatch):
-    # given a saved state
-    state_file = tmp_path / "state.json"
-    previous = {"format": state_store.SNAPSHOT_FORMAT, "tables": {"t": [{"pk": {"S": "1"}}]}, "queues": {}}
-    state_store.save(state_file, previous)
+def test_a_key_file_written_when_the_disk_fails_leaves_the_previous_file_whole(tmp_path, monkeypatch):
+    # given a kept key
+    key_file = tmp_path / "admin-key"
+    write_atomically(key_file, b"previous")
 
-    # when the next save dies before its data reaches the disk
+    # when the next write dies before its data reaches the disk
     def crash(descriptor: int) -> None:
         raise OSError("disk gone")
 
     monkeypatch.setattr(os, "fsync", crash)
     with pytest.raises(OSError):
-        state_store.save(state_file, {**previous, "tables": {}})
-    # then the file still holds the previous state, and no temporary file is left behind
-    assert json.loads(state_file.read_text()) == previous
-    assert [path.name for path in tmp_path.iterdir()] == ["state.json"]
+        write_atomically(key_file, b"next")
+    # then the file still holds the previous key, and no temporary file is left behind
+    assert key_file.read_bytes() == b"previous"
+    assert [path.name for path in tmp_path.iterdir()] == ["admin-key"]

@@ -1,5 +1,6 @@
 """The local emulation behaves like DynamoDB and SQS where this workload leans on them."""
 
+import contextlib
 import json
 import threading
 import time
@@ -186,14 +187,14 @@ def test_the_ttl_sweep_deletes_expired_items_only(emulation, dynamodb):
 
 
 def test_a_saved_state_is_restored_into_a_new_emulation(emulation, dynamodb, tmp_path):
-    # given items and a queued message saved to a file, then changes saved as a journal
+    # given items and a queued message saved, then a save of the changes since
     sqs = _client(emulation, "sqs")
     queue_url = sqs.create_queue(QueueName="fidelity-queue")["QueueUrl"]
     dynamodb.put_item(
         TableName=TABLE, Item={**_key("saved"), "gsi1pk": {"S": "TYPE#S"}, "gsi1sk": {"S": "1"}}
     )
     dynamodb.put_item(TableName=TABLE, Item={**_key("deleted later")})
-    state_file = tmp_path / "state.json"
+    state_file = tmp_path / "state.sqlite3"
     save = {"path": str(state_file), "tables": [TABLE], "queues": ["fidelity-queue"]}
     emulation.control("save", save)
     sqs.send_message(QueueUrl=queue_url, MessageBody='{"check": 1}')
@@ -204,14 +205,52 @@ def test_a_saved_state_is_restored_into_a_new_emulation(emulation, dynamodb, tmp
         UpdateExpression="SET changed = :yes",
         ExpressionAttributeValues={":yes": {"BOOL": True}},
     )
-    emulation.control("save", save)
-    assert len(state_file.with_name("state.json.journal").read_text().splitlines()) == 2
+    # (the second save writes only the two items that changed)
+    assert emulation.control("save", save) == {"items": 2}
     # when a new emulation with the same table and queue restores it
+    with _emulation_like(dynamodb, queue="fidelity-queue") as fresh:
+        fresh_dynamodb, fresh_sqs = _client(fresh, "dynamodb"), _client(fresh, "sqs")
+        assert fresh.control("restore", {"path": str(state_file)}) == {"restored": True}
+        # then items (as last changed), index and message are all there
+        assert fresh_dynamodb.get_item(TableName=TABLE, Key=_key("saved"))["Item"]["changed"] == {
+            "BOOL": True
+        }
+        assert "Item" not in fresh_dynamodb.get_item(TableName=TABLE, Key=_key("deleted later"))
+        assert fresh_dynamodb.scan(TableName=TABLE)["Count"] == dynamodb.scan(TableName=TABLE)["Count"]
+        assert _index_members(fresh_dynamodb, "TYPE#S") == ["saved"]
+        fresh_queue_url = fresh_sqs.get_queue_url(QueueName="fidelity-queue")["QueueUrl"]
+        messages = fresh_sqs.receive_message(QueueUrl=fresh_queue_url, MaxNumberOfMessages=10)["Messages"]
+        assert [message["Body"] for message in messages] == ['{"check": 1}']
+
+
+def test_an_earlier_versions_json_state_is_moved_into_the_database(dynamodb, tmp_path):
+    # given the JSON base and journal an earlier version saved
+    legacy = tmp_path / "dynamodb.json"
+    item = {**_key("legacy"), "gsi1pk": {"S": "TYPE#L"}, "gsi1sk": {"S": "1"}}
+    legacy.write_text(json.dumps({"format": 2, "generation": 3, "tables": {TABLE: {"k": item}}}))
+    changed = {"tables": {TABLE: {"j": {**_key("journal"), "n": {"N": "1"}}}}}
+    legacy.with_name("dynamodb.json.journal").write_text(f'{{"generation": 3}}\n{json.dumps(changed)}\n')
+    database = tmp_path / "dynamodb.sqlite3"
+    restore = {"path": str(database), "legacy": str(legacy), "tables": [TABLE], "queues": []}
+    # when a new emulation restores, then a later one restores from the database alone
+    with _emulation_like(dynamodb) as first:
+        assert first.control("restore", restore) == {"restored": True}
+    with _emulation_like(dynamodb) as second:
+        assert second.control("restore", {"path": str(database)}) == {"restored": True}
+        # then both items are there, indexed, and the JSON files are gone
+        second_dynamodb = _client(second, "dynamodb")
+        assert second_dynamodb.get_item(TableName=TABLE, Key=_key("journal"))["Item"]["n"] == {"N": "1"}
+        assert _index_members(second_dynamodb, "TYPE#L") == ["legacy"]
+    assert sorted(path.name for path in tmp_path.iterdir() if "json" in path.name) == []
+
+
+@contextlib.contextmanager
+def _emulation_like(dynamodb, queue: str | None = None):
+    """A new emulation process with the fixture's table (and a queue)."""
     fresh = EmulationProcess("us-east-1")
     try:
-        fresh_dynamodb, fresh_sqs = _client(fresh, "dynamodb"), _client(fresh, "sqs")
         description = dynamodb.describe_table(TableName=TABLE)["Table"]
-        fresh_dynamodb.create_table(
+        _client(fresh, "dynamodb").create_table(
             TableName=TABLE,
             BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=description["AttributeDefinitions"],
@@ -221,17 +260,9 @@ def test_a_saved_state_is_restored_into_a_new_emulation(emulation, dynamodb, tmp
                 for index in description["GlobalSecondaryIndexes"]
             ],
         )
-        fresh_queue_url = fresh_sqs.create_queue(QueueName="fidelity-queue")["QueueUrl"]
-        assert fresh.control("restore", {"path": str(state_file)}) == {"restored": True}
-        # then items (as last changed), index and message are all there
-        assert fresh_dynamodb.get_item(TableName=TABLE, Key=_key("saved"))["Item"]["changed"] == {
-            "BOOL": True
-        }
-        assert "Item" not in fresh_dynamodb.get_item(TableName=TABLE, Key=_key("deleted later"))
-        assert fresh_dynamodb.scan(TableName=TABLE)["Count"] == dynamodb.scan(TableName=TABLE)["Count"]
-        assert _index_members(fresh_dynamodb, "TYPE#S") == ["saved"]
-        messages = fresh_sqs.receive_message(QueueUrl=fresh_queue_url, MaxNumberOfMessages=10)["Messages"]
-        assert [message["Body"] for message in messages] == ['{"check": 1}']
+        if queue:
+            _client(fresh, "sqs").create_queue(QueueName=queue)
+        yield fresh
     finally:
         fresh.stop()
 
