@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from local.emulation import Emulation
+from local.poller_scaling import PollerScale
 from local.template import LOCAL_ACCOUNT_ID, LambdaFunction, QueueSubscription, Schedule
 
 log = logging.getLogger("local.events")
@@ -160,7 +161,7 @@ class ScheduleLoop(_Loop):
 
 class QueuePoller(_Loop):
     """Drains a queue into its function as the SQS event source mapping does; the mapping scales out
-    to as many pollers as the function has sandboxes."""
+    to as many pollers as the function has sandboxes, while the ones polling are kept busy (`scale`)."""
 
     def __init__(
         self,
@@ -169,11 +170,14 @@ class QueuePoller(_Loop):
         invoke: Invoke,
         stop_event: threading.Event,
         number: int = 0,
+        scale: PollerScale | None = None,
     ):
         super().__init__(f"poller-{subscription.queue}-{number}", stop_event)
         self.emulation = emulation
         self.subscription = subscription
         self.invoke = invoke
+        self.number = number
+        self.scale = scale or PollerScale()
         self.sqs = emulation.client("sqs")
 
     def _receive(self, queue_url: str, at_most: int) -> list[dict]:
@@ -197,6 +201,9 @@ class QueuePoller(_Loop):
         return messages
 
     def run_once(self) -> None:
+        if not self.scale.should_poll(self.number):
+            self.stop_event.wait(_EMPTY_QUEUE_PAUSE_SECONDS)
+            return
         queue_url = self.emulation.queue_url(self.subscription.queue)
         messages = self._batch(queue_url)
         if not messages:
@@ -204,11 +211,14 @@ class QueuePoller(_Loop):
             return
         function = self.emulation.template.functions[self.subscription.function]
         event = sqs_event(messages, self.emulation.queue_arn(self.subscription.queue), self.emulation.region)
+        started = time.monotonic()
         try:
             result = self.invoke(function, event)
         except Exception:
             log.exception("batch failed; its messages return after the visibility timeout")
             return
+        finally:
+            self.scale.record(self.number, started, time.monotonic())
         deletable = messages_to_delete(messages, result, self.subscription.reports_batch_item_failures)
         if deletable:
             self.sqs.delete_message_batch(

@@ -19,6 +19,7 @@ from local.emulation import Emulation
 from local.emulation_setup import schedule_groups, start_emulation
 from local.event_sources import EventLogDrainer, Housekeeping, QueuePoller, ScheduleLoop
 from local.http_gateway import LocalHttpGateway
+from local.poller_scaling import PollerScale
 from local.sandboxes import SandboxPool
 from local.settings import LocalRuntimeSettings
 from local.state_store import DataDirectory
@@ -139,8 +140,8 @@ def start_local_stack(
             emulation.client("scheduler"), emulation.client("sqs"), schedule_groups(emulation), stop_event
         ),
         *(
-            QueuePoller(emulation, subscription, invoke, stop_event, number)
-            for subscription in template.queue_subscriptions
+            QueuePoller(emulation, subscription, invoke, stop_event, number, scale)
+            for subscription, scale in ((s, PollerScale()) for s in template.queue_subscriptions)
             for number in range(settings.function_concurrency)
         ),
     ]

@@ -4,6 +4,7 @@ import threading
 from types import SimpleNamespace
 
 from local.event_sources import QueuePoller
+from local.poller_scaling import PollerScale
 from local.template import LambdaFunction, QueueSubscription
 
 
@@ -68,3 +69,42 @@ def test_without_a_window_the_first_receive_is_the_batch():
     sqs, batches = _TrickleQueue(supply=3), []
     _poller(sqs, batch_size=10, window_seconds=0, batches=batches).run_once()
     assert batches == [1]
+
+
+class _Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_second_poller_polls_only_while_the_first_is_kept_busy():
+    # given a subscription's scale over a 10 s window
+    clock = _Clock()
+    scale = PollerScale(window_seconds=10, clock=clock)
+    # when the first poller's invocations took 2 s of the last 10
+    scale.record(0, 91.0, 93.0)
+    # then the second poller stays idle (one sandbox drains the queue), and poller 0 always polls
+    assert scale.should_poll(0)
+    assert not scale.should_poll(1)
+    # when they took 6 s of the last 10 (one still running counts up to now)
+    scale.record(0, 93.0, 97.0)
+    assert scale.busy_share(0) == 0.6
+    assert scale.should_poll(1)
+    # then a third poller follows the second's business, and a quiet window scales back in
+    assert not scale.should_poll(2)
+    clock.now = 110.0
+    assert scale.busy_share(0) == 0.0
+    assert not scale.should_poll(1)
+
+
+def test_a_poller_the_scale_holds_back_does_not_receive():
+    # given a second poller whose first poller has been idle
+    sqs, batches = _TrickleQueue(supply=3), []
+    poller = _poller(sqs, batch_size=10, window_seconds=0, batches=batches)
+    poller.number = 1
+    poller.stop_event.set()  # the pause it takes returns at once
+    # when it runs, then it takes nothing from the queue
+    poller.run_once()
+    assert batches == [] and sqs.supply == 3
