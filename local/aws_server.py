@@ -10,6 +10,7 @@ so they see the state between two calls, never inside one.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -204,36 +205,116 @@ def _serve(connection: Connection, region: str, process_name: str, hot_items: in
     server.run()
 
 
+# What every emulation process imports, imported once before the processes are forked.
+_EMULATION_MODULES = (
+    "moto.server",
+    "moto.dynamodb.models",
+    "moto.dynamodb.responses",
+    "moto.sqs.models",
+    "moto.sqs.responses",
+    "moto.events.models",
+    "moto.events.responses",
+    "moto.scheduler.models",
+    "moto.scheduler.responses",
+    "moto.kms.models",
+    "moto.kms.responses",
+    "waitress.server",
+    "local.dynamodb_cold_items",
+    "local.dynamodb_fidelity",
+    "local.dynamodb_updates",
+    "local.moto_overheads",
+    "local.sqs_fidelity",
+)
+
+
+def _serve_together(
+    connections: list[Connection], region: str, specs: list[tuple[str, int]], parent: int
+) -> None:
+    """Import moto once, then fork a process for each spec but the last, which this one serves: the
+    pages of the imports stay shared between them (each process would otherwise hold its own ~70 MB)."""
+    import gc
+    import importlib
+
+    for module in _EMULATION_MODULES:
+        importlib.import_module(module)
+    gc.freeze()  # a collection in a child would write to every page the imports sit on
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked servers are reaped as they end
+    family = os.getpid()
+    for index, (name, hot_items) in enumerate(specs[:-1]):
+        if os.fork() == 0:
+            connection = connections[index]
+            for other in connections:
+                if other is not connection:
+                    other.close()
+            connection.send(os.getpid())
+            try:
+                _serve(connection, region, name, hot_items, family)
+            finally:
+                os._exit(1)
+        connections[index].close()
+    connections[-1].send(os.getpid())
+    _serve(connections[-1], region, *specs[-1], parent)
+
+
 class EmulationProcess:
     """The parent's handle: the endpoint, the housekeeping requests, and the stop."""
 
-    def __init__(self, region: str, name: str = "aws-emulation", hot_items: int = 0):
+    def __init__(self, name: str, connection: Connection, process: Any):
+        """Use `start` or `start_together`. `process`: the multiprocessing handle of the spawned
+        process; None for the processes it forked (ended by their pid)."""
+        self.name = name
+        self._connection = connection
+        self._process = process
+        self._pid: int | None = None
+
+    @classmethod
+    def start(cls, region: str, name: str = "aws-emulation", hot_items: int = 0) -> EmulationProcess:
         """`hot_items`: items of tables with a sort key kept in memory at most (0: all of them)."""
+        return cls.start_together(region, [(name, hot_items)])[0]
+
+    @classmethod
+    def start_together(cls, region: str, specs: list[tuple[str, int]]) -> list[EmulationProcess]:
+        """One process per (name, hot items), forked from one that imported moto once."""
         context = multiprocessing.get_context("spawn")
-        parent_connection, child_connection = context.Pipe()
-        self._process = context.Process(
-            target=_serve,
-            args=(child_connection, region, name, hot_items, os.getpid()),
-            name=name,
+        pipes = [context.Pipe() for _ in specs]
+        process = context.Process(
+            target=_serve_together,
+            args=([child for _, child in pipes], region, specs, os.getpid()),
+            name=specs[-1][0],
             daemon=True,
         )
-        self._process.start()
-        child_connection.close()
-        self._connection = parent_connection
+        process.start()
+        for _, child in pipes:
+            child.close()
+        last = len(specs) - 1
+        return [
+            cls(name, parent, process if index == last else None)
+            for index, ((parent, _), (name, _)) in enumerate(zip(pipes, specs, strict=True))
+        ]
 
     @functools.cached_property
     def endpoint_url(self) -> str:
         """Waits for the process to serve (processes started one after another start side by side)."""
-        if not self._connection.poll(_START_TIMEOUT_SECONDS):
-            self._process.kill()
-            raise RuntimeError(f"the AWS emulation {self._process.name} did not start")
-        endpoint_url: str = self._connection.recv()
+        deadline = time.monotonic() + _START_TIMEOUT_SECONDS
+        try:
+            for message in ("pid", "endpoint"):
+                if not self._connection.poll(max(0.0, deadline - time.monotonic())):
+                    raise RuntimeError(f"the AWS emulation {self.name} did not start ({message})")
+                if message == "pid":
+                    self._pid = self._connection.recv()
+            endpoint_url: str = self._connection.recv()
+        except (RuntimeError, EOFError):
+            self.stop()
+            raise
         self._connection.close()
         return endpoint_url
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid
+        if self._process is not None:
+            return self._process.pid
+        self.endpoint_url  # noqa: B018 - the pid of a forked process arrives before its endpoint
+        return self._pid
 
     def control(self, action: str, request: dict | None = None, timeout: float = 60) -> dict:
         http_request = urllib.request.Request(
@@ -247,5 +328,9 @@ class EmulationProcess:
 
     def stop(self) -> None:
         """End the process (it ignores SIGTERM; what it holds is saved before, or not kept at all)."""
-        self._process.kill()
-        self._process.join(2)
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(2)
+        elif self._pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)

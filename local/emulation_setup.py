@@ -30,8 +30,9 @@ _QUEUE_CREATE_ATTRIBUTES = (
 
 
 def start_emulation(template: Template, settings: LocalRuntimeSettings) -> Emulation:
-    dynamodb = EmulationProcess(settings.region, name="aws-dynamodb", hot_items=settings.hot_items)
-    messaging = EmulationProcess(settings.region, name="aws-sqs-events")
+    dynamodb, messaging = EmulationProcess.start_together(
+        settings.region, [("aws-dynamodb", settings.hot_items), ("aws-sqs-events", 0)]
+    )
     references = ResourceReferences(region=settings.region)
     emulation = Emulation(template, settings, references, "", dynamodb, messaging)
     try:

@@ -17,7 +17,7 @@ THREADS, INCREMENTS = 6, 25
 
 @pytest.fixture(scope="module")
 def emulation():
-    process = EmulationProcess("us-east-1")
+    process = EmulationProcess.start("us-east-1")
     yield process
     process.stop()
 
@@ -247,7 +247,7 @@ def test_an_earlier_versions_json_state_is_moved_into_the_database(dynamodb, tmp
 @contextlib.contextmanager
 def _emulation_like(dynamodb, queue: str | None = None):
     """A new emulation process with the fixture's table (and a queue)."""
-    fresh = EmulationProcess("us-east-1")
+    fresh = EmulationProcess.start("us-east-1")
     try:
         description = dynamodb.describe_table(TableName=TABLE)["Table"]
         _client(fresh, "dynamodb").create_table(

@@ -22,8 +22,12 @@ STARTERS = {
     ),
     "aws emulation": (
         "from local.aws_server import EmulationProcess\n"
-        "child = EmulationProcess('us-east-1', name='aws-lifetime', hot_items=10)\n"
+        "child = EmulationProcess.start('us-east-1', name='aws-lifetime', hot_items=10)\n"
         "child.endpoint_url\n"
+    ),
+    "aws emulation forked from another": (
+        "from local.aws_server import EmulationProcess\n"
+        "child, _ = EmulationProcess.start_together('us-east-1', [('aws-forked', 0), ('aws-family', 0)])\n"
     ),
 }
 
