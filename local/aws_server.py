@@ -120,14 +120,17 @@ class _OneRequestAtATime:
         with self.save_lock:
             database = self._database(request["path"])
             with self.lock:
+                started = time.perf_counter()
                 if request.get("final"):
                     self.closed = True
                 capture = state_store.capture_changes if database.tracking else state_store.capture
                 captured = capture(self.region, *self._kept(request))
+                captured_at = time.perf_counter()
             # Written outside the lock: calls go on while the database commits.
             written = database.write(captured)
             database.tracking = True
-        return {"items": written}
+        locked_ms, write_ms = (captured_at - started) * 1000, (time.perf_counter() - captured_at) * 1000
+        return {"items": written, "lockedMs": round(locked_ms, 1), "writeMs": round(write_ms, 1)}
 
     @staticmethod
     def _kept(request: dict) -> tuple[list[str], list[str]]:

@@ -76,9 +76,9 @@ class Emulation:
         function = next(iter(self.template.functions.values()))
         return self.environment_for(function).get("CACHE_BACKEND", "none")
 
-    def save(self, directory: Path, final: bool = False) -> None:
+    def save(self, directory: Path, final: bool = False) -> str:
         """Write what changed in the tables, and the queues' messages, as they are between two calls,
-        to the data directory; both processes save at once.
+        to the data directory; both processes save at once. Returns a line on what each wrote.
 
         `final` refuses every later call, so the files hold every write the emulation acknowledged.
         """
@@ -87,8 +87,12 @@ class Emulation:
                 pool.submit(server.control, "save", {**request, "final": final})
                 for server, request in self._state_requests(directory)
             ]
-        for save in saves:
-            save.result()
+        answers = [save.result() for save in saves]
+        return "; ".join(
+            f"{name} {answer['items']} items (lock held {answer['lockedMs']:.0f} ms, "
+            f"written in {answer['writeMs']:.0f} ms)"
+            for name, answer in zip(("dynamodb", "sqs/events"), answers, strict=True)
+        )
 
     def restore(self, directory: Path) -> bool:
         """Load the saved state into the freshly created tables and queues; False when there is none."""

@@ -271,7 +271,7 @@ class Housekeeping(_Loop):
         emulation: Emulation,
         stop_event: threading.Event,
         save_interval_seconds: float,
-        save: Callable[[], None] | None,
+        save: Callable[[], str] | None,
         reap: Callable[[], list[str]] | None = None,
     ):
         super().__init__("housekeeping", stop_event)
@@ -303,4 +303,4 @@ class Housekeeping(_Loop):
             self.next_save = now + self.save_interval_seconds
             log.info("%s", self.emulation.usage_summary(self.save_interval_seconds))
             if self.save:
-                self.save()
+                log.info("saved: %s", self.save())
