@@ -102,10 +102,17 @@ class _OneRequestAtATime:
             elif legacy is not None and (snapshot := legacy_state.read_state(legacy)) is not None:
                 items, queues = legacy_state.saved_items(snapshot), snapshot["queues"]
             else:
+                # Nothing saved yet: from now on the tables note their changes, so that the first
+                # save is written by a forked writer, as every later one.
+                with self.lock:
+                    state_store.track_every_table(self.region)
+                database.tracking = True
                 return {"restored": False}
             with self.lock:
                 state_store.restore(self.region, items, queues)
-                moved = None if database.has_state else state_store.capture(self.region, *self._kept(request))
+                moved = None
+                if not database.has_state:
+                    moved = state_store.as_json(state_store.capture(self.region, *self._kept(request)))
             if moved is not None:
                 database.write(moved)
                 for path in legacy_state.legacy_files(legacy):
@@ -123,14 +130,25 @@ class _OneRequestAtATime:
                 started = time.perf_counter()
                 if request.get("final"):
                     self.closed = True
-                capture = state_store.capture_changes if database.tracking else state_store.capture
-                captured = capture(self.region, *self._kept(request))
-                captured_at = time.perf_counter()
-            # Written outside the lock: calls go on while the database commits.
-            written = database.write(captured)
+                if database.tracking:
+                    captured = state_store.capture_changes(self.region, *self._kept(request))
+                    writer = state_store.write_forked(database.path, captured)
+                else:  # a process that restored nothing and tracked nothing yet (tests)
+                    captured = state_store.as_json(state_store.capture(self.region, *self._kept(request)))
+                    writer = None
+                released = time.perf_counter()
+            # Calls go on while the changes are converted and committed.
+            if writer is None:
+                database.write(captured)
+            else:
+                state_store.wait_for_writer(writer)
             database.tracking = True
-        locked_ms, write_ms = (captured_at - started) * 1000, (time.perf_counter() - captured_at) * 1000
-        return {"items": written, "lockedMs": round(locked_ms, 1), "writeMs": round(write_ms, 1)}
+        locked_ms, write_ms = (released - started) * 1000, (time.perf_counter() - released) * 1000
+        return {
+            "items": state_store.written_count(captured),
+            "lockedMs": round(locked_ms, 1),
+            "writeMs": round(write_ms, 1),
+        }
 
     @staticmethod
     def _kept(request: dict) -> tuple[list[str], list[str]]:
@@ -208,7 +226,9 @@ def _serve(connection: Connection, region: str, process_name: str, hot_items: in
     server.run()
 
 
-# What every emulation process imports, imported once before the processes are forked.
+# What every emulation process imports, and the services whose models they parse, once before the
+# processes are forked.
+_EMULATED_SERVICES = ("dynamodb", "sqs", "events", "scheduler", "kms")
 _EMULATION_MODULES = (
     "moto.server",
     "moto.dynamodb.models",
@@ -240,8 +260,11 @@ def _serve_together(
 
     for module in _EMULATION_MODULES:
         importlib.import_module(module)
+    from moto.core.utils import get_service_model
+
+    for service in _EMULATED_SERVICES:  # the request parser's botocore models (~9 MB of JSON)
+        get_service_model(service)
     gc.freeze()  # a collection in a child would write to every page the imports sit on
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked servers are reaped as they end
     family = os.getpid()
     for index, (name, hot_items) in enumerate(specs[:-1]):
         if os.fork() == 0:

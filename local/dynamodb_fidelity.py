@@ -228,17 +228,22 @@ def track_changes(table: Table) -> None:
     table.__dict__.setdefault("_changed", {})
 
 
+def forget_changes(table: Table) -> None:
+    """Start afresh: what was noted so far is not a change."""
+    if "_changed" in table.__dict__:
+        table.__dict__["_changed"] = {}
+
+
 def take_changes(table: Table) -> dict[str, Any]:
-    """The items changed since the last call, by saved key (None: deleted), and start afresh."""
+    """The items changed since the last call, by saved key (moto's own objects, in memory; None:
+    deleted), and start afresh."""
     changed = table.__dict__.get("_changed")
     if changed is None:
         return {}
     table.__dict__["_changed"] = {}
-    found = {}
-    for hash_key, range_key in changed:
-        item = table.get_item(hash_key, range_key)
-        found[item_key(hash_key, range_key)] = None if item is None else item.to_json()["Attributes"]
-    return found
+    return {
+        item_key(hash_key, range_key): table.get_item(hash_key, range_key) for hash_key, range_key in changed
+    }
 
 
 def _note_change(table: Table, hash_key: Any, range_key: Any) -> None:

@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 import shutil
+import traceback
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,11 +26,11 @@ _SECRETS_KEY_FILE = "secrets-key"
 
 
 def capture(region: str, table_names: list[str], queue_names: list[str]) -> dict[str, Any]:
-    """Every item of the tables and every message of the queues, as plain JSON (call under the lock).
+    """Every item of the tables and every message of the queues (call under the lock).
 
     From then on the tables note what changes, for `capture_changes`.
     """
-    from local.dynamodb_fidelity import dynamodb_backend, item_key, take_changes, track_changes
+    from local.dynamodb_fidelity import dynamodb_backend, forget_changes, item_key, track_changes
 
     dynamodb = dynamodb_backend(region)
     tables = {}
@@ -37,19 +38,17 @@ def capture(region: str, table_names: list[str], queue_names: list[str]) -> dict
         if name in dynamodb.tables:
             table = dynamodb.tables[name]
             track_changes(table)
-            take_changes(table)
-            tables[name] = {
-                item_key(item.hash_key, item.range_key): item.to_json()["Attributes"]
-                for item in table.all_items()
-            }
-    return {
-        "tables": tables,
-        "queues": _queues(region, queue_names),
-    }
+            forget_changes(table)
+            tables[name] = {item_key(item.hash_key, item.range_key): item for item in table.all_items()}
+    return {"tables": tables, "queues": _queues(region, queue_names)}
 
 
 def capture_changes(region: str, table_names: list[str], queue_names: list[str]) -> dict[str, Any]:
-    """The items changed since the last capture (None: deleted) and every queued message (under the lock)."""
+    """The items changed since the last capture (None: deleted) and every queued message (under the lock).
+
+    Items are moto's objects, by reference: `as_json` must see them as they are now, under the same
+    lock or in a process forked under it (`write_forked`).
+    """
     from local.dynamodb_fidelity import dynamodb_backend, take_changes
 
     dynamodb = dynamodb_backend(region)
@@ -58,6 +57,53 @@ def capture_changes(region: str, table_names: list[str], queue_names: list[str])
         "tables": {name: changes for name, changes in tables.items() if changes},
         "queues": _queues(region, queue_names),
     }
+
+
+def as_json(captured: dict[str, Any]) -> dict[str, Any]:
+    """A capture with its items as plain JSON attributes, as the state database keeps them."""
+    return {
+        "tables": {
+            name: {key: None if item is None else item.to_json()["Attributes"] for key, item in items.items()}
+            for name, items in captured["tables"].items()
+        },
+        "queues": captured["queues"],
+    }
+
+
+def written_count(captured: dict[str, Any]) -> int:
+    return sum(len(items) for items in captured["tables"].values())
+
+
+def write_forked(path: Path, captured: dict[str, Any]) -> int:
+    """Fork a process that converts the captured items and writes them to the state database at
+    `path`; returns its pid, for `wait_for_writer`.
+
+    Called under the emulation's lock: the child's memory is the emulation as it is at that moment,
+    a consistent cut, while the emulation takes calls again at once. The conversion and the write
+    (hundreds of milliseconds for a thousand items) then run on the other core, where they held the
+    lock, and with it every call, for all that time. The child touches only the captured items
+    (not the cold-items file, whose connection must not cross a fork) and opens its own connection.
+    """
+    from local.state_database import StateDatabase
+
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            StateDatabase(path).write(as_json(captured))
+            status = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(status)
+    return pid
+
+
+def wait_for_writer(pid: int) -> None:
+    """Until the forked writer has committed; raises if it failed."""
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"the state writer {pid} failed (exit {os.waitstatus_to_exitcode(status)})")
 
 
 def _queues(region: str, queue_names: list[str]) -> dict[str, list[dict]]:
@@ -92,7 +138,7 @@ def restore(region: str, items: Iterable[tuple[str, dict[str, Any]]], queues: di
     from moto.sqs.models import sqs_backends
 
     from local.dynamodb_cold_items import move_out_least_used
-    from local.dynamodb_fidelity import dynamodb_backend, take_changes, track_changes
+    from local.dynamodb_fidelity import dynamodb_backend
 
     dynamodb = dynamodb_backend(region)
     sqs = sqs_backends[DEFAULT_ACCOUNT_ID][region]
@@ -104,9 +150,7 @@ def restore(region: str, items: Iterable[tuple[str, dict[str, Any]]], queues: di
         dynamodb.put_item(name, item)
         if count % 1_000 == 999:  # a large state never sits in memory whole
             move_out_least_used()
-    for table in dynamodb.tables.values():
-        track_changes(table)
-        take_changes(table)
+    track_every_table(region)
     if dynamodb.tables:
         for name, count in dropped.items():
             log.warning("table %s is no longer in the template; its %d items are dropped", name, count)
@@ -122,6 +166,15 @@ def restore(region: str, items: Iterable[tuple[str, dict[str, Any]]], queues: di
                 deduplication_id=message.get("deduplicationId"),
                 delay_seconds=0,
             )
+
+
+def track_every_table(region: str) -> None:
+    """From now on every table of this process notes what changes (what was there is not a change)."""
+    from local.dynamodb_fidelity import dynamodb_backend, forget_changes, track_changes
+
+    for table in dynamodb_backend(region).tables.values():
+        track_changes(table)
+        forget_changes(table)
 
 
 class DataDirectory:
