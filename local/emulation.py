@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections import Counter
@@ -15,6 +16,7 @@ from typing import Any
 import boto3
 
 from local.aws_server import EmulationProcess
+from local.call_priority import BACKGROUND_APP_ID
 from local.settings import LocalRuntimeSettings
 from local.template import LambdaFunction, ResourceReferences, Template
 
@@ -191,7 +193,15 @@ class Emulation:
         overrides = {
             name: value for name, value in local_overrides.items() if name in declared and value is not None
         }
-        return {**declared, **overrides, **self.aws_environment()}
+        # The DynamoDB emulation serves the functions that answer HTTP clients first (local.call_priority).
+        priority = (
+            {} if function.logical_id in self._answering_http else {"AWS_SDK_UA_APP_ID": BACKGROUND_APP_ID}
+        )
+        return {**declared, **overrides, **self.aws_environment(), **priority}
+
+    @functools.cached_property
+    def _answering_http(self) -> frozenset[str]:
+        return frozenset(route.function for route in self.template.http_routes)
 
     def aws_environment(self) -> dict[str, str]:
         return {
