@@ -26,6 +26,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from local.call_priority import ForegroundFirstLock, is_background
+
 _CONTROL_PREFIX = "/_local/"
 _CLOSED_BODY = b'{"__type": "ServiceUnavailable", "message": "the local emulation is stopping"}'
 _START_TIMEOUT_SECONDS = 60
@@ -39,7 +41,8 @@ class _OneRequestAtATime:
         self.region = region
         # Runs under the lock after each call, when no call holds any of moto's objects.
         self.between_calls = between_calls
-        self.lock = threading.Lock()
+        # Calls made for an HTTP client first; housekeeping takes it as they do.
+        self.lock = ForegroundFirstLock()
         # Saves one at a time (the periodic one and the final one can meet), each on its own files.
         self.save_lock = threading.Lock()
         self.databases: dict[str, Any] = {}
@@ -52,7 +55,8 @@ class _OneRequestAtATime:
         if path.startswith(_CONTROL_PREFIX):
             return self._control(path.removeprefix(_CONTROL_PREFIX), environ, start_response)
         operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2] or path
-        with self.lock:
+        background = is_background(environ.get("HTTP_USER_AGENT", ""))
+        with self.lock.background() if background else self.lock:
             if self.closed:
                 start_response("503 Service Unavailable", [("Content-Type", "application/json")])
                 return [_CLOSED_BODY]
