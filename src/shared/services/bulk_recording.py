@@ -25,7 +25,7 @@ from shared.domain.records import (
     run_aggregates,
 )
 from shared.domain.snapshots import SystemSnapshot
-from shared.domain.state_items import CheckStateItem
+from shared.domain.state_items import CheckStateItem, SystemStateItem
 from shared.domain.wire import parse_timestamp
 from shared.events import Event
 from shared.services import availability_cache, outbox
@@ -40,13 +40,22 @@ TRANSACTION_ITEMS = 100
 
 
 def record_system_runs(
-    c: Collaborators, satellite: SatelliteItem, system_id: str, runs: list[RunInput], report: IngestReport
+    c: Collaborators,
+    satellite: SatelliteItem,
+    system_id: str,
+    runs: list[RunInput],
+    report: IngestReport,
+    *,
+    state: SystemStateItem | None,
 ) -> None:
     """Commit a system's runs chunk by chunk on one snapshot (re-read only after a conflict), then
-    invalidate the system once and publish every chunk's events with those it may publish."""
-    snapshot = _evaluation_snapshot(c, system_id)
+    invalidate the system once and publish every chunk's events with those it may publish. `state`
+    is the system's state item as read before this call (so before its partition: see
+    `_evaluation_snapshot`)."""
+    snapshot = replace(c.repository.system_snapshot(system_id), state=state)
     waiting = outbox.publishable(snapshot.outbox, satellite.id, c.clock())
-    satellites = satellites_of(c, snapshot)
+    # The reporting satellite is online (it is reporting): only the others' liveness is read.
+    satellites = satellites_of(c, snapshot, besides=satellite.id)
     committed: list[OutboxEntry] = []
     view_changed = False
     pending = runs
@@ -84,7 +93,9 @@ def record_system_runs(
 
 
 def _evaluation_snapshot(c: Collaborators, system_id: str) -> SystemSnapshot:
-    """The snapshot with its state read first (see health_state.settle_view)."""
+    """The snapshot with its state read first (see health_state.settle_view): a view built from check
+    items older than the state it is written over could then only be written over a version that
+    has moved on, and conflicts. Any read of the state made before the partition's does."""
     state = c.repository.get_state(system_id)
     return replace(c.repository.system_snapshot(system_id), state=state)
 

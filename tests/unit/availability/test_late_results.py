@@ -37,7 +37,8 @@ def satellite_run(at, status: str) -> RunInput:
 def deliver(world, runs: list[RunInput], at) -> None:
     """One satellite batch, recorded at `at` through the bulk path."""
     world.clock.now = at
-    record_system_runs(world.c, world.c.repository.get_satellite("eu"), "shop", runs, IngestReport())
+    satellite, state = world.c.repository.get_satellite("eu"), world.c.repository.get_state("shop")
+    record_system_runs(world.c, satellite, "shop", runs, IngestReport(), state=state)
     world.runs += [r.item().to_item() for r in runs]
 
 
