@@ -245,14 +245,17 @@ class MemoryStore(
         return {r.run_id for r in runs if self._recorded(r)}
 
     def check_reads(
-        self, pairs: list[tuple[str, str]], *, runs: list[RunKey] = (), with_states: bool = False
+        self, pairs: list[tuple[str, str]], *, runs: list[RunKey] = (), for_recording: bool = False
     ) -> CheckReads:
         assignments = self.get_assignments(pairs)
-        systems = {s for s, _ in pairs} if with_states else set()
+        systems = {s for s, _ in pairs} if for_recording else set()
+        checks = {p: self.get_check_state(*p) for p in pairs} if for_recording else {}
         return CheckReads(
             assignments={(a.system_id, a.configuration_id): a for a in assignments},
             configurations=self.get_configurations([c for _, c in pairs]),
+            systems={s: SystemItem.model_validate(self.systems[s]) for s in systems if s in self.systems},
             states={s: state for s in systems if (state := self.get_state(s)) is not None},
+            check_states={p: item for p, item in checks.items() if item is not None},
             known_run_ids={r.run_id for r in runs if self._filed_under(r)},
         )
 

@@ -48,10 +48,23 @@ class RunKey:
 
 @dataclass(frozen=True)
 class CheckReads:
-    """The assignments of some (system, configuration) pairs by pair, their configurations by id, and
-    when asked the state items of their systems by system id and which of some runs were recorded."""
+    """The assignments of some (system, configuration) pairs by pair and their configurations by id;
+    for recording also their systems' items and state items by system id, their check items by pair,
+    and which of some runs were recorded."""
 
     assignments: dict[tuple[str, str], AssignmentItem] = field(default_factory=dict)
     configurations: dict[str, ConfigurationItem] = field(default_factory=dict)
+    systems: dict[str, SystemItem] = field(default_factory=dict)
     states: dict[str, SystemStateItem] = field(default_factory=dict)
+    check_states: dict[tuple[str, str], CheckStateItem] = field(default_factory=dict)
     known_run_ids: set[str] = field(default_factory=set)
+
+    def snapshot_of(self, system_id: str) -> SystemSnapshot:
+        """The part of a system's snapshot these reads hold: its item, its state, the named checks'
+        assignments and items (no other check, no maintenance window, no outbox entry)."""
+        return SystemSnapshot(
+            system=self.systems.get(system_id),
+            state=self.states.get(system_id),
+            assignments=[a for (s, _), a in self.assignments.items() if s == system_id],
+            check_states={c: item for (s, c), item in self.check_states.items() if s == system_id},
+        )

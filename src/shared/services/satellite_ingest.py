@@ -89,13 +89,14 @@ def ingest_results(c: Collaborators, satellite: SatelliteItem, raw_results: list
     report = IngestReport()
     now = c.clock()
     parsed = parse_results(raw_results, report)
-    # One read for what the batch needs before it records: assignments, configurations, run markers
-    # and the systems' states (read before their partitions, as record_system_runs requires).
+    # One read for what the batch needs before it records: assignments, configurations, run markers,
+    # the systems' items and states (read before their partitions, as record_system_runs requires)
+    # and the reported checks' items.
     reads = (
         c.repository.check_reads(
             [(r.system_id, r.configuration_id) for r in parsed],
             runs=[run_key(satellite, r) for r in parsed],
-            with_states=True,
+            for_recording=True,
         )
         if parsed
         else CheckReads()
@@ -112,7 +113,7 @@ def ingest_results(c: Collaborators, satellite: SatelliteItem, raw_results: list
         by_system[run.system_id].append(run)
     for system_id, system_runs in by_system.items():
         ordered = sorted(system_runs, key=lambda r: r.timestamp)
-        record_system_runs(c, satellite, system_id, ordered, report, state=reads.states.get(system_id))
+        record_system_runs(c, satellite, system_id, ordered, report, reads=reads)
     # A resent result means our earlier request ended: events it committed but did not publish go out.
     for system_id in sorted({r.system_id for r in runs if r.run_id in known} - by_system.keys()):
         left = outbox.publishable(c.repository.outbox_of(system_id), satellite.id, c.clock())

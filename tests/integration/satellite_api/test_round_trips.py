@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from shared import aws
 from tests.integration.api.stack import add_configuration, add_system, assign
 from tests.integration.satellite_api.fleet import (
     add_satellite,
@@ -42,17 +43,32 @@ def measured(call) -> Counter:
     return Counter(calls)
 
 
+def queried_prefixes() -> list:
+    """The sort-key prefix of each Query from now on (None: the whole partition)."""
+    prefixes: list = []
+
+    def note(params, **_):
+        prefixes.append(params.get("ExpressionAttributeValues", {}).get(":prefix", {}).get("S"))
+
+    aws.dynamodb().meta.events.register(
+        "before-parameter-build.dynamodb.Query", note, unique_id="note-prefixes"
+    )
+    return prefixes
+
+
 def test_a_steady_results_post_for_one_system_reads_once_before_its_partition(fleet):
     # given
     stack, clock, eu = fleet
     clock.advance(seconds=60)
     batch = [result("shop", c, clock.now - timedelta(seconds=5)) for c in CHECKS]
     batch.append(result("shop", "web", clock.now - timedelta(seconds=2)))
+    prefixes = queried_prefixes()
     # when
     calls = measured(lambda: post_results(stack, eu, batch))
-    # then
-    # auth, rate slot, ONE BatchGetItem (assignments, configurations, run markers, state), the
-    # partition, the transaction, the run events' outbox deletion, lastSeenAt
+    # then: auth, rate slot, ONE BatchGetItem (assignments, configurations, run markers, the system,
+    # its state, the check items), the outbox (not the partition: no run changes the view), the
+    # transaction, the run events' outbox deletion, lastSeenAt
+    assert prefixes == ["OUTBOX#"]
     assert calls == {
         "GetItem": 1,
         "UpdateItem": 2,
@@ -100,3 +116,29 @@ def test_an_assignments_pull_reads_assignments_and_configurations_at_once(fleet)
     # then
     # auth, rate slot, the satellite's links, ONE BatchGetItem of assignments and configurations
     assert calls == {"GetItem": 1, "UpdateItem": 1, "Query": 1, "BatchGetItem": 1}
+
+
+def test_a_results_post_that_changes_the_view_reads_the_partition_instead_of_the_outbox(fleet):
+    # given
+    stack, clock, eu = fleet
+    clock.advance(seconds=60)
+    prefixes = queried_prefixes()
+    # when
+    calls = measured(
+        lambda: post_results(
+            stack, eu, [result("shop", "web", clock.now - timedelta(seconds=1), status="unhealthy")]
+        )
+    )
+    # then
+    assert prefixes == [None]
+    assert calls == {
+        "GetItem": 1,
+        "UpdateItem": 2,
+        "BatchGetItem": 1,
+        "Query": 1,
+        "TransactWriteItems": 1,
+        "BatchWriteItem": 1,
+    }
+    health = stack.call("GET", "/systems/shop/health").body
+    assert health["status"] != "healthy"
+    assert {c["configurationId"]: c["status"] for c in health["checks"]}["api"] == "healthy"

@@ -235,7 +235,7 @@ def test_check_reads_answers_assignments_configurations_states_and_recorded_runs
     reads = shop.check_reads(
         [("shop", "web"), ("shop", "gone"), ("nope", "web")],
         runs=[RunKey("shop", "web", NOW, "run-1"), RunKey("shop", "web", NOW, "run-2")],
-        with_states=True,
+        for_recording=True,
     )
     # then
     assert reads.assignments == {("shop", "web"): shop.get_assignments([("shop", "web")])[0]}
