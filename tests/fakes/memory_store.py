@@ -24,7 +24,7 @@ from shared.domain.records import (
     RunCommit,
     StateVersionConflict,
 )
-from shared.domain.snapshots import RunContext
+from shared.domain.snapshots import CheckReads, RunContext, RunKey
 from shared.domain.state_items import CheckStateItem, SystemStateItem
 from tests.fakes.memory_catalog import MemoryCatalog
 from tests.fakes.memory_credentials import MemoryCredentials
@@ -243,6 +243,29 @@ class MemoryStore(
 
     def known_run_ids(self, runs: list[RunItem]) -> set[str]:
         return {r.run_id for r in runs if self._recorded(r)}
+
+    def check_reads(
+        self, pairs: list[tuple[str, str]], *, runs: list[RunKey] = (), for_recording: bool = False
+    ) -> CheckReads:
+        assignments = self.get_assignments(pairs)
+        systems = {s for s, _ in pairs} if for_recording else set()
+        checks = {p: self.get_check_state(*p) for p in pairs} if for_recording else {}
+        return CheckReads(
+            assignments={(a.system_id, a.configuration_id): a for a in assignments},
+            configurations=self.get_configurations([c for _, c in pairs]),
+            systems={s: SystemItem.model_validate(self.systems[s]) for s in systems if s in self.systems},
+            states={s: state for s in systems if (state := self.get_state(s)) is not None},
+            check_states={p: item for p, item in checks.items() if item is not None},
+            known_run_ids={r.run_id for r in runs if self._filed_under(r)},
+        )
+
+    def _filed_under(self, run: RunKey) -> bool:
+        stored = self.runs.get(run.run_id)
+        return stored is not None and (stored["systemId"], stored["configurationId"], _filed(stored)) == (
+            run.system_id,
+            run.configuration_id,
+            run.filed_at,
+        )
 
     def get_check_state(self, system_id: str, configuration_id: str) -> CheckStateItem | None:
         item = self.check_states.get((system_id, configuration_id))

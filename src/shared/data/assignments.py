@@ -174,7 +174,9 @@ class AssignmentStore(ScheduleStore):
     def get_assignments(self, pairs: list[tuple[str, str]]) -> list[AssignmentItem]:
         """Assignments by (systemId, configurationId), strongly consistent, with their heartbeat deadline."""
         items = self._batch_get([keys.assignment_key(s, c) for s, c in dict.fromkeys(pairs)])
-        return [
-            AssignmentItem.model_validate(strip_keys(i) | {k: i[k] for k in ("nextDueAt",) if k in i})
-            for i in items
-        ]
+        return [stored_assignment(i) for i in items]
+
+
+def stored_assignment(item: dict) -> AssignmentItem:
+    """An assignment item as read, with its heartbeat deadline (an index attribute)."""
+    return AssignmentItem.model_validate(strip_keys(item) | {k: item[k] for k in ("nextDueAt",) if k in item})

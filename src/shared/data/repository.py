@@ -3,6 +3,7 @@
 from shared.data.access import AccessStore
 from shared.data.availability import AvailabilityStore
 from shared.data.catalog import CatalogStore
+from shared.data.check_reads import CheckReadStore
 from shared.data.heartbeats import HeartbeatStore
 from shared.data.history import HistoryStore
 from shared.data.outbox import OutboxStore
@@ -13,6 +14,7 @@ from shared.data.status_pages import StatusPageStore
 
 class Repository(
     CatalogStore,
+    CheckReadStore,
     AccessStore,
     HistoryStore,
     RetentionStore,

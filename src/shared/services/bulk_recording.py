@@ -11,6 +11,7 @@ evaluated status (at each run's time) and one outbox entry when they have events
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from shared.domain import aggregates
 from shared.domain.catalog_items import AssignmentItem
@@ -24,7 +25,7 @@ from shared.domain.records import (
     is_rolled,
     run_aggregates,
 )
-from shared.domain.snapshots import SystemSnapshot
+from shared.domain.snapshots import CheckReads, SystemSnapshot
 from shared.domain.state_items import CheckStateItem
 from shared.domain.wire import parse_timestamp
 from shared.events import Event
@@ -40,13 +41,27 @@ TRANSACTION_ITEMS = 100
 
 
 def record_system_runs(
-    c: Collaborators, satellite: SatelliteItem, system_id: str, runs: list[RunInput], report: IngestReport
+    c: Collaborators,
+    satellite: SatelliteItem,
+    system_id: str,
+    runs: list[RunInput],
+    report: IngestReport,
+    *,
+    reads: CheckReads,
 ) -> None:
     """Commit a system's runs chunk by chunk on one snapshot (re-read only after a conflict), then
-    invalidate the system once and publish every chunk's events with those it may publish."""
-    snapshot = _evaluation_snapshot(c, system_id)
-    waiting = outbox.publishable(snapshot.outbox, satellite.id, c.clock())
-    satellites = satellites_of(c, snapshot)
+    invalidate the system once and publish every chunk's events with those it may publish. `reads`
+    (read before this call) holds the system, its state and the runs' checks: while no run changes
+    what the view shows of its check, they are all the runs need, and only the outbox is queried;
+    otherwise the partition is (after that state: see `_evaluation_snapshot`)."""
+    snapshot = reads.snapshot_of(system_id)
+    whole = snapshot.system is None or _changes_a_view(snapshot, runs, c.clock())
+    if whole:
+        snapshot = replace(c.repository.system_snapshot(system_id), state=snapshot.state)
+    waiting = outbox.publishable(
+        snapshot.outbox if whole else c.repository.outbox_of(system_id), satellite.id, c.clock()
+    )
+    satellites: dict[str, SatelliteItem] | None = None
     committed: list[OutboxEntry] = []
     view_changed = False
     pending = runs
@@ -54,12 +69,18 @@ def record_system_runs(
         for _ in c.conflicts.tries():
             if snapshot.system is None:
                 raise StateVersionConflict()
+            if whole and satellites is None:
+                # The reporting satellite is online (it is reporting): only the others' liveness is read.
+                satellites = satellites_of(c, snapshot, besides=satellite.id)
             try:
                 taken, after, entry = _commit_chunk(c, satellite, snapshot, satellites, pending)
                 view_changed = view_changed or after.state is not snapshot.state
                 break
+            except _PartitionNeeded:
+                snapshot, whole = replace(c.repository.system_snapshot(system_id), state=snapshot.state), True
+                continue
             except StateVersionConflict:
-                snapshot = _evaluation_snapshot(c, system_id)
+                snapshot, whole = _evaluation_snapshot(c, system_id), True
                 continue
             except DuplicateRunError:
                 # A concurrent delivery recorded some of them first: drop those and retry the rest.
@@ -69,7 +90,7 @@ def record_system_runs(
                         report.accepted.remove(result_id(run))
                         report.duplicates.append(result_id(run))
                 pending = [r for r in pending if r.run_id not in known]
-                snapshot = _evaluation_snapshot(c, system_id)
+                snapshot, whole = _evaluation_snapshot(c, system_id), True
                 if not pending:
                     taken, after, entry = 0, None, None
                     break
@@ -83,8 +104,33 @@ def record_system_runs(
     outbox.deliver(c, system_id, [*waiting, *committed], view_changed=view_changed)
 
 
+class _PartitionNeeded(Exception):
+    """A run changes what the view shows of its check: the view is built from the whole partition."""
+
+
+def _changes_a_view(snapshot: SystemSnapshot, runs: list[RunInput], now: datetime) -> bool:
+    """Whether any of the runs, applied in order, changes what the view shows of its check (pure)."""
+    assignments = {a.configuration_id: a for a in snapshot.assignments}
+    check_states = dict(snapshot.check_states)
+    for run in runs:
+        assignment = assignments.get(run.configuration_id)
+        if assignment is None:
+            continue
+        step = apply_check_run(check_states.get(run.configuration_id), assignment, _slice_run(run), now=now)
+        if step.shown_changed:
+            return True
+        check_states[run.configuration_id] = step.item
+    return False
+
+
+def _slice_run(run: RunInput) -> SliceRun:
+    return SliceRun(run.configuration_id, run.source_id, run.source_label, run.status, run.timestamp)
+
+
 def _evaluation_snapshot(c: Collaborators, system_id: str) -> SystemSnapshot:
-    """The snapshot with its state read first (see health_state.settle_view)."""
+    """The snapshot with its state read first (see health_state.settle_view): a view built from check
+    items older than the state it is written over could then only be written over a version that
+    has moved on, and conflicts. Any read of the state made before the partition's does."""
     state = c.repository.get_state(system_id)
     return replace(c.repository.system_snapshot(system_id), state=state)
 
@@ -93,14 +139,16 @@ def _commit_chunk(
     c: Collaborators,
     satellite: SatelliteItem,
     snapshot: SystemSnapshot,
-    satellites: dict[str, SatelliteItem],
+    satellites: dict[str, SatelliteItem] | None,
     runs: list[RunInput],
 ) -> tuple[int, SystemSnapshot, OutboxEntry | None]:
     """Commit the longest prefix of `runs` (at most CHUNK) whose writes fit in one transaction;
-    returns how many runs it took, the snapshot after it and the outbox entry to publish."""
+    returns how many runs it took, the snapshot after it and the outbox entry to publish. Without
+    `satellites` the snapshot holds only the runs' checks: a run that changes the view raises
+    _PartitionNeeded before anything is written."""
     system_id = snapshot.system.id
     now = c.clock()
-    offline = offline_sources(satellites, now) - {satellite.id}
+    offline = offline_sources(satellites or {}, now) - {satellite.id}
     assignments = {a.configuration_id: a for a in snapshot.assignments}
     read_versions = {k: v.version for k, v in snapshot.check_states.items()}
     working = snapshot
@@ -116,13 +164,12 @@ def _commit_chunk(
         step = None
         if assignment is not None:
             step = apply_check_run(
-                working.check_states.get(run.configuration_id),
-                assignment,
-                SliceRun(run.configuration_id, run.source_id, run.source_label, run.status, run.timestamp),
-                now=now,
+                working.check_states.get(run.configuration_id), assignment, _slice_run(run), now=now
             )
         outcome = None
         if step is not None and step.shown_changed:
+            if satellites is None:
+                raise _PartitionNeeded()
             outcome = next_state(
                 replace(working, check_states=working.check_states | {run.configuration_id: step.item}),
                 now,

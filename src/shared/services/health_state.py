@@ -178,7 +178,7 @@ def reevaluate_systems(c, system_ids: list[str]) -> list[Event]:
     return events
 
 
-def satellites_of(c, snapshot: SystemSnapshot) -> dict[str, SatelliteItem]:
-    """The satellites serving any check of the snapshot's system, by id."""
-    satellite_ids = sorted({s for a in snapshot.assignments for s in a.satellite_ids})
+def satellites_of(c, snapshot: SystemSnapshot, *, besides: str | None = None) -> dict[str, SatelliteItem]:
+    """The satellites serving any check of the snapshot's system, by id (all but `besides`)."""
+    satellite_ids = sorted({s for a in snapshot.assignments for s in a.satellite_ids} - {besides})
     return c.repository.get_satellites(satellite_ids) if satellite_ids else {}

@@ -15,13 +15,20 @@ from typing import Any
 
 from shared.domain.credential_items import SatelliteItem
 from shared.domain.errors import ThrottledError
+from shared.domain.snapshots import CheckReads
 from shared.domain.wire import format_timestamp
 from shared.observability import metrics
 from shared.services import outbox
 from shared.services.bulk_recording import record_system_runs
 from shared.services.context import Collaborators
 from shared.services.recording import RunInput
-from shared.services.satellite_results import IngestReport, authorised_runs, parse_results, result_id
+from shared.services.satellite_results import (
+    IngestReport,
+    authorised_runs,
+    parse_results,
+    result_id,
+    run_key,
+)
 from shared.services.secret_config import unsealed_config
 
 REQUESTS_PER_MINUTE = 120
@@ -42,13 +49,13 @@ def admit_request(c: Collaborators, satellite: SatelliteItem) -> None:
 
 def assignments_for(c: Collaborators, satellite: SatelliteItem) -> tuple[list[dict], str]:
     """The enabled assignments of unpaused configurations naming this satellite, and their ETag."""
-    pairs = c.repository.satellite_links(satellite.id)
+    reads = c.repository.check_reads(c.repository.satellite_links(satellite.id))
     assignments = [
         a
-        for a in c.repository.get_assignments(pairs)
+        for a in reads.assignments.values()
         if a.enabled and not a.configuration_paused and satellite.id in a.satellite_ids
     ]
-    configurations = c.repository.get_configurations([a.configuration_id for a in assignments])
+    configurations = reads.configurations
     items = []
     for a in sorted(assignments, key=lambda a: (a.system_id, a.configuration_id)):
         configuration = configurations.get(a.configuration_id)
@@ -82,8 +89,20 @@ def ingest_results(c: Collaborators, satellite: SatelliteItem, raw_results: list
     report = IngestReport()
     now = c.clock()
     parsed = parse_results(raw_results, report)
-    runs = authorised_runs(c, satellite, parsed, now, report)
-    known = c.repository.known_run_ids([r.item() for r in runs]) if runs else set()
+    # One read for what the batch needs before it records: assignments, configurations, run markers,
+    # the systems' items and states (read before their partitions, as record_system_runs requires)
+    # and the reported checks' items.
+    reads = (
+        c.repository.check_reads(
+            [(r.system_id, r.configuration_id) for r in parsed],
+            runs=[run_key(satellite, r) for r in parsed],
+            for_recording=True,
+        )
+        if parsed
+        else CheckReads()
+    )
+    runs = authorised_runs(satellite, parsed, reads, now, report)
+    known = reads.known_run_ids
     fresh = []
     for run in runs:
         (report.duplicates if run.run_id in known else report.accepted).append(result_id(run))
@@ -93,7 +112,8 @@ def ingest_results(c: Collaborators, satellite: SatelliteItem, raw_results: list
     for run in fresh:
         by_system[run.system_id].append(run)
     for system_id, system_runs in by_system.items():
-        record_system_runs(c, satellite, system_id, sorted(system_runs, key=lambda r: r.timestamp), report)
+        ordered = sorted(system_runs, key=lambda r: r.timestamp)
+        record_system_runs(c, satellite, system_id, ordered, report, reads=reads)
     # A resent result means our earlier request ended: events it committed but did not publish go out.
     for system_id in sorted({r.system_id for r in runs if r.run_id in known} - by_system.keys()):
         left = outbox.publishable(c.repository.outbox_of(system_id), satellite.id, c.clock())

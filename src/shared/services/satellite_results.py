@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from shared.domain.credential_items import SatelliteItem
 from shared.domain.records import expiry_epoch
 from shared.domain.satellite_results import SatelliteResult
+from shared.domain.snapshots import CheckReads, RunKey
 from shared.domain.wire import format_timestamp
-from shared.services.context import Collaborators
 from shared.services.recording import RunInput
 from shared.services.secret_config import redacted_config
 from shared.strategies.verdicts import evaluate_raw_result
@@ -67,21 +67,29 @@ def parse_results(raw_results: list[Any], report: IngestReport) -> list[Satellit
     return parsed
 
 
+def run_key(satellite: SatelliteItem, result: SatelliteResult) -> RunKey:
+    """Where the run of a satellite's result is filed: its own time and the satellite's result id."""
+    return RunKey(
+        result.system_id,
+        result.configuration_id,
+        format_timestamp(result.executed_at),
+        f"sat:{satellite.id}:{result.result_id}",
+    )
+
+
 def authorised_runs(
-    c: Collaborators,
     satellite: SatelliteItem,
     results: list[SatelliteResult],
+    reads: CheckReads,
     now: datetime,
     report: IngestReport,
 ) -> list[RunInput]:
-    """The runs of results this satellite may report now, judged; the others are rejected."""
-    pairs = [(r.system_id, r.configuration_id) for r in results]
-    assignments = {(a.system_id, a.configuration_id): a for a in c.repository.get_assignments(pairs)}
-    configurations = c.repository.get_configurations([r.configuration_id for r in results]) if results else {}
+    """The runs of results this satellite may report now (`reads`: their assignments and
+    configurations), judged; the others are rejected."""
     runs = []
     for result in results:
-        assignment = assignments.get((result.system_id, result.configuration_id))
-        configuration = configurations.get(result.configuration_id)
+        assignment = reads.assignments.get((result.system_id, result.configuration_id))
+        configuration = reads.configurations.get(result.configuration_id)
         if assignment is None or configuration is None:
             report.reject(result.result_id, "NOT_FOUND", "no such system, configuration or assignment")
             continue
@@ -118,16 +126,17 @@ def authorised_runs(
                 continue
             status, assertions, error = verdict.status, verdict.assertions, verdict.error
             latency_ms = verdict.latency_ms
+        key = run_key(satellite, result)
         runs.append(
             RunInput(
-                run_id=f"sat:{satellite.id}:{result.result_id}",
+                run_id=key.run_id,
                 system_id=result.system_id,
                 configuration_id=result.configuration_id,
                 source_id=satellite.id,
                 source_label=source_label(satellite),
                 status=status,
                 latency_ms=latency_ms,
-                timestamp=format_timestamp(result.executed_at),
+                timestamp=key.filed_at,
                 result=result.result or {},
                 assertions=assertions,
                 error=error,

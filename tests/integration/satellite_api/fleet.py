@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared import aws
 from shared.domain.models import format_timestamp
 from shared.services import context
 from tests.integration.api.stack import Answer, Stack, created
@@ -123,3 +125,13 @@ def record_local(
 def check(system_health: dict, configuration_id: str) -> dict:
     [found] = [c for c in system_health["checks"] if c["configurationId"] == configuration_id]
     return found
+
+
+def count_dynamodb_calls() -> Counter:
+    """Count, by operation, the calls the repository's one DynamoDB client makes from now on."""
+    calls: Counter = Counter()
+    client = aws.dynamodb()
+    client.meta.events.register(
+        "before-call.dynamodb.*", lambda model, **_: calls.update([model.name]), unique_id="count-calls"
+    )
+    return calls

@@ -1,13 +1,18 @@
 """Big batches: they fit DynamoDB's transaction limits, and cost few calls per result."""
 
-from collections import Counter
 from datetime import timedelta
 
 import pytest
 
-from shared import aws
 from tests.integration.api.stack import add_configuration, add_system, assign
-from tests.integration.satellite_api.fleet import add_satellite, hold_clock, post_results, result, runs
+from tests.integration.satellite_api.fleet import (
+    add_satellite,
+    count_dynamodb_calls,
+    hold_clock,
+    post_results,
+    result,
+    runs,
+)
 
 CALLS_PER_RESULT = 0.1
 CALLS_CONSTANT = 1
@@ -21,15 +26,6 @@ def shop(stack):
     add_configuration(stack, "web")
     assign(stack, "shop", "web", {"satelliteIds": ["eu-1"], "includeLocal": False})
     return stack, clock, eu
-
-
-def count_dynamodb_calls() -> Counter:
-    calls: Counter = Counter()
-    client = aws.dynamodb()  # the one client the repository uses
-    client.meta.events.register(
-        "before-call.dynamodb.*", lambda model, **_: calls.update([model.name]), unique_id="count-calls"
-    )
-    return calls
 
 
 def history_run_count(stack, hours: int) -> int:

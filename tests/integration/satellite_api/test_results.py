@@ -1,5 +1,6 @@
 """POST /satellite/results: per-result verdicts, idempotency by resultId, and nothing double counted."""
 
+from dataclasses import replace
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -273,16 +274,14 @@ def test_result_recorded_by_a_concurrent_delivery_turns_into_a_duplicate(shop):
     stack, clock, eu = shop
     post_results(stack, eu, [result("shop", "web", clock.now - timedelta(seconds=1), result_id="a")])
     repository = context.default_collaborators().repository
-    real = repository.known_run_ids
-    calls = []
+    real = repository.check_reads
 
-    def known_run_ids(run_ids):
-        calls.append(run_ids)
-        return set() if len(calls) == 1 else real(run_ids)
+    def check_reads(pairs, **parts):
+        return replace(real(pairs, **parts), known_run_ids=set())
 
     late_copy = result("shop", "web", clock.now - timedelta(seconds=1), result_id="a")
     # when
-    with patch.object(repository, "known_run_ids", side_effect=known_run_ids):
+    with patch.object(repository, "check_reads", side_effect=check_reads):
         answer = post_results(stack, eu, [late_copy, result("shop", "web", clock.now, result_id="b")])
     # then
     assert answer.status == 200, answer.body

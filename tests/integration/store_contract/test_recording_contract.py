@@ -7,6 +7,7 @@ from shared.domain.catalog_items import SystemItem
 from shared.domain.errors import ConflictError, NotFoundError
 from shared.domain.history_items import CheckTransitionItem, RunItem, TransitionItem
 from shared.domain.records import DuplicateRunError, OutboxEntry, RunCommit, StateVersionConflict
+from shared.domain.snapshots import RunKey
 from shared.domain.state_items import CheckStateItem
 from tests.integration.store_contract.conftest import NOW, SETTINGS, state
 
@@ -223,3 +224,24 @@ def test_a_committed_run_is_listed_with_its_aggregates(shop):
     assert (hourly.start, hourly.run_count, hourly.healthy_count) == ("2030-01-01T00:00:00Z", 1, 1)
     assert (hourly.latency_count, hourly.latency_sum_ms, sum(hourly.bins.values())) == (1, 12, 1)
     assert shop.get_assignment("shop", "web").stored_retention == SETTINGS["retention"]
+
+
+def test_check_reads_answers_assignments_configurations_states_and_recorded_runs_at_once(shop):
+    # given
+    shop.put_assignment("shop", "web", SETTINGS, expected_version=None, now=NOW, now_epoch=0)
+    shop.commit_run(run_commit("run-1", None))
+    later = "2030-01-02T00:00:00.000Z"
+    # when
+    reads = shop.check_reads(
+        [("shop", "web"), ("shop", "gone"), ("nope", "web")],
+        runs=[RunKey("shop", "web", NOW, "run-1"), RunKey("shop", "web", NOW, "run-2")],
+        for_recording=True,
+    )
+    # then
+    assert reads.assignments == {("shop", "web"): shop.get_assignments([("shop", "web")])[0]}
+    assert reads.configurations == shop.get_configurations(["web"])
+    assert reads.states == {"shop": shop.get_state("shop")}
+    assert reads.known_run_ids == {"run-1"}
+    bare = shop.check_reads([("shop", "web")], runs=[RunKey("shop", "web", later, "run-1")])
+    assert (bare.states, bare.known_run_ids) == ({}, set())
+    assert set(bare.assignments) == {("shop", "web")}

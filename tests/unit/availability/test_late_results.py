@@ -37,7 +37,9 @@ def satellite_run(at, status: str) -> RunInput:
 def deliver(world, runs: list[RunInput], at) -> None:
     """One satellite batch, recorded at `at` through the bulk path."""
     world.clock.now = at
-    record_system_runs(world.c, world.c.repository.get_satellite("eu"), "shop", runs, IngestReport())
+    repository = world.c.repository
+    reads = repository.check_reads([(r.system_id, r.configuration_id) for r in runs], for_recording=True)
+    record_system_runs(world.c, repository.get_satellite("eu"), "shop", runs, IngestReport(), reads=reads)
     world.runs += [r.item().to_item() for r in runs]
 
 

@@ -1,0 +1,144 @@
+"""DynamoDB round trips of the satellite routes, counted by operation on moto (docs/benchmarks.md,
+Ingest): a steady-state results POST for one system and for several, a heartbeat, an assignments pull."""
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from shared import aws
+from tests.integration.api.stack import add_configuration, add_system, assign
+from tests.integration.satellite_api.fleet import (
+    add_satellite,
+    count_dynamodb_calls,
+    hold_clock,
+    post_results,
+    result,
+)
+
+SYSTEMS = ("shop", "blog")
+CHECKS = ("web", "api")
+
+
+@pytest.fixture
+def fleet(stack):
+    # given: two systems of two checks each, run only by satellite eu-1, each check already reported once
+    clock = hold_clock()
+    eu = add_satellite(stack, "eu-1")
+    for check in CHECKS:
+        add_configuration(stack, check)
+    for system in SYSTEMS:
+        add_system(stack, system)
+        for check in CHECKS:
+            assign(stack, system, check, {"satelliteIds": ["eu-1"], "includeLocal": False})
+    warm = [result(s, c, clock.now - timedelta(seconds=30)) for s in SYSTEMS for c in CHECKS]
+    assert post_results(stack, eu, warm).status == 200
+    return stack, clock, eu
+
+
+def measured(call) -> Counter:
+    calls = count_dynamodb_calls()
+    answer = call()
+    assert answer.status in (200, 204), answer.body
+    return Counter(calls)
+
+
+def queried_prefixes() -> list:
+    """The sort-key prefix of each Query from now on (None: the whole partition)."""
+    prefixes: list = []
+
+    def note(params, **_):
+        prefixes.append(params.get("ExpressionAttributeValues", {}).get(":prefix", {}).get("S"))
+
+    aws.dynamodb().meta.events.register(
+        "before-parameter-build.dynamodb.Query", note, unique_id="note-prefixes"
+    )
+    return prefixes
+
+
+def test_a_steady_results_post_for_one_system_reads_once_before_its_partition(fleet):
+    # given
+    stack, clock, eu = fleet
+    clock.advance(seconds=60)
+    batch = [result("shop", c, clock.now - timedelta(seconds=5)) for c in CHECKS]
+    batch.append(result("shop", "web", clock.now - timedelta(seconds=2)))
+    prefixes = queried_prefixes()
+    # when
+    calls = measured(lambda: post_results(stack, eu, batch))
+    # then: auth, rate slot, ONE BatchGetItem (assignments, configurations, run markers, the system,
+    # its state, the check items), the outbox (not the partition: no run changes the view), the
+    # transaction, the run events' outbox deletion, lastSeenAt
+    assert prefixes == ["OUTBOX#"]
+    assert calls == {
+        "GetItem": 1,
+        "UpdateItem": 2,
+        "BatchGetItem": 1,
+        "Query": 1,
+        "TransactWriteItems": 1,
+        "BatchWriteItem": 1,
+    }
+
+
+def test_a_steady_results_post_for_two_systems_reads_once_for_both(fleet):
+    # given
+    stack, clock, eu = fleet
+    clock.advance(seconds=60)
+    batch = [result(s, "web", clock.now - timedelta(seconds=5)) for s in SYSTEMS]
+    # when
+    calls = measured(lambda: post_results(stack, eu, batch))
+    # then
+    # still one BatchGetItem for both systems; then a partition, a transaction and an outbox deletion each
+    assert calls == {
+        "GetItem": 1,
+        "UpdateItem": 2,
+        "BatchGetItem": 1,
+        "Query": 2,
+        "TransactWriteItems": 2,
+        "BatchWriteItem": 2,
+    }
+
+
+def test_a_heartbeat_makes_three_round_trips(fleet):
+    # given
+    stack, _, eu = fleet
+    # when
+    calls = measured(lambda: stack.call("POST", "/satellite/heartbeat", {}, key=eu.token))
+    # then
+    # auth, rate slot, lastSeenAt
+    assert calls == {"GetItem": 1, "UpdateItem": 2}
+
+
+def test_an_assignments_pull_reads_assignments_and_configurations_at_once(fleet):
+    # given
+    stack, _, eu = fleet
+    # when
+    calls = measured(lambda: stack.call("GET", "/satellite/assignments", key=eu.token))
+    # then
+    # auth, rate slot, the satellite's links, ONE BatchGetItem of assignments and configurations
+    assert calls == {"GetItem": 1, "UpdateItem": 1, "Query": 1, "BatchGetItem": 1}
+
+
+def test_a_results_post_that_changes_the_view_reads_the_partition_instead_of_the_outbox(fleet):
+    # given
+    stack, clock, eu = fleet
+    clock.advance(seconds=60)
+    prefixes = queried_prefixes()
+    # when
+    calls = measured(
+        lambda: post_results(
+            stack, eu, [result("shop", "web", clock.now - timedelta(seconds=1), status="unhealthy")]
+        )
+    )
+    # then
+    assert prefixes == [None]
+    assert calls == {
+        "GetItem": 1,
+        "UpdateItem": 2,
+        "BatchGetItem": 1,
+        "Query": 1,
+        "TransactWriteItems": 1,
+        "BatchWriteItem": 1,
+    }
+    health = stack.call("GET", "/systems/shop/health").body
+    assert health["status"] != "healthy"
+    assert {c["configurationId"]: c["status"] for c in health["checks"]}["api"] == "healthy"
