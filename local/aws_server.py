@@ -146,11 +146,14 @@ def _resident_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def _serve(connection: Connection, region: str, process_name: str, hot_items: int, parent: int) -> None:
+def _serve(
+    connection: Connection, region: str, process_name: str, hot_items: int, parent: int, direct: bool
+) -> None:
     from moto.server import DomainDispatcherApplication, create_backend_app
     from waitress.server import create_server
 
     from local.dynamodb_cold_items import install_cold_items, move_out_least_used
+    from local.dynamodb_dispatch import DirectDynamoDB
     from local.dynamodb_fidelity import install_item_level_transactions, install_partition_queries
     from local.dynamodb_updates import install_plain_updates
     from local.moto_overheads import install_lighter_requests
@@ -177,8 +180,9 @@ def _serve(connection: Connection, region: str, process_name: str, hot_items: in
     if hot_items:
         install_cold_items(hot_items)
 
+    moto_application = DomainDispatcherApplication(create_backend_app)
     application = _OneRequestAtATime(
-        DomainDispatcherApplication(create_backend_app),
+        DirectDynamoDB(moto_application) if direct else moto_application,
         region,
         # The least used items go to disk between two calls, when no call holds one.
         between_calls=move_out_least_used if hot_items else lambda: None,
@@ -193,13 +197,14 @@ def _serve(connection: Connection, region: str, process_name: str, hot_items: in
 class EmulationProcess:
     """The parent's handle: the endpoint, the housekeeping requests, and the stop."""
 
-    def __init__(self, region: str, name: str = "aws-emulation", hot_items: int = 0):
-        """`hot_items`: items of tables with a sort key kept in memory at most (0: all of them)."""
+    def __init__(self, region: str, name: str = "aws-emulation", hot_items: int = 0, direct: bool = True):
+        """`hot_items`: items of tables with a sort key kept in memory at most (0: all of them);
+        `direct`: DynamoDB calls skip moto's Flask application (`local.dynamodb_dispatch`)."""
         context = multiprocessing.get_context("spawn")
         parent_connection, child_connection = context.Pipe()
         self._process = context.Process(
             target=_serve,
-            args=(child_connection, region, name, hot_items, os.getpid()),
+            args=(child_connection, region, name, hot_items, os.getpid(), direct),
             name=name,
             daemon=True,
         )
