@@ -113,7 +113,7 @@ class _Path:
 
     def __init__(self, stack: ExitStack, direct: bool):
         self.process = EmulationProcess(
-            _REGION, name=f"aws-bench-{'direct' if direct else 'flask'}", direct=direct
+            _REGION, name=f"aws-bench-{'direct' if direct else 'flask'}", lean=direct
         )
         stack.callback(self.process.stop)
         self.client = _client(self.process.endpoint_url)

@@ -147,11 +147,12 @@ def _resident_mb() -> float:
 
 
 def _serve(
-    connection: Connection, region: str, process_name: str, hot_items: int, parent: int, direct: bool
+    connection: Connection, region: str, process_name: str, hot_items: int, parent: int, lean: bool
 ) -> None:
     from moto.server import DomainDispatcherApplication, create_backend_app
     from waitress.server import create_server
 
+    from local.dynamodb_call_costs import install_cheaper_calls
     from local.dynamodb_cold_items import install_cold_items, move_out_least_used
     from local.dynamodb_dispatch import DirectDynamoDB
     from local.dynamodb_fidelity import install_item_level_transactions, install_partition_queries
@@ -177,12 +178,14 @@ def _serve(
     install_flat_sqs_costs()
     install_lighter_requests()
     install_plain_updates()
+    if lean:
+        install_cheaper_calls()
     if hot_items:
         install_cold_items(hot_items)
 
     moto_application = DomainDispatcherApplication(create_backend_app)
     application = _OneRequestAtATime(
-        DirectDynamoDB(moto_application) if direct else moto_application,
+        DirectDynamoDB(moto_application) if lean else moto_application,
         region,
         # The least used items go to disk between two calls, when no call holds one.
         between_calls=move_out_least_used if hot_items else lambda: None,
@@ -197,14 +200,16 @@ def _serve(
 class EmulationProcess:
     """The parent's handle: the endpoint, the housekeeping requests, and the stop."""
 
-    def __init__(self, region: str, name: str = "aws-emulation", hot_items: int = 0, direct: bool = True):
+    def __init__(self, region: str, name: str = "aws-emulation", hot_items: int = 0, lean: bool = True):
         """`hot_items`: items of tables with a sort key kept in memory at most (0: all of them);
-        `direct`: DynamoDB calls skip moto's Flask application (`local.dynamodb_dispatch`)."""
+        `lean`: DynamoDB calls skip moto's Flask application and some of its per-call costs
+        (`local.dynamodb_dispatch`, `local.dynamodb_call_costs`); False serves them as moto's server
+        does (the baseline of bench/emulation_dispatch.py)."""
         context = multiprocessing.get_context("spawn")
         parent_connection, child_connection = context.Pipe()
         self._process = context.Process(
             target=_serve,
-            args=(child_connection, region, name, hot_items, os.getpid(), direct),
+            args=(child_connection, region, name, hot_items, os.getpid(), lean),
             name=name,
             daemon=True,
         )

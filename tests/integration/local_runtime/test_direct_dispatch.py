@@ -12,8 +12,9 @@ from botocore.exceptions import ClientError
 from local.aws_server import EmulationProcess
 
 TABLE = "dispatch"
-# Different in every answer, or in every table moto creates; everything else must be identical.
-PER_ANSWER_HEADERS = {"date", "x-amzn-requestid", "x-amz-crc32"}
+# Different in every answer, or in every table moto creates (a table's creation time, so the length
+# too); everything else must be identical.
+PER_ANSWER_HEADERS = {"date", "x-amzn-requestid", "x-amz-crc32", "content-length"}
 PER_TABLE_FIELDS = {"CreationDateTime", "TableId"}
 
 
@@ -21,7 +22,7 @@ PER_TABLE_FIELDS = {"CreationDateTime", "TableId"}
 def answers_by_path() -> dict[bool, list]:
     answers = {}
     for direct in (False, True):
-        process = EmulationProcess("us-east-1", name=f"aws-dispatch-{direct}", direct=direct)
+        process = EmulationProcess("us-east-1", name=f"aws-dispatch-{direct}", lean=direct)
         try:
             answers[direct] = _answers_to_calls(process.endpoint_url)
         finally:
@@ -194,9 +195,10 @@ def test_direct_answers_read_as_flask_answers(answers_by_path):
         assert _comparable(direct_response) == _comparable(flask_response), name
 
 
-def test_direct_answers_carry_a_valid_crc32(answers_by_path):
+def test_direct_answers_carry_a_valid_crc32_and_length(answers_by_path):
     for name, response in answers_by_path[True]:
         assert response.headers["x-amz-crc32"] == str(binascii.crc32(response.content)), name
+        assert response.headers["content-length"] == str(len(response.content)), name
 
 
 @pytest.mark.parametrize(
