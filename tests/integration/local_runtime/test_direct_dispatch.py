@@ -161,9 +161,48 @@ def _calls(client) -> list:
                 TransactItems=[{"Get": {"TableName": TABLE, "Key": _key("q")}}]
             ),
         ),
+        *_repeated_expressions(client),
         ("DeleteItem", lambda: client.delete_item(TableName=TABLE, Key=_key("q"), ReturnValues="ALL_OLD")),
         ("Scan", lambda: client.scan(TableName=TABLE)),
         ("ListTables", lambda: client.list_tables()),
+    ]
+
+
+def _repeated_expressions(client) -> list:
+    """Expressions sent twice: a parse kept from the first call must answer the second alike."""
+
+    def conditional_update(version: str, names: dict) -> None:
+        client.update_item(
+            TableName=TABLE,
+            Key=_key("p"),
+            UpdateExpression="SET #v = :next ADD n :one",
+            ConditionExpression="#v = :v OR attribute_not_exists(#v)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":v": {"N": version}, ":next": {"N": "2"}, ":one": {"N": "1"}},
+        )
+
+    def bad_update() -> None:
+        client.update_item(TableName=TABLE, Key=_key("p"), UpdateExpression="SET = :x ADD")
+
+    def bad_condition() -> None:
+        client.put_item(
+            TableName=TABLE,
+            Item=_key("s"),
+            ConditionExpression="attribute_not_exists(#k)",
+            ExpressionAttributeNames={"#k": "pk", "#unused": "other"},
+        )
+
+    version = {"#v": "version"}
+    unused = {"#v": "version", "#unused": "other"}
+    return [
+        ("conditional update", lambda: conditional_update("1", version)),
+        ("the same, now failing", lambda: conditional_update("1", version)),
+        ("the same, an unused name", lambda: conditional_update("2", unused)),
+        ("again, an unused name", lambda: conditional_update("2", unused)),
+        ("a bad update expression", bad_update),
+        ("the same bad update expression", bad_update),
+        ("a condition with an unused name", bad_condition),
+        ("the same again", bad_condition),
     ]
 
 
