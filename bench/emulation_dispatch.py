@@ -1,11 +1,13 @@
-"""The DynamoDB emulation's CPU per call: moto's Flask application vs the direct path, on the real server.
+"""The DynamoDB emulation's CPU per call: the lean path vs moto's server path, on the real server.
 
-Two emulation processes (`local.aws_server.EmulationProcess`), one serving DynamoDB through moto's
-Flask application (`direct=False`), one handing DynamoDB calls to moto's handler directly, each with
-the template's table (pk/sk and its global secondary indexes). Both get the calls a recorded run makes,
-through boto3 over HTTP, in alternating blocks of the same size: a transaction with conditions (the
-run's idempotency marker, the run, the hour's aggregate), a query of the check's runs, a batch read of
-a few items, an update with ADD and SET, and a cancelled transaction now and then. The figure is the
+Two emulation processes (`local.aws_server.EmulationProcess`): one serving DynamoDB as moto's server
+does, through its Flask application (`lean=False`, the twin before the lean path), one on the lean
+path (moto's handler called directly, `local.dynamodb_dispatch`, with the per-call cuts of
+`local.dynamodb_call_costs`), each with the template's table (pk/sk and its global secondary
+indexes). Both get the calls a recorded run makes, through boto3 over HTTP, in alternating blocks of
+the same size: a transaction with conditions (the run's idempotency marker, the run, the hour's
+aggregate), a query of the check's runs, a batch read of a few items, an update with ADD and SET, and
+a cancelled transaction now and then. The figure is the
 server's CPU (user + system, from /proc) per call, and its time under the one-call lock per call (the
 usage route's `busy`): same run, same machine, so the ratio is the figure.
 Run: `python -m bench.emulation_dispatch`.
@@ -111,10 +113,8 @@ def _cpu_seconds(pid: int) -> float:
 class _Path:
     """One emulation process and what its calls cost so far."""
 
-    def __init__(self, stack: ExitStack, direct: bool):
-        self.process = EmulationProcess(
-            _REGION, name=f"aws-bench-{'direct' if direct else 'flask'}", lean=direct
-        )
+    def __init__(self, stack: ExitStack, lean: bool):
+        self.process = EmulationProcess(_REGION, name=f"aws-bench-{'lean' if lean else 'flask'}", lean=lean)
         stack.callback(self.process.stop)
         self.client = _client(self.process.endpoint_url)
         self.client.create_table(TableName=TABLE, **_template_table())
@@ -137,35 +137,33 @@ class _Path:
 
 def rows() -> list[dict]:
     with ExitStack() as stack:
-        flask, direct = _Path(stack, direct=False), _Path(stack, direct=True)
+        flask, lean = _Path(stack, lean=False), _Path(stack, lean=True)
         size = max(1, ROUNDS // BLOCKS)
         for block in range(BLOCKS):
             numbers = range(block * size, (block + 1) * size)
-            for path in (flask, direct) if block % 2 == 0 else (direct, flask):
+            for path in (flask, lean) if block % 2 == 0 else (lean, flask):
                 path.run(numbers)
-    note = (
-        f"{direct.calls} calls on each path ({ROUNDS} recorded runs), the template's table, boto3 over HTTP"
-    )
+    note = f"{lean.calls} calls on each path ({ROUNDS} recorded runs), the template's table, boto3 over HTTP"
     return [
         row(
-            "DynamoDB emulation CPU ms per call (direct / Flask)",
-            direct.per_call_ms(direct.cpu),
+            "DynamoDB emulation CPU ms per call (lean / Flask path)",
+            lean.per_call_ms(lean.cpu),
             flask.per_call_ms(flask.cpu),
             REPORT_ONLY,
             False,
             note=note + "; server CPU from /proc (user + system)",
         ),
         row(
-            "DynamoDB emulation ms under the lock per call (direct / Flask)",
-            direct.per_call_ms(direct.busy),
+            "DynamoDB emulation ms under the lock per call (lean / Flask path)",
+            lean.per_call_ms(lean.busy),
             flask.per_call_ms(flask.busy),
             REPORT_ONLY,
             False,
             note="the usage route's busy time",
         ),
         row(
-            "DynamoDB call ms seen by the client (direct / Flask)",
-            direct.per_call_ms(direct.wall),
+            "DynamoDB call ms seen by the client (lean / Flask path)",
+            lean.per_call_ms(lean.wall),
             flask.per_call_ms(flask.wall),
             REPORT_ONLY,
             False,
