@@ -82,7 +82,10 @@ def _calls(client) -> list:
         ("DescribeTable", lambda: client.describe_table(TableName=TABLE)),
         (
             "PutItem",
-            lambda: client.put_item(TableName=TABLE, Item={**_key("p"), "gsi1pk": {"S": "T"}}),
+            lambda: client.put_item(
+                TableName=TABLE,
+                Item={**_key("p"), "gsi1pk": {"S": "T"}, "tagz": {"SS": ["first"]}, "mz": {"M": {}}},
+            ),
         ),
         (
             "ConditionalCheckFailedException",
@@ -99,6 +102,19 @@ def _calls(client) -> list:
                 ReturnValues="ALL_NEW",
             ),
         ),
+        *[
+            (
+                f"UpdateItem of a set, {returned}",
+                lambda returned=returned: client.update_item(
+                    TableName=TABLE,
+                    Key=_key("p"),
+                    UpdateExpression="ADD tagz :tag SET mz.dz = :n",
+                    ExpressionAttributeValues={":tag": {"SS": [returned]}, ":n": {"N": "1"}},
+                    ReturnValues=returned,
+                ),
+            )
+            for returned in ("ALL_OLD", "UPDATED_OLD", "UPDATED_NEW")
+        ],
         (
             "TransactWriteItems",
             lambda: client.transact_write_items(
