@@ -186,11 +186,15 @@ def _resident_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def _serve(connection: Connection, region: str, process_name: str, hot_items: int, parent: int) -> None:
+def _serve(
+    connection: Connection, region: str, process_name: str, hot_items: int, parent: int, lean: bool
+) -> None:
     from moto.server import DomainDispatcherApplication, create_backend_app
     from waitress.server import create_server
 
+    from local.dynamodb_call_costs import install_cheaper_calls
     from local.dynamodb_cold_items import install_cold_items, move_out_least_used
+    from local.dynamodb_dispatch import DirectDynamoDB
     from local.dynamodb_fidelity import install_item_level_transactions, install_partition_queries
     from local.dynamodb_updates import install_plain_updates
     from local.moto_overheads import install_lighter_requests
@@ -214,18 +218,22 @@ def _serve(connection: Connection, region: str, process_name: str, hot_items: in
     install_flat_sqs_costs()
     install_lighter_requests()
     install_plain_updates()
+    if lean:
+        install_cheaper_calls()
     if hot_items:
         install_cold_items(hot_items)
 
+    moto_application = DomainDispatcherApplication(create_backend_app)
     application = _OneRequestAtATime(
-        DomainDispatcherApplication(create_backend_app),
+        DirectDynamoDB(moto_application) if lean else moto_application,
         region,
         # The least used items go to disk between two calls, when no call holds one.
         between_calls=move_out_least_used if hot_items else lambda: None,
     )
     # waitress keeps each client's connection open (werkzeug's server closes it after every answer,
     # so every call cost a TCP connection and a thread on both sides) and sends without Nagle's delay.
-    server = create_server(application, host="127.0.0.1", port=0, threads=8, connection_limit=1000)
+    # Threads enough for every waiting call to reach the lock, which picks the next (call_priority).
+    server = create_server(application, host="127.0.0.1", port=0, threads=32, connection_limit=1000)
     connection.send(f"http://127.0.0.1:{server.effective_port}")
     server.run()
 
@@ -246,7 +254,9 @@ _EMULATION_MODULES = (
     "moto.kms.models",
     "moto.kms.responses",
     "waitress.server",
+    "local.dynamodb_call_costs",
     "local.dynamodb_cold_items",
+    "local.dynamodb_dispatch",
     "local.dynamodb_fidelity",
     "local.dynamodb_updates",
     "local.moto_overheads",
@@ -255,7 +265,7 @@ _EMULATION_MODULES = (
 
 
 def _serve_together(
-    connections: list[Connection], region: str, specs: list[tuple[str, int]], parent: int
+    connections: list[Connection], region: str, specs: list[tuple[str, int]], parent: int, lean: bool
 ) -> None:
     """Import moto once, then fork a process for each spec but the last, which this one serves: the
     pages of the imports stay shared between them (each process would otherwise hold its own ~70 MB)."""
@@ -278,12 +288,12 @@ def _serve_together(
                     other.close()
             connection.send(os.getpid())
             try:
-                _serve(connection, region, name, hot_items, family)
+                _serve(connection, region, name, hot_items, family, lean)
             finally:
                 os._exit(1)
         connections[index].close()
     connections[-1].send(os.getpid())
-    _serve(connections[-1], region, *specs[-1], parent)
+    _serve(connections[-1], region, *specs[-1], parent, lean)
 
 
 class EmulationProcess:
@@ -298,18 +308,25 @@ class EmulationProcess:
         self._pid: int | None = None
 
     @classmethod
-    def start(cls, region: str, name: str = "aws-emulation", hot_items: int = 0) -> EmulationProcess:
-        """`hot_items`: items of tables with a sort key kept in memory at most (0: all of them)."""
-        return cls.start_together(region, [(name, hot_items)])[0]
+    def start(
+        cls, region: str, name: str = "aws-emulation", hot_items: int = 0, lean: bool = True
+    ) -> EmulationProcess:
+        """`hot_items`: items of tables with a sort key kept in memory at most (0: all of them);
+        `lean`: DynamoDB calls skip moto's Flask application and some of its per-call costs
+        (`local.dynamodb_dispatch`, `local.dynamodb_call_costs`); False serves them as moto's server
+        does (the baseline of bench/emulation_dispatch.py)."""
+        return cls.start_together(region, [(name, hot_items)], lean=lean)[0]
 
     @classmethod
-    def start_together(cls, region: str, specs: list[tuple[str, int]]) -> list[EmulationProcess]:
+    def start_together(
+        cls, region: str, specs: list[tuple[str, int]], lean: bool = True
+    ) -> list[EmulationProcess]:
         """One process per (name, hot items), forked from one that imported moto once."""
         context = multiprocessing.get_context("spawn")
         pipes = [context.Pipe() for _ in specs]
         process = context.Process(
             target=_serve_together,
-            args=([child for _, child in pipes], region, specs, os.getpid()),
+            args=([child for _, child in pipes], region, specs, os.getpid(), lean),
             name=specs[-1][0],
             daemon=True,
         )

@@ -35,7 +35,7 @@ from typing import Any
 _installed = threading.Lock()
 
 # The operations whose answers are items (or nothing): their results are plain JSON already.
-_DYNAMODB_DATA_PLANE = frozenset(
+DYNAMODB_DATA_PLANE = frozenset(
     {
         "GetItem",
         "PutItem",
@@ -51,7 +51,7 @@ _DYNAMODB_DATA_PLANE = frozenset(
 )
 
 
-def _wire_value(value: Any) -> Any:
+def wire_value(value: Any) -> Any:
     from moto.dynamodb.models.dynamo_type import DynamoType
 
     if isinstance(value, DynamoType):
@@ -82,11 +82,11 @@ def _install_dynamodb_answers() -> None:
         result = self.result
         if (
             context.service_model.service_name == "dynamodb"
-            and context.operation_model.name in _DYNAMODB_DATA_PLANE
+            and context.operation_model.name in DYNAMODB_DATA_PLANE
             and isinstance(result, dict)
         ):
             try:
-                body = json.dumps(result, default=_wire_value, separators=(",", ":"))
+                body = json.dumps(result, default=wire_value, separators=(",", ":"))
             except (TypeError, ValueError):
                 pass
             else:

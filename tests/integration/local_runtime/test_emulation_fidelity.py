@@ -126,6 +126,39 @@ def test_a_cancelled_transaction_puts_back_only_the_items_it_touched(dynamodb):
     assert dynamodb.get_item(TableName=TABLE, Key=_key("bystander"))["Item"]["v"]["S"] == "two"
 
 
+def test_a_cancelled_transaction_undoes_changes_made_in_place(dynamodb):
+    # given an item with a string set and a nested map, which moto's updates change in place
+    item = {**_key("in-place"), "tags": {"SS": ["a"]}, "m": {"M": {"n": {"N": "1"}}}, "n": {"N": "1"}}
+    dynamodb.put_item(TableName=TABLE, Item=item)
+    # when a transaction grows the set, changes the map and the number, then fails on a condition
+    with pytest.raises(ClientError, match="TransactionCanceled"):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": _key("in-place"),
+                        "UpdateExpression": "ADD tags :b, n :one SET m.n = :two",
+                        "ExpressionAttributeValues": {
+                            ":b": {"SS": ["b"]},
+                            ":one": {"N": "1"},
+                            ":two": {"N": "2"},
+                        },
+                    }
+                },
+                {
+                    "ConditionCheck": {
+                        "TableName": TABLE,
+                        "Key": _key("in-place-absent"),
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+            ]
+        )
+    # then the item reads as it was written
+    assert dynamodb.get_item(TableName=TABLE, Key=_key("in-place"))["Item"] == item
+
+
 def _index_members(dynamodb, partition: str) -> list[str]:
     answer = dynamodb.query(
         TableName=TABLE,
