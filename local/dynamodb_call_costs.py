@@ -38,6 +38,14 @@ from moto.dynamodb import responses as dynamodb_responses
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.utilities import bytesize
 
+try:  # moto >= 5.2.6 measures a number as DynamoDB stores it; earlier releases by its text
+    from moto.dynamodb.models.utilities import number_size
+except ImportError:  # pragma: no cover - the older moto the range still admits
+
+    def number_size(val: str) -> int:
+        return len(val)
+
+
 from local.moto_overheads import DYNAMODB_DATA_PLANE, wire_value
 
 _installed = threading.Lock()
@@ -91,10 +99,10 @@ def _size(self: DynamoType) -> int:
     """moto's `DynamoType.size`, without a new `DynamoType` around each member of a map."""
     attribute_type, value = self.type, self.value
     if attribute_type == "N":
-        return len(str(value))
+        return number_size(str(value))
     if attribute_type in _SETS:
         member_type = attribute_type[0]
-        return sum(len(str(member)) if member_type == "N" else bytesize(member) for member in value)
+        return sum(number_size(str(member)) if member_type == "N" else bytesize(member) for member in value)
     if attribute_type == "L":
         return sum(member.size() for member in value)
     if attribute_type == "M":
