@@ -191,7 +191,8 @@ class SandboxPool:
             finally:
                 self._release(sandbox)
 
-    def invoke(self, function: LambdaFunction, event: dict) -> Any:
+    def invoke(self, function: LambdaFunction, event: dict, *, keep_warm: bool = True) -> Any:
+        """Run one invocation; with `keep_warm` false its sandbox ends after it, whatever the outcome."""
         sandbox = self._acquire(function)
         try:
             result = sandbox.invoke(event)
@@ -199,9 +200,9 @@ class SandboxPool:
             self._discard(sandbox)
             raise
         except BaseException:
-            self._release(sandbox)
+            self._finish(sandbox, keep_warm)
             raise
-        self._release(sandbox)
+        self._finish(sandbox, keep_warm)
         return result
 
     def reap_idle(self, idle_seconds: float) -> list[str]:
@@ -270,6 +271,13 @@ class SandboxPool:
         with self._condition:
             self._busy.add(sandbox)
         return sandbox
+
+    def _finish(self, sandbox: Sandbox, keep_warm: bool) -> None:
+        if keep_warm:
+            self._release(sandbox)
+        else:
+            self._discard(sandbox)
+            sandbox.stop()
 
     def _release(self, sandbox: Sandbox) -> None:
         with self._condition:

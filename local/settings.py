@@ -35,7 +35,7 @@ class LocalRuntimeSettings(BaseSettings):
     save_interval_seconds: float = Field(30, alias="HC_SAVE_INTERVAL_SECONDS", gt=0)
     # Execution environments kept per function, as Lambda scales a function out.
     # Two: one executor sandbox recorded ~700 of the soak's 1,200 due runs a minute, two ~1,070.
-    function_concurrency: int = Field(1, alias="HC_FUNCTION_CONCURRENCY", ge=1, le=16)
+    function_concurrency: int = Field(2, alias="HC_FUNCTION_CONCURRENCY", ge=1, le=16)
     # True: a tick fans out one shard invocation per shard through SchedulerQueue, as in AWS.
     scheduler_fan_out: bool = Field(False, alias="HC_SCHEDULER_FAN_OUT")
     # A sandbox unused this long is ended (Lambda reclaims idle environments too); 0 keeps them all.

@@ -212,6 +212,13 @@ class Template:
             )
         return subscriptions
 
+    @cached_property
+    def only_scheduled(self) -> frozenset[str]:
+        """The functions that schedules alone invoke: no HTTP route, no queue."""
+        invoked_otherwise = {route.function for route in self.http_routes}
+        invoked_otherwise |= {subscription.function for subscription in self.queue_subscriptions}
+        return frozenset(schedule.function for schedule in self.schedules) - invoked_otherwise
+
     def function_environment(
         self, function: LambdaFunction, references: ResourceReferences
     ) -> dict[str, str]:

@@ -184,6 +184,9 @@ class Agent:
             await self._drain()
             # The timeout retries what is left (e.g. spooled before a restart) even when nothing new comes.
             await self._wait(self._results_ready, self._settings.interval_seconds)
+            if self._results_ready.is_set():
+                # Checks fall due one at a time; those that finish within the delay share one request.
+                await self._wait(self._stop, self._settings.send_delay_seconds)
 
     async def _run_batch(self, assignments: list[Assignment]) -> None:
         keys = {assignment.key for assignment in assignments}

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_INTERVAL_SECONDS = 30.0
+DEFAULT_SEND_DELAY_SECONDS = 1.0
 DEFAULT_MAX_SPOOL = 100_000
 DEFAULT_SPOOL_PATH = Path("~/.local/state/healthcheck-satellite/spool.sqlite3")
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
@@ -24,6 +25,8 @@ class Settings:
     endpoint: str
     token: str = field(repr=False)
     interval_seconds: float = DEFAULT_INTERVAL_SECONDS
+    send_delay_seconds: float = DEFAULT_SEND_DELAY_SECONDS
+    """How long results wait for the ones that follow them, to go in the same request."""
     spool_path: Path = DEFAULT_SPOOL_PATH
     max_spool: int = DEFAULT_MAX_SPOOL
     once: bool = False
@@ -67,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
         f"default {DEFAULT_INTERVAL_SECONDS:g})",
     )
     parser.add_argument(
+        "--send-delay",
+        type=float,
+        help="seconds a result waits for the next ones before they are sent together "
+        f"(env HC_SATELLITE_SEND_DELAY, default {DEFAULT_SEND_DELAY_SECONDS:g})",
+    )
+    parser.add_argument(
         "--spool", type=Path, help=f"spool file (env HC_SATELLITE_SPOOL, default {DEFAULT_SPOOL_PATH})"
     )
     parser.add_argument(
@@ -90,6 +99,9 @@ def parse_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Se
     endpoint = _valid_endpoint(flags.endpoint or environ.get("HC_SATELLITE_ENDPOINT", ""))
     token = _token(flags.token, flags.token_file, environ)
     interval = flags.interval if flags.interval is not None else _float(environ, "HC_SATELLITE_INTERVAL")
+    send_delay = (
+        flags.send_delay if flags.send_delay is not None else _float(environ, "HC_SATELLITE_SEND_DELAY")
+    )
     max_spool = flags.max_spool if flags.max_spool is not None else _int(environ, "HC_SATELLITE_MAX_SPOOL")
     spool = flags.spool or Path(environ.get("HC_SATELLITE_SPOOL") or DEFAULT_SPOOL_PATH)
     allow_private = flags.allow_private_targets
@@ -98,6 +110,9 @@ def parse_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Se
     interval = DEFAULT_INTERVAL_SECONDS if interval is None else interval
     if not 0 < interval <= 3600:
         raise ConfigError("the interval must be more than 0 and at most 3600 seconds")
+    send_delay = DEFAULT_SEND_DELAY_SECONDS if send_delay is None else send_delay
+    if not 0 <= send_delay <= 60:
+        raise ConfigError("the send delay must be from 0 to 60 seconds")
     max_spool = DEFAULT_MAX_SPOOL if max_spool is None else max_spool
     if max_spool < 1:
         raise ConfigError("--max-spool must be at least 1")
@@ -105,6 +120,7 @@ def parse_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Se
         endpoint=endpoint,
         token=token,
         interval_seconds=interval,
+        send_delay_seconds=send_delay,
         spool_path=spool.expanduser(),
         max_spool=max_spool,
         once=flags.once,

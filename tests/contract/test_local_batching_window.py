@@ -88,9 +88,13 @@ def test_a_second_poller_polls_only_while_the_first_is_kept_busy():
     # then the second poller stays idle (one sandbox drains the queue), and poller 0 always polls
     assert scale.should_poll(0)
     assert not scale.should_poll(1)
-    # when they took 6 s of the last 10 (one still running counts up to now)
-    scale.record(0, 93.0, 97.0)
-    assert scale.busy_share(0) == 0.6
+    # when they took 7 s of the last 10, the first still has slack: the second stays idle
+    scale.record(0, 93.0, 98.0)
+    assert scale.busy_share(0) == 0.7
+    assert not scale.should_poll(1)
+    # when they took 9 s of the last 10 (messages wait for it), the second polls
+    scale.record(0, 98.0, 100.0)
+    assert scale.busy_share(0) == 0.9
     assert scale.should_poll(1)
     # then a third poller follows the second's business, and a quiet window scales back in
     assert not scale.should_poll(2)

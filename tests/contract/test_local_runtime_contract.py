@@ -179,6 +179,11 @@ def test_every_minute_schedules_follow_the_tick_and_cron_runs_daily():
     assert schedule_period_seconds("cron(15 3 * * ? *)", tick_seconds=5) == 86_400
 
 
+def test_only_the_functions_schedules_alone_invoke_end_after_each_invocation(template):
+    # Retention also drains its continuation queue, and routes and queues keep their sandboxes warm.
+    assert template.only_scheduled == {"SchedulerFunction", "SatelliteSweepFunction"}
+
+
 def test_scheduler_events_look_like_eventbridge_scheduler():
     event = scheduler_event(Schedule("SchedulerFunction", "EveryMinute", "rate(1 minute)"), "us-east-1")
     assert event["source"] == "aws.scheduler"

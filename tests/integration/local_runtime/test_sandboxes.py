@@ -100,3 +100,18 @@ def test_a_recently_used_sandbox_is_kept(pool):
     # then this one stays warm
     assert reaped == []
     assert len(pool.pids()) == 1
+
+
+@pytest.mark.parametrize("event", [{"invocation": "x", "lines": 0, "pause_seconds": 0}, {}])
+def test_a_sandbox_not_kept_warm_ends_after_its_invocation_whatever_the_outcome(pool, event):
+    # given a function invoked without keeping its sandbox (a scheduled function's), once well, once raising
+    function = _function("FirstFunction")
+    try:
+        pool.invoke(function, event, keep_warm=False)
+    except FunctionError:
+        pass
+    # then no process is left, and the next invocation starts a new one
+    assert pool.pids() == []
+    answer = pool.invoke(function, {"invocation": "y", "lines": 0, "pause_seconds": 0})
+    assert answer["functionName"] == "FirstFunction"
+    assert len(pool.pids()) == 1

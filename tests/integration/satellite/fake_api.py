@@ -63,6 +63,7 @@ class FakeSatelliteApi:
     posts_per_result: Counter[str] = field(default_factory=Counter)
     duplicates_reported: list[str] = field(default_factory=list)
     refused_result_posts: int = 0
+    result_posts: int = 0
     assignment_fetches: int = 0
     not_modified_answers: int = 0
     heartbeats: list[dict[str, Any]] = field(default_factory=list)
@@ -115,6 +116,7 @@ class FakeSatelliteApi:
 
     async def _post_results(self, request: web.Request) -> web.StreamResponse:
         results = (await request.json())["results"]
+        self.result_posts += 1
         if not 1 <= len(results) <= 500:
             return _error(413, "PAYLOAD_TOO_LARGE", "1 to 500 results per request")
         accepted, duplicates = [], []

@@ -26,6 +26,7 @@ def fast_settings(api_port: int, spool_path: Path, **overrides: object) -> Setti
         "endpoint": f"http://{LOOPBACK}:{api_port}",
         "token": TOKEN,
         "interval_seconds": 0.2,
+        "send_delay_seconds": 0.05,
         "spool_path": spool_path,
         "allow_private_targets": True,
         "request_timeout_seconds": 5,

@@ -6,19 +6,28 @@ from pathlib import Path
 
 import pytest
 
-from satellite.config import DEFAULT_INTERVAL_SECONDS, ConfigError, parse_settings, satellite_id_of
+from satellite.config import (
+    DEFAULT_INTERVAL_SECONDS,
+    DEFAULT_SEND_DELAY_SECONDS,
+    ConfigError,
+    parse_settings,
+    satellite_id_of,
+)
 
 ENVIRONMENT = {"HC_SATELLITE_ENDPOINT": "https://api.example.com/", "HC_SATELLITE_TOKEN": "hcs.edge-1.s3cret"}
 
 
 def test_the_environment_supplies_what_the_flags_leave_out() -> None:
     # when
-    settings = parse_settings([], ENVIRONMENT | {"HC_SATELLITE_INTERVAL": "15"})
+    settings = parse_settings(
+        [], ENVIRONMENT | {"HC_SATELLITE_INTERVAL": "15", "HC_SATELLITE_SEND_DELAY": "0"}
+    )
 
     # then
     assert settings.endpoint == "https://api.example.com"
     assert settings.token == "hcs.edge-1.s3cret"
     assert settings.interval_seconds == 15
+    assert settings.send_delay_seconds == 0
     assert not settings.once
     assert not settings.allow_private_targets
 
@@ -27,13 +36,14 @@ def test_flags_win_over_the_environment(tmp_path: Path) -> None:
     # when
     settings = parse_settings(
         ["--endpoint", "http://127.0.0.1:3000", "--interval", "5", "--spool", str(tmp_path / "s.sqlite3"),
-         "--max-spool", "10", "--once", "--allow-private-targets"],
+         "--max-spool", "10", "--once", "--allow-private-targets", "--send-delay", "2.5"],
         ENVIRONMENT | {"HC_SATELLITE_INTERVAL": "15"},
     )  # fmt: skip
 
     # then
     assert settings.endpoint == "http://127.0.0.1:3000"
     assert settings.interval_seconds == 5
+    assert settings.send_delay_seconds == 2.5
     assert settings.spool_path == tmp_path / "s.sqlite3"
     assert (settings.max_spool, settings.once, settings.allow_private_targets) == (10, True, True)
 
@@ -45,6 +55,7 @@ def test_the_token_never_appears_in_the_settings_repr() -> None:
     # then
     assert "s3cret" not in repr(settings)
     assert settings.interval_seconds == DEFAULT_INTERVAL_SECONDS
+    assert settings.send_delay_seconds == DEFAULT_SEND_DELAY_SECONDS
 
 
 def test_the_token_may_come_from_a_file(tmp_path: Path) -> None:
@@ -69,6 +80,8 @@ def test_the_token_may_come_from_a_file(tmp_path: Path) -> None:
         ({"HC_SATELLITE_ENDPOINT": "https://api.example.com"}, "no token"),
         (ENVIRONMENT | {"HC_SATELLITE_ENDPOINT": "ftp://api.example.com"}, "http or https"),
         (ENVIRONMENT | {"HC_SATELLITE_INTERVAL": "0"}, "interval"),
+        (ENVIRONMENT | {"HC_SATELLITE_SEND_DELAY": "-1"}, "send delay"),
+        (ENVIRONMENT | {"HC_SATELLITE_SEND_DELAY": "61"}, "send delay"),
         (ENVIRONMENT | {"HC_SATELLITE_ALLOW_PRIVATE_TARGETS": "maybe"}, "true or false"),
     ],
 )
