@@ -145,7 +145,7 @@ def start_local_stack(
         *(
             QueuePoller(emulation, subscription, invoke, stop_event, number, scale)
             for subscription, scale in ((s, PollerScale()) for s in template.queue_subscriptions)
-            for number in range(settings.function_concurrency)
+            for number in range(min(settings.queue_pollers, settings.function_concurrency))
         ),
     ]
     for thread in threads:

@@ -33,9 +33,12 @@ class LocalRuntimeSettings(BaseSettings):
     data_dir: Path | None = Field(DEFAULT_DATA_DIR, alias="HC_DATA_DIR")
     fresh: bool = Field(False, alias="HC_FRESH")
     save_interval_seconds: float = Field(30, alias="HC_SAVE_INTERVAL_SECONDS", gt=0)
-    # Execution environments kept per function, as Lambda scales a function out.
-    # Two: one executor sandbox recorded ~700 of the soak's 1,200 due runs a minute, two ~1,070.
+    # Execution environments kept per function, as Lambda scales a function out: two requests to a
+    # route's function that meet get two.
     function_concurrency: int = Field(2, alias="HC_FUNCTION_CONCURRENCY", ge=1, le=16)
+    # Pollers per queue subscription (at most function_concurrency invoke at once): one executor
+    # sandbox records the soak's 1,200 due runs a minute, and a second costs ~40 MB.
+    queue_pollers: int = Field(1, alias="HC_QUEUE_POLLERS", ge=1, le=16)
     # True: a tick fans out one shard invocation per shard through SchedulerQueue, as in AWS.
     scheduler_fan_out: bool = Field(False, alias="HC_SCHEDULER_FAN_OUT")
     # A sandbox unused this long is ended (Lambda reclaims idle environments too); 0 keeps them all.
