@@ -1,5 +1,6 @@
 """`make run` runs each function in processes of its own, as Lambda runs each in its own environments."""
 
+import contextlib
 import json
 import threading
 
@@ -106,10 +107,8 @@ def test_a_recently_used_sandbox_is_kept(pool):
 def test_a_sandbox_not_kept_warm_ends_after_its_invocation_whatever_the_outcome(pool, event):
     # given a function invoked without keeping its sandbox (a scheduled function's), once well, once raising
     function = _function("FirstFunction")
-    try:
+    with contextlib.suppress(FunctionError):
         pool.invoke(function, event, keep_warm=False)
-    except FunctionError:
-        pass
     # then no process is left, and the next invocation starts a new one
     assert pool.pids() == []
     answer = pool.invoke(function, {"invocation": "y", "lines": 0, "pause_seconds": 0})
