@@ -56,9 +56,9 @@ def _watch_invocations(monkeypatch, stack, function_name: str, answer) -> tuple[
     arrived = threading.Event()
     real_invoke = stack.sandboxes.invoke
 
-    def invoke(function, event):
+    def invoke(function, event, **options):
         if function.logical_id != function_name:
-            return real_invoke(function, event)
+            return real_invoke(function, event, **options)
         received.append(event)
         arrived.set()
         return answer(event)
