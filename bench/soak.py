@@ -176,7 +176,18 @@ def _row(metric: str, figure: str, goal: str, met: bool | None) -> None:
     print(f"{metric:<34} {figure:<30} goal {goal:<28} {verdict}", flush=True)
 
 
+def machine_speed_ms() -> float:
+    """A fixed pure-Python workload's time: the same soak on a machine (or a moment) twice as slow
+    misses latency goals it would meet, so the report says how fast this one was."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(2_000_000):
+        total += number * number
+    return (time.perf_counter() - started) * 1000
+
+
 def soak(minutes: float) -> None:
+    speed = {"before": machine_speed_ms()}
     workdir = Path(tempfile.mkdtemp(prefix="soak-"))
     target = FlippingTarget()
     stack = StackProcess(
@@ -187,7 +198,7 @@ def soak(minutes: float) -> None:
         HC_SAVE_INTERVAL_SECONDS=str(USAGE_PERIOD_SECONDS),
     )
     print(f"soak: {minutes:g} min, logs in {workdir}, cache {stack.banner.get('cache', '?')}", flush=True)
-    stop, answers, agents = threading.Event(), [], []
+    stop, answers, agents, processes = threading.Event(), [], [], {}
     try:
         checks, tokens = _catalog(stack, target)
         agents = _start_agents(stack, tokens, workdir)
@@ -202,8 +213,9 @@ def soak(minutes: float) -> None:
             # Only a soak that goes on after 5 minutes has a warm-up figure distinct from its end.
             if "5 min" not in memory and time.time() - started >= 300 and end - time.time() > 60:
                 memory["5 min"] = stack.memory_mb()
+                processes["5 min"] = stack.memory_by_process()
         memory["end"] = stack.memory_mb()
-        processes = stack.memory_by_process()
+        processes["end"] = stack.memory_by_process()
         stop.set()
         load_ended = time.time()
         window = (started + WARM_UP_SECONDS, time.time() - 2 * INTERVAL_SECONDS)
@@ -222,8 +234,16 @@ def soak(minutes: float) -> None:
                 agent.kill()
         stopped_in = stack.terminate() if stack.process.poll() is None else float("nan")
         stack.kill()
+    speed["after"] = machine_speed_ms()
     _report(stack, checks, stored, window, memory, answers, stopped_in, load_ended)
-    _report_processes(processes)
+    _row(
+        "machine speed (fixed CPU workload)",
+        " / ".join(f"{ms:.0f} ms {moment}" for moment, ms in speed.items()),
+        "report only (lower is faster)",
+        None,
+    )
+    for moment, table in processes.items():
+        _report_processes(moment, table)
 
 
 def _report(stack, checks, stored, window, memory, reader_answers, stopped_in, load_ended) -> None:
@@ -343,8 +363,8 @@ def _report_throughput(log_text: str, check_count: int) -> None:
         )
 
 
-def _report_processes(processes: list[tuple[int, str, float, float, float]]) -> None:
-    print("\nmemory (MB) and CPU time (s) by process at the end:")
+def _report_processes(moment: str, processes: list[tuple[int, str, float, float, float]]) -> None:
+    print(f"\nmemory (MB) and CPU time (s) by process at {moment}:")
     for pid, name, rss, pss, cpu_seconds in processes:
         print(f"  {name:<16} pid {pid:<8} RSS {rss:6.0f}  PSS {pss:6.0f}  CPU {cpu_seconds:7.1f}")
 

@@ -113,6 +113,13 @@ def messages_to_delete(messages: list[dict], result: Any, reports_batch_item_fai
     return [message for message in messages if message["MessageId"] not in failed_ids]
 
 
+def next_beat(due_at: float, period: float, now: float) -> float:
+    """When a periodic job falls due next: on its beat (no drift from late wake-ups), and never
+    in the past after a long stall (a missed beat is skipped, as EventBridge skips it)."""
+    following = due_at + period
+    return following if following > now else now + period
+
+
 class _Loop(threading.Thread):
     def __init__(self, name: str, stop_event: threading.Event):
         super().__init__(name=name, daemon=True)
@@ -153,7 +160,7 @@ class ScheduleLoop(_Loop):
         schedule, due_at = min(self.next_due.items(), key=lambda item: item[1])
         if self.stop_event.wait(max(0.0, due_at - time.monotonic())):
             return
-        self.next_due[schedule] = time.monotonic() + self.periods[schedule]
+        self.next_due[schedule] = next_beat(due_at, self.periods[schedule], time.monotonic())
         function = self.emulation.template.functions[schedule.function]
         log.info("schedule fired: %s %s", schedule.function, schedule.expression)
         self.invoke(function, scheduler_event(schedule, self.emulation.region))
@@ -264,7 +271,8 @@ class EventLogDrainer(_Loop):
 
 class Housekeeping(_Loop):
     """What AWS does in the background: expired items go (TTL), idle sandboxes end; the state is saved
-    periodically."""
+    periodically. The sweep and the saves run off the schedules' beat (`phase_seconds` after start),
+    so they never hold the emulation in the same second as the every-minute scheduler tick."""
 
     def __init__(
         self,
@@ -273,16 +281,17 @@ class Housekeeping(_Loop):
         save_interval_seconds: float,
         save: Callable[[], str] | None,
         reap: Callable[[], list[str]] | None = None,
+        phase_seconds: float = 0.0,
     ):
         super().__init__("housekeeping", stop_event)
         self.emulation = emulation
         self.save = save
         self.reap = reap
         self.save_interval_seconds = save_interval_seconds
-        now = time.monotonic()
-        self.next_sweep = now
-        self.next_save = now + save_interval_seconds
-        self.next_reap = now + _REAP_SECONDS
+        start = time.monotonic() + phase_seconds
+        self.next_sweep = start
+        self.next_save = start + save_interval_seconds / 2
+        self.next_reap = start + _REAP_SECONDS
 
     def run_once(self) -> None:
         due = min(self.next_sweep, self.next_save, self.next_reap)
@@ -290,17 +299,17 @@ class Housekeeping(_Loop):
             return
         now = time.monotonic()
         if now >= self.next_reap:
-            self.next_reap = now + _REAP_SECONDS
+            self.next_reap = next_beat(self.next_reap, _REAP_SECONDS, now)
             reaped = self.reap() if self.reap else []
             if reaped:
                 log.info("idle sandboxes ended: %s", ", ".join(reaped))
         if now >= self.next_sweep:
-            self.next_sweep = now + _TTL_SWEEP_SECONDS
+            self.next_sweep = next_beat(self.next_sweep, _TTL_SWEEP_SECONDS, now)
             deleted = self.emulation.sweep_expired_items()
             if deleted:
                 log.info("ttl sweep: %d expired items deleted", deleted)
         if now >= self.next_save:
-            self.next_save = now + self.save_interval_seconds
+            self.next_save = next_beat(self.next_save, self.save_interval_seconds, now)
             log.info("%s", self.emulation.usage_summary(self.save_interval_seconds))
             if self.save:
                 log.info("saved: %s", self.save())

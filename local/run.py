@@ -138,6 +138,7 @@ def start_local_stack(
             reap=(lambda: sandboxes.reap_idle(settings.sandbox_idle_seconds))
             if settings.sandbox_idle_seconds
             else None,
+            phase_seconds=settings.scheduler_tick_seconds / 2,
         ),
         OneTimeScheduleLoop(
             emulation.client("scheduler"), emulation.client("sqs"), schedule_groups(emulation), stop_event

@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from local.event_sources import messages_to_delete, schedule_period_seconds, scheduler_event, sqs_event
+from local.event_sources import (
+    Housekeeping,
+    messages_to_delete,
+    next_beat,
+    schedule_period_seconds,
+    scheduler_event,
+    sqs_event,
+)
 from local.http_gateway import RouteTable, http_api_event, http_response
 from local.template import HttpRoute, ResourceReferences, Schedule, Template, TemplateError
 
@@ -177,6 +184,22 @@ def test_every_minute_schedules_follow_the_tick_and_cron_runs_daily():
     assert schedule_period_seconds("rate(1 minute)", tick_seconds=5) == 5
     assert schedule_period_seconds("rate(2 hours)", tick_seconds=5) == 7200
     assert schedule_period_seconds("cron(15 3 * * ? *)", tick_seconds=5) == 86_400
+
+
+def test_periodic_jobs_keep_their_beat_and_skip_what_a_stall_missed():
+    assert next_beat(due_at=60.0, period=60.0, now=60.4) == 120.0  # a late wake-up does not drift
+    assert next_beat(due_at=60.0, period=60.0, now=200.0) == 260.0  # no burst of missed beats
+
+
+def test_housekeeping_runs_between_the_scheduler_ticks(monkeypatch):
+    import local.event_sources as event_sources
+
+    monkeypatch.setattr(event_sources.time, "monotonic", lambda: 1000.0)
+    chores = Housekeeping(None, None, save_interval_seconds=30, save=None, phase_seconds=30)
+    tick = 60
+    # ticks fire at 1000 + k * 60: the sweep lands half a tick after one, the saves a quarter off
+    assert (chores.next_sweep - 1000) % tick == 30
+    assert {(chores.next_save + k * 30 - 1000) % tick for k in range(2)} == {15, 45}
 
 
 def test_only_the_functions_schedules_alone_invoke_end_after_each_invocation(template):

@@ -55,6 +55,14 @@ class SatelliteItem(StoredItem):
         silence = timedelta(seconds=SILENT_INTERVALS * self.heartbeat_interval_seconds)
         return now - parse_timestamp(self.last_seen_at) > silence
 
+    def heard_recently(self, now: datetime) -> bool:
+        """Whether its last heartbeat or result is under one heartbeat interval old (and not marked
+        offline): a results post then leaves lastSeenAt as it is, since going offline takes
+        SILENT_INTERVALS of silence and a refresh skipped now can lag by at most one."""
+        if not self.last_seen_at or self.offline_handled:
+            return False
+        return now - parse_timestamp(self.last_seen_at) < timedelta(seconds=self.heartbeat_interval_seconds)
+
     def to_item(self) -> dict[str, Any]:
         """The stored attributes; unset liveness attributes stay absent (the store's conditions test
         `attribute_not_exists(lastSeenAt)` and the sweep's flag is removed, not cleared)."""

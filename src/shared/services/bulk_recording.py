@@ -48,19 +48,26 @@ def record_system_runs(
     report: IngestReport,
     *,
     reads: CheckReads,
+    resent: bool = False,
 ) -> None:
     """Commit a system's runs chunk by chunk on one snapshot (re-read only after a conflict), then
     invalidate the system once and publish every chunk's events with those it may publish. `reads`
     (read before this call) holds the system, its state and the runs' checks: while no run changes
-    what the view shows of its check, they are all the runs need, and only the outbox is queried;
-    otherwise the partition is (after that state: see `_evaluation_snapshot`)."""
+    what the view shows of its check, they are all the runs need, and the outbox is queried only
+    when a check's sweep is due or the batch `resent` results (outbox.sweep_due); otherwise the
+    partition is read (after that state: see `_evaluation_snapshot`)."""
     snapshot = reads.snapshot_of(system_id)
-    whole = snapshot.system is None or _changes_a_view(snapshot, runs, c.clock())
+    now = c.clock()
+    whole = snapshot.system is None or _changes_a_view(snapshot, runs, now)
     if whole:
         snapshot = replace(c.repository.system_snapshot(system_id), state=snapshot.state)
-    waiting = outbox.publishable(
-        snapshot.outbox if whole else c.repository.outbox_of(system_id), satellite.id, c.clock()
-    )
+        stored = snapshot.outbox
+    elif resent or any(outbox.sweep_due(snapshot.check_states.get(r.configuration_id), now) for r in runs):
+        stored = c.repository.outbox_of(system_id)
+    else:
+        stored = None
+    waiting = outbox.publishable(stored or [], satellite.id, now)
+    swept_at = now if stored is not None else None
     satellites: dict[str, SatelliteItem] | None = None
     committed: list[OutboxEntry] = []
     view_changed = False
@@ -73,7 +80,7 @@ def record_system_runs(
                 # The reporting satellite is online (it is reporting): only the others' liveness is read.
                 satellites = satellites_of(c, snapshot, besides=satellite.id)
             try:
-                taken, after, entry = _commit_chunk(c, satellite, snapshot, satellites, pending)
+                taken, after, entry = _commit_chunk(c, satellite, snapshot, satellites, pending, swept_at)
                 view_changed = view_changed or after.state is not snapshot.state
                 break
             except _PartitionNeeded:
@@ -141,11 +148,13 @@ def _commit_chunk(
     snapshot: SystemSnapshot,
     satellites: dict[str, SatelliteItem] | None,
     runs: list[RunInput],
+    swept_at: datetime | None,
 ) -> tuple[int, SystemSnapshot, OutboxEntry | None]:
     """Commit the longest prefix of `runs` (at most CHUNK) whose writes fit in one transaction;
     returns how many runs it took, the snapshot after it and the outbox entry to publish. Without
     `satellites` the snapshot holds only the runs' checks: a run that changes the view raises
-    _PartitionNeeded before anything is written."""
+    _PartitionNeeded before anything is written. `swept_at`: when the system's outbox was read for
+    this batch, noted on the check items it writes."""
     system_id = snapshot.system.id
     now = c.clock()
     offline = offline_sources(satellites or {}, now) - {satellite.id}
@@ -221,6 +230,9 @@ def _commit_chunk(
         # the last runs may have moved only last-run times and check versions since the last evaluation
         working = replace(working, state=next_state(working, now, offline=offline).item)
     touched = {r.configuration_id for r in chunk if r.configuration_id in assignments}
+    if swept_at is not None:
+        noted = {k: outbox.swept(working.check_states[k], swept_at) for k in touched}
+        working = replace(working, check_states=working.check_states | noted)
     entry = outbox.new_entry(c, system_id, satellite.id, events) if events else None
     c.repository.commit_run_batch(
         system_id,

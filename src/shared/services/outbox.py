@@ -11,10 +11,11 @@ is invalidated; once the cache acknowledged it, the events are published and the
   of a local run, the satellite of a batch, "api" for mutations); after it, anyone may publish it.
   A writer that crashed between commit and publish leaves its entry owned for OWNED_FOR, longer
   than any cached value lives, so publishing it later needs no invalidation either.
-- Who flushes: every recording of a system (local run or satellite batch) publishes the entries of
-  that system it may publish, from the snapshot it reads anyway; a redelivered run or a satellite's
-  next request publishes its own entries at once (the earlier attempt is over). `flush_outbox`
-  does the same for any system (for a periodic sweep).
+- Who flushes: recordings of a system (local runs and satellite batches) publish the entries of
+  that system they may publish. The outbox is read with the partition when a run changes the view,
+  else by at most one recording of a check per OWNED_FOR (`sweep_due`: the check item keeps when it
+  was last read); a redelivered run or a satellite's resent result publishes its own entries at once
+  (the earlier attempt is over). `flush_outbox` does the same for any system (for a periodic sweep).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from shared.domain.records import OutboxEntry
+from shared.domain.state_items import CheckStateItem
 from shared.domain.wire import format_timestamp, parse_timestamp
 from shared.events import Event
 from shared.observability import logger, metrics
@@ -52,6 +54,18 @@ def new_entry(
 def publishable(entries: Iterable[OutboxEntry], owner: str, now: datetime) -> list[OutboxEntry]:
     """The entries `owner` may publish now: its own, and anyone's whose hold elapsed."""
     return [e for e in entries if e.owner == owner or parse_timestamp(e.held_until) <= now]
+
+
+def sweep_due(check_state: CheckStateItem | None, now: datetime) -> bool:
+    """Whether a recording of this check reads its system's outbox: not read with one of its runs
+    within OWNED_FOR, so a crashed writer's entry waits at most about twice its hold."""
+    swept = check_state.outbox_swept_at if check_state else None
+    return not swept or parse_timestamp(swept) <= now - OWNED_FOR
+
+
+def swept(check_state: CheckStateItem, now: datetime) -> CheckStateItem:
+    """The check item noting that its system's outbox was read at `now`."""
+    return check_state.model_copy(update={"outbox_swept_at": format_timestamp(now)})
 
 
 def deliver(

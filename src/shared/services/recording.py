@@ -33,7 +33,7 @@ from shared.domain.records import (
 )
 from shared.domain.snapshots import RunContext
 from shared.domain.state_items import CheckStateItem
-from shared.domain.wire import format_timestamp, parse_timestamp
+from shared.domain.wire import parse_timestamp
 from shared.events import CHECK_COMPLETED, RUN_COMPLETED, Event
 from shared.observability import logger, metrics
 from shared.services import availability_cache, outbox
@@ -134,11 +134,10 @@ def _leftover_entries(
     long, so the system's outbox is read by at most one run of a check per OWNED_FOR (the check
     item keeps when it was last read), not by every run: its own entry a run publishes directly."""
     now = c.clock()
-    swept = check_state.outbox_swept_at if check_state else None
-    if swept and parse_timestamp(swept) > now - outbox.OWNED_FOR:
+    if not outbox.sweep_due(check_state, now):
         return [], step
     left = outbox.publishable(c.repository.outbox_of(run.system_id), run.run_id, now)
-    return left, replace(step, item=step.item.model_copy(update={"outbox_swept_at": format_timestamp(now)}))
+    return left, replace(step, item=outbox.swept(step.item, now))
 
 
 def _settle_check_change(c: Collaborators, run: RunInput, step: CheckStep) -> ViewWrite | None:

@@ -4,7 +4,7 @@ acknowledgement); they go out once no value cached before the change can still b
 
 import pytest
 
-from shared.services import context
+from shared.services import context, outbox
 from tests.integration.api.stack import add_configuration, add_system, assign
 from tests.integration.satellite_api.fleet import add_satellite, hold_clock, post_results, result
 
@@ -41,24 +41,42 @@ def test_events_are_held_through_a_partition_and_published_once_the_cache_cannot
     stack, clock, eu, cache, healthy = shop
     cache.backend = Partitioned()
     staleness = cache.max_staleness_seconds
-    # when: a result lands, then another before the staleness bound
+    first_at = clock.now
+    # when: a result lands (its recording reads the system's outbox), then another before the bound
     assert post_results(stack, eu, [result("shop", "web", clock.now, result_id="r1")]).status == 200
     clock.advance(seconds=staleness / 2)
     assert post_results(stack, eu, [result("shop", "web", clock.now, result_id="r2")]).status == 200
     # then: nothing is published yet
     assert stack.published.events == []
-    # when: past the first result's bound, a third result lands (still partitioned)
-    clock.advance(seconds=staleness / 2 + 1)
+    # when: past the second result's bound, once the check's outbox read is due again, a third lands
+    clock.advance(seconds=(first_at + outbox.OWNED_FOR - clock.now).total_seconds() + 1)
     post_results(stack, eu, [result("shop", "web", clock.now, result_id="r3")])
-    # then: only the first result's events went out
-    assert len(stack.published.of_type(RUN_COMPLETED)) == 1
-    # when: the partition heals and a fourth result lands
+    # then: the first two results' events went out; the third's are held
+    assert len(stack.published.of_type(RUN_COMPLETED)) == 2
+    # when: the partition heals and, at the next outbox read, a fourth result lands
     cache.backend = healthy
-    clock.advance(seconds=1)
+    clock.advance(seconds=outbox.OWNED_FOR.total_seconds() + 1)
     post_results(stack, eu, [result("shop", "web", clock.now, result_id="r4")])
     # then: every result's events are out, once each, and none says the cache was not invalidated
     assert len(stack.published.of_type(RUN_COMPLETED)) == 4
     assert all(e.detail["cacheInvalidated"] is True for e in stack.published.events)
+
+
+def test_held_events_wait_for_the_checks_next_outbox_read_not_longer(shop):
+    # given: a result's events held by a partition, which then heals
+    stack, clock, eu, cache, healthy = shop
+    cache.backend = Partitioned()
+    post_results(stack, eu, [result("shop", "web", clock.now, result_id="held")])
+    cache.backend = healthy
+    # when: results land within the check's outbox read period, then one after it
+    clock.advance(seconds=cache.max_staleness_seconds + 1)
+    post_results(stack, eu, [result("shop", "web", clock.now, result_id="early")])
+    early = len(stack.published.of_type(RUN_COMPLETED))
+    clock.advance(seconds=outbox.OWNED_FOR.total_seconds())
+    post_results(stack, eu, [result("shop", "web", clock.now, result_id="late")])
+    # then: the held events wait for that read (docs/api.md: within about 5 minutes), then go out once
+    assert early == 1  # "early"'s own events only
+    assert len(stack.published.of_type(RUN_COMPLETED)) == 3
 
 
 def test_a_mutation_during_a_partition_is_published_by_the_next_recording_after_the_bound(shop):

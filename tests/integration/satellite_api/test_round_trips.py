@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 
 from shared import aws
+from shared.domain.wire import format_timestamp
+from shared.services import outbox
 from tests.integration.api.stack import add_configuration, add_system, assign
 from tests.integration.satellite_api.fleet import (
     add_satellite,
@@ -66,17 +68,44 @@ def test_a_steady_results_post_for_one_system_reads_once_before_its_partition(fl
     # when
     calls = measured(lambda: post_results(stack, eu, batch))
     # then: auth, rate slot, ONE BatchGetItem (assignments, configurations, run markers, the system,
-    # its state, the check items), the outbox (not the partition: no run changes the view), the
-    # transaction, the run events' outbox deletion, lastSeenAt
-    assert prefixes == ["OUTBOX#"]
+    # its state, the check items), the transaction, the run events' outbox deletion, lastSeenAt (a
+    # heartbeat interval old). No query: no run changes the view and the warm-up read the outbox.
+    assert prefixes == []
     assert calls == {
         "GetItem": 1,
         "UpdateItem": 2,
         "BatchGetItem": 1,
-        "Query": 1,
         "TransactWriteItems": 1,
         "BatchWriteItem": 1,
     }
+
+
+def test_the_outbox_is_read_again_once_a_checks_sweep_is_older_than_the_hold(fleet):
+    # given: the warm-up read the outbox for every check
+    stack, clock, eu = fleet
+    clock.advance(seconds=outbox.OWNED_FOR.total_seconds() + 1)
+    prefixes = queried_prefixes()
+    # when: two posts of the same check, one after the other
+    first = measured(lambda: post_results(stack, eu, [result("shop", "web", clock.now)]))
+    clock.advance(seconds=1)
+    second = measured(lambda: post_results(stack, eu, [result("shop", "web", clock.now)]))
+    # then: the first reads the outbox and notes it on the check item; the second does not
+    assert prefixes == ["OUTBOX#"]
+    assert (first["Query"], second["Query"]) == (1, 0)
+
+
+def test_a_post_within_a_heartbeat_interval_of_the_last_leaves_last_seen_as_it_is(fleet):
+    # given
+    stack, clock, eu = fleet
+    clock.advance(seconds=60)
+    assert post_results(stack, eu, [result("shop", "web", clock.now)]).status == 200
+    clock.advance(seconds=10)  # eu-1 beats every 30 s
+    # when
+    calls = measured(lambda: post_results(stack, eu, [result("shop", "api", clock.now)]))
+    # then: the rate slot only
+    assert calls["UpdateItem"] == 1
+    listed = {s["id"]: s for s in stack.call("GET", "/satellites").body["items"]}
+    assert listed["eu-1"]["lastSeenAt"] == format_timestamp(clock.now - timedelta(seconds=10))
 
 
 def test_a_steady_results_post_for_two_systems_reads_once_for_both(fleet):
@@ -87,12 +116,11 @@ def test_a_steady_results_post_for_two_systems_reads_once_for_both(fleet):
     # when
     calls = measured(lambda: post_results(stack, eu, batch))
     # then
-    # still one BatchGetItem for both systems; then a partition, a transaction and an outbox deletion each
+    # still one BatchGetItem for both systems; then a transaction and an outbox deletion each
     assert calls == {
         "GetItem": 1,
         "UpdateItem": 2,
         "BatchGetItem": 1,
-        "Query": 2,
         "TransactWriteItems": 2,
         "BatchWriteItem": 2,
     }
