@@ -9,6 +9,11 @@ no such call waits, so the emulation stays busy with the same work and only the 
 
 A background function's clients say what they are in their User-Agent (`AWS_SDK_UA_APP_ID`, which
 botocore adds as `app/<id>`), set in its environment by the runtime (`local.emulation`).
+
+The same holds for the CPU: in AWS each execution environment has its own, here every sandbox
+shares the machine's few cores, and the executor's ten-run batches took them from the requests
+waiting to be answered. So background sandboxes run at a lower priority (`BACKGROUND_NICENESS`):
+they get every cycle the request path leaves and wait only while it needs the CPU.
 """
 
 from __future__ import annotations
@@ -19,8 +24,16 @@ BACKGROUND_APP_ID = "hc-background"
 _BACKGROUND_MARK = f"app/{BACKGROUND_APP_ID}"
 
 
+BACKGROUND_NICENESS = 10
+
+
 def is_background(user_agent: str) -> bool:
     return _BACKGROUND_MARK in user_agent
+
+
+def runs_in_background(environment: dict[str, str]) -> bool:
+    """Whether a function with this environment is background work (see the module docstring)."""
+    return environment.get("AWS_SDK_UA_APP_ID") == BACKGROUND_APP_ID
 
 
 class ForegroundFirstLock:

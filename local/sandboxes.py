@@ -20,6 +20,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from local.call_priority import BACKGROUND_NICENESS, runs_in_background
 from local.lambda_runtime import lambda_context_for, load_handler
 from local.template import LambdaFunction
 
@@ -76,6 +77,8 @@ def _serve(
         os.dup2(log_file, 1)
         os.dup2(log_file, 2)
     os.environ.update(environment)
+    if runs_in_background(environment):
+        os.nice(BACKGROUND_NICENESS)
     handler = load_handler(function)
     connection.send(("ready", None, None))
     while True:

@@ -2,10 +2,12 @@
 
 import contextlib
 import json
+import os
 import threading
 
 import pytest
 
+from local.call_priority import BACKGROUND_APP_ID, BACKGROUND_NICENESS
 from local.sandboxes import FunctionError, SandboxPool
 from local.template import LambdaFunction
 
@@ -63,6 +65,26 @@ def test_two_functions_invoked_at_once_log_their_own_name_and_request_id(pool, l
         assert line["function_name"] == answer["functionName"]
         assert line["function_request_id"] == answer["requestId"]
     assert {answer["functionName"] for answer in answers.values()} == {"FirstFunction", "SecondFunction"}
+
+
+def test_background_functions_run_at_a_lower_cpu_priority_than_the_request_path(log_path):
+    # given: one function marked as background work (as local.emulation marks the queue-driven ones)
+    background = {"AWS_SDK_UA_APP_ID": BACKGROUND_APP_ID}
+    pool = SandboxPool(
+        lambda function: background if function.logical_id == "QueueFunction" else {},
+        "us-east-1",
+        log_path=str(log_path),
+    )
+    event = {"invocation": "x", "lines": 0, "pause_seconds": 0}
+    try:
+        # when both are invoked
+        answers = {name: pool.invoke(_function(name), event) for name in ("QueueFunction", "RouteFunction")}
+    finally:
+        pool.close(grace_seconds=0)
+    # then the background sandbox yields the CPU to the other
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    assert answers["RouteFunction"]["niceness"] == base
+    assert answers["QueueFunction"]["niceness"] == min(19, base + BACKGROUND_NICENESS)
 
 
 def test_a_raising_handler_fails_its_invocation_and_the_sandbox_serves_the_next(pool):
