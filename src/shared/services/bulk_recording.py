@@ -49,9 +49,10 @@ def record_system_runs(
     *,
     reads: CheckReads,
     resent: bool = False,
-) -> None:
-    """Commit a system's runs chunk by chunk on one snapshot (re-read only after a conflict), then
-    invalidate the system once and publish every chunk's events with those it may publish. `reads`
+) -> outbox.Delivery:
+    """Commit a system's runs chunk by chunk on one snapshot (re-read only after a conflict); returns
+    what the caller delivers (invalidate the system, then publish every chunk's events with those it
+    may publish), so a batch of many systems publishes once. `reads`
     (read before this call) holds the system, its state and the runs' checks: while no run changes
     what the view shows of its check, they are all the runs need, and the outbox is queried only
     when a check's sweep is due or the batch `resent` results (outbox.sweep_due); otherwise the
@@ -108,7 +109,7 @@ def record_system_runs(
             snapshot = after
         if entry is not None:
             committed.append(entry)
-    outbox.deliver(c, system_id, [*waiting, *committed], view_changed=view_changed)
+    return outbox.Delivery(system_id, [*waiting, *committed], view_changed)
 
 
 class _PartitionNeeded(Exception):

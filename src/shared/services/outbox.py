@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from shared.domain.records import OutboxEntry
@@ -68,13 +69,30 @@ def swept(check_state: CheckStateItem, now: datetime) -> CheckStateItem:
     return check_state.model_copy(update={"outbox_swept_at": format_timestamp(now)})
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """What one system's recording leaves to deliver: its entries, and whether its view changed."""
+
+    system_id: str
+    entries: list[OutboxEntry] = field(default_factory=list)
+    view_changed: bool = False
+
+
 def deliver(
     c: Collaborators, system_id: str, entries: list[OutboxEntry], *, view_changed: bool = False
 ) -> None:
     """Invalidate the system's cached health, then publish the entries (or hold them, see module doc).
     Nothing to publish and an unchanged view: the cache holds nothing stale, so no invalidation."""
-    if entries or view_changed:
-        _settle(c, entries, c.cache.invalidate(system_id))
+    deliver_all(c, [Delivery(system_id, entries, view_changed)])
+
+
+def deliver_all(c: Collaborators, deliveries: Iterable[Delivery]) -> None:
+    """`deliver` for several systems (a satellite batch): each system invalidated first, then what may
+    go out published together (ten events a PutEvents call) and its entries deleted together."""
+    settled = [
+        (d.entries, c.cache.invalidate(d.system_id)) for d in deliveries if d.entries or d.view_changed
+    ]
+    _settle(c, settled)
 
 
 def publish_change(
@@ -89,26 +107,31 @@ def publish_change(
     if entries:
         c.repository.put_outbox(entries)
     if every_system:
-        _settle(c, entries, c.cache.invalidate_family())
+        _settle(c, [(entries, c.cache.invalidate_family())])
         return
     for system_id in by_system:
         mine = [e for e in entries if e.system_id == system_id]
         acknowledged = c.cache.invalidate(system_id)
         if mine:
-            _settle(c, mine, acknowledged)
+            _settle(c, [(mine, acknowledged)])
 
 
 def flush_outbox(c: Collaborators, system_id: str) -> None:
     """Publish the system's entries whose hold elapsed (left by a crash or a cache partition)."""
     due = publishable(c.repository.outbox_of(system_id), owner="", now=c.clock())
     if due:
-        _settle(c, due, acknowledged=False)
+        _settle(c, [(due, False)])
 
 
-def _settle(c: Collaborators, entries: list[OutboxEntry], acknowledged: bool) -> None:
+def _settle(c: Collaborators, settled: list[tuple[list[OutboxEntry], bool]]) -> None:
+    """Publish the entries whose invalidation was acknowledged or whose hold elapsed, hold the rest;
+    `settled`: (entries, acknowledged) per invalidation."""
     now = c.clock()
-    ready = entries if acknowledged else [e for e in entries if parse_timestamp(e.held_until) <= now]
-    held = [e for e in entries if e not in ready]
+    ready: list[OutboxEntry] = []
+    held: list[OutboxEntry] = []
+    for entries, acknowledged in settled:
+        for entry in entries:
+            (ready if acknowledged or parse_timestamp(entry.held_until) <= now else held).append(entry)
     if ready:
         c.publisher.publish(
             [Event(e["detailType"], e["detail"]).acknowledged(True) for entry in ready for e in entry.events]

@@ -113,12 +113,18 @@ def ingest_results(c: Collaborators, satellite: SatelliteItem, raw_results: list
         by_system[run.system_id].append(run)
     # A resent result means our earlier request ended: events it committed but did not publish go out.
     resent = {r.system_id for r in runs if r.run_id in known}
+    deliveries = []
     for system_id, system_runs in by_system.items():
         ordered = sorted(system_runs, key=lambda r: r.timestamp)
-        record_system_runs(c, satellite, system_id, ordered, report, reads=reads, resent=system_id in resent)
+        deliveries.append(
+            record_system_runs(
+                c, satellite, system_id, ordered, report, reads=reads, resent=system_id in resent
+            )
+        )
     for system_id in sorted(resent - by_system.keys()):
         left = outbox.publishable(c.repository.outbox_of(system_id), satellite.id, c.clock())
-        outbox.deliver(c, system_id, left)
+        deliveries.append(outbox.Delivery(system_id, left))
+    outbox.deliver_all(c, deliveries)
     if not satellite.heard_recently(now):
         c.repository.touch_satellite(satellite.id, format_timestamp(now))
     metrics.add_metric(name="SatelliteResultsAccepted", unit="Count", value=len(report.accepted))

@@ -87,7 +87,7 @@ def test_every_published_event_says_the_cache_was_invalidated_first(shop):
 def test_an_outbox_entry_left_by_a_crash_is_published_on_the_next_request(shop):
     # given: the commit lands but the process dies before publishing
     stack, clock, eu = shop
-    with patch.object(outbox, "deliver", side_effect=SystemError("crash")):
+    with patch.object(outbox, "deliver_all", side_effect=SystemError("crash")):
         crashed = post_results(stack, eu, [result("shop", "web", clock.now, result_id="lost")])
     assert crashed.status == 500
     assert stack.published.events == []

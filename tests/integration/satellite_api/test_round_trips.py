@@ -108,22 +108,30 @@ def test_a_post_within_a_heartbeat_interval_of_the_last_leaves_last_seen_as_it_i
     assert listed["eu-1"]["lastSeenAt"] == format_timestamp(clock.now - timedelta(seconds=10))
 
 
-def test_a_steady_results_post_for_two_systems_reads_once_for_both(fleet):
+def test_a_steady_results_post_for_two_systems_reads_once_for_both(fleet, monkeypatch):
     # given
     stack, clock, eu = fleet
     clock.advance(seconds=60)
     batch = [result(s, "web", clock.now - timedelta(seconds=5)) for s in SYSTEMS]
+    publishes = []
+    real_publish = stack.published.publish
+    monkeypatch.setattr(
+        stack.published, "publish", lambda events: publishes.append(events) or real_publish(events)
+    )
     # when
     calls = measured(lambda: post_results(stack, eu, batch))
     # then
-    # still one BatchGetItem for both systems; then a transaction and an outbox deletion each
+    # still one BatchGetItem for both systems; then a transaction each, and their events published and
+    # their outbox entries deleted together
     assert calls == {
         "GetItem": 1,
         "UpdateItem": 2,
         "BatchGetItem": 1,
         "TransactWriteItems": 2,
-        "BatchWriteItem": 2,
+        "BatchWriteItem": 1,
     }
+    assert len(publishes) == 1
+    assert {e.detail["systemId"] for e in publishes[0]} == set(SYSTEMS)
 
 
 def test_a_heartbeat_makes_three_round_trips(fleet):

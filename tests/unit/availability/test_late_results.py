@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from shared.domain.wire import format_timestamp
+from shared.services import outbox
 from shared.services.availability import range_stats
 from shared.services.bulk_recording import record_system_runs
 from shared.services.recording import RunInput
@@ -39,7 +40,10 @@ def deliver(world, runs: list[RunInput], at) -> None:
     world.clock.now = at
     repository = world.c.repository
     reads = repository.check_reads([(r.system_id, r.configuration_id) for r in runs], for_recording=True)
-    record_system_runs(world.c, repository.get_satellite("eu"), "shop", runs, IngestReport(), reads=reads)
+    delivery = record_system_runs(
+        world.c, repository.get_satellite("eu"), "shop", runs, IngestReport(), reads=reads
+    )
+    outbox.deliver_all(world.c, [delivery])
     world.runs += [r.item().to_item() for r in runs]
 
 

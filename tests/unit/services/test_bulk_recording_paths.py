@@ -8,7 +8,7 @@ import pytest
 
 from shared.domain.snapshots import CheckReads
 from shared.domain.wire import format_timestamp
-from shared.services import bulk_recording
+from shared.services import bulk_recording, outbox
 from shared.services.bulk_recording import record_system_runs
 from shared.services.recording import RunInput
 from shared.services.satellite_results import IngestReport
@@ -59,7 +59,10 @@ def deliver(world, runs: list[RunInput], *, whole_partition: bool) -> None:
     reads = repository.check_reads([("shop", r.configuration_id) for r in runs], for_recording=True)
     if whole_partition:  # without the system's item, recording reads the partition
         reads = CheckReads(states=reads.states)
-    record_system_runs(world.c, repository.get_satellite("eu"), "shop", runs, IngestReport(), reads=reads)
+    delivery = record_system_runs(
+        world.c, repository.get_satellite("eu"), "shop", runs, IngestReport(), reads=reads
+    )
+    outbox.deliver_all(world.c, [delivery])
 
 
 @pytest.mark.parametrize(("status", "partitions"), [("healthy", []), ("unhealthy", ["shop"])])

@@ -140,3 +140,29 @@ def test_a_held_mutation_is_flushed_once_its_hold_elapsed(world):
     assert before == []
     assert [e["cacheInvalidated"] for e in c.publisher.of_type(ASSIGNMENT_CHANGED)] == [True]
     assert c.repository.outbox_of("shop") == []
+
+
+def test_a_batch_of_systems_publishes_once_and_holds_only_the_unacknowledged(world, monkeypatch):
+    # given: entries of two systems; the cache acknowledges the invalidation of "shop" only
+    c = world
+    shop = outbox.new_entry(c, "shop", "eu", [Event(SYSTEM_HEALTH_CHANGED, {"systemId": "shop"})])
+    blog = outbox.new_entry(c, "blog", "eu", [Event(SYSTEM_HEALTH_CHANGED, {"systemId": "blog"})])
+    c.repository.put_outbox([shop, blog])
+    monkeypatch.setattr(c.cache, "invalidate", lambda key: c.cache.invalidated.append(key) or key == "shop")
+    publishes = []
+    monkeypatch.setattr(c.publisher, "publish", publishes.append)
+    # when: a satellite batch delivers both, and a third system whose view did not change
+    outbox.deliver_all(
+        c,
+        [
+            outbox.Delivery("shop", [shop], view_changed=True),
+            outbox.Delivery("blog", [blog], view_changed=True),
+            outbox.Delivery("wiki", []),
+        ],
+    )
+    # then: each system invalidated before one publish of what may go out; "blog" waits
+    assert c.cache.invalidated == ["shop", "blog"]
+    assert [[e.detail["systemId"] for e in events] for events in publishes] == [["shop"]]
+    assert c.repository.outbox_of("shop") == []
+    [held] = c.repository.outbox_of("blog")
+    assert held.held_until < shop.held_until  # held only until the cache cannot be stale
