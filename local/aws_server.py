@@ -253,6 +253,23 @@ _EMULATION_MODULES = (
     "moto.scheduler.responses",
     "moto.kms.models",
     "moto.kms.responses",
+    "moto.dynamodb.urls",
+    "moto.sqs.urls",
+    "moto.events.urls",
+    "moto.scheduler.urls",
+    "moto.kms.urls",
+    "flask.debughelpers",
+    # imported by moto on a process's first call (request authorisation, account bookkeeping,
+    # EventBridge targets): ~8 MB of code and IAM's managed policies
+    "moto.core.compat",
+    "moto.iam.access_control",
+    "moto.iam.models",
+    "moto.s3.models",
+    "moto.sts.models",
+    "moto.cloudwatch.models",
+    "moto.events.notifications",
+    "moto.moto_api._internal.managed_state_model",
+    "jsonpath_ng.ext",
     "waitress.server",
     "local.dynamodb_call_costs",
     "local.dynamodb_cold_items",
@@ -264,20 +281,33 @@ _EMULATION_MODULES = (
 )
 
 
+def _load_shared_state() -> None:
+    """What a process would otherwise import and parse on its first calls, loaded before the fork."""
+    import importlib
+
+    for module in _EMULATION_MODULES:
+        importlib.import_module(module)
+    from moto.core.base_backend import AccountSpecificBackend
+    from moto.core.utils import get_service_model
+
+    for service in _EMULATED_SERVICES:  # the request parser's botocore models (~9 MB of JSON)
+        get_service_model(service)
+    # botocore's endpoints and each service's data (~9 MB parsed), read when a process first makes
+    # an account's backends, to list their regions
+    session = AccountSpecificBackend.get_session()
+    for partition in session.get_available_partitions():
+        for service in _EMULATED_SERVICES:
+            session.get_available_regions(service, partition_name=partition)
+
+
 def _serve_together(
     connections: list[Connection], region: str, specs: list[tuple[str, int]], parent: int, lean: bool
 ) -> None:
     """Import moto once, then fork a process for each spec but the last, which this one serves: the
     pages of the imports stay shared between them (each process would otherwise hold its own ~70 MB)."""
     import gc
-    import importlib
 
-    for module in _EMULATION_MODULES:
-        importlib.import_module(module)
-    from moto.core.utils import get_service_model
-
-    for service in _EMULATED_SERVICES:  # the request parser's botocore models (~9 MB of JSON)
-        get_service_model(service)
+    _load_shared_state()
     gc.freeze()  # a collection in a child would write to every page the imports sit on
     family = os.getpid()
     for index, (name, hot_items) in enumerate(specs[:-1]):
